@@ -1,0 +1,178 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  aggregateByItem,
+  type CompiledSpec,
+  classifyBatch,
+  compareSequenceNumbers,
+  duplicateOf,
+  EntityState,
+  type EntityStateJson,
+  entityNamed,
+  type FeatureValue,
+  type InputRecord,
+  itemKeyOf,
+  type Rejection,
+  type ValidEvent,
+} from '../../core/index.js';
+import { mapSettled } from '../concurrency.js';
+import { CapacityMeter } from './capacity.js';
+import { IdLedger } from './id-ledger.js';
+import { ItemCache } from './item-cache.js';
+import { batchGetItems } from './item-reads.js';
+import { type ItemWriterOptions, writeItem } from './item-writer.js';
+import { fromAttributes } from './tile-item.js';
+
+export interface OnlineStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly spec: CompiledSpec;
+  /** @default false - eventually consistent feature reads, half the read units */
+  readonly consistentReads?: boolean;
+  /** Items kept in memory between batches, saving the read before a write. @default 20000 */
+  readonly cacheItems?: number;
+  /** DynamoDB calls in flight at once. @default 32 */
+  readonly concurrency?: number;
+  /** How long a shard's watermark outlives its last write; keep it above the stream's retention. @default 7 days */
+  readonly watermarkRetentionMs?: number;
+  /** Where consumed capacity is added up. @default - a meter of the store's own */
+  readonly meter?: CapacityMeter;
+}
+
+export interface ApplyResult {
+  /** Events that counted (or had counted, on a redelivery), before the first record to retry. */
+  readonly counted: ValidEvent[];
+  /** Records set aside with their reason, before the first record to retry. */
+  readonly rejected: Rejection[];
+  /** Per shard, the first record that must come again (Lambda's partial batch response); empty when all is done. */
+  readonly retryFrom: InputRecord[];
+  /** What made those records fail. */
+  readonly errors: unknown[];
+}
+
+export interface EntityKeyRequest {
+  readonly entity: string;
+  readonly key: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The online store on DynamoDB: one item per entity key holding its tiles (see tile-item.ts), written once per
+ * batch, exactly once in effect; feature vectors read in one BatchGetItem.
+ */
+export class OnlineStore {
+  readonly meter: CapacityMeter;
+  private readonly spec: CompiledSpec;
+  private readonly ledger: IdLedger | undefined;
+  private readonly writer: ItemWriterOptions;
+  private readonly concurrency: number;
+
+  constructor(private readonly options: OnlineStoreOptions) {
+    this.spec = options.spec;
+    this.meter = options.meter ?? new CapacityMeter();
+    this.concurrency = options.concurrency ?? 32;
+    this.ledger = options.spec.getId
+      ? new IdLedger(options.client, options.tableName, options.spec.dedupeHorizonMs, this.meter)
+      : undefined;
+    this.writer = {
+      client: options.client,
+      tableName: options.tableName,
+      spec: options.spec,
+      cache: new ItemCache(options.cacheItems ?? 20_000),
+      meter: this.meter,
+      watermarkRetentionMs: options.watermarkRetentionMs ?? 7 * 86_400_000,
+    };
+  }
+
+  /**
+   * Applies a batch of records (in shard order). Safe to call again with the same records, or with a batch that
+   * overlaps one applied before in part: nothing counts twice. On a failure, records from `retryFrom` on (per
+   * shard) were not all applied and must come again; everything before them is done.
+   */
+  async applyBatch(records: readonly InputRecord[]): Promise<ApplyResult> {
+    const { events, rejected } = classifyBatch(this.spec, records);
+    const failures: { record: InputRecord; error: unknown }[] = [];
+    const counted: ValidEvent[] = [];
+
+    if (this.ledger) {
+      const ledger = this.ledger;
+      const claims = await mapSettled(events, this.concurrency, (event) => ledger.claim(event));
+      claims.forEach((claim, i) => {
+        const event = events[i] as ValidEvent;
+        if (claim.status === 'rejected') failures.push({ record: event.record, error: claim.reason });
+        else if (claim.value) counted.push(event);
+        else rejected.push(duplicateOf(event));
+      });
+    } else counted.push(...events);
+
+    // A record whose claim failed must come again, and so must every later record of its shard: an item may
+    // only take a record after all earlier records of that shard bound for it.
+    const firstClaimFailure = earliestPerShard(failures.map((f) => f.record));
+    const applicable = counted.filter((event) => isBefore(event.record, firstClaimFailure));
+    const items = [...aggregateByItem(this.spec, applicable).values()];
+    await this.prefetch(items.map((item) => item.key));
+    const writes = await mapSettled(items, this.concurrency, (item) => writeItem(this.writer, item));
+    writes.forEach((write, i) => {
+      if (write.status === 'fulfilled') return;
+      for (const event of (items[i] as (typeof items)[number]).events)
+        failures.push({ record: event.record, error: write.reason });
+    });
+
+    const retryFrom = earliestPerShard(failures.map((f) => f.record));
+    return {
+      counted: counted.filter((event) => isBefore(event.record, retryFrom)),
+      rejected: rejected.filter((rejection) => isBefore(rejection.record, retryFrom)),
+      retryFrom: [...retryFrom.values()],
+      errors: [...new Set(failures.map((f) => f.error))],
+    };
+  }
+
+  /**
+   * Feature values of several entity keys as of t (default now), in one BatchGetItem round trip
+   * (up to 100 keys; more are read in parallel calls). Values come back in request order.
+   */
+  async readFeatures(
+    requests: readonly EntityKeyRequest[],
+    t: number = Date.now(),
+  ): Promise<Record<string, FeatureValue>[]> {
+    const targets = requests.map((request) => {
+      const entity = entityNamed(this.spec, request.entity);
+      return { entity, key: itemKeyOf(entity, request.key) };
+    });
+    const found = await batchGetItems(
+      this.options.client,
+      this.options.tableName,
+      targets.map((target) => target.key),
+      this.meter,
+      { consistent: this.options.consistentReads ?? false, projection: 'pk, s' },
+    );
+    return targets.map(({ entity, key }) => {
+      const state = found.get(key)?.s?.S;
+      return (
+        state ? EntityState.fromJSON(entity, JSON.parse(state) as EntityStateJson) : new EntityState(entity)
+      ).read(t);
+    });
+  }
+
+  /** One read round for the items the cache does not hold. */
+  private async prefetch(keys: readonly string[]): Promise<void> {
+    const missing = keys.filter((key) => !this.writer.cache.has(key));
+    if (missing.length === 0) return;
+    const found = await batchGetItems(this.options.client, this.options.tableName, missing, this.meter);
+    for (const attributes of found.values()) this.writer.cache.set(fromAttributes(attributes));
+  }
+}
+
+function earliestPerShard(records: readonly InputRecord[]): Map<string, InputRecord> {
+  const earliest = new Map<string, InputRecord>();
+  for (const record of records) {
+    const current = earliest.get(record.shardId);
+    if (!current || compareSequenceNumbers(record.sequenceNumber, current.sequenceNumber) < 0) {
+      earliest.set(record.shardId, record);
+    }
+  }
+  return earliest;
+}
+
+function isBefore(record: InputRecord, cut: ReadonlyMap<string, InputRecord>): boolean {
+  const first = cut.get(record.shardId);
+  return !first || compareSequenceNumbers(record.sequenceNumber, first.sequenceNumber) < 0;
+}

@@ -1,0 +1,47 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+/**
+ * One entity key's item in the online store:
+ *   pk  S  item key, e.g. `card#c1`
+ *   v   N  version, for optimistic concurrency between writers on different shards
+ *   s   S  the tiles (EntityState JSON)
+ *   w   M  per shard, the last sequence number applied here and its arrival time: `"<seq>@<arrivalMs>"`;
+ *          a redelivered or partly applied batch skips what it already applied (exactly once in effect)
+ *   x   N  expiry, epoch seconds (the table's TTL attribute): past the longest window plus lateness
+ */
+export interface TileItem {
+  readonly key: string;
+  readonly version: number;
+  readonly state: string;
+  readonly watermarks: ReadonlyMap<string, Watermark>;
+}
+
+export interface Watermark {
+  readonly sequenceNumber: string;
+  readonly arrivalMs: number;
+}
+
+export const TTL_ATTRIBUTE = 'x';
+
+export function toAttributes(item: TileItem, expiresAtSeconds: number): Record<string, AttributeValue> {
+  const w: Record<string, AttributeValue> = {};
+  for (const [shard, mark] of item.watermarks) w[shard] = { S: `${mark.sequenceNumber}@${mark.arrivalMs}` };
+  return {
+    pk: { S: item.key },
+    v: { N: String(item.version) },
+    s: { S: item.state },
+    w: { M: w },
+    [TTL_ATTRIBUTE]: { N: String(expiresAtSeconds) },
+  };
+}
+
+export function fromAttributes(attributes: Record<string, AttributeValue>): TileItem {
+  const key = attributes.pk?.S;
+  if (key === undefined) throw new Error('online-store item has no pk');
+  const watermarks = new Map<string, Watermark>();
+  for (const [shard, value] of Object.entries(attributes.w?.M ?? {})) {
+    const [sequenceNumber = '', arrival = '0'] = (value.S ?? '').split('@');
+    watermarks.set(shard, { sequenceNumber, arrivalMs: Number(arrival) });
+  }
+  return { key, version: Number(attributes.v?.N ?? 0), state: attributes.s?.S ?? '', watermarks };
+}

@@ -1,0 +1,112 @@
+import murmurhash from 'murmurhash';
+
+/**
+ * Approximate distinct counting, HyperLogLog-style, mergeable and compact.
+ *
+ * - Exact while a sketch has seen at most SPARSE_LIMIT distinct values: it keeps their 32-bit hashes
+ *   (only a hash collision, odds about n²/2³³, can undercount).
+ * - Above that it switches to 2^PRECISION registers (HyperLogLog with linear counting for small ranges):
+ *   standard error 1.04/√1024 ≈ 3.3%; the tests hold it within 3 standard errors (10%).
+ * Values are hashed by their string form, so 7 and "7" are the same value.
+ */
+export const PRECISION = 10;
+export const REGISTERS = 1 << PRECISION;
+export const SPARSE_LIMIT = 96;
+export const STANDARD_ERROR = 1.04 / Math.sqrt(REGISTERS);
+
+const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
+const MAX_RANK = 32 - PRECISION + 1;
+
+export function hashValue(value: string | number): number {
+  return murmurhash.v3(typeof value === 'string' ? value : String(value), 0x5f3759df);
+}
+
+export class DistinctSketch {
+  /** Hashes seen, while exact. */
+  private sparse: Set<number> | undefined = new Set();
+  private registers: Uint8Array | undefined;
+
+  add(value: string | number): void {
+    this.addHash(hashValue(value));
+  }
+
+  addHash(hash: number): void {
+    if (this.sparse) {
+      this.sparse.add(hash);
+      if (this.sparse.size > SPARSE_LIMIT) this.densify();
+      return;
+    }
+    setRegister(this.registers as Uint8Array, hash);
+  }
+
+  merge(other: DistinctSketch): void {
+    if (other.sparse) {
+      for (const hash of other.sparse) this.addHash(hash);
+      return;
+    }
+    if (this.sparse) this.densify();
+    const mine = this.registers as Uint8Array;
+    const theirs = other.registers as Uint8Array;
+    for (let i = 0; i < REGISTERS; i++)
+      if ((theirs[i] as number) > (mine[i] as number)) mine[i] = theirs[i] as number;
+  }
+
+  estimate(): number {
+    if (this.sparse) return this.sparse.size;
+    const registers = this.registers as Uint8Array;
+    let sum = 0;
+    let zeros = 0;
+    for (let i = 0; i < REGISTERS; i++) {
+      const r = registers[i] as number;
+      sum += 2 ** -r;
+      if (r === 0) zeros++;
+    }
+    const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
+    if (raw <= 2.5 * REGISTERS && zeros > 0) return Math.round(REGISTERS * Math.log(REGISTERS / zeros));
+    return Math.round(raw);
+  }
+
+  clone(): DistinctSketch {
+    const copy = new DistinctSketch();
+    copy.merge(this);
+    return copy;
+  }
+
+  /** Compact JSON: `{"s":[hashes]}` while exact, `{"d":"<base64 registers>"}` after. */
+  toJSON(): { s: number[] } | { d: string } {
+    if (this.sparse) return { s: [...this.sparse] };
+    return { d: Buffer.from(this.registers as Uint8Array).toString('base64') };
+  }
+
+  static fromJSON(json: unknown): DistinctSketch {
+    const sketch = new DistinctSketch();
+    const value = json as { s?: unknown; d?: unknown };
+    if (Array.isArray(value?.s)) {
+      for (const hash of value.s) sketch.addHash(Number(hash) >>> 0);
+      return sketch;
+    }
+    if (typeof value?.d === 'string') {
+      const bytes = Buffer.from(value.d, 'base64');
+      if (bytes.length !== REGISTERS)
+        throw new Error(`distinct sketch has ${bytes.length} registers, expected ${REGISTERS}`);
+      sketch.sparse = undefined;
+      sketch.registers = new Uint8Array(bytes);
+      return sketch;
+    }
+    throw new Error(`not a distinct sketch: ${JSON.stringify(json)?.slice(0, 80)}`);
+  }
+
+  private densify(): void {
+    const registers = new Uint8Array(REGISTERS);
+    for (const hash of this.sparse as Set<number>) setRegister(registers, hash);
+    this.sparse = undefined;
+    this.registers = registers;
+  }
+}
+
+function setRegister(registers: Uint8Array, hash: number): void {
+  const index = hash >>> (32 - PRECISION);
+  const rest = (hash << PRECISION) >>> 0;
+  const rank = rest === 0 ? MAX_RANK : Math.clz32(rest) + 1;
+  if (rank > (registers[index] as number)) registers[index] = rank;
+}

@@ -1,0 +1,24 @@
+/** The spec and the engine: pure TypeScript, no AWS. */
+export type { FeatureValue, Partial } from './engine/aggregates.js';
+export { aggregateByItem, classifyBatch, duplicateOf, type ItemBatch } from './engine/batch.js';
+export {
+  classify,
+  isRejection,
+  itemKey,
+  type Rejection,
+  type RejectReason,
+  type ValidEvent,
+} from './engine/classify.js';
+export { DedupeIndex } from './engine/dedupe.js';
+export { EntityState, type EntityStateJson } from './engine/entity-state.js';
+export { parseEventTime } from './engine/event-time.js';
+export { DistinctSketch } from './engine/hll.js';
+export { entityNamed, itemKeyOf, MemoryEngine, type Outcome, type Totals } from './engine/memory-engine.js';
+export { compileFieldPath } from './field-path.js';
+export { compareSequenceNumbers, type InputRecord } from './record.js';
+export { type ReplayAnswer, type ReplayQuery, replay } from './replay.js';
+export { defineSpec, SpecBuilder } from './spec/builders.js';
+export { type CompiledEntity, type CompiledFeature, type CompiledSpec, compileSpec } from './spec/compile.js';
+export { SpecError } from './spec/errors.js';
+export { parseSpec, parseSpecJson } from './spec/normalize.js';
+export * from './spec/types.js';
