@@ -1,6 +1,9 @@
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ValidEvent } from '../../core/index.js';
+import { mapSettled } from '../concurrency.js';
 import type { CapacityMeter } from './capacity.js';
+
+export type ClaimOutcome = { status: 'counted' | 'duplicate' } | { status: 'failed'; error: unknown };
 
 /** Prefix of the ledger's items in the online-store table; entity names cannot contain `!`. */
 export const ID_PREFIX = 'id!';
@@ -19,8 +22,42 @@ export class IdLedger {
     private readonly meter: CapacityMeter,
   ) {}
 
+  /**
+   * Decides every event of a batch, outcomes in event order. Copies of one id are decided in batch order, so a
+   * copy counts only against the copy that actually counted (a skipped copy does not restart the horizon).
+   * Different ids are claimed in parallel. Once a claim fails, the later copies of its id stay undecided too.
+   */
+  async claimAll(events: readonly ValidEvent[], concurrency: number): Promise<ClaimOutcome[]> {
+    const outcomes: ClaimOutcome[] = new Array(events.length);
+    const copiesById = new Map<string, number[]>();
+    events.forEach((event, i) => {
+      const copies = copiesById.get(event.id as string) ?? [];
+      copies.push(i);
+      copiesById.set(event.id as string, copies);
+    });
+    await mapSettled([...copiesById.values()], concurrency, async (copies) => {
+      let countedAt: number | undefined;
+      for (const [n, i] of copies.entries()) {
+        const event = events[i] as ValidEvent;
+        if (countedAt !== undefined && event.alpha - countedAt <= this.horizonMs) {
+          outcomes[i] = { status: 'duplicate' };
+          continue;
+        }
+        try {
+          const counted = await this.claim(event);
+          outcomes[i] = { status: counted ? 'counted' : 'duplicate' };
+          if (counted) countedAt = event.alpha;
+        } catch (error) {
+          for (const j of copies.slice(n)) outcomes[j] = { status: 'failed', error };
+          return;
+        }
+      }
+    });
+    return outcomes;
+  }
+
   /** True when this event may count; false when another record already counted its id within the horizon. */
-  async claim(event: ValidEvent): Promise<boolean> {
+  private async claim(event: ValidEvent): Promise<boolean> {
     const { record, alpha } = event;
     try {
       const response = await this.client.send(

@@ -93,12 +93,11 @@ export class OnlineStore {
     const counted: ValidEvent[] = [];
 
     if (this.ledger) {
-      const ledger = this.ledger;
-      const claims = await mapSettled(events, this.concurrency, (event) => ledger.claim(event));
+      const claims = await this.ledger.claimAll(events, this.concurrency);
       claims.forEach((claim, i) => {
         const event = events[i] as ValidEvent;
-        if (claim.status === 'rejected') failures.push({ record: event.record, error: claim.reason });
-        else if (claim.value) counted.push(event);
+        if (claim.status === 'failed') failures.push({ record: event.record, error: claim.error });
+        else if (claim.status === 'counted') counted.push(event);
         else rejected.push(duplicateOf(event));
       });
     } else counted.push(...events);

@@ -1,7 +1,6 @@
 import type { InputRecord } from '../record.js';
 import type { CompiledEntity, CompiledSpec } from '../spec/compile.js';
 import { classify, isRejection, type Rejection, type ValidEvent } from './classify.js';
-import { DedupeIndex } from './dedupe.js';
 import { EntityState } from './entity-state.js';
 
 /** One online-store item's share of a batch: its events and their pre-aggregate. */
@@ -13,26 +12,20 @@ export interface ItemBatch {
 }
 
 export interface ClassifiedBatch {
-  /** Valid, timely events, first copies only, in batch order. */
+  /** Valid, timely events in batch order; copies of one id are all here, for the dedupe to decide. */
   readonly events: ValidEvent[];
   /** Every record that will change no feature, with its reason. */
   readonly rejected: Rejection[];
 }
 
-/**
- * Classifies a batch: invalid, future and late records are set aside, and so are later copies of an event id
- * already seen in this batch (the store then checks the survivors against earlier batches).
- */
+/** Classifies a batch: invalid, future and late records are set aside with their reasons. */
 export function classifyBatch(spec: CompiledSpec, records: readonly InputRecord[]): ClassifiedBatch {
   const events: ValidEvent[] = [];
   const rejected: Rejection[] = [];
-  const inBatch = spec.getId ? new DedupeIndex(spec.dedupeHorizonMs) : undefined;
   for (const record of records) {
     const result = classify(spec, record);
     if (isRejection(result)) rejected.push(result);
-    else if (inBatch && result.id !== undefined && inBatch.isDuplicate(result.id, result.alpha)) {
-      rejected.push(duplicateOf(result));
-    } else events.push(result);
+    else events.push(result);
   }
   return { events, rejected };
 }

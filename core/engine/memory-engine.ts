@@ -1,10 +1,12 @@
-import { compareSequenceNumbers, type InputRecord } from '../record.js';
+import type { InputRecord } from '../record.js';
 import type { CompiledEntity, CompiledSpec } from '../spec/compile.js';
 import type { FeatureValue } from './aggregates.js';
 import { aggregateByItem, classifyBatch, duplicateOf } from './batch.js';
 import { itemKey, type Rejection, type ValidEvent } from './classify.js';
 import { DedupeIndex } from './dedupe.js';
 import { EntityState } from './entity-state.js';
+
+const REDELIVERY_HORIZON_MS = 60_000;
 
 export type Outcome = 'counted' | Rejection['reason'];
 export type Totals = Record<Outcome, number>;
@@ -22,8 +24,12 @@ export class MemoryEngine {
   readonly states = new Map<string, EntityState>();
   readonly totals: Totals = { counted: 0, invalid: 0, future: 0, late: 0, duplicate: 0 };
   private readonly dedupe: DedupeIndex | undefined;
-  /** Per shard, the last sequence number taken: a redelivered record counts once. */
-  private readonly watermarks = new Map<string, string>();
+  /**
+   * Records taken, by shard and sequence number: a record delivered twice (a Lambda retry, a Firehose duplicate in
+   * the archive) counts once. Every copy of a record carries its one arrival time, so remembering a minute of
+   * arrivals is enough when records come in arrival order, and it keeps memory small.
+   */
+  private readonly taken = new DedupeIndex(REDELIVERY_HORIZON_MS);
   private latestArrival = Number.NEGATIVE_INFINITY;
 
   constructor(readonly spec: CompiledSpec) {
@@ -71,13 +77,11 @@ export class MemoryEngine {
       if (state.isEmpty()) this.states.delete(key);
     }
     this.dedupe?.prune(nowMs);
+    this.taken.prune(nowMs);
   }
 
   private takeSequence(record: InputRecord): boolean {
-    const last = this.watermarks.get(record.shardId);
-    if (last !== undefined && compareSequenceNumbers(record.sequenceNumber, last) <= 0) return false;
-    this.watermarks.set(record.shardId, record.sequenceNumber);
-    return true;
+    return !this.taken.isDuplicate(`${record.shardId}\u0000${record.sequenceNumber}`, record.arrivalMs);
   }
 }
 
