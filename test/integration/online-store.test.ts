@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import {
@@ -226,6 +226,33 @@ describe('online store on DynamoDB', () => {
     expect(store.meter.requests - before.requests).toBe(1);
     expect(vector).toHaveLength(3);
     expect(Object.keys(vector[0] as object)).toContain('card_amount_stddev_7d');
+  });
+
+  it('answers an entity key it never saw with empty values, and sets each item to expire after its windows', async () => {
+    const { store, table } = await freshStore();
+    const [empty] = await store.readFeatures([{ entity: 'card', key: { card_id: 'never' } }], readAt);
+    expect(empty).toMatchObject({
+      card_txn_count_10m: 0,
+      card_distinct_merchants_24h: 0,
+      card_amount_avg_24h: null,
+    });
+
+    const t0 = Date.parse('2026-11-01T00:00:00Z');
+    const body = {
+      event_id: 'x',
+      ts: t0,
+      card_id: 'c9',
+      merchant_id: 'm9',
+      amount: 1,
+      status: 'ok',
+      geo: { country: 'FR' },
+    };
+    await store.applyBatch([jsonRecord(body, t0 + 50, 'shard-a', 1)]);
+    const { Item } = await dynamo.client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: 'card#c9' } } }),
+    );
+    const longestWindowPlusLatenessAndSkew = 7 * 86_400_000 + 5 * 60_000 + 60_000;
+    expect(Number(Item?.x?.N)).toBe(Math.ceil((t0 + 50 + longestWindowPlusLatenessAndSkew) / 1000) + 3600);
   });
 
   it('refuses a read for an unknown entity or an incomplete key, naming it', async () => {
