@@ -5,8 +5,10 @@
  *
  * Conventions the text leaves open, as the engine decided them (see the brief in the test files):
  * - records are taken in arrival order α, ties in the order given;
- * - a record whose (shard, sequence number) is not greater than the last one taken from that shard is a redelivery:
- *   it is skipped as `duplicate` before anything else is looked at (every record taken advances the shard);
+ * - a record whose (shard, sequence number) was already taken is a redelivery: it is skipped as `duplicate` before
+ *   anything else is looked at. (On streams as Kinesis makes them, sequence numbers rising per shard in arrival
+ *   order and every copy of a record carrying its one arrival time, this is the same as skipping a sequence number
+ *   not greater than the shard's last; the property tests only make such streams.)
  * - rules in order: invalid, future, late, duplicate (by id); only counted events register their id, and an id is a
  *   duplicate while α − α_counted ≤ horizon, α_counted being the arrival of the copy that last counted;
  * - aggregated fields are required only by the features whose `where` the event passes;
@@ -36,8 +38,10 @@ export type OracleOutcome = 'counted' | 'invalid' | 'future' | 'late' | 'duplica
 
 export interface OracleVerdict {
   readonly outcome: OracleOutcome;
-  /** Which rule decided: redelivered, not-json, not-object, time, key, id, field, future, late, duplicate. */
+  /** Which rule decided: redelivered, not-json, not-object, time, key, id, field, future, late, duplicate, counted. */
   readonly rule: string;
+  /** For an invalid object: every rule it breaks (the text sets no order among them). */
+  readonly causes?: readonly string[];
 }
 
 export interface OracleEvent {
@@ -89,7 +93,8 @@ export function fieldAt(body: unknown, path: string): unknown {
   return value;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 
 /** Event time: a finite number of epoch ms, or an ISO-8601 date-time with a zone. Otherwise undefined. */
 export function eventTime(value: unknown): number | undefined {
@@ -100,14 +105,16 @@ export function eventTime(value: unknown): number | undefined {
   const n = (i: number) => Number(m[i] ?? '0');
   const [year, month, day, hour, minute, second] = [n(1), n(2), n(3), n(4), n(5), n(6)];
   const ms = Number((m[7] ?? '').padEnd(3, '0'));
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    return undefined;
   const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   if (m[8] !== undefined) return local;
   const offset = (n(10) * 60 + n(11)) * 60_000;
   return m[9] === '+' ? local - offset : local + offset;
 }
 
-const isKeyValue = (v: unknown) => (typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isFinite(v));
+const isKeyValue = (v: unknown) =>
+  (typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isFinite(v));
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export function whereMatches(where: WhereFilter | undefined, body: Record<string, unknown>): boolean {
@@ -139,13 +146,11 @@ function fieldAcceptable(feature: Feature, body: Record<string, unknown>): boole
   }
 }
 
-function compareSequence(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-export function oracle(specInput: unknown, records: readonly OracleRecord[], queries: readonly OracleQuery[]): OracleResult {
+export function oracle(
+  specInput: unknown,
+  records: readonly OracleRecord[],
+  queries: readonly OracleQuery[],
+): OracleResult {
   const spec = parseSpec(specInput);
   const latenessMs = durationMs(spec.event.allowedLateness);
   const skewMs = durationMs(spec.event.maxFutureSkew);
@@ -161,10 +166,12 @@ export function oracle(specInput: unknown, records: readonly OracleRecord[], que
   }));
 
   // 1. Classify every record, in arrival order.
-  const order = records.map((_, i) => i).sort((a, b) => (records[a] as OracleRecord).arrivalMs - (records[b] as OracleRecord).arrivalMs || a - b);
+  const order = records
+    .map((_, i) => i)
+    .sort((a, b) => (records[a] as OracleRecord).arrivalMs - (records[b] as OracleRecord).arrivalMs || a - b);
   const verdicts: OracleVerdict[] = new Array(records.length);
   const counted: OracleEvent[] = [];
-  const lastSequence = new Map<string, string>();
+  const taken = new Set<string>();
   const idCountedAt = new Map<string, number>();
   const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -175,12 +182,12 @@ export function oracle(specInput: unknown, records: readonly OracleRecord[], que
       verdicts[index] = { outcome, rule };
     };
 
-    const last = lastSequence.get(record.shardId);
-    if (last !== undefined && compareSequence(record.sequenceNumber, last) <= 0) {
+    const recordKey = JSON.stringify([record.shardId, BigInt(record.sequenceNumber).toString()]);
+    if (taken.has(recordKey)) {
       verdict('duplicate', 'redelivered');
       continue;
     }
-    lastSequence.set(record.shardId, record.sequenceNumber);
+    taken.add(recordKey);
 
     let body: unknown;
     try {
@@ -195,25 +202,22 @@ export function oracle(specInput: unknown, records: readonly OracleRecord[], que
     }
     const event = body as Record<string, unknown>;
     const tau = eventTime(fieldAt(event, spec.event.timeField));
-    if (tau === undefined) {
-      verdict('invalid', 'time');
-      continue;
-    }
-    const keysPresent = Object.values(spec.entities).every((fields) =>
-      fields.every((field) => isKeyValue(fieldAt(event, field))),
-    );
-    if (!keysPresent) {
-      verdict('invalid', 'key');
-      continue;
-    }
     const idField = spec.event.idField;
     const id = idField === undefined ? undefined : fieldAt(event, idField);
-    if (idField !== undefined && !isKeyValue(id)) {
-      verdict('invalid', 'id');
-      continue;
+    const causes: string[] = [];
+    if (tau === undefined) causes.push('time');
+    if (
+      !Object.values(spec.entities).every((fields) =>
+        fields.every((field) => isKeyValue(fieldAt(event, field))),
+      )
+    ) {
+      causes.push('key');
     }
-    if (!features.every((f) => !whereMatches(f.where, event) || fieldAcceptable(f, event))) {
-      verdict('invalid', 'field');
+    if (idField !== undefined && !isKeyValue(id)) causes.push('id');
+    if (!features.every((f) => !whereMatches(f.where, event) || fieldAcceptable(f, event)))
+      causes.push('field');
+    if (tau === undefined || causes.length > 0) {
+      verdicts[index] = { outcome: 'invalid', rule: causes[0] as string, causes };
       continue;
     }
     if (tau - alpha > skewMs) {
@@ -244,7 +248,9 @@ export function oracle(specInput: unknown, records: readonly OracleRecord[], que
   const answers = queries.map((query): OracleAnswer => {
     const keyFields = spec.entities[query.entity];
     if (!keyFields) throw new Error(`oracle: unknown entity ${query.entity}`);
-    const ofKey = counted.filter((e) => keyFields.every((f) => String(fieldAt(e.body, f)) === String(query.key[f])));
+    const ofKey = counted.filter((e) =>
+      keyFields.every((f) => String(fieldAt(e.body, f)) === String(query.key[f])),
+    );
     const values: Record<string, unknown> = {};
     for (const feature of features) {
       if (feature.entity !== query.entity) continue;
