@@ -1,6 +1,6 @@
 /** The spec and the engine: pure TypeScript, no AWS. */
 export type { FeatureValue, Partial } from './engine/aggregates.js';
-export { aggregateByItem, classifyBatch, duplicateOf, type ItemBatch } from './engine/batch.js';
+export { classifyBatch, duplicateOf, groupByItem, type ItemBatch } from './engine/batch.js';
 export {
   classify,
   isRejection,

@@ -91,8 +91,7 @@ function nextItem(
   const state = stored?.state
     ? EntityState.fromJSON(batch.entity, JSON.parse(stored.state) as EntityStateJson)
     : new EntityState(batch.entity);
-  if (fresh.length === batch.events.length) state.merge(batch.delta);
-  else for (const event of fresh) state.apply(event);
+  for (const event of fresh) state.apply(event);
   state.settle(state.maxArrival);
 
   const marks = new Map(stored?.watermarks ?? []);

@@ -1,6 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  aggregateByItem,
   type CompiledSpec,
   classifyBatch,
   compareSequenceNumbers,
@@ -9,6 +8,7 @@ import {
   type EntityStateJson,
   entityNamed,
   type FeatureValue,
+  groupByItem,
   type InputRecord,
   itemKeyOf,
   type Rejection,
@@ -106,7 +106,7 @@ export class OnlineStore {
     // only take a record after all earlier records of that shard bound for it.
     const firstClaimFailure = earliestPerShard(failures.map((f) => f.record));
     const applicable = counted.filter((event) => isBefore(event.record, firstClaimFailure));
-    const items = [...aggregateByItem(this.spec, applicable).values()];
+    const items = [...groupByItem(this.spec, applicable).values()];
     await this.prefetch(items.map((item) => item.key));
     const writes = await mapSettled(items, this.concurrency, (item) => writeItem(this.writer, item));
     writes.forEach((write, i) => {

@@ -1,14 +1,12 @@
 import type { InputRecord } from '../record.js';
 import type { CompiledEntity, CompiledSpec } from '../spec/compile.js';
 import { classify, isRejection, type Rejection, type ValidEvent } from './classify.js';
-import { EntityState } from './entity-state.js';
 
-/** One online-store item's share of a batch: its events and their pre-aggregate. */
+/** One online-store item's share of a batch: the events to fold into its tiles, in batch order. */
 export interface ItemBatch {
   readonly key: string;
   readonly entity: CompiledEntity;
   readonly events: ValidEvent[];
-  readonly delta: EntityState;
 }
 
 export interface ClassifiedBatch {
@@ -40,20 +38,21 @@ export function duplicateOf(event: ValidEvent): Rejection {
   };
 }
 
-/** Groups counted events by online-store item and pre-aggregates each group: one write per item per batch. */
-export function aggregateByItem(spec: CompiledSpec, events: readonly ValidEvent[]): Map<string, ItemBatch> {
+/**
+ * Groups counted events by online-store item: each item is then read once, has all its events folded into its
+ * tiles, and is written once per batch.
+ */
+export function groupByItem(spec: CompiledSpec, events: readonly ValidEvent[]): Map<string, ItemBatch> {
   const items = new Map<string, ItemBatch>();
   for (const event of events) {
     for (let ei = 0; ei < spec.entities.length; ei++) {
       const key = event.itemKeys[ei] as string;
       let item = items.get(key);
       if (!item) {
-        const entity = spec.entities[ei] as CompiledEntity;
-        item = { key, entity, events: [], delta: new EntityState(entity) };
+        item = { key, entity: spec.entities[ei] as CompiledEntity, events: [] };
         items.set(key, item);
       }
       item.events.push(event);
-      item.delta.apply(event);
     }
   }
   return items;

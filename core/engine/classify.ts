@@ -34,39 +34,50 @@ const NUMERIC = new Set(NUMERIC_AGGREGATIONS);
 
 /**
  * The key of one entity's online-store item: `card#c1`, `card_merchant#c1#m7`.
- * Key values are URI-encoded so that `#` inside a value cannot forge another key.
+ * `%` and `#` inside a value are escaped (`%25`, `%23`), so a value cannot forge another key.
  */
 export function itemKey(entity: string, keyValues: readonly (string | number)[]): string {
   let key = entity;
-  for (const value of keyValues) key += `#${encodeURIComponent(String(value))}`;
+  for (const value of keyValues) key += `#${escapeKeyValue(value)}`;
   return key;
+}
+
+function escapeKeyValue(value: string | number): string {
+  const text = String(value);
+  return text.includes('%') || text.includes('#') ? text.replaceAll('%', '%25').replaceAll('#', '%23') : text;
+}
+
+function reject(
+  record: InputRecord,
+  reason: RejectReason,
+  rule: string,
+  message: string,
+  tau?: number,
+): Rejection {
+  return tau === undefined ? { record, reason, rule, message } : { record, reason, rule, message, tau };
 }
 
 /** Applies the semantics' per-event rules in order: invalid, future, late. Duplicates are decided later. */
 export function classify(spec: CompiledSpec, record: InputRecord): ValidEvent | Rejection {
-  const reject = (reason: RejectReason, rule: string, message: string, tau?: number): Rejection =>
-    tau === undefined ? { record, reason, rule, message } : { record, reason, rule, message, tau };
-
-  let text: string;
   let body: unknown;
   try {
-    text = decoder.decode(record.data);
-    body = JSON.parse(text);
+    body = JSON.parse(decoder.decode(record.data));
   } catch (error) {
-    return reject('invalid', 'not-json', `record is not UTF-8 JSON: ${(error as Error).message}`);
+    return reject(record, 'invalid', 'not-json', `record is not UTF-8 JSON: ${(error as Error).message}`);
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return reject('invalid', 'not-object', `record is JSON but not an object (got ${preview(body)})`);
+    return reject(record, 'invalid', 'not-object', `record is JSON but not an object (got ${preview(body)})`);
   }
   const event = body as Record<string, unknown>;
 
   const rawTime = spec.getTime(event);
   if (rawTime === undefined || rawTime === null) {
-    return reject('invalid', 'time-missing', `time field "${spec.timeField}" is missing`);
+    return reject(record, 'invalid', 'time-missing', `time field "${spec.timeField}" is missing`);
   }
   const tau = parseEventTime(rawTime);
   if (tau === undefined) {
     return reject(
+      record,
       'invalid',
       'time-unparsable',
       `time field "${spec.timeField}" is not epoch ms or ISO-8601 with a zone (got ${preview(rawTime)})`,
@@ -77,41 +88,36 @@ export function classify(spec: CompiledSpec, record: InputRecord): ValidEvent | 
   if (spec.getId) {
     const rawId = spec.getId(event);
     if (!isKeyValue(rawId)) {
-      return reject(
-        'invalid',
-        'id-missing',
-        `id field "${spec.idField}" is missing or empty (got ${preview(rawId)})`,
-        tau,
-      );
+      const message = `id field "${spec.idField}" is missing or empty (got ${preview(rawId)})`;
+      return reject(record, 'invalid', 'id-missing', message, tau);
     }
     id = String(rawId);
   }
 
   const itemKeys: string[] = [];
   for (const entity of spec.entities) {
-    const keyed = keyOf(entity, event);
-    if (typeof keyed !== 'string') return reject('invalid', 'key-missing', keyed.error, tau);
-    itemKeys.push(keyed);
+    let key = entity.name;
+    for (let i = 0; i < entity.keyGetters.length; i++) {
+      const value = (entity.keyGetters[i] as (e: Record<string, unknown>) => unknown)(event);
+      if (!isKeyValue(value)) {
+        const message = `key field "${entity.keyFields[i]}" of entity "${entity.name}" is missing or empty (got ${preview(value)})`;
+        return reject(record, 'invalid', 'key-missing', message, tau);
+      }
+      key += `#${escapeKeyValue(value)}`;
+    }
+    itemKeys.push(key);
     const problem = fieldProblem(entity, event);
-    if (problem) return reject('invalid', problem.rule, problem.message, tau);
+    if (problem) return reject(record, 'invalid', problem.rule, problem.message, tau);
   }
 
   const alpha = record.arrivalMs;
   if (tau - alpha > spec.maxFutureSkewMs) {
-    return reject(
-      'future',
-      'future',
-      `event time is ${tau - alpha} ms after its arrival (max ${spec.maxFutureSkewMs})`,
-      tau,
-    );
+    const message = `event time is ${tau - alpha} ms after its arrival (max ${spec.maxFutureSkewMs})`;
+    return reject(record, 'future', 'future', message, tau);
   }
   if (alpha - tau > spec.allowedLatenessMs) {
-    return reject(
-      'late',
-      'late',
-      `event arrived ${alpha - tau} ms after its time (allowed ${spec.allowedLatenessMs})`,
-      tau,
-    );
+    const message = `event arrived ${alpha - tau} ms after its time (allowed ${spec.allowedLatenessMs})`;
+    return reject(record, 'late', 'late', message, tau);
   }
   return id === undefined
     ? { record, body: event, tau, alpha, itemKeys }
@@ -122,21 +128,6 @@ function isKeyValue(value: unknown): value is string | number {
   return (
     (typeof value === 'string' && value.length > 0) || (typeof value === 'number' && Number.isFinite(value))
   );
-}
-
-/** The item key, or a message naming the missing key field. */
-function keyOf(entity: CompiledEntity, event: Record<string, unknown>): string | { error: string } {
-  const values: (string | number)[] = [];
-  for (let i = 0; i < entity.keyGetters.length; i++) {
-    const value = (entity.keyGetters[i] as (e: Record<string, unknown>) => unknown)(event);
-    if (!isKeyValue(value)) {
-      return {
-        error: `key field "${entity.keyFields[i]}" of entity "${entity.name}" is missing or empty (got ${preview(value)})`,
-      };
-    }
-    values.push(value);
-  }
-  return itemKey(entity.name, values);
 }
 
 /** An aggregated field missing or of the wrong type, for a feature that would count this event. */

@@ -11,8 +11,10 @@ export class DedupeIndex {
   /** True when `id` was counted within the horizon before `alpha`; otherwise records it as counted now. */
   isDuplicate(id: string, alpha: number): boolean {
     const first = this.counted.get(id);
-    if (first !== undefined && alpha - first <= this.horizonMs) return true;
-    this.counted.delete(id);
+    if (first !== undefined) {
+      if (alpha - first <= this.horizonMs) return true;
+      this.counted.delete(id); // re-inserted below, at the back: insertion order stays arrival order
+    }
     this.counted.set(id, alpha);
     return false;
   }

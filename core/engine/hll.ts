@@ -1,4 +1,4 @@
-import murmurhash from 'murmurhash';
+import { murmur3 } from './hash.js';
 
 /**
  * Approximate distinct counting, HyperLogLog-style, mergeable and compact.
@@ -18,12 +18,12 @@ const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
 const MAX_RANK = 32 - PRECISION + 1;
 
 export function hashValue(value: string | number): number {
-  return murmurhash.v3(typeof value === 'string' ? value : String(value), 0x5f3759df);
+  return murmur3(typeof value === 'string' ? value : String(value), 0x5f3759df);
 }
 
 export class DistinctSketch {
-  /** Hashes seen, while exact. */
-  private sparse: Set<number> | undefined = new Set();
+  /** Hashes seen, while exact: a small array is cheaper to make and scan than a Set at this size. */
+  private sparse: number[] | undefined = [];
   private registers: Uint8Array | undefined;
 
   add(value: string | number): void {
@@ -32,8 +32,9 @@ export class DistinctSketch {
 
   addHash(hash: number): void {
     if (this.sparse) {
-      this.sparse.add(hash);
-      if (this.sparse.size > SPARSE_LIMIT) this.densify();
+      if (this.sparse.includes(hash)) return;
+      this.sparse.push(hash);
+      if (this.sparse.length > SPARSE_LIMIT) this.densify();
       return;
     }
     setRegister(this.registers as Uint8Array, hash);
@@ -52,7 +53,7 @@ export class DistinctSketch {
   }
 
   estimate(): number {
-    if (this.sparse) return this.sparse.size;
+    if (this.sparse) return this.sparse.length;
     const registers = this.registers as Uint8Array;
     let sum = 0;
     let zeros = 0;
@@ -98,7 +99,7 @@ export class DistinctSketch {
 
   private densify(): void {
     const registers = new Uint8Array(REGISTERS);
-    for (const hash of this.sparse as Set<number>) setRegister(registers, hash);
+    for (const hash of this.sparse as number[]) setRegister(registers, hash);
     this.sparse = undefined;
     this.registers = registers;
   }

@@ -1,20 +1,22 @@
 import type { InputRecord } from '../record.js';
 import type { CompiledEntity, CompiledSpec } from '../spec/compile.js';
 import type { FeatureValue } from './aggregates.js';
-import { aggregateByItem, classifyBatch, duplicateOf } from './batch.js';
-import { itemKey, type Rejection, type ValidEvent } from './classify.js';
+import { duplicateOf } from './batch.js';
+import { classify, isRejection, itemKey, type Rejection } from './classify.js';
 import { DedupeIndex } from './dedupe.js';
 import { EntityState } from './entity-state.js';
-
-const REDELIVERY_HORIZON_MS = 60_000;
 
 export type Outcome = 'counted' | Rejection['reason'];
 export type Totals = Record<Outcome, number>;
 
 export interface IngestResult {
-  readonly counted: ValidEvent[];
+  /** The records that counted. */
+  readonly counted: InputRecord[];
+  /** Every other record, with its reason. */
   readonly rejected: Rejection[];
 }
+
+const REDELIVERY_HORIZON_MS = 60_000;
 
 /**
  * The engine with its state in memory: the offline replay, the tests' reference and the benchmark use it.
@@ -30,36 +32,28 @@ export class MemoryEngine {
    * arrivals is enough when records come in arrival order, and it keeps memory small.
    */
   private readonly taken = new DedupeIndex(REDELIVERY_HORIZON_MS);
-  private latestArrival = Number.NEGATIVE_INFINITY;
 
   constructor(readonly spec: CompiledSpec) {
     this.dedupe = spec.getId ? new DedupeIndex(spec.dedupeHorizonMs) : undefined;
   }
 
-  /** Counts a batch of records, in shard order. Returns what counted and what was set aside, with reasons. */
+  /**
+   * Counts a batch of records, in shard order. Returns what counted and what was set aside, with reasons.
+   * Each record is taken through all the rules and into the tiles before the next, so its parsed body dies young.
+   */
   ingest(records: readonly InputRecord[]): IngestResult {
-    const fresh: InputRecord[] = [];
-    const redelivered: Rejection[] = [];
+    const counted: InputRecord[] = [];
+    const rejected: Rejection[] = [];
     for (const record of records) {
-      if (this.takeSequence(record)) fresh.push(record);
-      else redelivered.push(redeliveryOf(record));
+      const rejection = this.take(record);
+      if (rejection) {
+        rejected.push(rejection);
+        this.totals[rejection.reason]++;
+      } else {
+        counted.push(record);
+        this.totals.counted++;
+      }
     }
-    const { events, rejected } = classifyBatch(this.spec, fresh);
-    rejected.push(...redelivered);
-    const counted: ValidEvent[] = [];
-    for (const event of events) {
-      if (event.id !== undefined && this.dedupe?.isDuplicate(event.id, event.alpha))
-        rejected.push(duplicateOf(event));
-      else counted.push(event);
-      if (event.alpha > this.latestArrival) this.latestArrival = event.alpha;
-    }
-    for (const item of aggregateByItem(this.spec, counted).values()) {
-      const state = this.states.get(item.key);
-      if (state) state.merge(item.delta);
-      else this.states.set(item.key, item.delta);
-    }
-    this.totals.counted += counted.length;
-    for (const r of rejected) this.totals[r.reason]++;
     return { counted, rejected };
   }
 
@@ -80,8 +74,25 @@ export class MemoryEngine {
     this.taken.prune(nowMs);
   }
 
-  private takeSequence(record: InputRecord): boolean {
-    return !this.taken.isDuplicate(`${record.shardId}\u0000${record.sequenceNumber}`, record.arrivalMs);
+  /** One record through every rule and, when it counts, into its entities' tiles. */
+  private take(record: InputRecord): Rejection | undefined {
+    if (this.taken.isDuplicate(`${record.shardId}\u0000${record.sequenceNumber}`, record.arrivalMs)) {
+      return redeliveryOf(record);
+    }
+    const event = classify(this.spec, record);
+    if (isRejection(event)) return event;
+    if (event.id !== undefined && this.dedupe?.isDuplicate(event.id, event.alpha)) return duplicateOf(event);
+    const entities = this.spec.entities;
+    for (let ei = 0; ei < entities.length; ei++) {
+      const key = event.itemKeys[ei] as string;
+      let state = this.states.get(key);
+      if (!state) {
+        state = new EntityState(entities[ei] as CompiledEntity);
+        this.states.set(key, state);
+      }
+      state.apply(event);
+    }
+    return undefined;
   }
 }
 

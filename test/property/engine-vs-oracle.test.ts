@@ -530,7 +530,7 @@ describe('the engine agrees with the brute-force reference of the semantics', { 
             // Settling at the last arrival frees only what no later record or read can reach.
             if (settle) engine.settle((batch[batch.length - 1] as InputRecord).arrivalMs);
             expect(result.counted.length + result.rejected.length).toBe(batch.length);
-            for (const e of result.counted) outcome.set(e.record, { reason: 'counted', rule: 'counted' });
+            for (const r of result.counted) outcome.set(r, { reason: 'counted', rule: 'counted' });
             for (const r of result.rejected) outcome.set(r.record, { reason: r.reason, rule: r.rule });
           }
           const mismatches = inputs.flatMap((record, i) => {
