@@ -1,0 +1,92 @@
+/**
+ * Counts what the online store asks of DynamoDB, by purpose, from a client middleware: id-ledger claims
+ * (PutItem on `id!…` items), tile-item writes (other PutItems, and the conflicts that make them retry),
+ * prefetch reads (BatchGetItem) and re-reads after a conflict (GetItem). Units are those DynamoDB reports;
+ * a rejected conditional write is charged as CapacityMeter charges it. The meter gives the totals, this the split.
+ * DynamoDB Local reports no units for BatchGetItem keys that are not found, while AWS bills every key read
+ * (0.5 RCU eventually consistent, at least): the tally counts those keys so the report can add them.
+ */
+import type { ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ID_PREFIX } from '../adapters/online-store/id-ledger.js';
+
+export class CallTally {
+  ledgerPuts = 0;
+  ledgerUnits = 0;
+  /** Claims refused: the id was already counted (a duplicate event). */
+  ledgerRefused = 0;
+  tilePuts = 0;
+  tileUnits = 0;
+  /** Tile writes refused because another writer changed the item since it was read. */
+  tileConflicts = 0;
+  batchGets = 0;
+  batchGetKeys = 0;
+  /** Keys asked for and found: DynamoDB Local charges nothing for the others, AWS charges 0.5 RCU each. */
+  batchGetFound = 0;
+  batchGetUnits = 0;
+  gets = 0;
+  getUnits = 0;
+  updates = 0;
+  updateUnits = 0;
+}
+
+const unitsOf = (consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): number =>
+  (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
+    (sum, c) => sum + (c.CapacityUnits ?? 0),
+    0,
+  );
+
+/** Installs the counting middleware once; `current` is where calls are added up until replaced. */
+export function tallyCalls(client: DynamoDBClient): { current: CallTally } {
+  const holder = { current: new CallTally() };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as {
+        Item?: { pk?: { S?: string }; s?: { S?: string } };
+        RequestItems?: Record<string, { Keys?: unknown[] }>;
+      };
+      const tally = holder.current;
+      const command = context.commandName as string;
+      const ledger = command === 'PutItemCommand' && (input.Item?.pk?.S ?? '').startsWith(ID_PREFIX);
+      try {
+        const result = await next(args);
+        const units = unitsOf((result.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity);
+        if (ledger) {
+          tally.ledgerPuts++;
+          tally.ledgerUnits += units;
+        } else if (command === 'PutItemCommand') {
+          tally.tilePuts++;
+          tally.tileUnits += units;
+        } else if (command === 'BatchGetItemCommand') {
+          tally.batchGets++;
+          tally.batchGetUnits += units;
+          for (const request of Object.values(input.RequestItems ?? {}))
+            tally.batchGetKeys += request.Keys?.length ?? 0;
+          const output = result.output as { Responses?: Record<string, unknown[]> };
+          for (const items of Object.values(output.Responses ?? {})) tally.batchGetFound += items.length;
+        } else if (command === 'GetItemCommand') {
+          tally.gets++;
+          tally.getUnits += units;
+        } else if (command === 'UpdateItemCommand') {
+          tally.updates++;
+          tally.updateUnits += units;
+        }
+        return result;
+      } catch (error) {
+        if ((error as Error).name === 'ConditionalCheckFailedException') {
+          if (ledger) {
+            tally.ledgerPuts++;
+            tally.ledgerRefused++;
+            tally.ledgerUnits += 1;
+          } else {
+            tally.tilePuts++;
+            tally.tileConflicts++;
+            tally.tileUnits += Math.ceil(Buffer.byteLength(input.Item?.s?.S ?? '') / 1024);
+          }
+        }
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'benchCallTally' },
+  );
+  return holder;
+}

@@ -1,0 +1,199 @@
+/**
+ * Engine throughput on one core: how much of a Lambda's CPU budget the engine adds on top of the work any
+ * handler must do anyway. The floor is that unavoidable work (base64-decode and JSON.parse each record); the
+ * engine variant is what the online path does per batch besides its DynamoDB calls: decode into InputRecord,
+ * classifyBatch, the event-id dedupe (in memory here, a DedupeIndex as MemoryEngine keeps), groupByItem and
+ * folding each item's events into its tiles (an EntityState per item; the store folds them into the state it
+ * read, here a fresh one). MemoryEngine.ingest (which keeps every state in memory) is timed beside them for
+ * information. The variants run interleaved and the ratio is taken per round.
+ * Throughput is per CPU-second of the process (main thread plus GC helpers, as a one-vCPU Lambda pays it):
+ * on a shared, loaded machine wall time mostly measures how often we were descheduled. Wall rates are kept too.
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import {
+  type CompiledSpec,
+  classifyBatch,
+  DedupeIndex,
+  EntityState,
+  groupByItem,
+  MemoryEngine,
+  type ValidEvent,
+} from '../core/index.js';
+import { decodeRecords, type KinesisRecord } from './fixture.js';
+import { interleave, median, type Timing } from './stats.js';
+
+/** The floor: what any consumer of this stream pays per record. Returns the number of JSON objects parsed. */
+export function floorPass(batches: readonly (readonly KinesisRecord[])[]): number {
+  let parsed = 0;
+  for (const batch of batches) {
+    for (const record of batch) {
+      const bytes = Buffer.from(record.data, 'base64');
+      try {
+        if (JSON.parse(bytes.toString()) !== null) parsed++;
+      } catch {
+        // An invalid payload: the engine sets it aside too.
+      }
+    }
+  }
+  return parsed;
+}
+
+/** groupByItem, then each item's events folded into its tiles: the engine's per-item work in a batch. */
+export function tilesByItem(spec: CompiledSpec, events: readonly ValidEvent[]): Map<string, EntityState> {
+  const states = new Map<string, EntityState>();
+  for (const item of groupByItem(spec, events).values()) {
+    const state = new EntityState(item.entity);
+    for (const event of item.events) state.apply(event);
+    states.set(item.key, state);
+  }
+  return states;
+}
+
+/** The engine's per-batch work in the Lambda, with dedupe kept in memory. Returns the item deltas made. */
+export function enginePass(spec: CompiledSpec, batches: readonly (readonly KinesisRecord[])[]): number {
+  const dedupe = new DedupeIndex(spec.dedupeHorizonMs);
+  let items = 0;
+  for (const batch of batches) {
+    const { events } = classifyBatch(spec, decodeRecords(batch));
+    const counted: ValidEvent[] = [];
+    for (const event of events) {
+      if (event.id === undefined || !dedupe.isDuplicate(event.id, event.alpha)) counted.push(event);
+    }
+    items += tilesByItem(spec, counted).size;
+  }
+  return items;
+}
+
+/** MemoryEngine end to end (decode, ingest with its merge into the states). Returns the events counted. */
+export function memoryEnginePass(spec: CompiledSpec, batches: readonly (readonly KinesisRecord[])[]): number {
+  const engine = new MemoryEngine(spec);
+  for (const batch of batches) engine.ingest(decodeRecords(batch));
+  return engine.totals.counted;
+}
+
+export interface EngineResult {
+  records: number;
+  batchSize: number;
+  repetitions: number;
+  /** Records per CPU-second (median over rounds). */
+  floorEventsPerSec: number;
+  engineEventsPerSec: number;
+  memoryEngineEventsPerSec: number;
+  /** Median over rounds of engine/floor throughput measured side by side (CPU time). */
+  ratio: number;
+  ratioPerRound: number[];
+  /** The same by wall-clock time, for information. */
+  wall: {
+    floorEventsPerSec: number;
+    engineEventsPerSec: number;
+    memoryEngineEventsPerSec: number;
+    ratio: number;
+  };
+  /** CPU time over wall time, per variant (median): under 1 means other processes took the core from us. */
+  cpuPerWall: { floor: number; engine: number; memoryEngine: number };
+  cpuMs: { floor: number[]; engine: number[]; memoryEngine: number[] };
+}
+
+export function measureEngineThroughput(
+  spec: CompiledSpec,
+  batches: readonly (readonly KinesisRecord[])[],
+  batchSize: number,
+  repetitions: number,
+  progress: (message: string) => void,
+): EngineResult {
+  const records = batches.reduce((n, batch) => n + batch.length, 0);
+  const timings = interleave(
+    {
+      floor: () => floorPass(batches),
+      engine: () => enginePass(spec, batches),
+      memoryEngine: () => memoryEnginePass(spec, batches),
+    },
+    repetitions,
+    (round) => progress(`engine throughput: round ${round + 1}/${repetitions}`),
+  );
+  const rate = (list: Timing[], by: keyof Timing) => records / (median(list.map((t) => t[by])) / 1000);
+  const ratios = (by: keyof Timing) => timings.engine.map((t, i) => (timings.floor[i] as Timing)[by] / t[by]);
+  const cpuPerWall = (list: Timing[]) => median(list.map((t) => t.cpuMs / t.wallMs));
+  const cpuMs = (list: Timing[]) => list.map((t) => Math.round(t.cpuMs));
+  return {
+    records,
+    batchSize,
+    repetitions,
+    floorEventsPerSec: rate(timings.floor, 'cpuMs'),
+    engineEventsPerSec: rate(timings.engine, 'cpuMs'),
+    memoryEngineEventsPerSec: rate(timings.memoryEngine, 'cpuMs'),
+    ratio: median(ratios('cpuMs')),
+    ratioPerRound: ratios('cpuMs'),
+    wall: {
+      floorEventsPerSec: rate(timings.floor, 'wallMs'),
+      engineEventsPerSec: rate(timings.engine, 'wallMs'),
+      memoryEngineEventsPerSec: rate(timings.memoryEngine, 'wallMs'),
+      ratio: median(ratios('wallMs')),
+    },
+    cpuPerWall: {
+      floor: cpuPerWall(timings.floor),
+      engine: cpuPerWall(timings.engine),
+      memoryEngine: cpuPerWall(timings.memoryEngine),
+    },
+    cpuMs: {
+      floor: cpuMs(timings.floor),
+      engine: cpuMs(timings.engine),
+      memoryEngine: cpuMs(timings.memoryEngine),
+    },
+  };
+}
+
+export interface EngineBreakdown {
+  /** Share of the instrumented pass's time per phase (GC pauses land in the phase that triggered them). */
+  shares: { decode: number; classify: number; dedupe: number; tiles: number };
+  /** Share of the pass spent in GC pauses on the main thread, from the `gc` performance entries. */
+  gcShare: number;
+  totalMs: number;
+}
+
+/** One more engine pass with a clock around each phase, to say where the time goes (not used in the ratio). */
+export async function engineBreakdown(
+  spec: CompiledSpec,
+  batches: readonly (readonly KinesisRecord[])[],
+): Promise<EngineBreakdown> {
+  const ms = { decode: 0, classify: 0, dedupe: 0, tiles: 0 };
+  let gcMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const dedupe = new DedupeIndex(spec.dedupeHorizonMs);
+  const started = performance.now();
+  for (const batch of batches) {
+    const t0 = performance.now();
+    const input = decodeRecords(batch);
+    const t1 = performance.now();
+    const { events } = classifyBatch(spec, input);
+    const t2 = performance.now();
+    const counted: ValidEvent[] = [];
+    for (const event of events) {
+      if (event.id === undefined || !dedupe.isDuplicate(event.id, event.alpha)) counted.push(event);
+    }
+    const t3 = performance.now();
+    tilesByItem(spec, counted);
+    const t4 = performance.now();
+    ms.decode += t1 - t0;
+    ms.classify += t2 - t1;
+    ms.dedupe += t3 - t2;
+    ms.tiles += t4 - t3;
+  }
+  const totalMs = performance.now() - started;
+  // GC entries are delivered asynchronously.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  observer.disconnect();
+  return {
+    shares: {
+      decode: ms.decode / totalMs,
+      classify: ms.classify / totalMs,
+      dedupe: ms.dedupe / totalMs,
+      tiles: ms.tiles / totalMs,
+    },
+    gcShare: gcMs / totalMs,
+    totalMs,
+  };
+}
