@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type CompiledSpec, compileSpec, type InputRecord, parseSpecJson } from '../core/index.js';
-import { generateFraudTraffic } from '../examples/fraud/generate.js';
+import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
 import { onShards } from '../local/simulated-stream.js';
 
 /** A Kinesis event record reduced to what the handler reads: the payload is still base64 text. */
@@ -29,7 +29,11 @@ export function loadSpec(): CompiledSpec {
 
 /** About `records` records (the generator adds ~2% anomalies to its base events), seeded, on `shards` shards. */
 export function loadFixture(records: number, shards: number, seed = 7): Fixture {
-  const traffic = generateFraudTraffic({ events: Math.ceil(records / 1.02), seed });
+  // Traffic of the last hours, on the hour: the online-store table expires items of older events (TTL).
+  const events = Math.ceil(records / 1.02);
+  const spanMs = (events / DEFAULT_TRAFFIC_OPTIONS.eventsPerSecond) * 1000;
+  const startMs = Math.floor((Date.now() - spanMs) / 3_600_000) * 3_600_000 - 3_600_000;
+  const traffic = generateFraudTraffic({ events, seed, startMs });
   return { spec: loadSpec(), records: onShards(traffic.records, shards).slice(0, records), shards };
 }
 

@@ -11,8 +11,8 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createOnlineStoreTable } from '../adapters/online-store/table.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
-import { createTestTable } from '../test/support/dynamodb.js';
 import { tallyCalls } from './ddb-calls.js';
 import {
   type EngineBreakdown,
@@ -72,7 +72,7 @@ async function measureDynamo(fixture: ReturnType<typeof loadFixture>) {
     progress(`naive writer: ${naivePrefix.length} records, ${NAIVE_CONCURRENCY} calls in flight`);
     const naive = await naiveWrite(
       client,
-      await createTestTable(client),
+      await createOnlineStoreTable(client, 'bench-naive'),
       fixture.spec,
       naivePrefix,
       NAIVE_CONCURRENCY,

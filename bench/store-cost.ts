@@ -10,8 +10,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CapacityMeter } from '../adapters/online-store/capacity.js';
 import { OnlineStore } from '../adapters/online-store/online-store.js';
+import { createOnlineStoreTable } from '../adapters/online-store/table.js';
 import { type CompiledSpec, classifyBatch, type InputRecord } from '../core/index.js';
-import { createTestTable } from '../test/support/dynamodb.js';
 import { CallTally } from './ddb-calls.js';
 import { shardBatches } from './fixture.js';
 
@@ -90,7 +90,7 @@ export async function measureStoreCost(
   records: readonly InputRecord[],
   batchSize: number,
 ): Promise<{ run: StoreCostRun; tableName: string }> {
-  const tableName = await createTestTable(client);
+  const tableName = await createOnlineStoreTable(client, `bench-store-${batchSize}`);
   const meter = new CapacityMeter();
   const rounds = shardBatches(records, batchSize);
   const stores = new Map<string, OnlineStore>();

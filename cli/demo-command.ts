@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OnlineStore } from '../adapters/online-store/online-store.js';
+import { createOnlineStoreTable } from '../adapters/online-store/table.js';
 import { compileSpec, type FeatureValue, type InputRecord, parseSpecJson, replay } from '../core/index.js';
-import { generateFraudTraffic } from '../examples/fraud/generate.js';
+import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { batchesOf, onShards } from '../local/simulated-stream.js';
 import type { CliIO } from './io.js';
@@ -25,7 +26,10 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> 
   const spec = compileSpec(
     parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8'), 'examples/fraud/spec.json'),
   );
-  const traffic = generateFraudTraffic({ events: options.events ?? 5_000 });
+  // The traffic ends about now: the online store keeps features of recent events (older items expire by TTL).
+  const events = options.events ?? 5_000;
+  const spanMs = (events / DEFAULT_TRAFFIC_OPTIONS.eventsPerSecond) * 1000;
+  const traffic = generateFraudTraffic({ events, startMs: Math.floor(Date.now() - spanMs - 60_000) });
   const records = onShards(traffic.records, SHARDS);
   io.err(`generated ${records.length} records (${describeCounts(traffic.counts)})\n`);
 
@@ -37,15 +41,7 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> 
   });
   try {
     const tableName = 'streamfeatures-demo-online';
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      }),
-    );
-    await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+    await createOnlineStoreTable(client, tableName);
     const store = new OnlineStore({ client, tableName, spec });
 
     const outcomes = { counted: 0, invalid: 0, future: 0, late: 0, duplicate: 0 };

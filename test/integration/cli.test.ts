@@ -8,7 +8,7 @@ import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, type InputRecord, parseSpecJson } from '../../core/index.js';
 import { generateFraudTraffic, toJsonLines } from '../../examples/fraud/generate.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
-import { batchesOf, onShards } from '../support/stream.js';
+import { batchesOf, onShards, RECENT_START } from '../support/stream.js';
 
 const run = promisify(execFile);
 const CLI = 'dist/streamfeatures.mjs';
@@ -60,7 +60,7 @@ describe('streamfeatures spec', () => {
 
 describe('streamfeatures replay', () => {
   const spec = compileSpec(parseSpecJson(readFileSync(SPEC, 'utf8')));
-  const traffic = generateFraudTraffic({ events: 600, seed: 5 });
+  const traffic = generateFraudTraffic({ events: 600, seed: 5, startMs: RECENT_START });
   const records = onShards(traffic.records, 2);
   const t = Math.max(...records.map((r) => r.arrivalMs)) + 1;
   const decoder = new TextDecoder();

@@ -11,10 +11,10 @@ import {
 } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
-import { batchesOf, jsonRecord, onShards } from '../support/stream.js';
+import { batchesOf, jsonRecord, onShards, RECENT_START } from '../support/stream.js';
 
 const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
-const traffic = generateFraudTraffic({ events: 800, seed: 11 });
+const traffic = generateFraudTraffic({ events: 800, seed: 11, startMs: RECENT_START });
 const records = onShards(traffic.records, 2);
 const readAt = Math.max(...records.map((r) => r.arrivalMs)) + 1;
 
@@ -189,7 +189,7 @@ describe('online store on DynamoDB', () => {
 
   it('dedupes an event id across batches and shards within the horizon; first arrival wins', async () => {
     const { store } = await freshStore();
-    const t0 = Date.parse('2026-11-01T00:00:00Z');
+    const t0 = RECENT_START;
     const event = (amount: number) => ({
       event_id: 'e-1',
       ts: t0,
@@ -237,7 +237,7 @@ describe('online store on DynamoDB', () => {
       card_amount_avg_24h: null,
     });
 
-    const t0 = Date.parse('2026-11-01T00:00:00Z');
+    const t0 = RECENT_START;
     const body = {
       event_id: 'x',
       ts: t0,

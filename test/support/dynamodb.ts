@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createOnlineStoreTable } from '../../adapters/online-store/table.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 
 export interface DynamoForTests {
@@ -49,20 +50,10 @@ export async function dynamoForTests(): Promise<DynamoForTests> {
   };
 }
 
-/**
- * Creates an on-demand table keyed by a single string partition key `pk` (the tile / online-store shape)
- * and waits until it is ACTIVE. Returns the table name (a unique random one by default).
- */
+/** Creates an online-store table (a unique random name by default) and waits until it is active. */
 export async function createTestTable(client: DynamoDBClient, name?: string): Promise<string> {
-  const tableName = name ?? `sf-test-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    }),
+  return createOnlineStoreTable(
+    client,
+    name ?? `sf-test-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
   );
-  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
-  return tableName;
 }

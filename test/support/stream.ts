@@ -13,3 +13,9 @@ export function jsonRecord(body: unknown, arrivalMs: number, shardId: string, se
     sequenceNumber: String(sequence),
   };
 }
+
+/**
+ * A start for generated traffic two hours ago, on the hour: the online-store table has TTL on, and items of
+ * traffic from the distant past would expire (and DynamoDB Local deletes them) before a test reads them.
+ */
+export const RECENT_START = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
