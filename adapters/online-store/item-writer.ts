@@ -26,15 +26,24 @@ export interface ItemWriterOptions {
   readonly watermarkRetentionMs: number;
 }
 
+export interface WriteOutcome {
+  /** False when the item had already applied every event. */
+  readonly applied: boolean;
+  /** For an item neither cached nor read first: whether it turned out to exist already. */
+  readonly blindCreate?: 'created' | 'existed';
+}
+
 /**
- * Applies one item's share of a batch: read (or take from cache), skip what this item already applied per
- * shard, merge the rest, put conditioned on the version read. A lost race re-reads and tries again, so writers
- * on different shards never lose each other's updates; the watermarks make a redelivery change nothing twice.
- * Returns false when the item had already applied every event.
+ * Applies one item's share of a batch: take the item from the cache (the caller may have read it into the cache
+ * first), skip what this item already applied per shard, merge the rest, put conditioned on the version it had.
+ * An item not in the cache is created conditioned on not existing. A lost race or a wrong guess re-reads
+ * (strongly consistent) and tries again, so writers on different shards never lose each other's updates; the
+ * watermarks make a redelivery change nothing twice.
  */
-export async function writeItem(options: ItemWriterOptions, batch: ItemBatch): Promise<boolean> {
+export async function writeItem(options: ItemWriterOptions, batch: ItemBatch): Promise<WriteOutcome> {
   const { client, tableName, cache, meter } = options;
   let stored = cache.get(batch.key);
+  let blindCreate: WriteOutcome['blindCreate'] = stored ? undefined : 'created';
   let readAfterConflict = false;
   for (let attempt = 1; ; attempt++) {
     if (readAfterConflict) {
@@ -45,7 +54,7 @@ export async function writeItem(options: ItemWriterOptions, batch: ItemBatch): P
     const fresh = batch.events.filter((event) => !alreadyApplied(marks, event));
     if (fresh.length === 0) {
       if (stored) cache.set(stored);
-      return false;
+      return blindCreate ? { applied: false, blindCreate } : { applied: false };
     }
     const { next, expiresAtSeconds } = nextItem(options, batch, stored, fresh);
     try {
@@ -64,11 +73,12 @@ export async function writeItem(options: ItemWriterOptions, batch: ItemBatch): P
       );
       meter.record('write', response.ConsumedCapacity);
       cache.set(next);
-      return true;
+      return blindCreate ? { applied: true, blindCreate } : { applied: true };
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       meter.charge('write', Math.ceil(Buffer.byteLength(next.state) / 1024));
       cache.delete(batch.key);
+      if (attempt === 1 && blindCreate) blindCreate = 'existed';
       if (attempt >= MAX_ATTEMPTS) {
         throw new Error(`online-store item ${batch.key}: still contended after ${MAX_ATTEMPTS} attempts`);
       }

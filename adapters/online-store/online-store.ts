@@ -22,6 +22,9 @@ import { batchGetItems } from './item-reads.js';
 import { type ItemWriterOptions, writeItem } from './item-writer.js';
 import { fromAttributes } from './tile-item.js';
 
+/** Read uncached items before writing them while more than this share of them exist (see existingShare). */
+const READ_FIRST_ABOVE = 0.25;
+
 export interface OnlineStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -64,6 +67,12 @@ export class OnlineStore {
   private readonly ledger: IdLedger | undefined;
   private readonly writer: ItemWriterOptions;
   private readonly concurrency: number;
+  /**
+   * Of the items a batch touches that the cache lacks, the share that exist in the table, smoothed over batches.
+   * Reading them first costs half a read unit a key, found or not; writing blind costs a failed put and a read
+   * (about 2 units) for each that exists. So reading first pays only while this share is above a quarter.
+   */
+  private existingShare = 0.5;
 
   constructor(private readonly options: OnlineStoreOptions) {
     this.spec = options.spec;
@@ -151,12 +160,20 @@ export class OnlineStore {
     });
   }
 
-  /** One read round for the items the cache does not hold. */
+  /**
+   * One read round for the items the cache does not hold, unless most such items have lately turned out not to
+   * exist: then they are written blind (created on condition that they do not exist).
+   */
   private async prefetch(keys: readonly string[]): Promise<void> {
     const missing = keys.filter((key) => !this.writer.cache.has(key));
-    if (missing.length === 0) return;
+    if (missing.length === 0 || this.existingShare < READ_FIRST_ABOVE) return;
     const found = await batchGetItems(this.options.client, this.options.tableName, missing, this.meter);
     for (const attributes of found.values()) this.writer.cache.set(fromAttributes(attributes));
+    this.learnExistingShare(found.size / missing.length);
+  }
+
+  private learnExistingShare(observed: number): void {
+    this.existingShare = 0.7 * this.existingShare + 0.3 * observed;
   }
 }
 

@@ -95,6 +95,23 @@ describe('online store on DynamoDB', () => {
     await expectStoreEquals(store, records);
   });
 
+  it('writes blind once most uncached items prove new, and still equals a clean pass', async () => {
+    const { store } = await freshStore();
+    let reads = 0;
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchGetItemCommand') reads++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countReads' },
+    );
+    const batches = batchesOf(records, 50);
+    await applyAll(store, batches).finally(() => dynamo.client.middlewareStack.remove('countReads'));
+    // Fresh traffic: nearly every item is new, so after the first batches the store stops reading before writing.
+    expect(reads).toBeLessThan(batches.length / 2);
+    await expectStoreEquals(store, records);
+  });
+
   it('applying the same batches twice changes no value', async () => {
     const { store, table } = await freshStore();
     const batches = batchesOf(records, 100);

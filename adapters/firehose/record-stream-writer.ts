@@ -1,0 +1,81 @@
+import { type FirehoseClient, PutRecordBatchCommand, PutRecordCommand } from '@aws-sdk/client-firehose';
+import { type BatchLimits, type PutSummary, putWithRetries, type RetryOptions } from './batched-put.js';
+
+/** Where newline-terminated records go: a Firehose delivery stream in AWS, an array in tests. */
+export interface RecordStreamWriter {
+  /** Delivers every record (at least once) or throws. */
+  put(records: readonly Uint8Array[]): Promise<PutSummary>;
+}
+
+/** Firehose quotas: PutRecordBatch takes 500 records or 4 MiB; one record holds up to 1,000 KiB. */
+export const FIREHOSE_LIMITS: BatchLimits = {
+  maxRecords: 500,
+  maxBytes: 4 * 1024 * 1024,
+  maxRecordBytes: 1_000 * 1024,
+};
+
+/**
+ * Writes to a Firehose delivery stream: one record with PutRecord, more with PutRecordBatch, retrying the
+ * records a batch reports as failed (FailedPutCount) with backoff.
+ */
+export class FirehoseWriter implements RecordStreamWriter {
+  constructor(
+    private readonly client: Pick<FirehoseClient, 'send'>,
+    readonly deliveryStreamName: string,
+    private readonly retry: RetryOptions = {},
+  ) {}
+
+  async put(records: readonly Uint8Array[]): Promise<PutSummary> {
+    if (records.length === 0) return { calls: 0, retriedEntries: 0 };
+    const [only] = records;
+    if (records.length === 1 && only) {
+      if (only.byteLength > FIREHOSE_LIMITS.maxRecordBytes) {
+        throw new RangeError(`record is ${only.byteLength} bytes, more than Firehose's 1,000 KiB`);
+      }
+      await this.client.send(
+        new PutRecordCommand({ DeliveryStreamName: this.deliveryStreamName, Record: { Data: only } }),
+      );
+      return { calls: 1, retriedEntries: 0 };
+    }
+    return putWithRetries(
+      records,
+      (record) => record.byteLength,
+      FIREHOSE_LIMITS,
+      async (chunk) => {
+        const output = await this.client.send(
+          new PutRecordBatchCommand({
+            DeliveryStreamName: this.deliveryStreamName,
+            Records: chunk.map((Data) => ({ Data })),
+          }),
+        );
+        if (!output.FailedPutCount) return { failed: [], errorCodes: [] };
+        const failed: number[] = [];
+        const errorCodes: string[] = [];
+        (output.RequestResponses ?? []).forEach((response, position) => {
+          if (response.ErrorCode === undefined) return;
+          failed.push(position);
+          errorCodes.push(response.ErrorCode);
+        });
+        return { failed, errorCodes };
+      },
+      this.retry,
+    );
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** Keeps the records in memory: for tests and in-process runs. */
+export class MemoryRecordStreamWriter implements RecordStreamWriter {
+  readonly records: Uint8Array[] = [];
+
+  async put(records: readonly Uint8Array[]): Promise<PutSummary> {
+    this.records.push(...records);
+    return { calls: records.length > 0 ? 1 : 0, retriedEntries: 0 };
+  }
+
+  /** The records as parsed JSON lines. */
+  lines(): unknown[] {
+    return this.records.map((record) => JSON.parse(decoder.decode(record)) as unknown);
+  }
+}
