@@ -1,35 +1,41 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { AGGREGATIONS } from './types.js';
+
+// zod/mini keeps Lambda bundles small (the classic API weighs ~450 KB minified); it ships no messages of its own.
+z.config(en());
 
 /** The structural shape of the spec JSON form. Cross-field rules live in normalize.ts. */
 
 const identifier = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or _ and hold only letters, digits and _');
-const fieldPath = z.string().min(1);
+  .check(
+    z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must start with a letter or _ and hold only letters, digits and _'),
+  );
+const fieldPath = z.string().check(z.minLength(1));
 const duration = z.union([z.string(), z.number()]);
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 const where = z.strictObject({
   field: fieldPath,
-  eq: scalar.optional(),
-  ne: scalar.optional(),
-  in: z.array(scalar).min(1).optional(),
-  gt: z.number().optional(),
-  gte: z.number().optional(),
-  lt: z.number().optional(),
-  lte: z.number().optional(),
+  eq: z.optional(scalar),
+  ne: z.optional(scalar),
+  in: z.optional(z.array(scalar).check(z.minLength(1))),
+  gt: z.optional(z.number()),
+  gte: z.optional(z.number()),
+  lt: z.optional(z.number()),
+  lte: z.optional(z.number()),
 });
 
 const feature = z.strictObject({
   name: identifier,
   entity: z.string(),
   agg: z.enum(AGGREGATIONS),
-  field: fieldPath.optional(),
+  field: z.optional(fieldPath),
   window: duration,
-  tile: duration.optional(),
-  where: where.optional(),
-  description: z.string().optional(),
+  tile: z.optional(duration),
+  where: z.optional(where),
+  description: z.optional(z.string()),
 });
 
 export const specSchema = z.strictObject({
@@ -37,13 +43,13 @@ export const specSchema = z.strictObject({
   name: identifier,
   event: z.strictObject({
     timeField: fieldPath,
-    idField: fieldPath.optional(),
-    allowedLateness: duration.optional(),
-    maxFutureSkew: duration.optional(),
-    dedupeHorizon: duration.optional(),
+    idField: z.optional(fieldPath),
+    allowedLateness: z.optional(duration),
+    maxFutureSkew: z.optional(duration),
+    dedupeHorizon: z.optional(duration),
   }),
-  entities: z.record(identifier, z.array(fieldPath).min(1)),
-  features: z.array(feature).min(1),
+  entities: z.record(identifier, z.array(fieldPath).check(z.minLength(1))),
+  features: z.array(feature).check(z.minLength(1)),
 });
 
 export type SpecInput = z.input<typeof specSchema>;

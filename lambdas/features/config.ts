@@ -1,0 +1,34 @@
+import * as z from 'zod/mini';
+import { type Env, keyPrefix, optional, readEnv, required } from '../shared/config.js';
+
+const schema = z.object({
+  TABLE_NAME: required('the online-store table name'),
+  SIDE_OUTPUT_BUCKET: required('the S3 bucket for quarantine and late records'),
+  QUARANTINE_PREFIX: keyPrefix('quarantine/'),
+  LATE_PREFIX: keyPrefix('late/'),
+  RAW_ARCHIVE_STREAM: optional(),
+  RAW_OVERSIZE_PREFIX: keyPrefix('raw-oversize/'),
+});
+
+export interface FeaturesConfig {
+  readonly tableName: string;
+  readonly sideOutputBucket: string;
+  readonly quarantinePrefix: string;
+  readonly latePrefix: string;
+  /** Firehose delivery stream for the raw archive; none: no archive. */
+  readonly rawArchiveStream: string | undefined;
+  /** Where archive records too large for Firehose go, in the side-output bucket. */
+  readonly rawOversizePrefix: string;
+}
+
+export function readFeaturesConfig(env: Env): FeaturesConfig {
+  const c = readEnv(schema, env, 'features');
+  return {
+    tableName: c.TABLE_NAME,
+    sideOutputBucket: c.SIDE_OUTPUT_BUCKET,
+    quarantinePrefix: c.QUARANTINE_PREFIX,
+    latePrefix: c.LATE_PREFIX,
+    rawArchiveStream: c.RAW_ARCHIVE_STREAM,
+    rawOversizePrefix: c.RAW_OVERSIZE_PREFIX,
+  };
+}

@@ -1,0 +1,150 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readFeaturesConfig } from '../../lambdas/features/config.js';
+import { readIngestConfig } from '../../lambdas/ingest/config.js';
+import { readScoreConfig } from '../../lambdas/score/config.js';
+import { handlerAtColdStart } from '../../lambdas/shared/entry.js';
+import { loadSpec } from '../../lambdas/shared/spec.js';
+
+describe('features config', () => {
+  it('fills the defaults', () => {
+    expect(readFeaturesConfig({ TABLE_NAME: 't', SIDE_OUTPUT_BUCKET: 'b' })).toEqual({
+      tableName: 't',
+      sideOutputBucket: 'b',
+      quarantinePrefix: 'quarantine/',
+      latePrefix: 'late/',
+      rawArchiveStream: undefined,
+      rawOversizePrefix: 'raw-oversize/',
+    });
+  });
+
+  it('takes what the environment sets, and reads an empty variable as unset', () => {
+    const config = readFeaturesConfig({
+      TABLE_NAME: 't',
+      SIDE_OUTPUT_BUCKET: 'b',
+      QUARANTINE_PREFIX: 'side/q/',
+      LATE_PREFIX: '',
+      RAW_ARCHIVE_STREAM: 'raw',
+    });
+    expect(config).toMatchObject({
+      quarantinePrefix: 'side/q/',
+      latePrefix: 'late/',
+      rawArchiveStream: 'raw',
+    });
+  });
+
+  it('fails naming every missing or bad variable, with its value', () => {
+    expect(() => readFeaturesConfig({ QUARANTINE_PREFIX: 'quarantine' })).toThrow(
+      'the features function is misconfigured:\n' +
+        '  TABLE_NAME: required: the online-store table name\n' +
+        '  SIDE_OUTPUT_BUCKET: required: the S3 bucket for quarantine and late records\n' +
+        '  QUARANTINE_PREFIX: must end with "/" (got "quarantine")',
+    );
+  });
+
+  it('never writes the environment', () => {
+    const env = Object.freeze({ TABLE_NAME: 't', SIDE_OUTPUT_BUCKET: 'b' });
+    expect(() => readFeaturesConfig(env)).not.toThrow();
+  });
+});
+
+describe('score config', () => {
+  it('defaults to the embedded model', () => {
+    expect(readScoreConfig({ TABLE_NAME: 't' })).toEqual({
+      tableName: 't',
+      featureLogStream: undefined,
+      backend: 'embedded',
+    });
+  });
+
+  it('takes SageMaker with a timeout of 200 ms and the embedded fallback by default', () => {
+    expect(
+      readScoreConfig({ TABLE_NAME: 't', MODEL_BACKEND: 'sagemaker', SAGEMAKER_ENDPOINT_NAME: 'fraud' }),
+    ).toMatchObject({ backend: 'sagemaker', endpointName: 'fraud', timeoutMs: 200, fallback: 'embedded' });
+  });
+
+  it('fails on SageMaker without an endpoint', () => {
+    expect(() => readScoreConfig({ TABLE_NAME: 't', MODEL_BACKEND: 'sagemaker' })).toThrow(
+      'SAGEMAKER_ENDPOINT_NAME: required when MODEL_BACKEND is "sagemaker"',
+    );
+  });
+
+  it('fails on an unknown backend, fallback or a bad timeout, quoting each', () => {
+    expect(() =>
+      readScoreConfig({
+        TABLE_NAME: 't',
+        MODEL_BACKEND: 'onnx',
+        MODEL_FALLBACK: 'none',
+        MODEL_TIMEOUT_MS: '0.5s',
+      }),
+    ).toThrow(
+      'MODEL_BACKEND: must be one of embedded, sagemaker (got "onnx")\n' +
+        '  MODEL_TIMEOUT_MS: must be a whole number of milliseconds above 0 (got "0.5s")\n' +
+        '  MODEL_FALLBACK: must be one of embedded, error (got "none")',
+    );
+  });
+});
+
+describe('ingest config', () => {
+  it('needs the stream', () => {
+    expect(readIngestConfig({ STREAM_NAME: 'events' })).toEqual({ stream: 'events' });
+    expect(() => readIngestConfig({})).toThrow('STREAM_NAME: required');
+  });
+});
+
+describe('spec loading', () => {
+  it('reads, validates and compiles the file STREAMFEATURES_SPEC_FILE names', () => {
+    const spec = loadSpec({ STREAMFEATURES_SPEC_FILE: 'examples/fraud/spec.json' });
+    expect(spec.spec.name).toBe('fraud');
+    expect(spec.entities.map((e) => e.name)).toEqual(['card', 'merchant', 'card_merchant']);
+  });
+
+  it('fails with the spec problems and the file name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sf-spec-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ version: 1, name: 'x', event: {}, entities: {}, features: [] }));
+    expect(() => loadSpec({ STREAMFEATURES_SPEC_FILE: file })).toThrow(`invalid feature spec in ${file}`);
+  });
+
+  it('fails clearly on a file that is not there', () => {
+    expect(() => loadSpec({ STREAMFEATURES_SPEC_FILE: '/nowhere/spec.json' })).toThrow(
+      'cannot read STREAMFEATURES_SPEC_FILE "/nowhere/spec.json"',
+    );
+  });
+
+  it('fails clearly when there is no spec at all (unbundled, no file)', () => {
+    expect(() => loadSpec({})).toThrow(/^no feature spec: .*STREAMFEATURES_SPEC_FILE is not set/);
+  });
+});
+
+describe('handler at cold start', () => {
+  it('builds once, at load', async () => {
+    let builds = 0;
+    const handler = handlerAtColdStart('t', () => {
+      builds++;
+      return async (n: number) => n + 1;
+    });
+    expect(builds).toBe(1);
+    expect(await handler(1)).toBe(2);
+    expect(await handler(2)).toBe(3);
+    expect(builds).toBe(1);
+  });
+
+  it('loads even when the build fails, and fails every invocation with that error', async () => {
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (line: unknown) => errors.push(line);
+    try {
+      const handler = handlerAtColdStart('score', (): ((n: number) => Promise<number>) => {
+        throw new Error('TABLE_NAME: required');
+      });
+      await expect(handler(1)).rejects.toThrow('TABLE_NAME: required');
+      await expect(handler(1)).rejects.toThrow('TABLE_NAME: required');
+    } finally {
+      console.error = original;
+    }
+    expect(String(errors[0])).toContain('the score function could not start');
+  });
+});
