@@ -1,0 +1,50 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { withOverrides } from './defaults.js';
+
+export interface AccessLogBucketProps {
+  /**
+   * How long access logs are kept.
+   * @default Duration.days(365)
+   */
+  readonly retention?: Duration;
+  /**
+   * Overrides of the bucket's properties, merged over the defaults.
+   * @default - none
+   */
+  readonly bucketProps?: Partial<s3.BucketProps>;
+}
+
+/**
+ * The target of the data buckets' S3 server access logs. S3 log delivery supports SSE-S3 only on the target,
+ * so this bucket alone is not SSE-KMS.
+ */
+export class AccessLogBucket extends Construct {
+  public readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: AccessLogBucketProps = {}) {
+    super(scope, id);
+    const defaults: s3.BucketProps = {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration: props.retention ?? Duration.days(365),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    };
+    this.bucket = new s3.Bucket(this, 'Bucket', withOverrides(defaults, props.bucketProps));
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the access-log target of the data buckets; logging its own access would log the logging.',
+    });
+  }
+}

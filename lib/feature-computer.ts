@@ -1,0 +1,314 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Spec } from '../core/index.js';
+import { allow, newDataKey } from './defaults.js';
+import { InvalidPropsError } from './errors.js';
+import { S3FailureDestination, SqsFailureDestination } from './failure-destinations.js';
+import { acknowledgeWildcardResources } from './nag.js';
+import type { OfflineDataset } from './offline-dataset.js';
+import { SecureBucket } from './secure-bucket.js';
+import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
+
+/** Key prefixes of the side outputs in the side-output bucket (DESIGN.md: quarantine and late outputs). */
+export const SIDE_OUTPUT_PREFIXES = {
+  quarantine: 'quarantine/',
+  late: 'late/',
+  /** Archive records too large for Firehose (the raw archive's overflow: kept like the archive). */
+  rawOversize: 'raw-oversize/',
+} as const;
+
+export interface FeatureComputerProps {
+  /** The normalized spec, compiled into the handler. */
+  readonly spec: Spec;
+  readonly stream: kinesis.IStream;
+  readonly table: dynamodb.ITable;
+  /**
+   * The raw archive the handler puts every record to.
+   * @default - no archive
+   */
+  readonly rawArchive?: OfflineDataset;
+  /**
+   * Powertools service name: the `service` dimension of the handler's metrics.
+   * @default - `<stack name>-features`
+   */
+  readonly serviceName?: string;
+  /**
+   * Records per invocation.
+   * @default 500
+   */
+  readonly batchSize?: number;
+  /**
+   * How long to gather records before invoking.
+   * @default Duration.seconds(1)
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Retries of a failed batch (bisected on each failure) before it goes to the on-failure destination.
+   * Bounded: 0 to 10000.
+   * @default 10
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Records older than this go to the on-failure destination. Bounded: 60 s to 7 days.
+   * @default Duration.hours(1)
+   */
+  readonly maxRecordAge?: Duration;
+  /**
+   * Concurrent batches per shard. Exposed to be explicit, and validated: it must be 1, because the online
+   * store's exactly-once protocol keeps a watermark per shard (README, "Known limits").
+   * @default 1
+   */
+  readonly parallelizationFactor?: number;
+  /**
+   * Where to start reading a new mapping. TRIM_HORIZON processes what the stream retained.
+   * @default lambda.StartingPosition.TRIM_HORIZON
+   */
+  readonly startingPosition?: lambda.StartingPosition;
+  /**
+   * Where discarded batches go: `s3` (the side-output bucket, the whole batch) or `sqs` (a queue, the
+   * batch's shard and sequence range only, which the stream forgets after its retention).
+   * @default 's3'
+   */
+  readonly onFailure?: 's3' | 'sqs';
+  /**
+   * Read through a dedicated enhanced fan-out consumer.
+   * @default false
+   */
+  readonly enhancedFanOut?: boolean;
+  /**
+   * Bring your own side-output bucket (with `existingSideOutputBucketKey` when it is SSE-KMS).
+   * @default - a new bucket of its own (see SideOutputs in README)
+   */
+  readonly existingSideOutputBucketObj?: s3.IBucket;
+  readonly existingSideOutputBucketKey?: kms.IKey;
+  /**
+   * How long quarantined and late records are kept in a new side-output bucket.
+   * @default Duration.days(90)
+   */
+  readonly sideOutputRetention?: Duration;
+  /**
+   * Where a new side-output bucket's access logs go.
+   * @default - no access logging
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  /**
+   * Removal policy of the failure queue and its key (a new side-output bucket is always retained).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default logs.RetentionDays.TWO_WEEKS */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Overrides of the function's properties, merged over the defaults (1024 MB, 120 s).
+   * @default - none
+   */
+  readonly functionProps?: StreamfeaturesFunctionProps['functionProps'];
+}
+
+/**
+ * The features Lambda and its Kinesis event-source mapping: bounded retries and record age, bisect on error,
+ * partial batch responses, an on-failure destination, and the side outputs.
+ */
+export class FeatureComputer extends Construct {
+  public readonly handler: StreamfeaturesFunction;
+  public readonly function: lambda.IFunction;
+  public readonly eventSource: sources.KinesisEventSource | sources.KinesisConsumerEventSource;
+  /** The event-source mapping's id (its UUID): the dimension of its metrics. */
+  public readonly eventSourceMappingId: string;
+  public readonly sideOutputBucket: s3.IBucket;
+  public readonly sideOutputKey?: kms.IKey;
+  /** With `onFailure: 'sqs'`. */
+  public readonly failureQueue?: sqs.Queue;
+  /** With `enhancedFanOut`. */
+  public readonly streamConsumer?: kinesis.StreamConsumer;
+  public readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: FeatureComputerProps) {
+    super(scope, id);
+    const settings = validatedMapping(props);
+    this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-features`;
+
+    if (props.existingSideOutputBucketObj) {
+      this.sideOutputBucket = props.existingSideOutputBucketObj;
+      this.sideOutputKey = props.existingSideOutputBucketKey;
+    } else {
+      const expire = props.sideOutputRetention ?? Duration.days(90);
+      const bucket = new SecureBucket(this, 'SideOutputs', {
+        purpose: 'quarantine, late and failed batches',
+        serverAccessLogsBucket: props.serverAccessLogsBucket,
+        lifecycleRules: [
+          { id: 'expire-quarantine', prefix: SIDE_OUTPUT_PREFIXES.quarantine, expiration: expire },
+          { id: 'expire-late', prefix: SIDE_OUTPUT_PREFIXES.late, expiration: expire },
+          { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        ],
+      });
+      this.sideOutputBucket = bucket.bucket;
+      this.sideOutputKey = bucket.encryptionKey;
+    }
+
+    this.handler = new StreamfeaturesFunction(this, 'Handler', {
+      entry: 'lambdas/features/handler.ts',
+      spec: props.spec,
+      serviceName: this.serviceName,
+      wiring: {
+        TABLE_NAME: props.table.tableName,
+        SIDE_OUTPUT_BUCKET: this.sideOutputBucket.bucketName,
+        QUARANTINE_PREFIX: SIDE_OUTPUT_PREFIXES.quarantine,
+        LATE_PREFIX: SIDE_OUTPUT_PREFIXES.late,
+        RAW_OVERSIZE_PREFIX: SIDE_OUTPUT_PREFIXES.rawOversize,
+        ...(props.rawArchive ? { RAW_ARCHIVE_STREAM: props.rawArchive.deliveryStreamName } : {}),
+      },
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      functionProps: { memorySize: 1024, timeout: Duration.seconds(120), ...props.functionProps },
+    });
+    this.function = this.handler.function;
+    this.grantAccess(props);
+
+    let onFailure: lambda.IEventSourceDlq;
+    if ((props.onFailure ?? 's3') === 's3') {
+      onFailure = new S3FailureDestination(this.sideOutputBucket, this.sideOutputKey);
+    } else {
+      const key = newDataKey(
+        this,
+        'FailureQueueKey',
+        'streamfeatures: failed-batch queue',
+        props.removalPolicy,
+      );
+      this.failureQueue = newFailureQueue(this, key, props.removalPolicy);
+      onFailure = new SqsFailureDestination(this.failureQueue, key);
+    }
+    const common: sources.KinesisEventSourceProps = {
+      startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
+      ...settings,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      onFailure,
+      metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
+    };
+    if (props.enhancedFanOut) {
+      if (!(props.stream instanceof kinesis.Stream)) {
+        throw new InvalidPropsError(
+          'enhancedFanOut needs a stream defined in this app (got an imported stream)',
+        );
+      }
+      this.streamConsumer = new kinesis.StreamConsumer(this, 'Consumer', {
+        stream: props.stream,
+        streamConsumerName: `${Stack.of(this).stackName}-features`,
+      });
+      this.eventSource = new sources.KinesisConsumerEventSource(this.streamConsumer, common);
+    } else {
+      this.eventSource = new sources.KinesisEventSource(props.stream, common);
+    }
+    this.function.addEventSource(this.eventSource);
+    this.eventSourceMappingId = this.eventSource.eventSourceMappingId;
+  }
+
+  private grantAccess(props: FeatureComputerProps): void {
+    const role = this.handler.role;
+    allow(role, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], [props.table.tableArn]);
+    const tableKey = props.table.encryptionKey;
+    if (tableKey) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [tableKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
+    const sideOutputArns = Object.values(SIDE_OUTPUT_PREFIXES).map((prefix) =>
+      this.sideOutputBucket.arnForObjects(`${prefix}*`),
+    );
+    allow(role, ['s3:PutObject'], sideOutputArns);
+    acknowledgeWildcardResources(
+      role,
+      sideOutputArns,
+      'Side-output objects are named per batch (dt=/hour=/shard-sequence range): PutObject is limited to the ' +
+        'quarantine/, late/ and raw-oversize/ prefixes of the side-output bucket.',
+    );
+    if (this.sideOutputKey) allow(role, ['kms:GenerateDataKey'], [this.sideOutputKey.keyArn]);
+    props.rawArchive?.grantPutRecords(role);
+  }
+}
+
+function newFailureQueue(scope: Construct, key: kms.IKey, removalPolicy = RemovalPolicy.RETAIN): sqs.Queue {
+  const queue = new sqs.Queue(scope, 'FailureQueue', {
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: key,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy,
+  });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      "This queue is the event-source mapping's on-failure destination, the end of the line for a failed " +
+      'batch: a dead-letter queue behind it would only move the same message again.',
+  });
+  return queue;
+}
+
+interface MappingSettings {
+  readonly batchSize: number;
+  readonly maxBatchingWindow: Duration;
+  readonly retryAttempts: number;
+  readonly maxRecordAge: Duration;
+  readonly parallelizationFactor: 1;
+}
+
+/** The mapping's settings, defaults filled in, each checked against AWS's range and the protocol's needs. */
+function validatedMapping(props: FeatureComputerProps): MappingSettings {
+  const parallelizationFactor = props.parallelizationFactor ?? 1;
+  if (parallelizationFactor !== 1) {
+    throw new InvalidPropsError(
+      `parallelizationFactor must be 1 (got ${parallelizationFactor}): the online store keeps one watermark per ` +
+        'shard in each item, so two batches of one shard in flight at once would break per-shard order and ' +
+        'exactly-once updates (README, "Known limits"). Add shards for more throughput.',
+    );
+  }
+  const batchSize = props.batchSize ?? 500;
+  check(
+    Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10_000,
+    'batchSize must be 1 to 10000',
+    batchSize,
+  );
+  const window = props.maxBatchingWindow ?? Duration.seconds(1);
+  const windowSeconds = window.toSeconds({ integral: false });
+  check(
+    windowSeconds >= 0 && windowSeconds <= 300,
+    'maxBatchingWindow must be 0 to 300 seconds',
+    `${windowSeconds} s`,
+  );
+  const retryAttempts = props.retryAttempts ?? 10;
+  check(
+    Number.isInteger(retryAttempts) && retryAttempts >= 0 && retryAttempts <= 10_000,
+    'retryAttempts must be 0 to 10000 (bounded: a failing batch must not block its shard until the records expire)',
+    retryAttempts,
+  );
+  const maxRecordAge = props.maxRecordAge ?? Duration.hours(1);
+  const ageSeconds = maxRecordAge.toSeconds({ integral: false });
+  check(
+    ageSeconds >= 60 && ageSeconds <= 604_800,
+    'maxRecordAge must be 60 seconds to 7 days (bounded: never the infinite default)',
+    `${ageSeconds} s`,
+  );
+  return { batchSize, maxBatchingWindow: window, retryAttempts, maxRecordAge, parallelizationFactor };
+}
+
+function check(ok: boolean, message: string, got: unknown): void {
+  if (!ok) throw new InvalidPropsError(`${message} (got ${got})`);
+}

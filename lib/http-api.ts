@@ -1,0 +1,110 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { InvalidPropsError } from './errors.js';
+
+/** Who may call: AWS SigV4 callers with `execute-api:Invoke`, or bearers of a JWT from an issuer. */
+export type ApiAuth =
+  | { readonly type: 'iam' }
+  | { readonly type: 'jwt'; readonly issuer: string; readonly audience: readonly string[] };
+
+export interface LambdaHttpApiProps {
+  /** The function behind the routes. */
+  readonly handler: lambda.IFunction;
+  /** The routes, e.g. `[{ method: POST, path: '/score' }]`. */
+  readonly routes: readonly { readonly method: apigwv2.HttpMethod; readonly path: string }[];
+  /**
+   * How callers authenticate.
+   * @default { type: 'iam' }
+   */
+  readonly auth?: ApiAuth;
+  /**
+   * Steady requests per second (stage-wide throttling).
+   * @default 100
+   */
+  readonly throttleRate?: number;
+  /**
+   * Burst above the steady rate.
+   * @default 200
+   */
+  readonly throttleBurst?: number;
+  /** @default logs.RetentionDays.TWO_WEEKS */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Overrides of the API's properties (CORS, description, ...), merged over the defaults.
+   * @default - none
+   */
+  readonly httpApiProps?: Partial<apigwv2.HttpApiProps>;
+}
+
+/** An HTTP API in front of one Lambda: authorized routes only, throttled, with JSON access logs. */
+export class LambdaHttpApi extends Construct {
+  public readonly api: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly routes: apigwv2.HttpRoute[];
+  public readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: LambdaHttpApiProps) {
+    super(scope, id);
+    const auth = props.auth ?? { type: 'iam' };
+    if (auth.type === 'jwt' && (!auth.issuer.startsWith('https://') || auth.audience.length === 0)) {
+      throw new InvalidPropsError(
+        `jwt auth needs an https issuer and an audience (got issuer ${JSON.stringify(auth.issuer)}, ` +
+          `audience ${JSON.stringify(auth.audience)})`,
+      );
+    }
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      createDefaultStage: false,
+      defaultAuthorizer:
+        auth.type === 'iam'
+          ? new HttpIamAuthorizer()
+          : new HttpJwtAuthorizer('Jwt', auth.issuer, { jwtAudience: [...auth.audience] }),
+      ...props.httpApiProps,
+    });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRate ?? 100, burstLimit: props.throttleBurst ?? 200 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            caller: '$context.identity.caller',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+    const integration = new HttpLambdaIntegration('Integration', props.handler);
+    this.routes = props.routes.flatMap((route) =>
+      this.api.addRoutes({ path: route.path, methods: [route.method], integration }),
+    );
+  }
+
+  /** The API's base URL. */
+  get url(): string {
+    return this.stage.url;
+  }
+}

@@ -1,0 +1,75 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { Spec } from '../core/index.js';
+import { allow } from './defaults.js';
+import { type ApiAuth, LambdaHttpApi } from './http-api.js';
+import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
+
+export interface IngestApiProps {
+  readonly spec: Spec;
+  readonly stream: kinesis.IStream;
+  /**
+   * How callers authenticate.
+   * @default { type: 'iam' }
+   */
+  readonly auth?: ApiAuth;
+  /** @default 100 */
+  readonly throttleRate?: number;
+  /** @default 200 */
+  readonly throttleBurst?: number;
+  /**
+   * Powertools service name.
+   * @default - `<stack name>-ingest`
+   */
+  readonly serviceName?: string;
+  /** @default logs.RetentionDays.TWO_WEEKS */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Overrides of the function's properties, merged over the defaults (512 MB, 30 s).
+   * @default - none
+   */
+  readonly functionProps?: StreamfeaturesFunctionProps['functionProps'];
+}
+
+/** `POST /events`: puts the request's events on the stream, for producers that speak HTTP rather than Kinesis. */
+export class IngestApi extends Construct {
+  public readonly handler: StreamfeaturesFunction;
+  public readonly function: lambda.IFunction;
+  public readonly http: LambdaHttpApi;
+  public readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-ingest`;
+    this.handler = new StreamfeaturesFunction(this, 'Handler', {
+      entry: 'lambdas/ingest/handler.ts',
+      spec: props.spec,
+      serviceName: this.serviceName,
+      wiring: { STREAM_NAME: props.stream.streamName },
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      functionProps: props.functionProps,
+    });
+    this.function = this.handler.function;
+    allow(this.handler.role, ['kinesis:PutRecord', 'kinesis:PutRecords'], [props.stream.streamArn]);
+    if (props.stream.encryptionKey) {
+      allow(this.handler.role, ['kms:GenerateDataKey'], [props.stream.encryptionKey.keyArn]);
+    }
+    this.http = new LambdaHttpApi(this, 'Http', {
+      handler: this.function,
+      routes: [{ method: apigwv2.HttpMethod.POST, path: '/events' }],
+      auth: props.auth,
+      throttleRate: props.throttleRate,
+      throttleBurst: props.throttleBurst,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+  }
+}

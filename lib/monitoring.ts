@@ -1,0 +1,355 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { Spec } from '../core/index.js';
+import { newDataKey } from './defaults.js';
+import type { FeatureComputer } from './feature-computer.js';
+import type { LambdaHttpApi } from './http-api.js';
+import type { OfflineDataset } from './offline-dataset.js';
+import { above, esmMetric, FIVE_MINUTES, graph, handlerMetric, outcomeRates } from './pipeline-metrics.js';
+
+/** Alarm thresholds. */
+export interface MonitoringThresholds {
+  /** IteratorAge maximum of the features Lambda. @default 3 */
+  readonly iteratorAgeMinutes?: number;
+  /** FeatureFreshness maximum. @default 300 */
+  readonly freshnessSeconds?: number;
+  /** (invalid + future) / all records. @default 1 */
+  readonly quarantinePercent?: number;
+  /** late / all records. @default 5 */
+  readonly latePercent?: number;
+  /** p99 latency of each API. @default 1000 */
+  readonly apiP99Ms?: number;
+  /** Share of API requests answered 5xx. @default 1 */
+  readonly api5xxPercent?: number;
+}
+
+export interface MonitoringProps {
+  readonly spec: Spec;
+  readonly featureComputer: FeatureComputer;
+  readonly table: dynamodb.ITable;
+  /** Every Lambda to watch for errors and throttles, by name. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** Every HTTP API to watch for latency and 5xx, by name. */
+  readonly apis: Readonly<Record<string, LambdaHttpApi>>;
+  /** Every Firehose dataset to watch for delivery failures, by name. */
+  readonly datasets: Readonly<Record<string, OfflineDataset>>;
+  /**
+   * Alarm thresholds.
+   * @default - the defaults of MonitoringThresholds
+   */
+  readonly thresholds?: MonitoringThresholds;
+  /**
+   * Firehose buffering interval: delivery freshness alarms at this plus 15 minutes.
+   * @default 300
+   */
+  readonly firehoseBufferSeconds?: number;
+  /**
+   * When the features Lambda emits FeatureFreshness per feature, the dimension that names the feature: each
+   * feature then gets its own graph line and alarm.
+   * @default - none: one freshness alarm for the service (the handler emits FeatureFreshness per batch today)
+   */
+  readonly featureFreshnessDimension?: string;
+  /**
+   * Subscribe this address to the alarm topic.
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Bring your own alarm topic.
+   * @default - a new topic, KMS-encrypted, TLS only
+   */
+  readonly existingTopicObj?: sns.ITopic;
+  /**
+   * Removal policy of a new topic's key.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The dashboard and the alarms, publishing to one SNS topic. */
+export class Monitoring extends Construct {
+  public readonly topic: sns.ITopic;
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Every alarm, by a stable name (used by the tests and the dashboard). */
+  public readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  private readonly action: SnsAction;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    this.topic = props.existingTopicObj ?? this.newTopic(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.action = new SnsAction(this.topic);
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: Stack.of(this).stackName,
+      defaultInterval: Duration.hours(3),
+    });
+    const t = {
+      iteratorAgeMinutes: 3,
+      freshnessSeconds: 300,
+      quarantinePercent: 1,
+      latePercent: 5,
+      apiP99Ms: 1_000,
+      api5xxPercent: 1,
+      ...props.thresholds,
+    };
+    this.pipelineAlarms(props, t);
+    for (const [name, fn] of Object.entries(props.functions)) this.functionAlarms(name, fn);
+    this.tableAlarms(props.table);
+    for (const [name, api] of Object.entries(props.apis)) this.apiAlarms(name, api, t);
+    for (const [name, dataset] of Object.entries(props.datasets)) {
+      this.firehoseAlarms(name, dataset, props.firehoseBufferSeconds ?? 300);
+    }
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24 }),
+    );
+  }
+
+  private newTopic(removalPolicy: RemovalPolicy): sns.Topic {
+    const key = newDataKey(this, 'TopicKey', 'streamfeatures: alarm topic', removalPolicy);
+    // CloudWatch publishes alarms to the encrypted topic: it needs the key (AWS's documented key policy).
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    return new sns.Topic(this, 'Topic', {
+      masterKey: key,
+      enforceSSL: true,
+      displayName: 'streamfeatures alarms',
+    });
+  }
+
+  private alarm(name: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.AlarmProps, 'metric'>) {
+    const alarm = new cloudwatch.Alarm(this, `${name}Alarm`, { metric, ...options });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms[name] = alarm;
+    return alarm;
+  }
+
+  /** The features pipeline: iterator age, the event-source mapping, record outcomes, freshness. */
+  private pipelineAlarms(props: MonitoringProps, t: Required<MonitoringThresholds>): void {
+    const { function: fn, eventSourceMappingId: esmId, serviceName } = props.featureComputer;
+    const iteratorAge = fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) });
+    this.alarm(
+      'IteratorAge',
+      iteratorAge,
+      above(
+        t.iteratorAgeMinutes * 60_000,
+        3,
+        `The features Lambda is over ${t.iteratorAgeMinutes} min behind the stream.`,
+      ),
+    );
+    const esm = (name: string) => esmMetric(esmId, name);
+    this.alarm(
+      'FailureDestinationArrivals',
+      esm('OnFailureDestinationDeliveredEventCount'),
+      above(
+        0,
+        1,
+        'Records reached the on-failure destination: they changed no feature. Replay them from there.',
+      ),
+    );
+    this.alarm(
+      'EsmDroppedEvents',
+      esm('DroppedEventCount'),
+      above(0, 1, 'The event-source mapping dropped records that no on-failure destination took.'),
+    );
+    this.alarm(
+      'FailureDestinationDeliveryFailures',
+      fn.metric('DestinationDeliveryFailures', { statistic: 'Sum', period: FIVE_MINUTES }),
+      above(0, 1, 'Lambda could not deliver a failed batch to the on-failure destination.'),
+    );
+    this.alarm(
+      'EsmFailedInvokes',
+      esm('FailedInvokeEventCount'),
+      above(0, 3, 'Batches keep failing (function errors or partial batch failures) for 15 minutes.'),
+    );
+
+    const { outcomes, quarantineRate, lateRate } = outcomeRates(serviceName);
+    this.alarm(
+      'QuarantineRate',
+      quarantineRate,
+      above(
+        t.quarantinePercent,
+        2,
+        `Over ${t.quarantinePercent}% of records are invalid or future: check producers.`,
+      ),
+    );
+    this.alarm(
+      'LateRate',
+      lateRate,
+      above(t.latePercent, 2, `Over ${t.latePercent}% of records arrive late: they change no feature.`),
+    );
+
+    const freshness: cloudwatch.IMetric[] = [];
+    const threshold = t.freshnessSeconds * 1_000;
+    if (props.featureFreshnessDimension) {
+      for (const { name } of props.spec.features) {
+        const metric = handlerMetric(serviceName, 'FeatureFreshness', 'Maximum', {
+          [props.featureFreshnessDimension]: name,
+        });
+        freshness.push(metric.with({ label: name }));
+        this.alarm(
+          `Freshness_${name}`,
+          metric,
+          above(threshold, 3, `Feature ${name} is over ${t.freshnessSeconds} s stale.`),
+        );
+      }
+    } else {
+      const metric = handlerMetric(serviceName, 'FeatureFreshness', 'Maximum');
+      freshness.push(metric.with({ label: 'all features' }));
+      this.alarm(
+        'Freshness',
+        metric,
+        above(threshold, 3, `Features are written over ${t.freshnessSeconds} s after their records arrived.`),
+      );
+    }
+
+    this.dashboard.addWidgets(
+      graph('Iterator age (ms, max)', [iteratorAge]),
+      graph('Event-source mapping (records)', [
+        esm('PolledEventCount'),
+        esm('InvokedEventCount'),
+        esm('FailedInvokeEventCount'),
+        esm('OnFailureDestinationDeliveredEventCount'),
+        esm('DroppedEventCount'),
+      ]),
+      graph('Records by outcome', Object.values(outcomes), true),
+      graph('Quarantine and late (%)', [quarantineRate, lateRate]),
+    );
+    this.dashboard.addWidgets(
+      graph('Feature freshness (ms, max)', freshness),
+      graph('Batch retries and side-output errors', [
+        handlerMetric(serviceName, 'BatchRetries'),
+        handlerMetric(serviceName, 'SideOutputErrors'),
+      ]),
+    );
+  }
+
+  private functionAlarms(name: string, fn: lambda.IFunction): void {
+    const errors = fn.metricErrors({ period: FIVE_MINUTES });
+    const throttles = fn.metricThrottles({ period: FIVE_MINUTES });
+    this.alarm(`${name}Errors`, errors, above(0, 2, `The ${name} Lambda has failed for 10 minutes.`));
+    this.alarm(
+      `${name}Throttles`,
+      throttles,
+      above(0, 2, `The ${name} Lambda has been throttled for 10 minutes.`),
+    );
+    this.dashboard.addWidgets(
+      graph(`${name} Lambda: errors and throttles`, [errors, throttles]),
+      graph(`${name} Lambda: duration (ms)`, [
+        fn.metricDuration({ statistic: 'p50', period: FIVE_MINUTES }),
+        fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES }),
+      ]),
+    );
+  }
+
+  private tableAlarms(table: dynamodb.ITable): void {
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/DynamoDB',
+        metricName,
+        dimensionsMap: { TableName: table.tableName },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      });
+    const throttles = new cloudwatch.MathExpression({
+      label: 'throttle events',
+      expression: 'FILL(r,0)+FILL(w,0)',
+      usingMetrics: { r: metric('ReadThrottleEvents'), w: metric('WriteThrottleEvents') },
+      period: FIVE_MINUTES,
+    });
+    this.alarm(
+      'TableThrottles',
+      throttles,
+      above(0, 3, 'The online store has throttled reads or writes for 15 minutes (a hot key?).'),
+    );
+    this.dashboard.addWidgets(
+      graph('Online store capacity (units)', [
+        metric('ConsumedReadCapacityUnits'),
+        metric('ConsumedWriteCapacityUnits'),
+      ]),
+      graph('Online store throttles', [throttles]),
+    );
+  }
+
+  private apiAlarms(name: string, http: LambdaHttpApi, t: Required<MonitoringThresholds>): void {
+    const p99 = http.api.metricLatency({ statistic: 'p99', period: FIVE_MINUTES });
+    const errorRate = new cloudwatch.MathExpression({
+      label: '5xx %',
+      expression: 'IF(FILL(n,0) > 0, 100*FILL(e,0)/n, 0)',
+      usingMetrics: {
+        e: http.api.metricServerError({ statistic: 'Sum', period: FIVE_MINUTES }),
+        n: http.api.metricCount({ statistic: 'Sum', period: FIVE_MINUTES }),
+      },
+      period: FIVE_MINUTES,
+    });
+    this.alarm(
+      `${name}ApiLatencyP99`,
+      p99,
+      above(t.apiP99Ms, 3, `The ${name} API's p99 latency is over ${t.apiP99Ms} ms.`),
+    );
+    this.alarm(
+      `${name}Api5xx`,
+      errorRate,
+      above(t.api5xxPercent, 2, `Over ${t.api5xxPercent}% of ${name} API requests fail with 5xx.`),
+    );
+    this.dashboard.addWidgets(
+      graph(`${name} API: requests`, [http.api.metricCount({ statistic: 'Sum', period: FIVE_MINUTES })]),
+      graph(`${name} API: latency (ms)`, [
+        http.api.metricLatency({ statistic: 'p50', period: FIVE_MINUTES }),
+        p99,
+      ]),
+      graph(`${name} API: 5xx %`, [errorRate]),
+    );
+  }
+
+  private firehoseAlarms(name: string, dataset: OfflineDataset, bufferSeconds: number): void {
+    const parquet = dataset.format === 'parquet';
+    const failures = parquet
+      ? new cloudwatch.MathExpression({
+          label: 'failed conversions',
+          expression: 'FILL(c,0)',
+          usingMetrics: { c: dataset.metric('FailedConversion.Records', { statistic: 'Sum' }) },
+          period: FIVE_MINUTES,
+        })
+      : dataset.metric('DeliveryToIceberg.FailedRowCount', { statistic: 'Sum' });
+    this.alarm(
+      `${name}DeliveryFailures`,
+      failures,
+      above(0, 1, `Firehose could not deliver ${name} records: they are under errors/ in the bucket.`),
+    );
+    const destination = parquet ? 'DeliveryToS3' : 'DeliveryToIceberg';
+    const dataFreshness = dataset.metric(`${destination}.DataFreshness`, { statistic: 'Maximum' });
+    this.alarm(
+      `${name}DeliveryFreshness`,
+      dataFreshness,
+      above(
+        bufferSeconds + 900,
+        1,
+        `Firehose has held ${name} records 15 minutes past its buffer: delivery is stuck.`,
+      ),
+    );
+    if (parquet) {
+      this.alarm(`${name}DeliveryToS3`, dataset.metric('DeliveryToS3.Success', { statistic: 'Minimum' }), {
+        ...above(1, 2, `Firehose's deliveries of ${name} to S3 are failing.`),
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      });
+    }
+    this.dashboard.addWidgets(
+      graph(`${name}: records in`, [dataset.metric('IncomingRecords', { statistic: 'Sum' })]),
+      graph(`${name}: delivery freshness (s)`, [dataFreshness]),
+      graph(`${name}: failed records`, [failures]),
+    );
+  }
+}

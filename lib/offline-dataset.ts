@@ -1,0 +1,256 @@
+import { ArnFormat, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { allow } from './defaults.js';
+import { InvalidPropsError } from './errors.js';
+import { acknowledgeWildcardResources } from './nag.js';
+import type { Column } from './offline-schema.js';
+import { icebergTable, parquetTable } from './offline-tables.js';
+
+export type OfflineFormat = 'parquet' | 'iceberg';
+
+export interface OfflineDatasetProps {
+  /** The Glue database the table lives in (created by the caller). */
+  readonly database: glue.CfnDatabase;
+  /** The Glue table name. */
+  readonly tableName: string;
+  readonly description: string;
+  /** The table's columns, without the partition keys dt and hour. */
+  readonly columns: readonly Column[];
+  /** The bucket and the key prefix (no slashes) the data lands under. */
+  readonly bucket: s3.IBucket;
+  readonly prefix: string;
+  /** The bucket's key; it also encrypts the delivery stream. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * `parquet`: a Hive table, Firehose converting JSON to Parquet under `dt=/hour=` prefixes (partition
+   * projection, no crawler); `iceberg`: a Glue Iceberg table, Firehose's Iceberg destination.
+   * @default 'parquet'
+   */
+  readonly format?: OfflineFormat;
+  /**
+   * Firehose buffering interval.
+   * @default Duration.seconds(300)
+   */
+  readonly bufferInterval?: Duration;
+  /**
+   * Firehose buffering size; at least 64 MiB with Parquet conversion.
+   * @default Size.mebibytes(128)
+   */
+  readonly bufferSize?: Size;
+  /**
+   * Retention of the delivery-error log group.
+   * @default logs.RetentionDays.TWO_WEEKS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Removal policy of the delivery-error log group.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * One offline table and the Firehose delivery stream that fills it. Writers put JSON records whose keys are the
+ * column names (plus `dt` and `hour`, which Iceberg partitions on; with Parquet the S3 prefix carries them).
+ */
+export class OfflineDataset extends Construct {
+  public readonly table: glue.CfnTable;
+  public readonly deliveryStream: firehose.CfnDeliveryStream;
+  /** The delivery stream's name: what writers put records to. */
+  public readonly deliveryStreamName: string;
+  public readonly deliveryStreamArn: string;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+  public readonly format: OfflineFormat;
+
+  constructor(scope: Construct, id: string, props: OfflineDatasetProps) {
+    super(scope, id);
+    this.format = props.format ?? 'parquet';
+    const bufferSeconds = (props.bufferInterval ?? Duration.seconds(300)).toSeconds();
+    const bufferMiB = (props.bufferSize ?? Size.mebibytes(128)).toMebibytes();
+    if (bufferSeconds < 0 || bufferSeconds > 900) {
+      throw new InvalidPropsError(`bufferInterval must be 0 to 900 seconds (got ${bufferSeconds} s)`);
+    }
+    const minMiB = this.format === 'parquet' ? 64 : 1;
+    if (!Number.isInteger(bufferMiB) || bufferMiB < minMiB || bufferMiB > 128) {
+      throw new InvalidPropsError(
+        `bufferSize must be ${minMiB} to 128 MiB with format "${this.format}" (got ${bufferMiB} MiB)`,
+      );
+    }
+
+    const stack = Stack.of(this);
+    const databaseName = props.database.ref;
+    const glueArn = (resource: string, resourceName?: string) =>
+      stack.formatArn({ service: 'glue', resource, resourceName });
+    const glueArns = [
+      glueArn('catalog'),
+      glueArn('database', databaseName),
+      glueArn('table', `${databaseName}/${props.tableName}`),
+    ];
+    const location = `s3://${props.bucket.bucketName}/${props.prefix}/`;
+    const errorPrefix = `errors/${props.prefix}/`;
+
+    this.table =
+      this.format === 'parquet' ? parquetTable(this, props, location) : icebergTable(this, props, location);
+    this.table.node.addDependency(props.database);
+
+    this.logGroup = new logs.LogGroup(this, 'DeliveryErrors', {
+      retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const logStream = this.logGroup.addStream('DestinationDelivery', {
+      logStreamName: 'DestinationDelivery',
+    });
+    const logging = {
+      enabled: true,
+      logGroupName: this.logGroup.logGroupName,
+      logStreamName: logStream.logStreamName,
+    };
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: `streamfeatures: Firehose into ${props.tableName}`,
+    });
+    allow(
+      this.role,
+      ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+      [props.bucket.bucketArn],
+    );
+    const objectArns = [
+      props.bucket.arnForObjects(`${props.prefix}/*`),
+      props.bucket.arnForObjects(`${errorPrefix}*`),
+    ];
+    allow(
+      this.role,
+      [
+        's3:AbortMultipartUpload',
+        's3:GetObject',
+        's3:PutObject',
+        ...(this.format === 'iceberg' ? ['s3:DeleteObject'] : []),
+      ],
+      objectArns,
+    );
+    acknowledgeWildcardResources(
+      this.role,
+      objectArns,
+      'Firehose names its objects at delivery (date partitions, random suffixes): the grant is limited to the ' +
+        "dataset's own prefix and its error prefix.",
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    allow(
+      this.role,
+      this.format === 'parquet'
+        ? ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions']
+        : ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
+      glueArns,
+    );
+    allow(
+      this.role,
+      ['logs:PutLogEvents'],
+      [
+        stack.formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: `${this.logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    );
+
+    const buffering = { intervalInSeconds: bufferSeconds, sizeInMBs: bufferMiB };
+    const s3Encryption = { kmsEncryptionConfig: { awskmsKeyArn: props.encryptionKey.keyArn } };
+    this.deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
+      deliveryStreamType: 'DirectPut',
+      deliveryStreamEncryptionConfigurationInput: {
+        keyType: 'CUSTOMER_MANAGED_CMK',
+        keyArn: props.encryptionKey.keyArn,
+      },
+      ...(this.format === 'parquet'
+        ? {
+            extendedS3DestinationConfiguration: {
+              bucketArn: props.bucket.bucketArn,
+              roleArn: this.role.roleArn,
+              prefix: `${props.prefix}/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`,
+              errorOutputPrefix: `${errorPrefix}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
+              bufferingHints: buffering,
+              compressionFormat: 'UNCOMPRESSED',
+              encryptionConfiguration: s3Encryption,
+              cloudWatchLoggingOptions: logging,
+              dataFormatConversionConfiguration: {
+                enabled: true,
+                inputFormatConfiguration: { deserializer: { openXJsonSerDe: {} } },
+                outputFormatConfiguration: { serializer: { parquetSerDe: { compression: 'SNAPPY' } } },
+                schemaConfiguration: {
+                  catalogId: stack.account,
+                  region: stack.region,
+                  databaseName,
+                  tableName: props.tableName,
+                  roleArn: this.role.roleArn,
+                  versionId: 'LATEST',
+                },
+              },
+            },
+          }
+        : {
+            icebergDestinationConfiguration: {
+              roleArn: this.role.roleArn,
+              catalogConfiguration: { catalogArn: glueArn('catalog') },
+              destinationTableConfigurationList: [
+                {
+                  destinationDatabaseName: databaseName,
+                  destinationTableName: props.tableName,
+                  s3ErrorOutputPrefix: errorPrefix,
+                },
+              ],
+              appendOnly: true,
+              bufferingHints: buffering,
+              cloudWatchLoggingOptions: logging,
+              retryOptions: { durationInSeconds: 300 },
+              s3BackupMode: 'FailedDataOnly',
+              s3Configuration: {
+                bucketArn: props.bucket.bucketArn,
+                roleArn: this.role.roleArn,
+                errorOutputPrefix: errorPrefix,
+                compressionFormat: 'UNCOMPRESSED',
+                encryptionConfiguration: s3Encryption,
+              },
+            },
+          }),
+    });
+    // Firehose checks its role and the table when the stream is created.
+    this.deliveryStream.node.addDependency(this.role, this.table);
+    this.deliveryStreamName = this.deliveryStream.ref;
+    this.deliveryStreamArn = this.deliveryStream.attrArn;
+  }
+
+  /** Lets a writer put records: `firehose:PutRecord` and `PutRecordBatch` on this delivery stream only. */
+  grantPutRecords(grantee: iam.IGrantable): iam.Grant {
+    return allow(grantee, ['firehose:PutRecord', 'firehose:PutRecordBatch'], [this.deliveryStreamArn]);
+  }
+
+  /** A metric of this delivery stream (namespace AWS/Firehose). */
+  metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/Firehose',
+      metricName,
+      dimensionsMap: { DeliveryStreamName: this.deliveryStreamName },
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+}

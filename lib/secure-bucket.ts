@@ -1,0 +1,64 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { newDataKey, withOverrides } from './defaults.js';
+
+export interface SecureBucketProps {
+  /** What the bucket holds, for the key's description. */
+  readonly purpose: string;
+  /**
+   * Key for SSE-KMS (with an S3 bucket key, so KMS calls stay few).
+   * @default - a new customer-managed key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Where S3 server access logs go.
+   * @default - no access logging (the stack passes its access-log bucket)
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  /**
+   * Lifecycle rules.
+   * @default - incomplete multipart uploads aborted after 7 days; nothing expires
+   */
+  readonly lifecycleRules?: s3.LifecycleRule[];
+  /**
+   * Buckets hold the archive and the side outputs: they outlive a stack unless the caller says otherwise.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Overrides of the bucket's properties, merged over the defaults.
+   * @default - none
+   */
+  readonly bucketProps?: Partial<s3.BucketProps>;
+}
+
+/** An S3 bucket with this app's defaults: SSE-KMS, TLS only, no public access, owner-enforced, lifecycle. */
+export class SecureBucket extends Construct {
+  public readonly bucket: s3.Bucket;
+  public readonly encryptionKey: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.encryptionKey =
+      props.encryptionKey ?? newDataKey(this, 'Key', `streamfeatures: ${props.purpose}`, removalPolicy);
+    const defaults: s3.BucketProps = {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: props.serverAccessLogsBucket ? `${id.toLowerCase()}/` : undefined,
+      lifecycleRules: props.lifecycleRules ?? [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
+      removalPolicy,
+    };
+    this.bucket = new s3.Bucket(this, 'Bucket', withOverrides(defaults, props.bucketProps));
+  }
+}

@@ -1,0 +1,99 @@
+/** Builds the app's stack the way bin/app.ts does, for assertion tests: cdk.json's context, without bundling. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { parseSpecJson, type Spec } from '../../core/index.js';
+import { CONFIG_KEYS, parseConfig, type StreamfeaturesConfigInput } from '../../lib/config.js';
+import { PROJECT_ROOT } from '../../lib/streamfeatures-function.js';
+import { StreamfeaturesStack } from '../../lib/streamfeatures-stack.js';
+
+/** cdk.json's context: the CDK feature flags and the config's defaults, as `cdk synth` passes them. */
+export const CDK_JSON_CONTEXT = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+).context;
+
+export const FRAUD_SPEC: Spec = parseSpecJson(
+  readFileSync(join(PROJECT_ROOT, 'examples/fraud/spec.json'), 'utf8'),
+  'examples/fraud/spec.json',
+);
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: StreamfeaturesStack;
+  readonly template: Template;
+}
+
+/**
+ * The stack for cdk.json's config with these keys replaced. Bundling is skipped (`aws:cdk:bundling-stacks`),
+ * as `cdk synth --exclusively` does for other stacks: the handlers' bundles are `cdk synth`'s to check.
+ */
+export function synthesize(overrides: StreamfeaturesConfigInput = {}, spec: Spec = FRAUD_SPEC): Synthesized {
+  const flags = Object.fromEntries(
+    Object.entries(CDK_JSON_CONTEXT).filter(([key]) => !(CONFIG_KEYS as readonly string[]).includes(key)),
+  );
+  const defaults = Object.fromEntries(
+    Object.entries(CDK_JSON_CONTEXT).filter(([key]) => (CONFIG_KEYS as readonly string[]).includes(key)),
+  );
+  const app = new App({ context: { ...flags, 'aws:cdk:bundling-stacks': [] } });
+  const config = parseConfig({ ...defaults, ...overrides });
+  const stack = new StreamfeaturesStack(app, `streamfeatures-${config.stage}`, { config, spec });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Resources = Record<
+  string,
+  { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown }
+>;
+
+/** The template's resources of one type, by logical id. */
+export function resourcesOf(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+/** The logical id of a construct's CloudFormation resource (an L2's default child, or the L1 itself). */
+export function logicalIdOf(stack: StreamfeaturesStack, construct: IConstruct): string {
+  const element = CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild;
+  if (!CfnElement.isCfnElement(element))
+    throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return stack.getLogicalId(element);
+}
+
+export interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+/** Every IAM statement attached to a role (its inline policies and the AWS::IAM::Policy resources naming it). */
+export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
+  const statements: Statement[] = [];
+  const role = resourcesOf(template, 'AWS::IAM::Role')[roleLogicalId];
+  if (!role) throw new Error(`no role ${roleLogicalId}`);
+  for (const policy of (role.Properties?.Policies ?? []) as {
+    PolicyDocument: { Statement: Statement[] };
+  }[]) {
+    statements.push(...policy.PolicyDocument.Statement);
+  }
+  for (const policy of Object.values(resourcesOf(template, 'AWS::IAM::Policy'))) {
+    const roles = (policy.Properties?.Roles ?? []) as { Ref?: string }[];
+    if (roles.some((r) => r.Ref === roleLogicalId)) {
+      const document = policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined;
+      statements.push(...(document?.Statement ?? []));
+    }
+  }
+  return statements;
+}
+
+export const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+/** The template as JSON with what changes on every build (asset hashes) replaced. */
+export function stableTemplate(template: Template): unknown {
+  const text = JSON.stringify(template.toJSON(), null, 2)
+    .replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '[asset-hash]$1')
+    .replace(/"S3Key": "[^"]*"/g, '"S3Key": "[asset]"');
+  return JSON.parse(text);
+}
