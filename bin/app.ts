@@ -14,7 +14,7 @@ import { StreamfeaturesStack } from '../lib/streamfeatures-stack.js';
 
 const app = new App();
 try {
-  const config = configFromContext((key) => app.node.tryGetContext(key));
+  const config = configFromContext(app.node.getAllContext());
   const spec = await loadSpecFile(resolve(config.specFile));
   new StreamfeaturesStack(app, `streamfeatures-${config.stage}`, { config, spec });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

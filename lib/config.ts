@@ -27,7 +27,13 @@ const featureComputerSchema = z.strictObject({
   /** Records older than this go to the on-failure destination (never infinite). @default 3600 */
   maxRecordAgeSeconds: int(60, 604_800).default(3_600),
   /** Must be 1: the online store keeps per-shard watermarks (README, "Known limits"). @default 1 */
-  parallelizationFactor: int(1, 10).default(1),
+  parallelizationFactor: z
+    .number()
+    .refine(
+      (n) => n === 1,
+      'must be 1: the online store keeps one watermark per shard in each item (README, "Known limits")',
+    )
+    .default(1),
   /** Where discarded batches go: `s3` keeps the whole batch, `sqs` only its shard and sequence range. @default s3 */
   onFailure: z.enum(['s3', 'sqs']).default('s3'),
   /** Read through a dedicated enhanced fan-out consumer (2 MB/s per shard of its own). @default false */
@@ -170,9 +176,40 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): Streamfeatu
   );
 }
 
-/** Reads the config keys from a construct tree's context (`app.node.tryGetContext`). */
-export function configFromContext(tryGetContext: (key: string) => unknown): StreamfeaturesConfig {
-  return parseConfig(Object.fromEntries(CONFIG_KEYS.map((key) => [key, tryGetContext(key)])));
+/**
+ * Reads the config from a construct tree's context (`app.node.getAllContext()`): the config keys, and dotted keys
+ * that set one nested value on top of them (`-c featureComputer.batchSize=100`). A plain key that is no config key
+ * is most likely a typo (`-c stge=prod`) and fails; CDK's own keys (`@aws-cdk/...`, `aws:cdk:...`) pass.
+ */
+export function configFromContext(context: Readonly<Record<string, unknown>>): StreamfeaturesConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    // A copy: dotted keys below write into it, never into the app's own context.
+    if (context[key] !== undefined)
+      raw[key] = structuredClone(STRING_KEYS.includes(key) ? context[key] : fromCommandLine(context[key]));
+  }
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(context)) {
+    if (!/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/.test(key)) {
+      if (/^[A-Za-z][A-Za-z0-9]*$/.test(key) && !(CONFIG_KEYS as readonly string[]).includes(key)) {
+        unknown.push(
+          `${key}: unknown config key (got ${JSON.stringify(value)}; known: ${CONFIG_KEYS.join(', ')})`,
+        );
+      }
+      continue;
+    }
+    const [root, ...path] = key.split('.') as [string, ...string[]];
+    if (!(CONFIG_KEYS as readonly string[]).includes(root)) {
+      unknown.push(`${key}: unknown config key ${JSON.stringify(root)} (known: ${CONFIG_KEYS.join(', ')})`);
+      continue;
+    }
+    let target = (raw[root] ??= {}) as Record<string, unknown>;
+    if (typeof target !== 'object' || target === null) continue; // the schema reports the root's bad value
+    for (const part of path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
+    target[path.at(-1) as string] = fromCommandLine(value);
+  }
+  if (unknown.length > 0) throw new ConfigError(unknown);
+  return parseConfig(raw);
 }
 
 /** `-c ingestApi=true` and `-c stream={...}` arrive as strings; JSON text becomes its value. */

@@ -5,7 +5,7 @@ const schema = z.object({
   TABLE_NAME: required('the online-store table name'),
   MODEL_BACKEND: oneOf(['embedded', 'sagemaker'], 'embedded'),
   SAGEMAKER_ENDPOINT_NAME: optional(),
-  MODEL_TIMEOUT_MS: millis(200),
+  MODEL_TIMEOUT_MS: millis(300), // the same default as lib/config.ts scoring.model.timeoutMs
   MODEL_FALLBACK: oneOf(['embedded', 'error'], 'embedded'),
   FEATURE_LOG_STREAM: optional(),
 });

@@ -8,7 +8,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../core/index.js';
-import { CONFIG_KEYS, ConfigError, parseConfig } from '../../lib/config.js';
+import { CONFIG_KEYS, ConfigError, configFromContext, parseConfig } from '../../lib/config.js';
 import { FeatureComputer } from '../../lib/feature-computer.js';
 import { columnName, featureLogColumns, hiveType, rawArchiveColumns } from '../../lib/offline-schema.js';
 import { handlerBundling, PROJECT_ROOT, StreamfeaturesFunction } from '../../lib/streamfeatures-function.js';
@@ -71,6 +71,25 @@ describe('config (cdk.json context)', () => {
       'featureComputer.batchsize: unknown key (got 3)',
       'scoring.jwtIssuer: must be an https URL (got "http://issuer.example.com")',
     ]);
+  });
+
+  it('takes dotted keys on top of the cdk.json objects, leaving the context unchanged', () => {
+    const context = { featureComputer: { batchSize: 100 }, 'featureComputer.retryAttempts': '3' };
+    const config = configFromContext(context);
+    expect(config.featureComputer).toMatchObject({ batchSize: 100, retryAttempts: 3 });
+    expect(context.featureComputer).toEqual({ batchSize: 100 });
+  });
+
+  it('fails on a misspelled or unknown key, but lets CDK’s own keys pass', () => {
+    expect(() => configFromContext({ stge: 'prod', '@aws-cdk/core:x': true })).toThrow(
+      'stge: unknown config key (got "prod"',
+    );
+    expect(() => configFromContext({ 'featureComputr.batchSize': '1' })).toThrow(
+      'unknown config key "featureComputr"',
+    );
+    expect(() => configFromContext({ 'featureComputer.parallelizationFactor': '2' })).toThrow(
+      'featureComputer.parallelizationFactor: must be 1',
+    );
   });
 
   it('fails on settings that contradict each other', () => {
@@ -249,6 +268,9 @@ describe('bin/app.ts, run as `cdk synth` runs it', () => {
   it('fails naming parallelizationFactor when it is not 1', async () => {
     const result = await synth({ featureComputer: { parallelizationFactor: 2 } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^parallelizationFactor must be 1 \(got 2\): /);
+    expect(result.stderr).toContain(
+      'featureComputer.parallelizationFactor: must be 1: the online store keeps one',
+    );
+    expect(result.stderr).toContain('(got 2)');
   }, 60_000);
 });

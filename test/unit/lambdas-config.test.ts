@@ -59,10 +59,10 @@ describe('score config', () => {
     });
   });
 
-  it('takes SageMaker with a timeout of 200 ms and the embedded fallback by default', () => {
+  it('takes SageMaker with a timeout of 300 ms (as the app config) and the embedded fallback by default', () => {
     expect(
       readScoreConfig({ TABLE_NAME: 't', MODEL_BACKEND: 'sagemaker', SAGEMAKER_ENDPOINT_NAME: 'fraud' }),
-    ).toMatchObject({ backend: 'sagemaker', endpointName: 'fraud', timeoutMs: 200, fallback: 'embedded' });
+    ).toMatchObject({ backend: 'sagemaker', endpointName: 'fraud', timeoutMs: 300, fallback: 'embedded' });
   });
 
   it('fails on SageMaker without an endpoint', () => {
