@@ -7,10 +7,10 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { Column } from '../core/offline-schema.js';
 import { allow } from './defaults.js';
 import { InvalidPropsError } from './errors.js';
 import { acknowledgeWildcardResources } from './nag.js';
-import type { Column } from './offline-schema.js';
 import { icebergTable, parquetTable } from './offline-tables.js';
 
 export type OfflineFormat = 'parquet' | 'iceberg';

@@ -5,10 +5,10 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
+import { featureLogColumns, rawArchiveColumns } from '../core/offline-schema.js';
 import { glueName } from './defaults.js';
 import { InvalidPropsError } from './errors.js';
 import { OfflineDataset, type OfflineFormat } from './offline-dataset.js';
-import { featureLogColumns, rawArchiveColumns } from './offline-schema.js';
 import { SecureBucket } from './secure-bucket.js';
 
 export interface OfflineStoreProps {

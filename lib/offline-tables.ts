@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type { Construct } from 'constructs';
-import { type Column, type ColumnType, hiveType, PARTITION_KEYS } from './offline-schema.js';
+import { type Column, type ColumnType, hiveType, PARTITION_KEYS } from '../core/offline-schema.js';
 
 /** The Glue tables of the offline store: a Hive table read as Parquet, or an Apache Iceberg table. */
 

@@ -2,7 +2,9 @@
  * The layout of the features pipeline's side outputs: object keys, and the JSON line of a set-aside record
  * (quarantine, late) and of a raw-archive record.
  */
+
 import type { InputRecord, Rejection } from '../../core/index.js';
+import type { ArchiveColumnValues } from '../../core/offline-schema.js';
 
 /**
  * `${prefix}dt=YYYY-MM-DD/hour=HH/${shardId}-${firstSeq}-${lastSeq}.jsonl`, dated by the arrival time of the
@@ -62,25 +64,42 @@ export function rejectionLine(rejection: Rejection): RejectionLine {
   };
 }
 
-/** One raw-archive line (the offline store reads these): every record as it arrived. */
-export interface RawArchiveLine {
+/**
+ * One raw-archive line (the offline store reads these): every record as it arrived, and the spec's fields as typed
+ * columns (core/offline-schema.ts) so that the archive can be queried without parsing `data`.
+ */
+export interface RawArchiveLine extends ArchiveColumnValues {
   readonly arrival_ms: number;
   readonly shard_id: string;
   readonly sequence_number: string;
   readonly partition_key: string | null;
   readonly data: string;
-  readonly data_encoding?: 'base64';
 }
 
-export function rawArchiveLine(record: InputRecord): RawArchiveLine {
+/** `typedColumns` reads the spec's columns from a parsed body (compileArchiveColumns); none: base columns only. */
+export function rawArchiveLine(
+  record: InputRecord,
+  typedColumns?: (body: unknown) => ArchiveColumnValues,
+): RawArchiveLine {
   const payload = payloadOf(record.data);
+  let typed: ArchiveColumnValues = {};
+  if (typedColumns) {
+    let body: unknown;
+    try {
+      body = payload.base64 ? undefined : JSON.parse(payload.text);
+    } catch {
+      body = undefined; // not JSON: the typed columns stay null, `data` keeps the record
+    }
+    typed = typedColumns(body);
+  }
   return {
+    ...typed,
     arrival_ms: record.arrivalMs,
     shard_id: record.shardId,
     sequence_number: record.sequenceNumber,
     partition_key: record.partitionKey ?? null,
     data: payload.text,
-    ...(payload.base64 ? { data_encoding: 'base64' as const } : {}),
+    ...(payload.base64 ? { data_encoding: 'base64' } : {}),
   };
 }
 

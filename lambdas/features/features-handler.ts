@@ -14,6 +14,7 @@ import {
 } from '../../adapters/side-outputs/layout.js';
 import type { SideOutputWriter } from '../../adapters/side-outputs/side-output-writer.js';
 import { compareSequenceNumbers, type InputRecord, type Rejection } from '../../core/index.js';
+import type { ArchiveColumnValues } from '../../core/offline-schema.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
 import { decodeKinesisRecord } from './kinesis-records.js';
 
@@ -23,6 +24,8 @@ export interface FeaturesHandlerDeps {
   readonly sideOutputs: SideOutputWriter;
   /** The raw archive (a Firehose delivery stream); none: no archive. */
   readonly rawArchive?: RecordStreamWriter | undefined;
+  /** Reads the archive's typed spec columns from a record's body (compileArchiveColumns). @default - base columns only */
+  readonly archiveColumns?: (body: unknown) => ArchiveColumnValues;
   readonly prefixes: { readonly quarantine: string; readonly late: string; readonly rawOversize: string };
   readonly logger: HandlerLogger;
   readonly metrics: HandlerMetrics;
@@ -177,7 +180,7 @@ async function writeSideOutputs(
     if (deps.rawArchive) {
       const oversize: unknown[] = [];
       for (const record of shardRecords) {
-        const line = rawArchiveLine(record);
+        const line = rawArchiveLine(record, deps.archiveColumns);
         const bytes = encoder.encode(`${JSON.stringify(line)}\n`);
         if (bytes.byteLength <= FIREHOSE_LIMITS.maxRecordBytes) toArchive.push(bytes);
         else oversize.push(line);

@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { FirehoseWriter } from '../../adapters/firehose/record-stream-writer.js';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { S3SideOutputWriter } from '../../adapters/side-outputs/side-output-writer.js';
+import { compileArchiveColumns } from '../../core/offline-schema.js';
 import { usesCustomEndpoint } from '../shared/endpoints.js';
 import { handlerAtColdStart } from '../shared/entry.js';
 import { powertools } from '../shared/powertools.js';
@@ -29,6 +30,7 @@ export const handler = handlerAtColdStart('features', () => {
     rawArchive: archive
       ? new FirehoseWriter(tracer.captureAWSv3Client(new FirehoseClient({})), archive)
       : undefined,
+    archiveColumns: compileArchiveColumns(spec.spec),
     prefixes: {
       quarantine: config.quarantinePrefix,
       late: config.latePrefix,

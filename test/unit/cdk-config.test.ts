@@ -8,9 +8,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { describe, expect, it } from 'vitest';
 import { parseSpec } from '../../core/index.js';
+import { columnName, featureLogColumns, hiveType, rawArchiveColumns } from '../../core/offline-schema.js';
 import { CONFIG_KEYS, ConfigError, configFromContext, parseConfig } from '../../lib/config.js';
 import { FeatureComputer } from '../../lib/feature-computer.js';
-import { columnName, featureLogColumns, hiveType, rawArchiveColumns } from '../../lib/offline-schema.js';
 import { handlerBundling, PROJECT_ROOT, StreamfeaturesFunction } from '../../lib/streamfeatures-function.js';
 import { CDK_JSON_CONTEXT, FRAUD_SPEC } from '../cdk/synth.js';
 

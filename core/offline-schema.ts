@@ -1,9 +1,10 @@
-import { NUMERIC_AGGREGATIONS, type Spec } from '../core/index.js';
-import { InvalidPropsError } from './errors.js';
+import { compileFieldPath } from './field-path.js';
+import { SpecError } from './spec/errors.js';
+import { NUMERIC_AGGREGATIONS, type Spec } from './spec/types.js';
 
 /**
- * The offline store's table schemas, derived from the spec. Pure (no CDK), so it can move below lib/ when the
- * writers (the features and scoring Lambdas put JSON records whose keys are these column names) want to share it.
+ * The offline store's table schemas, derived from the spec: the CDK app declares them in Glue, and the writers
+ * (the features and scoring Lambdas) put JSON records whose keys are these column names.
  */
 
 /** A column type: a Hive primitive, or a struct or map of them (Firehose's Parquet conversion reads nested JSON). */
@@ -127,17 +128,66 @@ function checkUnique(columns: Column[], table: string, topLevel = true): Column[
   const reserved = new Set(topLevel ? PARTITION_KEYS.map((c) => c.name) : []);
   for (const column of columns) {
     if (reserved.has(column.name)) {
-      throw new InvalidPropsError(
+      throw new SpecError([
         `${table} table: column "${column.name}" (${column.comment}) is a partition key of the offline store; rename the field`,
-      );
+      ]);
     }
     const earlier = seen.get(column.name);
     if (earlier) {
-      throw new InvalidPropsError(
+      throw new SpecError([
         `${table} table: column "${column.name}" (${column.comment}) collides with (${earlier.comment}); rename one`,
-      );
+      ]);
     }
     seen.set(column.name, column);
   }
   return columns;
+}
+
+/** A raw archive record's typed spec columns, by column name. */
+export type ArchiveColumnValues = Record<string, string | number | null>;
+
+/**
+ * Reads the raw archive's typed spec columns (rawArchiveColumns after the base ones) out of an event's JSON body:
+ * a `double` column takes a finite number and nothing else; a `string` column takes a string as it is, a number or
+ * boolean spelled out, an object or array as JSON. Anything absent or unreadable is null: the `data` column keeps
+ * the record whole, so nothing is lost.
+ */
+export function compileArchiveColumns(spec: Spec): (body: unknown) => ArchiveColumnValues {
+  const base = new Set(RAW_ARCHIVE_BASE_COLUMNS.map((c) => c.name));
+  const paths = new Map<string, string>();
+  const use = (path: string) => paths.set(columnName(path), path);
+  use(spec.event.timeField);
+  if (spec.event.idField !== undefined) use(spec.event.idField);
+  for (const keys of Object.values(spec.entities)) for (const key of keys) use(key);
+  for (const feature of spec.features) if (feature.field !== undefined) use(feature.field);
+  const columns = rawArchiveColumns(spec)
+    .filter((column) => !base.has(column.name))
+    .map((column) => ({
+      name: column.name,
+      numeric: column.type === 'double',
+      get: compileFieldPath(paths.get(column.name) as string),
+    }));
+  return (body) => {
+    const values: ArchiveColumnValues = {};
+    const event =
+      body !== null && typeof body === 'object' && !Array.isArray(body)
+        ? (body as Record<string, unknown>)
+        : undefined;
+    for (const column of columns) {
+      const value = event ? column.get(event) : undefined;
+      values[column.name] = column.numeric ? numberOrNull(value) : stringOrNull(value);
+    }
+    return values;
+  };
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function stringOrNull(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
