@@ -19,6 +19,6 @@ export { compareSequenceNumbers, type InputRecord } from './record.js';
 export { type ReplayAnswer, type ReplayQuery, replay } from './replay.js';
 export { defineSpec, SpecBuilder } from './spec/builders.js';
 export { type CompiledEntity, type CompiledFeature, type CompiledSpec, compileSpec } from './spec/compile.js';
-export { SpecError } from './spec/errors.js';
+export { describeIssues, SpecError, valueAt } from './spec/errors.js';
 export { parseSpec, parseSpecJson } from './spec/normalize.js';
 export * from './spec/types.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../core/index.js';
 
 /**
  * The app's typed configuration: the cdk.json context keys below (override one with `cdk synth -c key=value`;
@@ -161,19 +162,7 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>): Streamfeatu
   }
   const parsed = configSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new ConfigError(
-    parsed.error.issues.flatMap((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => {
-          const path = [...issue.path, key];
-          return `${formatPath(path)}: unknown key (got ${JSON.stringify(valueAt(input, path))})`;
-        });
-      }
-      const value = valueAt(input, issue.path);
-      const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
-      return [`${formatPath(issue.path)}: ${issue.message}${shown}`];
-    }),
-  );
+  throw new ConfigError(describeIssues(parsed.error.issues, input, '(config)'));
 }
 
 /**
@@ -220,17 +209,4 @@ function fromCommandLine(value: unknown): unknown {
   } catch {
     return value;
   }
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map(String).join('.') || '(config)';
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }

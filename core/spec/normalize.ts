@@ -1,6 +1,6 @@
 import { formatDuration, parseDuration } from '../duration.js';
 import { isValidFieldPath } from '../field-path.js';
-import { formatPath, SpecError } from './errors.js';
+import { describeIssues, formatPath, SpecError } from './errors.js';
 import { specSchema } from './schema.js';
 import {
   DEFAULT_ALLOWED_LATENESS,
@@ -23,14 +23,7 @@ const WHERE_OPS = ['eq', 'ne', 'in', 'gt', 'gte', 'lt', 'lte'] as const;
 export function parseSpec(input: unknown, source?: string): Spec {
   const parsed = specSchema.safeParse(input);
   if (!parsed.success) {
-    throw new SpecError(
-      parsed.error.issues.map((issue) => {
-        const value = valueAt(input, issue.path);
-        const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
-        return `${formatPath(issue.path)}: ${issue.message}${shown}`;
-      }),
-      source,
-    );
+    throw new SpecError(describeIssues(parsed.error.issues, input, '(spec)'), source);
   }
   const raw = parsed.data;
   const issues: string[] = [];
@@ -185,13 +178,4 @@ function normalizeWhere(where: WhereFilter, path: PropertyKey[], issues: string[
     issues.push(`${formatPath([...path, 'field'])}: ${JSON.stringify(where.field)} is not a field path`);
   }
   return where;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }

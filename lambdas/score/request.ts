@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import '../shared/zod-messages.js';
 import type { EntityKeyRequest } from '../../adapters/online-store/online-store.js';
-import type { CompiledSpec } from '../../core/index.js';
+import { type CompiledSpec, describeIssues } from '../../core/index.js';
 import { HttpError, preview } from '../shared/http.js';
 
 const keyValue = z.union([z.string(), z.number()], { error: 'must be a string or a number' });
@@ -32,15 +32,7 @@ export interface ScoreRequest {
 export function parseScoreRequest(spec: CompiledSpec, body: unknown): ScoreRequest {
   const parsed = requestSchema.safeParse(body);
   if (!parsed.success) {
-    throw badRequest(
-      parsed.error.issues.map((issue) => {
-        const path = issue.path.map(String).join('.') || '(body)';
-        const value = valueAt(body, issue.path);
-        const got =
-          value === undefined || issue.code === 'unrecognized_keys' ? '' : ` (got ${preview(value)})`;
-        return `${path}: ${issue.message}${got}`;
-      }),
-    );
+    throw badRequest(describeIssues(parsed.error.issues, body, '(body)', preview));
   }
   const { entities, t } = parsed.data;
   const declared = [...spec.entityByName.keys()].join(', ');
@@ -79,13 +71,4 @@ export function parseScoreRequest(spec: CompiledSpec, body: unknown): ScoreReque
 
 function badRequest(problems: readonly string[]): HttpError {
   return new HttpError(400, `invalid request: ${problems.join('; ')}`);
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
