@@ -11,6 +11,8 @@ const USAGE = `usage: streamfeatures <command>
   replay --spec S --events E --queries Q --out O [--arrival-field F]
                           point-in-time features for each query from a replay of the events
   demo [--events N]       the fraud example through DynamoDB Local and the offline replay, with a report
+  local up|down|status [--port P] [--state-dir D]
+                          the local cloud (Kinesis, DynamoDB, S3, SQS) on one LocalStack-style endpoint
 `;
 
 /** Runs one CLI command; returns the exit code. Errors a user can fix print as one clear message. */
@@ -72,6 +74,10 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
         { events: values.events === undefined ? undefined : positiveInteger('--events', values.events) },
         io,
       );
+    }
+    case 'local': {
+      const { localCommand } = await import('./local-command.js');
+      return localCommand(rest, io);
     }
     case undefined:
     case 'help':

@@ -192,13 +192,22 @@ export function configFromContext(context: Readonly<Record<string, unknown>>): S
       unknown.push(`${key}: unknown config key ${JSON.stringify(root)} (known: ${CONFIG_KEYS.join(', ')})`);
       continue;
     }
-    let target = (raw[root] ??= {}) as Record<string, unknown>;
-    if (typeof target !== 'object' || target === null) continue; // the schema reports the root's bad value
-    for (const part of path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
-    target[path.at(-1) as string] = fromCommandLine(value);
+    setAt(raw, [root, ...path], fromCommandLine(value));
   }
   if (unknown.length > 0) throw new ConfigError(unknown);
   return parseConfig(raw);
+}
+
+/** Sets a nested value, making the objects on the way; a non-object on the way is left for the schema to report. */
+function setAt(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const part of path.slice(0, -1)) {
+    if (node[part] === undefined) node[part] = {};
+    const next = node[part];
+    if (typeof next !== 'object' || next === null) return;
+    node = next as Record<string, unknown>;
+  }
+  node[path.at(-1) as string] = value;
 }
 
 /** `-c ingestApi=true` and `-c stream={...}` arrive as strings; JSON text becomes its value. */

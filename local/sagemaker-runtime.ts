@@ -1,0 +1,289 @@
+/**
+ * A local SageMaker runtime for the embedded local cloud: the InvokeEndpoint REST API
+ * (`POST /endpoints/{EndpointName}/invocations`, signed with service `sagemaker`), each configured endpoint
+ * served by the embedded model (adapters/model/embedded-model.ts) as a model container would serve it.
+ *
+ * The container contract is the one adapters/model/sagemaker-model.ts speaks: request `application/json`
+ * `{"features": {name: value}}`, answer `{"score": number}` (plus `"modelVersion"` when the endpoint is
+ * configured to name one), with `x-Amzn-Invoked-Production-Variant` naming the variant.
+ *
+ * As AWS does: an unknown endpoint is a 400 ValidationError "Endpoint X of account 000000000000 not found.";
+ * endpoint names match case-insensitively; a request the container rejects (not JSON, no `features` object,
+ * a content type or Accept it does not speak), or a configured container failure, is a 424 ModelError with
+ * OriginalStatusCode, OriginalMessage and LogStreamArn. Signatures are not checked (nor are they by the other
+ * emulators of the local cloud). `latencyMs` delays each answer (for timeout tests); an answer still pending
+ * when the client gives up is dropped.
+ */
+
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EmbeddedModel } from '../adapters/model/embedded-model.js';
+import type { FeatureVector } from '../adapters/model/model.js';
+
+/** InvokeEndpoint takes at most 25 MB of payload. */
+const MAX_PAYLOAD_BYTES = 25 * 1000 * 1000;
+const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
+
+export interface SageMakerEndpointConfig {
+  /** The model the endpoint serves: an EmbeddedModel, or its JSON document (lambdas/score/model.json). */
+  readonly model: EmbeddedModel | unknown;
+  /** @default 'AllTraffic' */
+  readonly variant?: string;
+  /** Answer `"modelVersion"`: the document's version (`true`) or this string. @default - not answered */
+  readonly modelVersion?: boolean | string;
+  /** Delay before each answer, in ms. @default 0 (or the emulator's `latencyMs`) */
+  readonly latencyMs?: number;
+  /** The container fails every request with this status and message (a 424 ModelError). @default - none */
+  readonly failure?: { readonly statusCode: number; readonly message: string };
+}
+
+export interface SageMakerRuntimeOptions {
+  /** Endpoint name → what it serves. */
+  readonly endpoints?: Readonly<Record<string, SageMakerEndpointConfig>>;
+  /** Delay before every answer, in ms, unless an endpoint sets its own. @default 0 */
+  readonly latencyMs?: number;
+  /** @default '000000000000' */
+  readonly accountId?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** 0 picks a free port on 127.0.0.1. @default 0 */
+  readonly port?: number;
+}
+
+interface Endpoint {
+  readonly name: string;
+  readonly model: EmbeddedModel;
+  readonly variant: string;
+  readonly modelVersion: string | undefined;
+  readonly latencyMs: number | undefined;
+  readonly failure: SageMakerEndpointConfig['failure'];
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly type: string,
+    message: string,
+    readonly extra: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export class SageMakerRuntimeEmulator {
+  private server: http.Server | undefined;
+  private originUrl: string | undefined;
+  private readonly endpoints = new Map<string, Endpoint>();
+  private readonly pending = new Set<NodeJS.Timeout>();
+  private latencyMs: number;
+  private readonly accountId: string;
+  private readonly region: string;
+
+  constructor(private readonly options: SageMakerRuntimeOptions = {}) {
+    this.latencyMs = options.latencyMs ?? 0;
+    this.accountId = options.accountId ?? '000000000000';
+    this.region = options.region ?? 'us-east-1';
+    for (const [name, config] of Object.entries(options.endpoints ?? {})) this.setEndpoint(name, config);
+  }
+
+  /** `http://127.0.0.1:<port>`, once started. */
+  get origin(): string {
+    if (this.originUrl === undefined) throw new Error('the SageMaker runtime emulator is not started');
+    return this.originUrl;
+  }
+
+  async start(): Promise<this> {
+    if (this.server) return this;
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: this.options.port ?? 0, host: '127.0.0.1' }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.originUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** Stops listening; answers still waiting out their latency are dropped. Idempotent. */
+  async stop(): Promise<void> {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** Adds or replaces an endpoint (names are case-insensitive, as SageMaker's are). */
+  setEndpoint(name: string, config: SageMakerEndpointConfig): void {
+    const model =
+      config.model instanceof EmbeddedModel
+        ? config.model
+        : EmbeddedModel.fromDocument(config.model, `the model of endpoint ${name}`);
+    this.endpoints.set(name.toLowerCase(), {
+      name,
+      model,
+      variant: config.variant ?? 'AllTraffic',
+      modelVersion:
+        config.modelVersion === true
+          ? model.version
+          : typeof config.modelVersion === 'string'
+            ? config.modelVersion
+            : undefined,
+      latencyMs: config.latencyMs,
+      failure: config.failure,
+    });
+  }
+
+  removeEndpoint(name: string): void {
+    this.endpoints.delete(name.toLowerCase());
+  }
+
+  /** Sets the delay of every answer (of one endpoint, when named). */
+  setLatency(ms: number, endpointName?: string): void {
+    if (endpointName === undefined) {
+      this.latencyMs = ms;
+      return;
+    }
+    const endpoint = this.endpoints.get(endpointName.toLowerCase());
+    if (!endpoint) throw new Error(`no endpoint ${endpointName}`);
+    this.endpoints.set(endpointName.toLowerCase(), { ...endpoint, latencyMs: ms });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+    });
+    try {
+      const body = await readBody(req);
+      const path = (req.url ?? '/').split('?')[0] as string;
+      const match = INVOCATIONS.exec(path);
+      if (req.method !== 'POST' || !match) {
+        throw new ApiError(404, 'UnknownOperationException', `No operation at ${req.method} ${path}`);
+      }
+      const name = decodeURIComponent(match[1] as string);
+      const endpoint = this.endpoints.get(name.toLowerCase());
+      if (!endpoint) {
+        throw new ApiError(
+          400,
+          'ValidationError',
+          `Endpoint ${name} of account ${this.accountId} not found.`,
+        );
+      }
+      if (body.length > MAX_PAYLOAD_BYTES) {
+        throw new ApiError(
+          413,
+          'ValidationError',
+          `Request payload is larger than ${MAX_PAYLOAD_BYTES} bytes.`,
+        );
+      }
+      const answer = this.invoke(endpoint, req, body);
+      const latency = endpoint.latencyMs ?? this.latencyMs;
+      if (latency > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.pending.delete(timer);
+            resolve();
+          }, latency);
+          this.pending.add(timer);
+        });
+      }
+      if (closed) return;
+      const text = JSON.stringify(answer);
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-requestid': requestId,
+        'x-amzn-invoked-production-variant': endpoint.variant,
+      });
+      res.end(text);
+    } catch (error) {
+      if (closed) return;
+      const apiError =
+        error instanceof ApiError
+          ? error
+          : new ApiError(500, 'InternalFailure', error instanceof Error ? error.message : String(error));
+      const text = JSON.stringify({ message: apiError.message, ...apiError.extra });
+      res.writeHead(apiError.statusCode, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-requestid': requestId,
+        'x-amzn-errortype': apiError.type,
+      });
+      res.end(text);
+    }
+  }
+
+  /** What the model container answers, or the ModelError SageMaker turns its refusal into. */
+  private invoke(endpoint: Endpoint, req: IncomingMessage, body: Buffer): Record<string, unknown> {
+    const containerError = (statusCode: number, message: string) => {
+      const logGroup = `/aws/sagemaker/Endpoints/${endpoint.name}`;
+      return new ApiError(
+        424,
+        'ModelError',
+        `Received ${statusCode < 500 ? 'client' : 'server'} error (${statusCode}) from primary with message ` +
+          `"${message}". See https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}` +
+          `#logEventViewer:group=${logGroup} in account ${this.accountId} for more information.`,
+        {
+          OriginalStatusCode: statusCode,
+          OriginalMessage: message,
+          LogStreamArn: `arn:aws:logs:${this.region}:${this.accountId}:log-group:${logGroup}`,
+        },
+      );
+    };
+    if (endpoint.failure) throw containerError(endpoint.failure.statusCode, endpoint.failure.message);
+    const contentType = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]?.trim();
+    if (contentType !== 'application/json') {
+      throw containerError(415, `unsupported content type ${contentType}: send application/json`);
+    }
+    const accept = req.headers.accept;
+    if (
+      accept !== undefined &&
+      !/(^|,)\s*(application\/json|application\/\*|\*\/\*)\s*(;|,|$)/.test(accept)
+    ) {
+      throw containerError(406, `cannot answer ${accept}: the model answers application/json`);
+    }
+    let request: unknown;
+    try {
+      request = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw containerError(400, 'the body is not JSON');
+    }
+    const features = (request as { features?: unknown } | null)?.features;
+    if (typeof features !== 'object' || features === null || Array.isArray(features)) {
+      throw containerError(400, 'the body needs a "features" object');
+    }
+    const score = endpoint.model.scoreVector(features as FeatureVector);
+    return endpoint.modelVersion === undefined ? { score } : { score, modelVersion: endpoint.modelVersion };
+  }
+}
+
+/** Starts a SageMaker runtime emulator (see SageMakerRuntimeOptions). */
+export async function startSageMakerRuntime(
+  options: SageMakerRuntimeOptions = {},
+): Promise<SageMakerRuntimeEmulator> {
+  return new SageMakerRuntimeEmulator(options).start();
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit, keep counting but stop holding the bytes: the caller answers the error.
+      if (size <= MAX_PAYLOAD_BYTES + 1) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
