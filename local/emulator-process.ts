@@ -164,8 +164,64 @@ function startWatchdog(pgid: number): ChildProcess | undefined {
   }
 }
 
+/** A child spawned detached (its own process group) that this module makes sure does not outlive us. */
+export interface OwnedProcess {
+  /** Resolves once the process has exited (or failed to spawn). */
+  readonly exited: Promise<void>;
+  hasExited(): boolean;
+  /** The spawn's 'error', if any (ENOENT: no such executable). */
+  spawnError(): Error | undefined;
+  /** Stops the process group (SIGTERM, then SIGKILL after the grace period); resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Takes charge of a child spawned detached: a watchdog and the 'exit' handler kill its group if we die, and
+ * `stop()` signals the group. Idempotent stop.
+ */
+export function ownProcess(child: ChildProcess, stopGraceMs: number): OwnedProcess {
+  let spawnError: Error | undefined;
+  let hasExited = false;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => {
+      spawnError = error;
+      if (child.pid === undefined) resolve(); // 'exit' may not follow a spawn failure
+    });
+  });
+  void exited.then(() => {
+    hasExited = true;
+  });
+
+  const entry: Running = { child, watchdog: undefined };
+  if (child.pid !== undefined) {
+    installExitHandler();
+    entry.watchdog = startWatchdog(child.pid);
+    running.add(entry);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      child.ref();
+      if (!hasExited) {
+        signalGroup(child, 'SIGTERM');
+        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), stopGraceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      // The emulators and java start no processes of their own, so the group ends with its leader.
+      // (Signalling the group id again now could reach an unrelated group that reused the id.)
+      killWatchdog(entry);
+      running.delete(entry);
+    })();
+    return stopping;
+  };
+  return { exited, hasExited: () => hasExited, spawnError: () => spawnError, stop };
+}
+
 /** Keeps the last lines of a stream and passes each line on. */
-function collectLines(
+export function collectLines(
   stream: NodeJS.ReadableStream | null,
   lines: string[],
   onLine: ((line: string) => void) | undefined,
@@ -219,44 +275,8 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
   collectLines(child.stdout, stdoutLines, options.onOutput);
   collectLines(child.stderr, stderrLines, options.onOutput);
 
-  let spawnError: Error | undefined;
-  let hasExited = false;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', (error) => {
-      spawnError = error;
-      if (child.pid === undefined) resolve(); // 'exit' may not follow a spawn failure
-    });
-  });
-  void exited.then(() => {
-    hasExited = true;
-  });
-
-  const entry: Running = { child, watchdog: undefined };
-  if (child.pid !== undefined) {
-    installExitHandler();
-    entry.watchdog = startWatchdog(child.pid);
-    running.add(entry);
-  }
-
-  const stopGraceMs = options.stopGraceMs ?? 2_000;
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      child.ref();
-      if (!hasExited) {
-        signalGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), stopGraceMs);
-        await exited;
-        clearTimeout(timer);
-      }
-      // Neither emulator starts processes of its own, so the group ends with its leader. (Signalling the
-      // group id again now could reach an unrelated group that reused the id.)
-      killWatchdog(entry);
-      running.delete(entry);
-    })();
-    return stopping;
-  };
+  const owned = ownProcess(child, options.stopGraceMs ?? 2_000);
+  const { exited, stop } = owned;
 
   const lastOutput = () => formatOutput(stderrLines, stdoutLines);
   const onExit = new AbortController();
@@ -265,16 +285,16 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
   const deadline = Date.now() + readyTimeoutMs;
   let lastProbeError: unknown;
   for (;;) {
-    if (hasExited || spawnError !== undefined) break;
+    if (owned.hasExited() || owned.spawnError() !== undefined) break;
     try {
       const ok = await options.probe(AbortSignal.any([onExit.signal, AbortSignal.timeout(2_000)]));
       await sleep(0);
-      if (ok && !hasExited && child.pid !== undefined) {
+      if (ok && !owned.hasExited() && child.pid !== undefined) {
         child.unref();
         (child.stdout as Socket | null)?.unref();
         (child.stderr as Socket | null)?.unref();
         const pid = child.pid;
-        return { name, pid, exited, running: () => !hasExited, lastOutput, stop };
+        return { name, pid, exited, running: () => !owned.hasExited(), lastOutput, stop };
       }
     } catch (error) {
       lastProbeError = error;
@@ -288,6 +308,7 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
   }
 
   await stop();
+  const spawnError = owned.spawnError();
   if (spawnError !== undefined) throw new Error(`Could not start ${name} (node): ${spawnError.message}`);
   const output = [...stderrLines, ...stdoutLines].join('\n');
   if (ADDRESS_IN_USE.test(output)) {

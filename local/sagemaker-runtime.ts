@@ -16,10 +16,11 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EmbeddedModel } from '../adapters/model/embedded-model.js';
 import type { FeatureVector } from '../adapters/model/model.js';
+import { closeServer, listenLocal, readBody, sendJson } from './http-server.js';
 
 /** InvokeEndpoint takes at most 25 MB of payload. */
 const MAX_PAYLOAD_BYTES = 25 * 1000 * 1000;
@@ -95,16 +96,11 @@ export class SageMakerRuntimeEmulator {
 
   async start(): Promise<this> {
     if (this.server) return this;
-    const server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port: this.options.port ?? 0, host: '127.0.0.1' }, () => {
-        server.off('error', reject);
-        resolve();
-      });
+    const { server, origin } = await listenLocal((req, res) => this.handle(req, res), {
+      port: this.options.port ?? 0,
     });
     this.server = server;
-    this.originUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.originUrl = origin;
     return this;
   }
 
@@ -115,10 +111,7 @@ export class SageMakerRuntimeEmulator {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   /** Adds or replaces an endpoint (names are case-insensitive, as SageMaker's are). */
@@ -164,7 +157,8 @@ export class SageMakerRuntimeEmulator {
       closed = true;
     });
     try {
-      const body = await readBody(req);
+      // Past the limit the body is read and dropped: the size is answered below, after the endpoint.
+      const body = await readBody(req, MAX_PAYLOAD_BYTES);
       const path = (req.url ?? '/').split('?')[0] as string;
       const match = INVOCATIONS.exec(path);
       if (req.method !== 'POST' || !match) {
@@ -179,7 +173,7 @@ export class SageMakerRuntimeEmulator {
           `Endpoint ${name} of account ${this.accountId} not found.`,
         );
       }
-      if (body.length > MAX_PAYLOAD_BYTES) {
+      if (body === undefined) {
         throw new ApiError(
           413,
           'ValidationError',
@@ -198,28 +192,22 @@ export class SageMakerRuntimeEmulator {
         });
       }
       if (closed) return;
-      const text = JSON.stringify(answer);
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
+      sendJson(res, 200, answer, {
         'x-amzn-requestid': requestId,
         'x-amzn-invoked-production-variant': endpoint.variant,
       });
-      res.end(text);
     } catch (error) {
       if (closed) return;
       const apiError =
         error instanceof ApiError
           ? error
           : new ApiError(500, 'InternalFailure', error instanceof Error ? error.message : String(error));
-      const text = JSON.stringify({ message: apiError.message, ...apiError.extra });
-      res.writeHead(apiError.statusCode, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-        'x-amzn-requestid': requestId,
-        'x-amzn-errortype': apiError.type,
-      });
-      res.end(text);
+      sendJson(
+        res,
+        apiError.statusCode,
+        { message: apiError.message, ...apiError.extra },
+        { 'x-amzn-requestid': requestId, 'x-amzn-errortype': apiError.type },
+      );
     }
   }
 
@@ -272,18 +260,4 @@ export async function startSageMakerRuntime(
   options: SageMakerRuntimeOptions = {},
 ): Promise<SageMakerRuntimeEmulator> {
   return new SageMakerRuntimeEmulator(options).start();
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      // Past the limit, keep counting but stop holding the bytes: the caller answers the error.
-      if (size <= MAX_PAYLOAD_BYTES + 1) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -1,0 +1,115 @@
+/** Lambda functions with Node.js runtimes, run here (local/lambda-runtime.ts) from their cdk.out asset. */
+
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLambdaFunction as startLambdaFunction } from '../../lambda-runtime.js';
+import { NO_VALUE } from '../intrinsics.js';
+import { synthesizedAttributes } from '../naming.js';
+import type { TemplateResource } from '../types.js';
+import { getPath, isRecord, notApplied } from '../util.js';
+import type { Created, CreatorContext } from './context.js';
+
+export async function createLambdaFunction(
+  ctx: CreatorContext,
+  logicalId: string,
+  p: Record<string, unknown>,
+  raw: TemplateResource,
+): Promise<Created> {
+  const { local, options, resources, functions, functionRoles, resolver, warn, nameFor } = ctx;
+  const name = nameFor('AWS::Lambda::Function', logicalId, p);
+  const base = synthesizedAttributes('AWS::Lambda::Function', logicalId, name, local);
+  const runtime = String(p.Runtime ?? '');
+  const skip = (reason: string): Created => ({ ...base, skipped: reason });
+  if (p.PackageType === 'Image') return skip('container image functions do not run here');
+  if (!runtime.startsWith('nodejs'))
+    return skip(`runtime ${runtime || '(none)'} does not run here (Node.js only)`);
+  if (Array.isArray(p.Layers) && p.Layers.length > 0) return skip('layers are not supported locally');
+  const codeDir = functionCode(ctx, logicalId, p, raw);
+  if (typeof codeDir !== 'string') return skip(codeDir.reason);
+
+  // Each variable on its own, to know which resources it references.
+  const rawVariables = getPath(raw.Properties ?? {}, 'Environment.Variables');
+  const environment: Record<string, string> = {};
+  for (const [key, value] of Object.entries(isRecord(rawVariables) ? rawVariables : {})) {
+    const refs = new Set<string>();
+    const resolved = resolver.resolve(value, refs);
+    if (resolved === NO_VALUE) continue;
+    const unserved = [...refs].filter((id) => resources.get(id)?.status === 'skipped');
+    if (unserved.length > 0 && (options.skippedReferences ?? 'omit') === 'omit') {
+      const what = unserved.map((id) => `${id} (${resources.get(id)?.type})`).join(', ');
+      warn(
+        `${logicalId}: environment variable ${key} left out: it references ${what}, which this cloud does not serve`,
+      );
+      continue;
+    }
+    environment[key] = typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
+  }
+  const logGroup = getPath(p, 'LoggingConfig.LogGroup');
+  const fn = startLambdaFunction({
+    functionName: name,
+    functionArn: base.attributes.Arn as string,
+    codeDir,
+    handler: String(p.Handler ?? 'index.handler'),
+    runtime,
+    memorySize: Number(p.MemorySize ?? 128),
+    timeoutSeconds: Number(p.Timeout ?? 3),
+    environment: { ...environment, ...options.functionEnvironment },
+    region: local.region,
+    accountId: local.accountId,
+    cloudEndpoint: local.cloudEndpoint,
+    ...(typeof logGroup === 'string' ? { logGroupName: logGroup } : {}),
+    ...(options.onLog ? { onLog: (line: string) => options.onLog?.(logicalId, line) } : {}),
+  });
+  functions.set(logicalId, fn);
+  if (typeof p.Role === 'string') functionRoles.set(fn, p.Role);
+  return {
+    ...base,
+    notes: [
+      `code ${codeDir}`,
+      ...notApplied(p, [
+        'FunctionName',
+        'Code',
+        'Handler',
+        'Runtime',
+        'MemorySize',
+        'Timeout',
+        'Environment',
+        'Role',
+        'LoggingConfig',
+        'PackageType',
+        'Layers',
+      ]),
+    ],
+  };
+}
+
+/** The folder of a function's code: the asset of Code.S3Key, an inline ZipFile, or the asset metadata. */
+function functionCode(
+  ctx: CreatorContext,
+  logicalId: string,
+  p: Record<string, unknown>,
+  raw: TemplateResource,
+): string | { reason: string } {
+  const { cdkOut, assets, temporaryDirs } = ctx;
+  const code = isRecord(p.Code) ? p.Code : {};
+  if (typeof code.ZipFile === 'string') {
+    const dir = mkdtempSync(join(tmpdir(), `sf-inline-${logicalId}-`));
+    temporaryDirs.push(dir);
+    writeFileSync(join(dir, 'index.js'), code.ZipFile);
+    return dir;
+  }
+  let path: string | undefined;
+  if (typeof code.S3Key === 'string') {
+    const hash = code.S3Key.replace(/\.[a-z]+$/i, '');
+    const source = assets.files?.[hash]?.source;
+    if (source?.path) path = join(cdkOut, source.path);
+  }
+  const metadataPath = raw.Metadata?.['aws:asset:path'];
+  if (path === undefined && typeof metadataPath === 'string') path = join(cdkOut, metadataPath);
+  if (path === undefined) return { reason: 'its code is neither a cdk.out asset nor inline' };
+  if (!existsSync(path)) return { reason: `its asset ${path} is missing (synthesize again)` };
+  if (!statSync(path).isDirectory())
+    return { reason: `its asset ${path} is a file (zipped assets are not unpacked)` };
+  return path;
+}
