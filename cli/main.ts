@@ -10,7 +10,12 @@ const USAGE = `usage: streamfeatures <command>
   spec print <spec>       print the normalized spec JSON
   replay --spec S --events E --queries Q --out O [--arrival-field F]
                           point-in-time features for each query from a replay of the events
-  demo [--events N]       the fraud example through DynamoDB Local and the offline replay, with a report
+  demo [--events N] [--keep-running]
+                          the fraud example on the embedded local cloud: the CDK stack deployed locally,
+                          traffic on Kinesis, features, the Parquet archive and scoring, with a report
+  demo --in-process [--events N]
+                          the fraud example in-process: a simulated stream into DynamoDB Local and the
+                          offline replay, with a report
   local up|down|status [--port P] [--state-dir D]
                           the local cloud (Kinesis, DynamoDB, S3, SQS) on one LocalStack-style endpoint
 `;
@@ -64,16 +69,23 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
       );
     }
     case 'demo': {
-      const { runDemo } = await import('./demo-command.js');
       const { values } = parseArgs({
         args: [...rest],
-        options: { events: { type: 'string' } },
+        options: {
+          events: { type: 'string' },
+          'in-process': { type: 'boolean' },
+          'keep-running': { type: 'boolean' },
+        },
         strict: true,
       });
-      return runDemo(
-        { events: values.events === undefined ? undefined : positiveInteger('--events', values.events) },
-        io,
-      );
+      const events = values.events === undefined ? undefined : positiveInteger('--events', values.events);
+      if (values['in-process']) {
+        if (values['keep-running']) throw usage('demo --in-process has no cloud to keep running');
+        const { runDemo } = await import('./demo-command.js');
+        return runDemo({ events }, io);
+      }
+      const { runCloudDemo } = await import('./cloud-demo-command.js');
+      return runCloudDemo({ events, keepRunning: values['keep-running'] === true }, io);
     }
     case 'local': {
       const { localCommand } = await import('./local-command.js');

@@ -62,7 +62,21 @@ export interface LocalCloud {
   emulators: readonly EmulatorInfo[];
   /** Probes every emulator, as `/_localstack/health` does. */
   health(): Promise<Record<string, ServiceState>>;
-  /** Stops the endpoint and every emulator; resolves once they have exited. Idempotent. */
+  /**
+   * Sends a service's requests to an origin of this process (a plug-in emulator: Firehose, SageMaker runtime,
+   * an HTTP API). With `plugin`, `stop()` stops it first, while the endpoint and the emulators still answer
+   * (Firehose delivers what it buffers to S3 through the endpoint).
+   */
+  route(service: string, origin: string, plugin?: LocalCloudPlugin): void;
+  /**
+   * Stops the plug-ins registered with `route` (in reverse order), then the endpoint and every emulator;
+   * resolves once they have exited. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/** Something `route` serves that must stop before the cloud does. */
+export interface LocalCloudPlugin {
   stop(): Promise<void>;
 }
 
@@ -238,18 +252,31 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }
 
   let stopping: Promise<void> | undefined;
+  const plugins: LocalCloudPlugin[] = [];
   return {
     endpoint: gateway.endpoint,
     port: gateway.port,
     startupMs,
     emulators,
     health: () => healthOf(),
+    route(service: string, origin: string, plugin?: LocalCloudPlugin) {
+      gateway.route(service, origin);
+      if (plugin !== undefined && !plugins.includes(plugin)) plugins.push(plugin);
+    },
     stop() {
       stopping ??= (async () => {
+        const failures: unknown[] = [];
+        for (const plugin of plugins.reverse()) {
+          await plugin.stop().catch((error: unknown) => failures.push(error));
+        }
         state = 'stopped';
         await gateway.close();
         await Promise.all([kinesis.value.value.stop(), dynamo.value.value.stop(), fauxqs.value.value.stop()]);
         if (stateDir !== undefined) removeState(stateDir, process.pid);
+        if (failures.length > 0) {
+          const text = failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n');
+          throw new Error(`The local cloud stopped, but a plug-in failed to stop: ${text}`);
+        }
       })();
       return stopping;
     },

@@ -1,0 +1,62 @@
+/**
+ * The built CLI's `demo` (npm test builds dist first): the CDK stack deployed on the embedded local cloud, a
+ * small fraud stream through it, scoring through the HTTP API, and the report.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+describe('streamfeatures demo (the embedded local cloud)', () => {
+  it('runs the fraud example end to end and reports every record accounted for', async () => {
+    let result: { code: number; stdout: string; stderr: string };
+    try {
+      const { stdout, stderr } = await run(
+        process.execPath,
+        ['dist/streamfeatures.mjs', 'demo', '--events', '600'],
+        {
+          timeout: 110_000,
+          killSignal: 'SIGINT',
+        },
+      );
+      result = { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      result = { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+    expect(result.code, result.stderr).toBe(0);
+    const { stdout } = result;
+
+    const outcomes =
+      /outcomes +counted (\d+), invalid (\d+), future (\d+), late (\d+), duplicate (\d+) = (\d+) of (\d+)/.exec(
+        stdout,
+      );
+    expect(outcomes, stdout).not.toBeNull();
+    const [counted, invalid, future, late, duplicate, accounted, total] = (outcomes as RegExpExecArray)
+      .slice(1)
+      .map(Number) as number[];
+    expect(
+      (counted as number) +
+        (invalid as number) +
+        (future as number) +
+        (late as number) +
+        (duplicate as number),
+    ).toBe(total);
+    expect(accounted).toBe(total);
+    expect(total).toBeGreaterThan(600);
+    expect(counted).toBeGreaterThan(500);
+
+    const scoring = /scoring +(\d+) of (\d+) requests 200/.exec(stdout);
+    expect(scoring, stdout).not.toBeNull();
+    expect(Number(scoring?.[1])).toBe(200);
+    expect(Number(scoring?.[2])).toBe(200);
+
+    const parquet = /raw archive (\d+) Parquet files, (\d+) rows/.exec(stdout);
+    expect(parquet, stdout).not.toBeNull();
+    expect(Number(parquet?.[1])).toBeGreaterThan(0);
+    expect(Number(parquet?.[2])).toBe(total);
+    expect(stdout).toMatch(/freshness +p50 \d+ ms, p99 \d+ ms/);
+    expect(stdout).toMatch(/end to end +\d+ records\/s/);
+  }, 120_000);
+});
