@@ -23,6 +23,8 @@ const STACK = 'streamfeatures-dev';
 const CDK_OUT = 'cdk.out';
 const PUT_CHUNK = 500;
 const SCORE_SAMPLE = 200;
+/** Longest span of event time the demo generates: well inside the spec's 5-minute allowed lateness. */
+const MAX_SPAN_SECONDS = 100;
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const REGION = 'us-east-1';
 /** The sources a synthesized template and its bundles are built from. */
@@ -73,8 +75,15 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
     if (scoringUrl === undefined) throw new Error('the stack has no POST /score route');
 
     // The traffic ends about now, as the arrival times Kinesis gives are now.
-    const spanMs = (events / DEFAULT_TRAFFIC_OPTIONS.eventsPerSecond) * 1000;
-    const traffic = generateFraudTraffic({ events, startMs: Math.floor(Date.now() - spanMs - 3_000) });
+    // Kinesis stamps arrival at put time, so event times must end about now and span less than the allowed
+    // lateness with room for the put itself: a bigger stream is made denser rather than longer.
+    const eventsPerSecond = Math.max(DEFAULT_TRAFFIC_OPTIONS.eventsPerSecond, events / MAX_SPAN_SECONDS);
+    const spanMs = (events / eventsPerSecond) * 1000;
+    const traffic = generateFraudTraffic({
+      events,
+      eventsPerSecond,
+      startMs: Math.floor(Date.now() - spanMs - 3_000),
+    });
     const records = traffic.records;
     io.err(
       `deployed in ${deployment.deployMs} ms; putting ${records.length} records (${describe(traffic.counts)})\n`,
