@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
 import { startDeployHooks } from '../local/deploy-hooks.js';
@@ -11,6 +11,7 @@ import { type Deployment, deployTemplate } from '../local/deploy-template.js';
 import { Sha256 } from '../local/http-api.js';
 import { startLocalCloud } from '../local/local-cloud.js';
 import { CliError, type CliIO } from './io.js';
+import { offlineFiles, parquetRows } from './offline-files.js';
 
 export interface CloudDemoOptions {
   /** Base events to generate. @default 5000 */
@@ -332,80 +333,6 @@ async function scoreSample(url: string, records: readonly { data: Uint8Array }[]
     else result.failures.push(`${response.status} ${text.slice(0, 200)}`);
   }
   return result;
-}
-
-/** The Parquet objects under `prefix`, downloaded into `dir`. */
-async function offlineFiles(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  dir: string,
-): Promise<{ files: string[] }> {
-  const files: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const object of page.Contents ?? []) {
-      const key = object.Key as string;
-      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const path = join(dir, `${files.length}-${prefix.replace(/\W/g, '')}.parquet`);
-      writeFileSync(
-        path,
-        await (body.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-      );
-      files.push(path);
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  return { files };
-}
-
-/**
- * Rows of each Parquet file: with DuckDB (@duckdb/node-api, a devDependency), else with hyparquet (which
- * hyparquet-writer brings) where DuckDB is not installed.
- */
-async function parquetRows(files: readonly string[]): Promise<{ perFile: number[]; reader: string }> {
-  if (files.length === 0) return { perFile: [], reader: 'nothing to read' };
-  try {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      const perFile: number[] = [];
-      for (const file of files) {
-        const reader = await connection.runAndReadAll(
-          `SELECT count(*)::INTEGER AS n FROM read_parquet('${file.replaceAll("'", "''")}')`,
-        );
-        perFile.push(Number(reader.getRowObjects()[0]?.n ?? 0));
-      }
-      return { perFile, reader: 'DuckDB' };
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
-  } catch (error) {
-    if (!isModuleMissing(error)) throw error;
-  }
-  const { parquetMetadata } = await import('hyparquet');
-  const { readFileSync } = await import('node:fs');
-  const perFile = files.map((file) => {
-    const bytes = readFileSync(file);
-    return Number(
-      parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)).num_rows,
-    );
-  });
-  return { perFile, reader: 'hyparquet (DuckDB is not installed)' };
-}
-
-function isModuleMissing(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
 function untilInterrupted(): Promise<void> {
