@@ -15,12 +15,9 @@
  * transform turns into NaN, enters as 0: it adds nothing to the sum, which for a standardized feature is the
  * same as imputing its training mean.
  */
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import '../../core/zod-messages.js';
 import type { FeatureVector, ModelScore, ScoringModel } from './model.js';
-
-// zod/mini leaves its messages out; the document's problems should read as sentences.
-z.config(en());
 
 const transformSchema = z.strictObject({
   impute: z.optional(z.number()),

@@ -1,9 +1,6 @@
-import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import '../zod-messages.js';
 import { AGGREGATIONS } from './types.js';
-
-// zod/mini keeps Lambda bundles small (the classic API weighs ~450 KB minified); it ships no messages of its own.
-z.config(en());
 
 /** The structural shape of the spec JSON form. Cross-field rules live in normalize.ts. */
 

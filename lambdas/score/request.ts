@@ -1,6 +1,6 @@
 /** The scoring request: `{"entities": {"card": {"card_id": "c1"}, ...}, "t"?: epoch ms}`, checked against the spec. */
 import * as z from 'zod/mini';
-import '../shared/zod-messages.js';
+import '../../core/zod-messages.js';
 import type { EntityKeyRequest } from '../../adapters/online-store/online-store.js';
 import { type CompiledSpec, describeIssues } from '../../core/index.js';
 import { HttpError, preview } from '../shared/http.js';

@@ -1,6 +1,6 @@
 /** Function configuration from environment variables, checked once at cold start (zod). */
 import * as z from 'zod/mini';
-import './zod-messages.js';
+import '../../core/zod-messages.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
