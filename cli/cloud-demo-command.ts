@@ -10,7 +10,7 @@ import { startDeployHooks } from '../local/deploy-hooks.js';
 import { type Deployment, deployTemplate } from '../local/deploy-template.js';
 import { Sha256 } from '../local/http-api.js';
 import { startLocalCloud } from '../local/local-cloud.js';
-import { CliError, type CliIO } from './io.js';
+import { CliError, type CliIO, describeCounts, progress } from './io.js';
 import { offlineFiles, parquetRows } from './offline-files.js';
 
 export interface CloudDemoOptions {
@@ -87,7 +87,7 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
     });
     const records = traffic.records;
     io.err(
-      `deployed in ${deployment.deployMs} ms; putting ${records.length} records (${describe(traffic.counts)})\n`,
+      `deployed in ${deployment.deployMs} ms; putting ${records.length} records (${describeCounts(traffic.counts)})\n`,
     );
 
     const started = performance.now();
@@ -225,19 +225,10 @@ async function putAll(
       const answer = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
       pending = pending.filter((_, j) => answer.Records?.[j]?.ErrorCode !== undefined);
     }
-    progress(io, done + size, records.length, done);
+    progress(io, done + size, records.length, done, 'put');
     done += size;
   }
   if (io.interactive) io.err('\n');
-}
-
-/** A bar redrawn in place on a terminal; a line per tenth of the way in a log. */
-function progress(io: CliIO, done: number, total: number, previous: number): void {
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  if (io.interactive) io.err(`\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} put`);
-  else if (Math.floor((done * 10) / total) > Math.floor((previous * 10) / total))
-    io.err(`  ${done}/${total} records put\n`);
 }
 
 /** The features function's `batch` log lines (done whole), and how many batches were done only in part. */
@@ -355,10 +346,4 @@ function percentile(values: readonly number[], p: number): number | undefined {
 
 function ms(value: number | undefined): string {
   return value === undefined ? 'n/a' : `${Math.round(value)} ms`;
-}
-
-function describe(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .map(([kind, n]) => `${kind} ${n}`)
-    .join(', ');
 }

@@ -6,7 +6,7 @@ import { compileSpec, type FeatureValue, type InputRecord, parseSpecJson, replay
 import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { batchesOf, onShards } from '../local/simulated-stream.js';
-import type { CliIO } from './io.js';
+import { type CliIO, describeCounts, progress } from './io.js';
 
 export interface DemoOptions {
   /** Base events to generate. @default 5000 */
@@ -95,21 +95,6 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> 
     client.destroy();
     await dynamo.stop();
   }
-}
-
-function describeCounts(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .map(([kind, n]) => `${kind} ${n}`)
-    .join(', ');
-}
-
-/** A bar redrawn in place on a terminal; a line per tenth of the way in a log. */
-function progress(io: CliIO, done: number, total: number, previous: number): void {
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  if (io.interactive) io.err(`\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-  else if (Math.floor((done * 10) / total) > Math.floor((previous * 10) / total))
-    io.err(`  ${done}/${total} records\n`);
 }
 
 /** Keys of valid-looking events, spread over the stream, for each entity. */

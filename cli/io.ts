@@ -22,3 +22,25 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/**
+ * A progress bar redrawn in place on a terminal; a line per tenth of the way in a log. `verb` says what was done
+ * to the records (`put`), if anything.
+ */
+export function progress(io: CliIO, done: number, total: number, previous: number, verb?: string): void {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  const suffix = verb ? ` ${verb}` : '';
+  if (io.interactive)
+    io.err(`\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${suffix}`);
+  else if (Math.floor((done * 10) / total) > Math.floor((previous * 10) / total)) {
+    io.err(`  ${done}/${total} records${suffix}\n`);
+  }
+}
+
+/** `{ normal: 5, late: 1 }` → `normal 5, late 1` */
+export function describeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+}
