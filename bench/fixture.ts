@@ -4,7 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { type CompiledSpec, compileSpec, type InputRecord, parseSpecJson } from '../core/index.js';
-import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
+import {
+  DEFAULT_TRAFFIC_OPTIONS,
+  type FraudLabel,
+  generateFraudTraffic,
+} from '../examples/fraud/generate.js';
 import { onShards } from '../local/simulated-stream.js';
 
 /** A Kinesis event record reduced to what the handler reads: the payload is still base64 text. */
@@ -20,6 +24,8 @@ export interface Fixture {
   readonly spec: CompiledSpec;
   /** The whole stream in arrival order, on `shards` shards. */
   readonly records: InputRecord[];
+  /** One label per generated transaction, in time order. */
+  readonly labels: FraudLabel[];
   readonly shards: number;
 }
 
@@ -34,7 +40,12 @@ export function loadFixture(records: number, shards: number, seed = 7): Fixture 
   const spanMs = (events / DEFAULT_TRAFFIC_OPTIONS.eventsPerSecond) * 1000;
   const startMs = Math.floor((Date.now() - spanMs) / 3_600_000) * 3_600_000 - 3_600_000;
   const traffic = generateFraudTraffic({ events, seed, startMs });
-  return { spec: loadSpec(), records: onShards(traffic.records, shards).slice(0, records), shards };
+  return {
+    spec: loadSpec(),
+    records: onShards(traffic.records, shards).slice(0, records),
+    labels: traffic.labels,
+    shards,
+  };
 }
 
 /** The records as Kinesis hands them to a Lambda: base64 payloads. */

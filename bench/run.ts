@@ -7,6 +7,7 @@
  *   2. online-store capacity units vs a naive writer  (store-cost.ts, naive-writer.ts, ddb-calls.ts)
  *   3. feature-vector reads vs a single GetItem        (read-latency.ts)
  *   4. heap held per 1000-record batch                 (heap.ts)
+ *   5. training-set build vs the engine alone          (training-set.ts)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -26,11 +27,28 @@ import { type NaiveResult, naiveWrite } from './naive-writer.js';
 import { measureReads, type ReadResult } from './read-latency.js';
 import { measureStoreCost, type StoreCostRun } from './store-cost.js';
 import { int, num, pct, renderTable, verdict } from './table.js';
+import { measureTrainingSet, type TrainingSetResult } from './training-set.js';
 
 const quick = process.argv.includes('--quick');
 const config = quick
-  ? { engineRecords: 50_000, rounds: 3, heapSamples: 5, storeRecords: 1000, naiveRecords: 300, reads: 200 }
-  : { engineRecords: 200_000, rounds: 5, heapSamples: 9, storeRecords: 3000, naiveRecords: 1000, reads: 500 };
+  ? {
+      engineRecords: 50_000,
+      rounds: 3,
+      heapSamples: 5,
+      storeRecords: 1000,
+      naiveRecords: 300,
+      reads: 200,
+      trainingRecords: 30_000,
+    }
+  : {
+      engineRecords: 200_000,
+      rounds: 5,
+      heapSamples: 9,
+      storeRecords: 3000,
+      naiveRecords: 1000,
+      reads: 500,
+      trainingRecords: 100_000,
+    };
 const SHARDS = 2;
 const ENGINE_BATCH = 1000;
 const STORE_BATCHES = [100, 500] as const;
@@ -114,6 +132,7 @@ function printReport(
   heap: HeapResult,
   store: ReturnType<typeof storeSection> | undefined,
   reads: ReadResult | undefined,
+  training: TrainingSetResult,
   targets: Target[],
 ) {
   const out: string[] = [];
@@ -279,6 +298,29 @@ function printReport(
   }
   out.push(
     '',
+    `5. Training-set build vs the engine alone, one core: ${int(training.records)} records in ${training.archiveFiles} ` +
+      `Parquet archive file(s), median of ${training.repetitions} interleaved rounds`,
+    renderTable(
+      ['variant', 'events/CPU-s', 'vs engine'],
+      [
+        ['engine: MemoryEngine.ingest, records in memory', int(training.engineEventsPerSec), '1.00'],
+        [
+          `training-set, ${int(training.labels.all)} labels (one per transaction)`,
+          int(training.allLabelsEventsPerSec),
+          num(training.ratioAllLabels),
+        ],
+        [
+          `training-set, ${int(training.labels.tenth)} labels (one per ten)`,
+          int(training.tenthLabelsEventsPerSec),
+          num(training.ratioTenthLabels),
+        ],
+      ],
+    ),
+    `  training-set = read the archive + arrival order + engine + a point-in-time read of 3 entities per label + ` +
+      `write Parquet; peak heap of a build with every label ${int(training.heapMiB)} MiB above the process's own`,
+  );
+  out.push(
+    '',
     'Targets',
     renderTable(
       ['figure', 'value', 'target', ''],
@@ -299,6 +341,14 @@ async function main(): Promise<number> {
   };
   progress('heap per batch');
   const heap = measureHeap(fixture.spec, batches, config.heapSamples);
+  progress(`training set: ${int(config.trainingRecords)} records`);
+  const training = await measureTrainingSet(
+    fixture.spec,
+    fixture.records.slice(0, config.trainingRecords),
+    fixture.labels.slice(0, Math.ceil(config.trainingRecords / 1.02)),
+    config.rounds,
+    progress,
+  );
 
   let dynamo: Awaited<ReturnType<typeof measureDynamo>> | undefined;
   let error: string | undefined;
@@ -313,6 +363,18 @@ async function main(): Promise<number> {
 
   const targets: Target[] = [
     { figure: 'engine/floor throughput', value: engine.ratio, target: '>= 0.70', met: engine.ratio >= 0.7 },
+    {
+      figure: 'training-set/engine, one label per ten',
+      value: training.ratioTenthLabels,
+      target: '>= 0.80',
+      met: training.ratioTenthLabels >= 0.8,
+    },
+    {
+      figure: 'training-set/engine, every transaction labelled',
+      value: training.ratioAllLabels,
+      target: '>= 0.80',
+      met: training.ratioAllLabels >= 0.8,
+    },
   ];
   if (store) {
     for (const [name, ratio] of Object.entries(store.ratioOursToNaive)) {
@@ -341,7 +403,7 @@ async function main(): Promise<number> {
     );
   }
 
-  printReport(engine, heap, store, reads, targets);
+  printReport(engine, heap, store, reads, training, targets);
   const cpu = cpus();
   const results = {
     machine: { node: process.version, cpus: cpu.length, cpuModel: cpu[0]?.model, loadAverage: loadavg() },
@@ -364,6 +426,7 @@ async function main(): Promise<number> {
         }
       : { error },
     heap: { ...heap, target: null, met: null, note: 'informational: no target set' },
+    trainingSet: { ...training, target: '>= 0.80' },
     targets: Object.fromEntries(
       targets.map((t) => [t.figure, { value: t.value, target: t.target, met: t.met }]),
     ),

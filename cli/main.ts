@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../core/duration.js';
 import { SpecError } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
 import { replayCommand } from './replay-command.js';
@@ -8,8 +9,13 @@ const USAGE = `usage: streamfeatures <command>
 
   spec check <spec>       validate a feature spec (JSON, or a JS module exporting one)
   spec print <spec>       print the normalized spec JSON
-  replay --spec S --events E --queries Q --out O [--arrival-field F]
+  replay --spec S --events E --queries Q --out O [--arrival-field F] [--reorder-window D]
                           point-in-time features for each query from a replay of the events
+                          (E: JSON Lines, or the raw archive: a Parquet file, a directory, s3://bucket/prefix)
+  training-set --spec S --archive A --labels L --out O.parquet [--label-field F] [--entities a,b]
+               [--arrival-field F] [--reorder-window D]
+                          one row per label with its entities' features as of the label's time, from a
+                          replay of the archive (A as E above); streams, reports progress
   demo [--events N] [--keep-running]
                           the fraud example on the embedded local cloud: the CDK stack deployed locally,
                           traffic on Kinesis, features, the Parquet archive and scoring, with a report
@@ -56,15 +62,55 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
           queries: { type: 'string' },
           out: { type: 'string' },
           'arrival-field': { type: 'string' },
+          'reorder-window': { type: 'string' },
         },
         strict: true,
       });
       const { spec, events, queries, out } = values;
       if (!spec || !events || !queries || !out)
         throw usage('replay needs --spec, --events, --queries and --out');
-      const arrivalField = values['arrival-field'];
       return replayCommand(
-        arrivalField ? { spec, events, queries, out, arrivalField } : { spec, events, queries, out },
+        {
+          spec,
+          events,
+          queries,
+          out,
+          arrivalField: values['arrival-field'],
+          reorderWindowMs: durationFlag('--reorder-window', values['reorder-window']),
+        },
+        io,
+      );
+    }
+    case 'training-set': {
+      const { values } = parseArgs({
+        args: [...rest],
+        options: {
+          spec: { type: 'string' },
+          archive: { type: 'string' },
+          labels: { type: 'string' },
+          out: { type: 'string' },
+          'label-field': { type: 'string' },
+          entities: { type: 'string' },
+          'arrival-field': { type: 'string' },
+          'reorder-window': { type: 'string' },
+        },
+        strict: true,
+      });
+      const { spec, archive, labels, out } = values;
+      if (!spec || !archive || !labels || !out)
+        throw usage('training-set needs --spec, --archive, --labels and --out');
+      const { trainingSetCommand } = await import('./training-set-command.js');
+      return trainingSetCommand(
+        {
+          spec,
+          archive,
+          labels,
+          out,
+          labelField: values['label-field'],
+          entities: values.entities?.split(',').map((name) => name.trim()),
+          arrivalField: values['arrival-field'],
+          reorderWindowMs: durationFlag('--reorder-window', values['reorder-window']),
+        },
         io,
       );
     }
@@ -104,6 +150,14 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
 
 function usage(problem: string): CliError {
   return new CliError(`${problem}\n\n${USAGE}`, 2);
+}
+
+/** A duration flag (`30s`, `5m`, `1h`, or milliseconds); undefined when not given. */
+function durationFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseDuration(/^\d+$/.test(value) ? Number(value) : value);
+  if ('error' in parsed) throw new CliError(`${flag}: ${parsed.error}`, 2);
+  return parsed.ms;
 }
 
 export function positiveInteger(flag: string, value: string): number {

@@ -1,28 +1,50 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { readEventLines, readQueryLines } from '../adapters/files/json-lines.js';
+import { openEventSource } from '../adapters/archive/event-source.js';
+import { readQueryLines } from '../adapters/files/json-lines.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
-import { compileSpec, replay } from '../core/index.js';
-import type { CliIO } from './io.js';
+import {
+  ArrivalSweep,
+  checkQuery,
+  compileSpec,
+  type Lookup,
+  pointInTime,
+  type ReplayAnswer,
+} from '../core/index.js';
+import { type CliIO, describeCounts } from './io.js';
 
 export interface ReplayOptions {
   spec: string;
+  /** JSON Lines events, or the raw archive (a Parquet file, a directory, s3://bucket/prefix). */
   events: string;
   queries: string;
   out: string;
-  arrivalField?: string;
+  arrivalField?: string | undefined;
+  reorderWindowMs?: number | undefined;
 }
 
 /**
  * `streamfeatures replay`: point-in-time features for each query, from a replay of the events through the
- * engine. Writes one JSON line a query, in order; says on stderr what every event became.
+ * engine. Writes one JSON line a query, in order; says on stderr what every event became. The events stream
+ * (a Parquet archive a slice at a time); the queries and their answers are held in memory.
  */
 export async function replayCommand(options: ReplayOptions, io: CliIO): Promise<number> {
   const started = performance.now();
   const spec = compileSpec(await loadSpecFile(options.spec));
-  const { records, rejected } = await readEventLines(spec, options.events, options.arrivalField);
   const queries = await readQueryLines(options.queries);
-  const { answers, totals } = replay(spec, records, queries);
+  queries.forEach((query, i) => {
+    checkQuery(spec, query, i);
+  });
+  const source = await openEventSource(spec, options.events, options);
+  const lookups: Lookup<number>[] = queries
+    .map((query, i) => ({ t: query.t, entities: [query], payload: i }))
+    .sort((a, b) => a.t - b.t || a.payload - b.payload);
+
+  const sweep = new ArrivalSweep(spec);
+  const answers: ReplayAnswer[] = new Array(queries.length);
+  for await (const { lookup, features } of pointInTime(sweep, source.chunks, lookups)) {
+    answers[lookup.payload] = { ...(lookup.entities[0] as ReplayAnswer), features };
+  }
 
   const out = createWriteStream(options.out);
   for (const answer of answers) {
@@ -31,12 +53,12 @@ export async function replayCommand(options: ReplayOptions, io: CliIO): Promise<
   out.end();
   await once(out, 'finish');
 
-  totals.invalid += rejected.length;
+  const totals = { ...sweep.totals };
+  totals.invalid += source.rejected.length;
+  const events = Object.values(totals).reduce((sum, n) => sum + n, 0);
   const seconds = (performance.now() - started) / 1000;
-  const events = records.length + rejected.length;
   io.err(
-    `replayed ${events} events in ${seconds.toFixed(2)} s: counted ${totals.counted}, invalid ${totals.invalid}, ` +
-      `future ${totals.future}, late ${totals.late}, duplicate ${totals.duplicate}; ` +
+    `replayed ${events} events in ${seconds.toFixed(2)} s: ${describeCounts(totals)}; ` +
       `answered ${answers.length} queries into ${options.out}\n`,
   );
   return 0;

@@ -1,4 +1,6 @@
 /** The spec and the engine: pure TypeScript, no AWS. */
+export { ArrivalOrderError, inArrivalOrder } from './arrival-order.js';
+export { ArrivalSweep } from './arrival-sweep.js';
 export type { FeatureValue, Partial } from './engine/aggregates.js';
 export { classifyBatch, duplicateOf, groupByItem, type ItemBatch } from './engine/batch.js';
 export {
@@ -15,10 +17,20 @@ export { parseEventTime } from './engine/event-time.js';
 export { DistinctSketch } from './engine/hll.js';
 export { entityNamed, itemKeyOf, MemoryEngine, type Outcome, type Totals } from './engine/memory-engine.js';
 export { compileFieldPath } from './field-path.js';
+export { type Lookup, type LookupAnswer, pointInTime } from './point-in-time.js';
 export { compareSequenceNumbers, type InputRecord } from './record.js';
-export { type ReplayAnswer, type ReplayQuery, replay } from './replay.js';
+export { checkQuery, type ReplayAnswer, type ReplayQuery, replay } from './replay.js';
 export { defineSpec, SpecBuilder } from './spec/builders.js';
 export { type CompiledEntity, type CompiledFeature, type CompiledSpec, compileSpec } from './spec/compile.js';
 export { describeIssues, SpecError, valueAt } from './spec/errors.js';
 export { parseSpec, parseSpecJson } from './spec/normalize.js';
 export * from './spec/types.js';
+export {
+  labelLookup,
+  type PlanOptions,
+  planTrainingSet,
+  type TrainingColumn,
+  type TrainingLabel,
+  type TrainingPlan,
+  trainingRow,
+} from './training-set.js';

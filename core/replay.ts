@@ -1,5 +1,6 @@
+import { ArrivalSweep } from './arrival-sweep.js';
 import type { FeatureValue } from './engine/aggregates.js';
-import { entityNamed, itemKeyOf, MemoryEngine, type Totals } from './engine/memory-engine.js';
+import { entityNamed, itemKeyOf, type Totals } from './engine/memory-engine.js';
 import type { InputRecord } from './record.js';
 import type { CompiledSpec } from './spec/compile.js';
 
@@ -14,15 +15,10 @@ export interface ReplayAnswer extends ReplayQuery {
   readonly features: Record<string, FeatureValue>;
 }
 
-/** How many records the sweep hands the engine at once, at most: the batch an online shard would see. */
-const SWEEP_BATCH = 1_000;
-/** Settle (free unreachable tiles and ids) after this many records. */
-const SETTLE_EVERY = 50_000;
-
 /**
  * Point-in-time replay: answers each query with the features as of its t, computed from exactly the records that
  * had arrived by t (α ≤ t), by the same engine the online path runs. Records are taken in arrival order (ties in
- * the order given), queries answered in the order given.
+ * the order given), queries answered in the order given. Holds everything in memory; `pointInTime` streams.
  */
 export function replay(
   spec: CompiledSpec,
@@ -38,37 +34,18 @@ export function replay(
     .map(({ record }) => record);
   const byTime = queries.map((query, i) => ({ query, i })).sort((a, b) => a.query.t - b.query.t || a.i - b.i);
 
-  const engine = new MemoryEngine(spec);
+  const sweep = new ArrivalSweep(spec);
+  sweep.add(byArrival);
   const answers: ReplayAnswer[] = new Array(queries.length);
-  let next = 0;
-  let sinceSettle = 0;
-  const ingestUpTo = (t: number) => {
-    while (next < byArrival.length && (byArrival[next] as InputRecord).arrivalMs <= t) {
-      const start = next;
-      while (
-        next < byArrival.length &&
-        next - start < SWEEP_BATCH &&
-        (byArrival[next] as InputRecord).arrivalMs <= t
-      ) {
-        next++;
-      }
-      engine.ingest(byArrival.slice(start, next));
-      sinceSettle += next - start;
-      if (sinceSettle >= SETTLE_EVERY) {
-        engine.settle((byArrival[next - 1] as InputRecord).arrivalMs);
-        sinceSettle = 0;
-      }
-    }
-  };
   for (const { query, i } of byTime) {
-    ingestUpTo(query.t);
-    answers[i] = { ...query, features: engine.read(query.entity, query.key, query.t) };
+    sweep.advanceTo(query.t);
+    answers[i] = { ...query, features: sweep.read(query.entity, query.key, query.t) };
   }
-  ingestUpTo(Number.POSITIVE_INFINITY);
-  return { answers, totals: engine.totals };
+  return { answers, totals: sweep.finish() };
 }
 
-function checkQuery(spec: CompiledSpec, query: ReplayQuery, index: number): void {
+/** Checks a query names a known entity, all its key fields and a finite t; the error says which query. */
+export function checkQuery(spec: CompiledSpec, query: ReplayQuery, index: number): void {
   try {
     if (typeof query.t !== 'number' || !Number.isFinite(query.t)) {
       throw new Error(`t must be epoch milliseconds (got ${JSON.stringify(query.t)})`);

@@ -112,16 +112,28 @@ export class EntityState {
 
   /** Feature values as of t, per the semantics: the window's tiles, events with τ < t. */
   read(t: number): Record<string, FeatureValue> {
+    const groups = this.entity.groups;
+    // One pass over the state's tiles (few per key) instead of a lookup per tile of every window; each group's
+    // tiles in index order, so partials merge in the same order whatever order the tiles were made in.
+    const reachable: Tile[][] = groups.map(() => []);
+    for (const tile of this.tiles.values()) {
+      const group = groups[tile.group] as FeatureGroup;
+      const current = Math.floor(t / group.tileMs);
+      if (tile.index <= current && tile.index > current - group.maxTiles) {
+        (reachable[tile.group] as Tile[]).push(tile);
+      }
+    }
+    for (const tiles of reachable) if (tiles.length > 1) tiles.sort((a, b) => a.index - b.index);
     const values: Record<string, FeatureValue> = {};
     for (const { feature, group: gi, index: fi } of this.entity.features) {
       const agg = (this.plan.aggs[gi] as Aggregator[])[fi] as Aggregator;
-      const current = Math.floor(t / feature.tileMs);
+      const first = Math.floor(t / feature.tileMs) - feature.tiles + 1;
       let acc = agg.empty();
-      for (let index = current - feature.tiles + 1; index <= current; index++) {
-        const tile = this.tiles.get(this.tileKey(gi, index));
-        if (!tile) continue;
+      for (const tile of reachable[gi] as Tile[]) {
+        if (tile.index < first) continue;
         acc = agg.merge(acc, tile.p[fi] as Partial);
-        for (const entry of tile.a ?? []) if (entry.tau < t) acc = agg.merge(acc, entry.p[fi] as Partial);
+        if (tile.a)
+          for (const entry of tile.a) if (entry.tau < t) acc = agg.merge(acc, entry.p[fi] as Partial);
       }
       values[feature.name] = agg.result(acc);
     }

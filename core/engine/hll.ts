@@ -16,6 +16,8 @@ export const STANDARD_ERROR = 1.04 / Math.sqrt(REGISTERS);
 
 const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
 const MAX_RANK = 32 - PRECISION + 1;
+/** 2^-rank for every rank a register can hold: the estimate sums 1024 of these per read. */
+const INVERSE_POWERS = Float64Array.from({ length: MAX_RANK + 1 }, (_, rank) => 2 ** -rank);
 
 export function hashValue(value: string | number): number {
   return murmur3(typeof value === 'string' ? value : String(value), 0x5f3759df);
@@ -59,7 +61,7 @@ export class DistinctSketch {
     let zeros = 0;
     for (let i = 0; i < REGISTERS; i++) {
       const r = registers[i] as number;
-      sum += 2 ** -r;
+      sum += INVERSE_POWERS[r] as number;
       if (r === 0) zeros++;
     }
     const raw = (ALPHA * REGISTERS * REGISTERS) / sum;

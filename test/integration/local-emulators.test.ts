@@ -18,7 +18,6 @@ import {
 } from '@aws-sdk/client-firehose';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -33,6 +32,7 @@ import { type Gateway, startGateway } from '../../local/gateway.js';
 import { LocalHttpApi, Sha256 } from '../../local/http-api.js';
 import { SageMakerRuntimeEmulator } from '../../local/sagemaker-runtime.js';
 import { resourcesOf, synthesize } from '../cdk/synth.js';
+import { duckdb } from '../support/duckdb.js';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -166,18 +166,6 @@ async function download(key: string): Promise<Buffer> {
   return Buffer.from(
     await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
   );
-}
-
-/** Runs SQL over Parquet files with DuckDB; rows as JSON-friendly objects. */
-async function duckdb(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {

@@ -1,0 +1,112 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { type AsyncBuffer, asyncBufferFromFile, cachedAsyncBuffer } from 'hyparquet';
+
+/** One Parquet file of an archive, local or in S3, opened lazily as hyparquet's AsyncBuffer. */
+export interface ArchiveFile {
+  /** The path relative to the archive root, or the S3 key: what messages name. */
+  readonly name: string;
+  readonly bytes: number;
+  open(): Promise<AsyncBuffer>;
+}
+
+/** `s3://bucket/prefix` → its parts; anything else is a local path. */
+export function s3Location(location: string): { bucket: string; prefix: string } | undefined {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
+  return match ? { bucket: match[1] as string, prefix: match[2] as string } : undefined;
+}
+
+/**
+ * The Parquet files of an archive, in key order: a file, a directory (searched recursively), or
+ * `s3://bucket/prefix`. Firehose names its objects `<prefix>dt=YYYY-MM-DD/hour=HH/<stream>-<v>-<date-time>-…`,
+ * so key order is the order Firehose received the records, near enough to arrival order for `inArrivalOrder`.
+ * Only `.parquet` objects count; finding none is an error that says what was found instead.
+ */
+export async function listArchiveFiles(location: string, s3?: () => S3Client): Promise<ArchiveFile[]> {
+  const inS3 = s3Location(location);
+  const all = inS3 ? await listS3(inS3, (s3 ?? missingClient)()) : await listLocal(location);
+  const files = all.filter((file) => file.name.endsWith('.parquet')).sort((a, b) => compare(a.name, b.name));
+  if (files.length === 0) {
+    const seen = all.slice(0, 5).map((file) => file.name);
+    throw new Error(
+      `no Parquet files in ${location} (${all.length} other objects${seen.length > 0 ? `: ${seen.join(', ')}${all.length > 5 ? ', …' : ''}` : ''})`,
+    );
+  }
+  return files;
+}
+
+async function listLocal(location: string): Promise<ArchiveFile[]> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(location);
+  } catch (error) {
+    throw new Error(`cannot read the archive ${location}: ${(error as Error).message}`);
+  }
+  if (info.isFile()) return [localFile(location, location, info.size)];
+  const entries = await readdir(location, { recursive: true, withFileTypes: true });
+  const files: ArchiveFile[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.push(localFile(path, relative(location, path).split(sep).join('/'), (await stat(path)).size));
+  }
+  return files;
+}
+
+function localFile(path: string, name: string, bytes: number): ArchiveFile {
+  return { name, bytes, open: () => asyncBufferFromFile(path) };
+}
+
+async function listS3(
+  location: { bucket: string; prefix: string },
+  client: S3Client,
+): Promise<ArchiveFile[]> {
+  const files: ArchiveFile[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: location.bucket,
+        Prefix: location.prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const object of page.Contents ?? []) {
+      const key = object.Key as string;
+      const bytes = object.Size ?? 0;
+      files.push({
+        name: key,
+        bytes,
+        open: async () => cachedAsyncBuffer(s3Buffer(client, location.bucket, key, bytes)),
+      });
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return files;
+}
+
+/** Ranged GETs: hyparquet reads the footer, then only the column chunks asked for. */
+function s3Buffer(client: S3Client, bucket: string, key: string, byteLength: number): AsyncBuffer {
+  return {
+    byteLength,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const last = (end ?? byteLength) - 1;
+      const response = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${last}` }),
+      );
+      const bytes = await (
+        response.Body as { transformToByteArray(): Promise<Uint8Array> }
+      ).transformToByteArray();
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+  };
+}
+
+function missingClient(): never {
+  throw new Error('an s3:// archive needs an S3 client');
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

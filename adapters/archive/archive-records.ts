@@ -1,0 +1,76 @@
+import { parquetScan } from 'hyparquet';
+import type { InputRecord } from '../../core/index.js';
+import { RAW_ARCHIVE_BASE_COLUMNS } from '../../core/offline-schema.js';
+import type { ArchiveFile } from './archive-files.js';
+
+/** Rows decoded at a time: a slice of a row group, so memory holds one slice of records, not a file. */
+const SLICE_ROWS = 20_000;
+
+const COLUMNS = RAW_ARCHIVE_BASE_COLUMNS.map((column) => column.name);
+
+export interface ArchiveProgress {
+  /** Files finished, of `files.length`. */
+  readonly filesDone: number;
+  readonly bytesDone: number;
+  readonly rows: number;
+}
+
+/**
+ * The raw archive's records, file by file in the order given, a slice of rows at a time: only the base columns
+ * (arrival, shard, sequence number, partition key, data) are read, so the typed columns cost nothing here.
+ * A file that is not the raw archive's shape fails with its name and the columns it lacks.
+ */
+export async function* readArchiveRecords(
+  files: readonly ArchiveFile[],
+  onProgress?: (progress: ArchiveProgress) => void,
+): AsyncGenerator<InputRecord[]> {
+  let rows = 0;
+  let bytesDone = 0;
+  for (const [index, file] of files.entries()) {
+    let scan: Awaited<ReturnType<typeof parquetScan>>;
+    try {
+      scan = await parquetScan({ file: await file.open() });
+    } catch (error) {
+      throw new Error(`${file.name}: not a readable Parquet file (${(error as Error).message})`);
+    }
+    const present = new Set(scan.metadata.schema.slice(1).map((element) => element.name));
+    const missing = COLUMNS.filter((name) => !present.has(name));
+    if (missing.length > 0) {
+      throw new Error(
+        `${file.name}: not a raw-archive file, it lacks the column(s) ${missing.join(', ')} (it has ${[...present].join(', ')})`,
+      );
+    }
+    for (const range of scan.ranges) {
+      for (let start = range.rowStart; start < range.rowEnd; start += SLICE_ROWS) {
+        const end = Math.min(start + SLICE_ROWS, range.rowEnd);
+        const read = (column: string) => scan.readColumn({ column, rowStart: start, rowEnd: end });
+        const [arrival, shard, sequence, partitionKey, data, encoding] = await Promise.all(COLUMNS.map(read));
+        const records: InputRecord[] = new Array(end - start);
+        for (let i = 0; i < end - start; i++) {
+          const arrivalMs = Number((arrival as ArrayLike<bigint | number>)[i]);
+          const text = (data as ArrayLike<string | null>)[i] ?? '';
+          if (!Number.isFinite(arrivalMs)) {
+            throw new Error(
+              `${file.name}: row ${start + i + 1} has no arrival_ms (got ${String((arrival as ArrayLike<unknown>)[i])})`,
+            );
+          }
+          const key = (partitionKey as ArrayLike<string | null>)[i];
+          records[i] = {
+            data: Buffer.from(
+              text,
+              (encoding as ArrayLike<string | null>)[i] === 'base64' ? 'base64' : 'utf8',
+            ),
+            arrivalMs,
+            shardId: String((shard as ArrayLike<unknown>)[i]),
+            sequenceNumber: String((sequence as ArrayLike<unknown>)[i]),
+            ...(typeof key === 'string' ? { partitionKey: key } : {}),
+          };
+        }
+        rows += records.length;
+        yield records;
+      }
+    }
+    bytesDone += file.bytes;
+    onProgress?.({ filesDone: index + 1, bytesDone, rows });
+  }
+}

@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+
+/** A flat Parquet column: INT64 takes numbers (written as BigInt), DOUBLE numbers, STRING text; all nullable. */
+export interface TableColumn {
+  readonly name: string;
+  readonly type: 'INT64' | 'DOUBLE' | 'STRING';
+}
+
+type Cell = string | number | null | undefined;
+
+/** Rows per row group: big enough for good compression, small enough that a reader's slice stays small. */
+const ROW_GROUP = 50_000;
+
+/**
+ * Writes a flat Parquet file a row at a time: rows gather column by column and go out one row group at a time, so
+ * memory holds one row group however many rows are written.
+ */
+export class ParquetTableWriter {
+  private readonly writer: ParquetWriter;
+  private buffers: Cell[][];
+  rows = 0;
+
+  constructor(
+    path: string,
+    private readonly columns: readonly TableColumn[],
+  ) {
+    mkdirSync(dirname(path), { recursive: true });
+    const schema = schemaFromColumnData({
+      columnData: columns.map((column) => ({
+        name: column.name,
+        data: [],
+        type: column.type,
+        nullable: true,
+      })),
+    });
+    this.writer = new ParquetWriter({ writer: fileWriter(path), schema });
+    this.buffers = columns.map(() => []);
+  }
+
+  /** One row, its values in column order. */
+  append(values: readonly Cell[]): void {
+    for (let c = 0; c < this.columns.length; c++) (this.buffers[c] as Cell[]).push(values[c]);
+    this.rows++;
+    if ((this.buffers[0] as Cell[]).length >= ROW_GROUP) this.flush();
+  }
+
+  /** Writes the last row group and the footer. */
+  close(): void {
+    this.flush();
+    this.writer.finish();
+  }
+
+  private flush(): void {
+    if ((this.buffers[0] as Cell[]).length === 0) return;
+    const columnData = this.columns.map((column, c) => {
+      const values = this.buffers[c] as Cell[];
+      const data =
+        column.type === 'INT64'
+          ? values.map((v) => (typeof v === 'number' ? BigInt(Math.trunc(v)) : null))
+          : values.map((v) => (v === undefined ? null : v));
+      return { name: column.name, data, type: column.type, nullable: true };
+    });
+    this.writer.write({ columnData, rowGroupSize: ROW_GROUP });
+    this.buffers = this.columns.map(() => []);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Training-set build throughput vs the engine's own: events replayed per CPU-second by the whole
+ * `training-set` path (read the Parquet raw archive, put it in arrival order, the engine, a point-in-time read per
+ * label, write the Parquet training set) over MemoryEngine.ingest alone on the same records already in memory.
+ * Two label densities: one label per transaction (the fraud example: every transaction is labelled) and one per
+ * ten. The variants run interleaved and the ratio is taken per round.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeRawArchive } from '../adapters/archive/archive-writer.js';
+import { openEventSource } from '../adapters/archive/event-source.js';
+import { ParquetTableWriter } from '../adapters/archive/parquet-table-writer.js';
+import {
+  ArrivalSweep,
+  type CompiledSpec,
+  type InputRecord,
+  labelLookup,
+  MemoryEngine,
+  planTrainingSet,
+  pointInTime,
+  trainingRow,
+} from '../core/index.js';
+import type { FraudLabel } from '../examples/fraud/generate.js';
+import { collectGarbage, median, type Timing } from './stats.js';
+
+export interface TrainingSetResult {
+  records: number;
+  labels: { all: number; tenth: number };
+  archiveFiles: number;
+  repetitions: number;
+  /** Events per CPU-second, median over rounds. */
+  engineEventsPerSec: number;
+  allLabelsEventsPerSec: number;
+  tenthLabelsEventsPerSec: number;
+  /** Median per-round ratios to the engine (CPU time): the figure held to the target. */
+  ratioAllLabels: number;
+  ratioTenthLabels: number;
+  ratioPerRound: { all: number[]; tenth: number[] };
+  /** Peak heap during a build with every label, beyond what the process held before it (MiB): sampled. */
+  heapMiB: number;
+}
+
+export async function measureTrainingSet(
+  spec: CompiledSpec,
+  records: readonly InputRecord[],
+  labels: readonly FraudLabel[],
+  repetitions: number,
+  progress: (message: string) => void,
+): Promise<TrainingSetResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'streamfeatures-bench-'));
+  try {
+    const archive = join(dir, 'archive');
+    const files = writeRawArchive(archive, spec.spec, records);
+    const plan = planTrainingSet(spec, labels[0]);
+    const lookups = labels.map((label, i) => labelLookup(spec, plan, label, i + 1));
+    const tenth = lookups.filter((_, i) => i % 10 === 0);
+    const byArrival = [...records].sort((a, b) => a.arrivalMs - b.arrivalMs);
+
+    const engine = async () => {
+      const memory = new MemoryEngine(spec);
+      for (let i = 0; i < byArrival.length; i += 1000) memory.ingest(byArrival.slice(i, i + 1000));
+      return memory.totals.counted;
+    };
+    let peakHeap = 0;
+    const build =
+      (chosen: typeof lookups, sampleHeap = false) =>
+      async () => {
+        const sweep = new ArrivalSweep(spec);
+        const writer = new ParquetTableWriter(join(dir, 'train.parquet'), plan.columns);
+        const source = await openEventSource(spec, archive);
+        for await (const { lookup, features } of pointInTime(sweep, source.chunks, chosen)) {
+          writer.append(trainingRow(plan, lookup, features));
+          if (sampleHeap && writer.rows % 2_000 === 0) {
+            peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+          }
+        }
+        writer.close();
+        return sweep.ingested;
+      };
+    const variants = { engine, all: build(lookups), tenth: build(tenth) };
+    const timings = { engine: [] as Timing[], all: [] as Timing[], tenth: [] as Timing[] };
+    const names = Object.keys(variants) as (keyof typeof variants)[];
+    for (const name of names) await timeAsync(variants[name]); // warm-up
+    for (let round = 0; round < repetitions; round++) {
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+        timings[name].push(await timeAsync(variants[name]));
+      }
+      progress(`training set: round ${round + 1}/${repetitions}`);
+    }
+    collectGarbage();
+    const before = process.memoryUsage().heapUsed;
+    await build(lookups, true)();
+    const heapMiB = Math.max(0, (peakHeap - before) / 1048576);
+
+    const rate = (list: Timing[]) => records.length / (median(list.map((t) => t.cpuMs)) / 1000);
+    const ratios = (list: Timing[]) => list.map((t, i) => (timings.engine[i] as Timing).cpuMs / t.cpuMs);
+    return {
+      records: records.length,
+      labels: { all: lookups.length, tenth: tenth.length },
+      archiveFiles: files.length,
+      repetitions,
+      engineEventsPerSec: rate(timings.engine),
+      allLabelsEventsPerSec: rate(timings.all),
+      tenthLabelsEventsPerSec: rate(timings.tenth),
+      ratioAllLabels: median(ratios(timings.all)),
+      ratioTenthLabels: median(ratios(timings.tenth)),
+      ratioPerRound: { all: ratios(timings.all), tenth: ratios(timings.tenth) },
+      heapMiB,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function timeAsync(run: () => Promise<unknown>): Promise<Timing> {
+  collectGarbage();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}

@@ -1,0 +1,64 @@
+import type { ArrivalSweep } from './arrival-sweep.js';
+import type { FeatureValue } from './engine/aggregates.js';
+import type { InputRecord } from './record.js';
+
+/** One row to fill: features of some entity keys as of t (a training label, a logged prediction to check). */
+export interface Lookup<P> {
+  readonly t: number;
+  readonly entities: readonly { readonly entity: string; readonly key: Readonly<Record<string, unknown>> }[];
+  /** What the caller carries along: the label, the logged vector, … */
+  readonly payload: P;
+}
+
+export interface LookupAnswer<P> {
+  readonly lookup: Lookup<P>;
+  /** Every feature of the lookup's entities, by feature name. */
+  readonly features: Record<string, FeatureValue>;
+}
+
+/**
+ * Streaming point-in-time join: lookups in time order against records in arrival order, both read lazily, so
+ * memory holds the engine's state and one chunk of records, never the archive. Each lookup is answered once every
+ * record with α ≤ t has gone through the engine and none after. When the lookups end, the rest of the records
+ * still go through, so `sweep.totals` accounts for every record.
+ */
+export async function* pointInTime<P>(
+  sweep: ArrivalSweep,
+  records: AsyncIterable<readonly InputRecord[]>,
+  lookups: AsyncIterable<Lookup<P>> | Iterable<Lookup<P>>,
+): AsyncGenerator<LookupAnswer<P>> {
+  const chunks = records[Symbol.asyncIterator]();
+  let exhausted = false;
+  let previousT = Number.NEGATIVE_INFINITY;
+  let index = 0;
+  for await (const lookup of lookups) {
+    index++;
+    if (!(lookup.t >= previousT)) {
+      throw new Error(
+        `lookups must come in time order: lookup ${index} is at t=${lookup.t}, after one at t=${previousT}`,
+      );
+    }
+    previousT = lookup.t;
+    while (!exhausted && !sweep.coversUpTo(lookup.t)) {
+      const next = await chunks.next();
+      if (next.done) exhausted = true;
+      else {
+        sweep.add(next.value);
+        sweep.advanceTo(lookup.t);
+      }
+    }
+    sweep.advanceTo(lookup.t);
+    const features: Record<string, FeatureValue> = {};
+    for (const { entity, key } of lookup.entities) Object.assign(features, sweep.read(entity, key, lookup.t));
+    yield { lookup, features };
+  }
+  while (!exhausted) {
+    const next = await chunks.next();
+    if (next.done) exhausted = true;
+    else {
+      sweep.add(next.value);
+      sweep.advanceTo(Number.POSITIVE_INFINITY);
+    }
+  }
+  sweep.finish();
+}
