@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../core/duration.js';
-import { SpecError } from '../core/index.js';
+import { parseEventTime, SpecError } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
 import { replayCommand } from './replay-command.js';
 import { specCheck, specPrint } from './spec-commands.js';
@@ -16,6 +16,10 @@ const USAGE = `usage: streamfeatures <command>
                [--arrival-field F] [--reorder-window D]
                           one row per label with its entities' features as of the label's time, from a
                           replay of the archive (A as E above); streams, reports progress
+  parity --spec S --archive A [--table T] [--feature-log F] [--models DIR] [--sample N] [--at T]
+         [--report R.json]
+                          replays the archive and compares the online store (read at T, default now) and
+                          the logged features and scores with it for sampled keys and times; exit 1 on skew
   demo [--events N] [--keep-running]
                           the fraud example on the embedded local cloud: the CDK stack deployed locally,
                           traffic on Kinesis, features, the Parquet archive and scoring, with a report
@@ -108,6 +112,54 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
           out,
           labelField: values['label-field'],
           entities: values.entities?.split(',').map((name) => name.trim()),
+          arrivalField: values['arrival-field'],
+          reorderWindowMs: durationFlag('--reorder-window', values['reorder-window']),
+        },
+        io,
+      );
+    }
+    case 'parity': {
+      const { values } = parseArgs({
+        args: [...rest],
+        options: {
+          spec: { type: 'string' },
+          archive: { type: 'string' },
+          table: { type: 'string' },
+          'feature-log': { type: 'string' },
+          models: { type: 'string' },
+          sample: { type: 'string' },
+          at: { type: 'string' },
+          seed: { type: 'string' },
+          report: { type: 'string' },
+          'arrival-field': { type: 'string' },
+          'reorder-window': { type: 'string' },
+        },
+        strict: true,
+      });
+      const { spec, archive } = values;
+      if (!spec || !archive) throw usage('parity needs --spec and --archive');
+      const at =
+        values.at === undefined
+          ? undefined
+          : parseEventTime(/^\d+$/.test(values.at) ? Number(values.at) : values.at);
+      if (values.at !== undefined && at === undefined) {
+        throw new CliError(
+          `--at must be epoch ms or ISO-8601 with a zone (got ${JSON.stringify(values.at)})`,
+          2,
+        );
+      }
+      const { parityCommand } = await import('./parity-command.js');
+      return parityCommand(
+        {
+          spec,
+          archive,
+          table: values.table,
+          featureLog: values['feature-log'],
+          models: values.models,
+          sample: values.sample === undefined ? undefined : positiveInteger('--sample', values.sample),
+          at,
+          seed: values.seed === undefined ? undefined : positiveInteger('--seed', values.seed),
+          report: values.report,
           arrivalField: values['arrival-field'],
           reorderWindowMs: durationFlag('--reorder-window', values['reorder-window']),
         },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
-import { compileSpec, type InputRecord, parseSpecJson, replay } from '../../core/index.js';
+import { compileSpec, type InputRecord, parseSpecJson, type ReplayQuery, replay } from '../../core/index.js';
 import { generateFraudTraffic, labelLinesText, toJsonLines } from '../../examples/fraud/generate.js';
 import { duckdb } from '../support/duckdb.js';
 import { onShards } from '../support/stream.js';
@@ -63,7 +63,7 @@ describe('streamfeatures training-set', () => {
 
   /** What the in-memory replay answers for each label: its three entities as of its time. */
   function expectedRows() {
-    const queries = traffic.labels.flatMap((label) => [
+    const queries = traffic.labels.flatMap((label): ReplayQuery[] => [
       { entity: 'card', key: { card_id: label.card_id }, t: label.ts },
       { entity: 'merchant', key: { merchant_id: label.merchant_id }, t: label.ts },
       {

@@ -1,0 +1,61 @@
+import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
+import { readLines } from '../files/json-lines.js';
+import { listArchiveFiles } from './archive-files.js';
+import { s3ClientFromEnv } from './event-source.js';
+
+/** One scoring request as the scoring Lambda logged it (core/offline-schema.ts featureLogColumns). */
+export interface LoggedPrediction {
+  /** Where it came from, for messages: `file:row`. */
+  readonly source: string;
+  readonly requestId: string | null;
+  /** The time the features were read as of. */
+  readonly t: number;
+  readonly entities: readonly { readonly entity: string; readonly key: Readonly<Record<string, string>> }[];
+  readonly features: Readonly<Record<string, unknown>>;
+  readonly score: number | null;
+  readonly modelVersion: string | null;
+  readonly backend: string | null;
+}
+
+/**
+ * The feature log: the Parquet Firehose wrote (a file, a directory, `s3://bucket/prefix`) or JSON Lines as the
+ * scoring Lambda puts them. Rows without a time or entities are reported, not skipped in silence.
+ */
+export async function readFeatureLog(location: string): Promise<LoggedPrediction[]> {
+  const predictions: LoggedPrediction[] = [];
+  if (/\.jsonl?$/i.test(location)) {
+    for await (const { line, number } of readLines(location)) {
+      predictions.push(loggedPrediction(JSON.parse(line), `${location}:${number}`));
+    }
+    return predictions;
+  }
+  for (const file of await listArchiveFiles(location, s3ClientFromEnv)) {
+    const rows = await parquetReadObjects({ file: (await file.open()) as AsyncBuffer });
+    rows.forEach((row, i) => {
+      predictions.push(loggedPrediction(row, `${file.name}:${i + 1}`));
+    });
+  }
+  return predictions;
+}
+
+function loggedPrediction(row: Record<string, unknown>, source: string): LoggedPrediction {
+  const t = Number(row.t);
+  if (!Number.isFinite(t)) throw new Error(`${source}: the logged line has no time t (got ${String(row.t)})`);
+  const entities = row.entities;
+  if (entities === null || typeof entities !== 'object') {
+    throw new Error(`${source}: the logged line has no entities (got ${JSON.stringify(entities)})`);
+  }
+  return {
+    source,
+    requestId: typeof row.request_id === 'string' ? row.request_id : null,
+    t,
+    entities: Object.entries(entities as Record<string, Record<string, string>>).map(([entity, key]) => ({
+      entity,
+      key,
+    })),
+    features: (row.features ?? {}) as Record<string, unknown>,
+    score: typeof row.score === 'number' ? row.score : null,
+    modelVersion: typeof row.model_version === 'string' ? row.model_version : null,
+    backend: typeof row.backend === 'string' ? row.backend : null,
+  };
+}

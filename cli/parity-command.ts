@@ -1,0 +1,248 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { openEventSource } from '../adapters/archive/event-source.js';
+import { type LoggedPrediction, readFeatureLog } from '../adapters/archive/feature-log.js';
+import { loadSpecFile } from '../adapters/files/spec-file.js';
+import { EmbeddedModel } from '../adapters/model/embedded-model.js';
+import { OnlineStore } from '../adapters/online-store/online-store.js';
+import {
+  ArrivalSweep,
+  type CompiledSpec,
+  compileSpec,
+  type Lookup,
+  ParityTally,
+  pointInTime,
+  sameValue,
+} from '../core/index.js';
+import { CliError, type CliIO } from './io.js';
+import { KeySample } from './key-sample.js';
+
+export interface ParityOptions {
+  readonly spec: string;
+  /** The raw archive (or JSON Lines events) to replay. */
+  readonly archive: string;
+  /** The online-store table; none: the online store is not compared. */
+  readonly table?: string | undefined;
+  /** The feature log (Parquet, directory, s3://, or JSON Lines); none: logged vectors are not compared. */
+  readonly featureLog?: string | undefined;
+  /** A model registry (`<version>.json` files): logged scores are recomputed with the version that gave them. */
+  readonly models?: string | undefined;
+  /** Keys and logged lines to sample, each. @default 200 */
+  readonly sample?: number | undefined;
+  /** The time the online store is read as of. @default now */
+  readonly at?: number | undefined;
+  readonly seed?: number | undefined;
+  readonly reorderWindowMs?: number | undefined;
+  readonly arrivalField?: string | undefined;
+  /** Also write the report as JSON here. */
+  readonly report?: string | undefined;
+}
+
+export interface ParityReport {
+  readonly events: number;
+  readonly online?: Section;
+  readonly logged?: Section & { readonly scores: ScoreSection };
+  readonly skew: boolean;
+}
+
+interface Section {
+  readonly vectors: number;
+  readonly vectorsSkewed: number;
+  readonly values: number;
+  readonly mismatches: number;
+  readonly byFeature: Record<string, { count: number; maxAbsDiff: number }>;
+  readonly examples: ParityTally['examples'];
+}
+
+interface ScoreSection {
+  readonly rescored: number;
+  readonly mismatched: number;
+  readonly maxAbsDiff: number;
+  /** Logged lines whose model could not be run here (SageMaker, or a version not in the registry). */
+  readonly notRescored: Record<string, number>;
+}
+
+/**
+ * `streamfeatures parity`: replays the archive through the engine and compares, for sampled keys and times,
+ * what the online store answers now and what the scoring Lambda logged (features, and the score recomputed with
+ * the logged model version) against the replay. Exit 0 when everything agrees, 1 on any skew, with a report.
+ */
+export async function parityCommand(options: ParityOptions, io: CliIO): Promise<number> {
+  if (!options.table && !options.featureLog) {
+    throw new CliError('parity needs --table (the online store) or --feature-log (or both) to compare', 2);
+  }
+  const report = await measureParity(options, io);
+  io.out(renderParity(report));
+  if (options.report) writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
+  return report.skew ? 1 : 0;
+}
+
+export async function measureParity(options: ParityOptions, io: CliIO): Promise<ParityReport> {
+  const spec = compileSpec(await loadSpecFile(options.spec));
+  const sampleSize = options.sample ?? 200;
+  const logged = options.featureLog ? sampleEvenly(await readFeatureLog(options.featureLog), sampleSize) : [];
+  const source = await openEventSource(spec, options.archive, options);
+  io.err(`parity: replaying ${source.description}; ${logged.length} logged lines sampled\n`);
+
+  const keys = new KeySample(spec, sampleSize, options.seed ?? 1);
+  const sweep = new ArrivalSweep(spec);
+  const lookups: Lookup<LoggedPrediction>[] = logged
+    .map((line) => ({ t: line.t, entities: line.entities, payload: line }))
+    .sort((a, b) => a.t - b.t);
+  const loggedTally = new ParityTally();
+  const scores = new ScoreCheck(options.models);
+  for await (const { lookup, features } of pointInTime(sweep, keys.tap(source.chunks), lookups)) {
+    const line = lookup.payload;
+    const names = featureNamesOf(spec, line.entities);
+    loggedTally.compare(`logged ${line.source} (t=${line.t})`, names, features, line.features);
+    scores.check(line, features);
+  }
+  const events = Object.values(sweep.totals).reduce((sum, n) => sum + n, 0) + source.rejected.length;
+
+  let online: Section | undefined;
+  if (options.table) {
+    const at = options.at ?? Date.now();
+    const store = new OnlineStore({ client: new DynamoDBClient({}), tableName: options.table, spec });
+    const tally = new ParityTally();
+    const sampled = keys.keys();
+    for (let i = 0; i < sampled.length; i += 100) {
+      const chunk = sampled.slice(i, i + 100);
+      const values = await store.readFeatures(chunk, at);
+      chunk.forEach((request, j) => {
+        const offline = sweep.read(request.entity, request.key, at);
+        tally.compare(
+          `online ${request.entity} ${JSON.stringify(request.key)}`,
+          Object.keys(offline),
+          offline,
+          values[j] ?? {},
+        );
+      });
+    }
+    online = section(tally);
+  }
+  const loggedSection = options.featureLog
+    ? { ...section(loggedTally), scores: scores.summary() }
+    : undefined;
+  return {
+    events,
+    ...(online ? { online } : {}),
+    ...(loggedSection ? { logged: loggedSection } : {}),
+    skew:
+      (online?.mismatches ?? 0) > 0 ||
+      (loggedSection?.mismatches ?? 0) > 0 ||
+      (loggedSection?.scores.mismatched ?? 0) > 0,
+  };
+}
+
+export function renderParity(report: ParityReport): string {
+  const lines = [`parity over ${report.events} replayed events:`];
+  const describe = (name: string, s: Section) => {
+    lines.push(
+      `  ${name.padEnd(9)} ${s.vectors} vectors (${s.values} values) compared, ${s.vectorsSkewed} skewed, ${s.mismatches} values differ`,
+    );
+    for (const [feature, { count, maxAbsDiff }] of Object.entries(s.byFeature)) {
+      lines.push(`              ${feature}: ${count} differ (max |diff| ${maxAbsDiff})`);
+    }
+    for (const e of s.examples) {
+      lines.push(
+        `              e.g. ${e.what} ${e.feature}: replay ${JSON.stringify(e.offline)}, ${name} ${JSON.stringify(e.other)}`,
+      );
+    }
+  };
+  if (report.online) describe('online', report.online);
+  if (report.logged) {
+    describe('logged', report.logged);
+    const { rescored, mismatched, maxAbsDiff, notRescored } = report.logged.scores;
+    const skipped = Object.entries(notRescored).map(([why, n]) => `${n} ${why}`);
+    lines.push(
+      `  scores    ${rescored} recomputed from the replayed features, ${mismatched} differ (max |diff| ${maxAbsDiff})` +
+        `${skipped.length > 0 ? `; not recomputed: ${skipped.join(', ')}` : ''}`,
+    );
+  }
+  lines.push(report.skew ? 'SKEW: the online and offline paths disagree (see above)' : 'no skew');
+  return `${lines.join('\n')}\n`;
+}
+
+function section(tally: ParityTally): Section {
+  return {
+    vectors: tally.vectors,
+    vectorsSkewed: tally.vectorsSkewed,
+    values: tally.values,
+    mismatches: tally.mismatches,
+    byFeature: Object.fromEntries(tally.mismatchesByFeature),
+    examples: tally.examples,
+  };
+}
+
+/** The features a logged line's entities have: the log's struct holds every feature, null for the others. */
+function featureNamesOf(spec: CompiledSpec, entities: LoggedPrediction['entities']): string[] {
+  return entities.flatMap(({ entity }) =>
+    (spec.entityByName.get(entity)?.features ?? []).map(({ feature }) => feature.name),
+  );
+}
+
+/** Every n-th item so that about `size` remain, first and last included: deterministic, spread over time. */
+function sampleEvenly<T>(items: readonly T[], size: number): T[] {
+  if (items.length <= size) return [...items];
+  const step = (items.length - 1) / (size - 1);
+  return Array.from({ length: size }, (_, i) => items[Math.round(i * step)] as T);
+}
+
+/** Recomputes logged scores with the logged model version from a registry directory. */
+class ScoreCheck {
+  rescored = 0;
+  mismatched = 0;
+  maxAbsDiff = 0;
+  private readonly notRescored: Record<string, number> = {};
+  private readonly models = new Map<string, EmbeddedModel | undefined>();
+
+  constructor(private readonly registry: string | undefined) {}
+
+  check(line: LoggedPrediction, features: Record<string, unknown>): void {
+    const why =
+      line.score === null || line.modelVersion === null
+        ? 'without a logged score'
+        : line.backend === 'sagemaker'
+          ? 'scored by SageMaker'
+          : this.registry === undefined
+            ? 'without --models'
+            : undefined;
+    const model = why === undefined ? this.model(line.modelVersion as string) : undefined;
+    if (!model) {
+      const reason = why ?? `of versions not in ${this.registry}`;
+      this.notRescored[reason] = (this.notRescored[reason] ?? 0) + 1;
+      return;
+    }
+    const score = model.scoreVector(features as Parameters<EmbeddedModel['scoreVector']>[0]);
+    this.rescored++;
+    const diff = Math.abs(score - (line.score as number));
+    this.maxAbsDiff = Math.max(this.maxAbsDiff, diff);
+    if (!sameValue(score, line.score)) this.mismatched++;
+  }
+
+  summary(): ScoreSection {
+    return {
+      rescored: this.rescored,
+      mismatched: this.mismatched,
+      maxAbsDiff: this.maxAbsDiff,
+      notRescored: this.notRescored,
+    };
+  }
+
+  private model(version: string): EmbeddedModel | undefined {
+    if (!this.models.has(version)) {
+      let model: EmbeddedModel | undefined;
+      try {
+        model = EmbeddedModel.fromDocument(
+          JSON.parse(readFileSync(join(this.registry as string, `${version}.json`), 'utf8')),
+          `${version}.json`,
+        );
+      } catch {
+        model = undefined;
+      }
+      this.models.set(version, model);
+    }
+    return this.models.get(version);
+  }
+}
