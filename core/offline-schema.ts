@@ -117,7 +117,26 @@ export function featureLogColumns(spec: Spec): Column[] {
       { name: 'score', type: 'double', comment: 'the model output' },
       { name: 'model_version', type: 'string', comment: 'the model version that answered' },
       { name: 'backend', type: 'string', comment: 'embedded or sagemaker' },
-      { name: 'fallback', type: 'boolean', comment: 'true when the fallback model answered' },
+      {
+        name: 'fallback',
+        type: 'boolean',
+        comment: 'true when the assigned model failed and another answered',
+      },
+      {
+        name: 'variant',
+        type: 'string',
+        comment: 'champion or challenger: the model the request was assigned to',
+      },
+      {
+        name: 'shadow_score',
+        type: 'double',
+        comment: 'shadow mode: the challenger score of the same features (null if it failed)',
+      },
+      {
+        name: 'shadow_model_version',
+        type: 'string',
+        comment: 'shadow mode: the challenger that scored',
+      },
     ],
     'feature log',
   );

@@ -50,18 +50,64 @@ const offlineStoreSchema = z.strictObject({
   bufferMiB: int(1, 128).default(128),
 });
 
+/**
+ * The model version the scoring Lambda embeds when the config names none: the untrained placeholder until a
+ * trained model is in the registry. The one place this default is stated.
+ */
+export const DEFAULT_MODEL_VERSION = 'placeholder-untrained-0';
+
+const endpointNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name');
+
+// A version is a file name in the registry: no separators, nothing that climbs out of the directory.
+const modelVersionSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    'must be a model version like fraud-lr-3f2a9c01b7de (letters, digits, ".", "_" and "-")',
+  );
+
 const modelSchema = z.strictObject({
   /** `embedded` (in the scoring Lambda) or `sagemaker` (a real-time endpoint). @default embedded */
   backend: z.enum(['embedded', 'sagemaker']).default('embedded'),
   /** The SageMaker endpoint name; required with `sagemaker`. */
-  endpointName: z
-    .string()
-    .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a SageMaker endpoint name')
-    .optional(),
-  /** Give up on the model after this long. @default 300 */
+  endpointName: endpointNameSchema.optional(),
+  /** Give up on a SageMaker call (the model's or the challenger's) after this long. @default 300 */
   timeoutMs: int(10, 25_000).default(300),
   /** What the scoring Lambda does when the SageMaker call fails or times out. @default embedded */
   fallback: z.enum(['embedded', 'error']).default('embedded'),
+  /**
+   * The model registry: a directory of model documents named `<version>.json`, relative to the project root.
+   * @default examples/fraud/models
+   */
+  registry: z.string().min(1).default('examples/fraud/models'),
+  /**
+   * The embedded model: `<registry>/<version>.json`, compiled into the scoring Lambda. It scores with backend
+   * `embedded`, and is the fallback with `sagemaker`. Set an earlier version and deploy to roll back.
+   * @default DEFAULT_MODEL_VERSION
+   */
+  version: modelVersionSchema.default(DEFAULT_MODEL_VERSION),
+});
+
+const challengerSchema = z.strictObject({
+  /**
+   * `off`; `shadow`: the model answers and the challenger scores the same features beside it, logged only;
+   * `split`: the challenger answers `weight` of the requests, assigned by a hash of the entity key. @default off
+   */
+  mode: z.enum(['off', 'shadow', 'split']).default('off'),
+  /** An embedded challenger: a version in `scoring.model.registry`. Exactly one of version and endpointName. */
+  version: modelVersionSchema.optional(),
+  /** A SageMaker challenger: its endpoint name. Exactly one of version and endpointName. */
+  endpointName: endpointNameSchema.optional(),
+  /** The share of requests the challenger answers in `split` mode, above 0 and below 1. @default 0.1 */
+  weight: z
+    .number()
+    .refine(
+      (w) => w > 0 && w < 1,
+      'must be above 0 and below 1 (the share of requests the challenger answers)',
+    )
+    .default(0.1),
 });
 
 const scoringSchema = z.strictObject({
@@ -76,6 +122,7 @@ const scoringSchema = z.strictObject({
   /** Burst above the steady rate. @default 200 */
   throttleBurst: int(1, 5_000).default(200),
   model: modelSchema.prefault({}),
+  challenger: challengerSchema.prefault({}),
 });
 
 const monitoringSchema = z.strictObject({
@@ -133,6 +180,21 @@ export const configSchema = configShape.superRefine((config, ctx) => {
   }
   if (scoring.model.backend === 'sagemaker' && scoring.model.endpointName === undefined) {
     issue(['scoring', 'model', 'endpointName'], 'is required with backend "sagemaker"');
+  }
+  const { challenger } = scoring;
+  if (challenger.mode !== 'off') {
+    if ((challenger.version === undefined) === (challenger.endpointName === undefined)) {
+      issue(
+        ['scoring', 'challenger'],
+        `needs exactly one of version and endpointName with mode "${challenger.mode}" ` +
+          `(it has ${challenger.version === undefined ? 'neither' : 'both'})`,
+      );
+    } else if (challenger.version !== undefined && challenger.version === scoring.model.version) {
+      issue(
+        ['scoring', 'challenger', 'version'],
+        'is the model itself (scoring.model.version): name another version, or set mode "off"',
+      );
+    }
   }
 });
 

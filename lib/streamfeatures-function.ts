@@ -25,11 +25,25 @@ export const METRICS_NAMESPACE = 'streamfeatures';
 export const CREATE_REQUIRE_BANNER =
   "import { createRequire as __sfCreateRequire } from 'node:module'; const require = __sfCreateRequire(import.meta.url);";
 
+/** The identifier the normalized spec is compiled in as. */
+const SPEC_CONSTANT = '__STREAMFEATURES_SPEC__';
+
 /**
  * The handlers' bundling: ESM for Node 22, minified, with source maps, the AWS SDK left to the runtime, and the
- * normalized spec compiled in as the string constant `__STREAMFEATURES_SPEC__` (no environment size limit).
+ * normalized spec compiled in as the string constant `__STREAMFEATURES_SPEC__` (no environment size limit), plus
+ * any other `constants`, each compiled in the same way: a string constant holding the value's JSON text.
  */
-export function handlerBundling(spec: Spec): BundlingOptions {
+export function handlerBundling(
+  spec: Spec,
+  constants: Readonly<Record<string, unknown>> = {},
+): BundlingOptions {
+  if (SPEC_CONSTANT in constants) {
+    throw new InvalidPropsError(`constants.${SPEC_CONSTANT} is the spec's; name the constant otherwise`);
+  }
+  const define: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ [SPEC_CONSTANT]: spec, ...constants })) {
+    define[name] = JSON.stringify(JSON.stringify(value));
+  }
   return {
     format: OutputFormat.ESM,
     minify: true,
@@ -40,7 +54,7 @@ export function handlerBundling(spec: Spec): BundlingOptions {
     mainFields: ['module', 'main'],
     banner: CREATE_REQUIRE_BANNER,
     externalModules: ['@aws-sdk/*'],
-    define: { __STREAMFEATURES_SPEC__: JSON.stringify(JSON.stringify(spec)) },
+    define,
   };
 }
 
@@ -51,6 +65,11 @@ export interface StreamfeaturesFunctionProps {
   readonly spec: Spec;
   /** Powertools service name: the `service` dimension of the handler's metrics. */
   readonly serviceName: string;
+  /**
+   * More constants compiled into the bundle beside the spec, by identifier (the score function's models).
+   * @default - none: the spec only
+   */
+  readonly constants?: Readonly<Record<string, unknown>>;
   /**
    * Environment variables the app wires (resource names). `functionProps.environment` may add variables but not
    * set these.
@@ -110,7 +129,7 @@ export class StreamfeaturesFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      bundling: handlerBundling(props.spec),
+      bundling: handlerBundling(props.spec, props.constants),
     };
     const overrides = props.functionProps ?? {};
     this.function = new NodejsFunction(this, 'Function', {

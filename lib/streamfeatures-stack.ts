@@ -11,7 +11,7 @@ import { IngestApi } from './ingest-api.js';
 import { Monitoring } from './monitoring.js';
 import { OfflineStore } from './offline-store.js';
 import { OnlineStore } from './online-store.js';
-import { ScoringApi } from './scoring-api.js';
+import { type Challenger, ScoringApi } from './scoring-api.js';
 
 export interface StreamfeaturesStackProps extends StackProps {
   /** The validated config (lib/config.ts). */
@@ -95,6 +95,9 @@ export class StreamfeaturesStack extends Stack {
               fallback: scoring.model.fallback,
             }
           : { backend: 'embedded' },
+      modelRegistry: scoring.model.registry,
+      modelVersion: scoring.model.version,
+      challenger: challengerOf(config),
       auth,
       ...throttle,
       ...logs,
@@ -141,4 +144,15 @@ export class StreamfeaturesStack extends Stack {
     );
     output('AlarmTopic', this.monitoring.topic.topicArn, 'SNS topic of the alarms');
   }
+}
+
+/** The config's challenger as the construct takes it; none when its mode is off (its other keys then wait). */
+function challengerOf({ scoring }: StreamfeaturesConfig): Challenger | undefined {
+  const { mode, version, endpointName, weight } = scoring.challenger;
+  if (mode === 'off') return undefined;
+  const model =
+    version !== undefined
+      ? { version }
+      : { endpointName: endpointName ?? '', timeoutMs: scoring.model.timeoutMs };
+  return mode === 'split' ? { mode, weight, ...model } : { mode, ...model };
 }

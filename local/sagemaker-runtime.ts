@@ -27,7 +27,7 @@ const MAX_PAYLOAD_BYTES = 25 * 1000 * 1000;
 const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
 
 export interface SageMakerEndpointConfig {
-  /** The model the endpoint serves: an EmbeddedModel, or its JSON document (lambdas/score/model.json). */
+  /** The model the endpoint serves: an EmbeddedModel, or its JSON document (a model registry file, examples/fraud/models/). */
   readonly model: EmbeddedModel | unknown;
   /** @default 'AllTraffic' */
   readonly variant?: string;

@@ -3,9 +3,13 @@
 // dist/lambdas/<name>/index.mjs (+ index.mjs.map), and prints each bundle's minified size with what makes it up
 // (the esbuild metafile is kept as dist/lambdas/<name>.meta.json, for https://esbuild.github.io/analyze/).
 //
-//   node scripts/bundle-lambdas.mjs [--spec examples/fraud/spec.json] [--outdir dist/lambdas] [name ...]
+//   node scripts/bundle-lambdas.mjs [--spec examples/fraud/spec.json] [--outdir dist/lambdas]
+//     [--registry DIR] [--model VERSION] [--challenger VERSION] [name ...]
 //
-// The normalized spec is built in as a constant (__STREAMFEATURES_SPEC__), so a bundle needs no spec file.
+// The normalized spec is built in as a constant (__STREAMFEATURES_SPEC__), so a bundle needs no spec file; the
+// score bundle also gets its models (__STREAMFEATURES_MODELS__): the model VERSION of the registry and, when
+// named, an embedded challenger, read and checked as the CDK app does (lib/model-registry.ts). The registry and
+// the model default to the app's (lib/config.ts).
 // `@aws-sdk/*` stays external: the Node 22 Lambda runtime ships SDK v3 (the local cloud runs the bundles on
 // Node 20 with the SDK from node_modules).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,7 +39,7 @@ export const REQUIRE_BANNER =
  * its own file with a `sourceMappingURL` comment in the bundle (esbuild "linked", the CDK's SourceMapMode.DEFAULT):
  * Node's --enable-source-maps finds a map only through that comment, which "external" leaves out.
  */
-export function esbuildOptions(name, normalizedSpec, outdir) {
+export function esbuildOptions(name, normalizedSpec, outdir, constants = {}) {
   return {
     entryPoints: [join(root, HANDLERS[name])],
     outfile: join(outdir, name, 'index.mjs'),
@@ -49,7 +53,12 @@ export function esbuildOptions(name, normalizedSpec, outdir) {
     sourcemap: 'linked',
     sourcesContent: false,
     external: ['@aws-sdk/*'],
-    define: { __STREAMFEATURES_SPEC__: JSON.stringify(JSON.stringify(normalizedSpec)) },
+    define: Object.fromEntries(
+      Object.entries({ __STREAMFEATURES_SPEC__: normalizedSpec, ...constants }).map(([key, value]) => [
+        key,
+        JSON.stringify(JSON.stringify(value)),
+      ]),
+    ),
     metafile: true,
     logLevel: 'warning',
   };
@@ -62,6 +71,24 @@ export async function normalizedSpecOf(specPath) {
 }
 
 /**
+ * The score bundle's models, as the CDK app builds them in (lib/scoring-api.ts): the registry and model version
+ * default to the app config's defaults.
+ */
+export async function modelsOf({ registry, model, challenger } = {}) {
+  const config = await tsImport(pathToFileURL(join(root, 'lib/config.ts')).href, import.meta.url);
+  const registryModule = await tsImport(
+    pathToFileURL(join(root, 'lib/model-registry.ts')).href,
+    import.meta.url,
+  );
+  const defaults = config.parseConfig({}).scoring.model;
+  return registryModule.modelsToBuildIn(
+    registry ?? join(root, defaults.registry),
+    model ?? defaults.version,
+    challenger,
+  );
+}
+
+/**
  * Bundles the handlers; returns per bundle its path, its size in bytes and the bytes each package (or the
  * project) puts in it.
  */
@@ -69,13 +96,18 @@ export async function bundleLambdas({
   spec = join(root, 'examples/fraud/spec.json'),
   outdir = join(root, 'dist/lambdas'),
   names = Object.keys(HANDLERS),
+  registry,
+  model,
+  challenger,
 } = {}) {
   const normalized = await normalizedSpecOf(spec);
   const results = [];
   for (const name of names) {
     if (!HANDLERS[name])
       throw new Error(`unknown handler ${JSON.stringify(name)} (known: ${Object.keys(HANDLERS).join(', ')})`);
-    const options = esbuildOptions(name, normalized, outdir);
+    const constants =
+      name === 'score' ? { __STREAMFEATURES_MODELS__: await modelsOf({ registry, model, challenger }) } : {};
+    const options = esbuildOptions(name, normalized, outdir, constants);
     const { metafile } = await build(options);
     // Beside the function's folder, not in it: the folder is what gets deployed.
     mkdirSync(outdir, { recursive: true });
@@ -106,9 +138,13 @@ async function main(argv) {
     const arg = argv[i];
     if (arg === '--spec') options.spec = resolve(argv[++i]);
     else if (arg === '--outdir') options.outdir = resolve(argv[++i]);
+    else if (arg === '--registry') options.registry = resolve(argv[++i]);
+    else if (arg === '--model') options.model = argv[++i];
+    else if (arg === '--challenger') options.challenger = argv[++i];
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: node scripts/bundle-lambdas.mjs [--spec FILE] [--outdir DIR] [features|score|ingest ...]',
+        'usage: node scripts/bundle-lambdas.mjs [--spec FILE] [--outdir DIR] [--registry DIR] [--model VERSION] ' +
+          '[--challenger VERSION] [features|score|ingest ...]',
       );
       return 0;
     } else options.names.push(arg);

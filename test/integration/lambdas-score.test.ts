@@ -2,9 +2,11 @@
  * The score handler over a real DynamoDB Local: the embedded model, and the SageMaker path against a local
  * HTTP server on 127.0.0.1 standing in for the SageMaker runtime endpoint (the SDK client pointed at it).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -18,8 +20,13 @@ import { SageMakerModel } from '../../adapters/model/sagemaker-model.js';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
-import modelDocument from '../../lambdas/score/model.json' with { type: 'json' };
-import { createScoreHandler, type ScoreResponse } from '../../lambdas/score/score-handler.js';
+import modelDocument from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
+import {
+  type Challenger,
+  createScoreHandler,
+  type ScoreResponse,
+} from '../../lambdas/score/score-handler.js';
+import { assignmentKey, assignVariant } from '../../lambdas/score/variants.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
 import { batchesOf, onShards, RECENT_START } from '../support/stream.js';
@@ -43,6 +50,15 @@ const entities = {
   merchant: { merchant_id: merchant },
   card_merchant: { card_id: card, merchant_id: merchant },
 };
+
+/** A registry of two models: the placeholder, and a challenger with another bias. */
+const challengerVersion = 'fraud-lr-0123456789ab';
+const registry = mkdtempSync(join(tmpdir(), 'sf-registry-'));
+writeFileSync(join(registry, 'placeholder-untrained-0.json'), JSON.stringify(modelDocument));
+writeFileSync(
+  join(registry, `${challengerVersion}.json`),
+  JSON.stringify({ ...modelDocument, version: challengerVersion, bias: -2 }),
+);
 
 let dynamo: DynamoForTests;
 let table: string;
@@ -86,7 +102,12 @@ function recorder() {
 }
 
 function scoreHandler(
-  options: { model?: ScoringModel; fallback?: ScoringModel; featureLog?: RecordStreamWriter } = {},
+  options: {
+    model?: ScoringModel;
+    fallback?: ScoringModel;
+    challenger?: Challenger;
+    featureLog?: RecordStreamWriter;
+  } = {},
 ) {
   const r = recorder();
   const handler = createScoreHandler({
@@ -94,6 +115,7 @@ function scoreHandler(
     store,
     model: options.model ?? embedded,
     fallback: options.fallback,
+    challenger: options.challenger,
     featureLog: options.featureLog,
     logger: r.logger,
     metrics: r.metricsSink,
@@ -251,6 +273,7 @@ describe('score handler on DynamoDB Local, embedded model', () => {
         model_version: 'placeholder-untrained-0',
         backend: 'embedded',
         fallback: false,
+        variant: 'champion',
       },
     ]);
   });
@@ -342,9 +365,94 @@ describe('score handler, SageMaker model', () => {
   });
 });
 
+describe('score handler, a SageMaker challenger', () => {
+  const challenger = (mode: 'shadow' | 'split', timeoutMs = 1_000): Challenger => {
+    const model = sageMakerModel(timeoutMs);
+    return mode === 'shadow'
+      ? { mode, model, name: 'sagemaker:fraud-scorer' }
+      : { mode, model, name: 'sagemaker:fraud-scorer', weight: 0.5 };
+  };
+
+  it('shadow: the embedded model answers, and the endpoint’s score of the same vector is logged beside it', async () => {
+    sagemaker.mode = 'ok';
+    sagemaker.requests.length = 0;
+    const featureLog = new MemoryRecordStreamWriter();
+    const { handler, metrics } = scoreHandler({ challenger: challenger('shadow'), featureLog });
+
+    const body = bodyOf(await handler(httpApiEvent({ entities, t: readAt })));
+
+    expect(body).toMatchObject({ modelVersion: 'placeholder-untrained-0', variant: 'champion' });
+    expect(body.score).toBeCloseTo(embedded.scoreVector(body.features), 12);
+    expect(sagemaker.requests.map((r) => r.body)).toEqual([{ features: body.features }]);
+    expect(featureLog.lines()[0]).toMatchObject({
+      score: body.score,
+      variant: 'champion',
+      shadow_score: 0.875,
+      shadow_model_version: 'sagemaker:fraud-scorer/AllTraffic',
+    });
+    expect(metrics.ChallengerScore).toEqual([0.875]);
+  });
+
+  it('shadow: an endpoint that does not answer in time changes nothing in the response, and is counted', async () => {
+    sagemaker.mode = 'slow';
+    const featureLog = new MemoryRecordStreamWriter();
+    const { handler, metrics, logs } = scoreHandler({ challenger: challenger('shadow', 150), featureLog });
+
+    const response = await handler(httpApiEvent({ entities, t: readAt }));
+
+    expect(response.statusCode).toBe(200);
+    const body = bodyOf(response);
+    expect(body).toMatchObject({ modelVersion: 'placeholder-untrained-0', variant: 'champion' });
+    expect(body.fallback).toBeUndefined();
+    expect(metrics.ChallengerErrors).toEqual([1]);
+    expect(String(logs.find((l) => l.level === 'warn')?.extra.error)).toContain(
+      'did not answer within 150 ms',
+    );
+    expect(featureLog.lines()[0]).toMatchObject({
+      shadow_score: null,
+      shadow_model_version: 'sagemaker:fraud-scorer',
+    });
+  });
+
+  it('split: the endpoint answers its share of cards, and the embedded model takes over when it fails', async () => {
+    // Arrange: one card the split gives the challenger, one it keeps with the champion.
+    const assigned = (id: string) =>
+      assignVariant(
+        assignmentKey(spec, [{ entity: 'card', key: { card_id: id } }]),
+        'sagemaker:fraud-scorer',
+        0.5,
+      );
+    const ids = Array.from({ length: 50 }, (_, i) => `split-${i}`);
+    const toChallenger = ids.find((id) => assigned(id) === 'challenger') as string;
+    const toChampion = ids.find((id) => assigned(id) === 'champion') as string;
+    const { handler, metrics } = scoreHandler({ challenger: challenger('split') });
+    const score = async (id: string) =>
+      bodyOf(await handler(httpApiEvent({ entities: { card: { card_id: id } }, t: readAt })));
+
+    // Act + Assert
+    sagemaker.mode = 'ok';
+    expect(await score(toChallenger)).toMatchObject({
+      variant: 'challenger',
+      backend: 'sagemaker',
+      score: 0.875,
+    });
+    expect(await score(toChampion)).toMatchObject({ variant: 'champion', backend: 'embedded' });
+    sagemaker.mode = 'fail';
+    expect(await score(toChallenger)).toMatchObject({
+      variant: 'challenger',
+      backend: 'embedded',
+      modelVersion: 'placeholder-untrained-0',
+      fallback: true,
+    });
+    expect(metrics.ChallengerFallbacks).toEqual([1]);
+  });
+});
+
 describe('score handler module (lambdas/score/handler.ts), configured by env', () => {
   function configure(env: Record<string, string>) {
     vi.stubEnv('STREAMFEATURES_SPEC_FILE', 'examples/fraud/spec.json');
+    vi.stubEnv('STREAMFEATURES_MODEL_REGISTRY', registry);
+    vi.stubEnv('MODEL_VERSION', 'placeholder-untrained-0');
     vi.stubEnv('TABLE_NAME', table);
     vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
     vi.stubEnv('AWS_REGION', 'us-east-1');
@@ -363,6 +471,48 @@ describe('score handler module (lambdas/score/handler.ts), configured by env', (
     );
     expect(body).toMatchObject({ backend: 'embedded', modelVersion: 'placeholder-untrained-0' });
     expect(body.features.card_txn_count_1h).toBeGreaterThan(0);
+  });
+
+  it('runs an embedded challenger from the registry in shadow mode when CHALLENGER_MODE says so', async () => {
+    configure({ CHALLENGER_MODE: 'shadow', CHALLENGER_VERSION: challengerVersion });
+    const { handler } = await import('../../lambdas/score/handler.js');
+    const body = bodyOf(
+      (await handler(httpApiEvent({ entities, t: readAt }))) as APIGatewayProxyStructuredResultV2,
+    );
+    expect(body).toMatchObject({ modelVersion: 'placeholder-untrained-0', variant: 'champion' });
+  });
+
+  it('answers from the challenger for its share in split mode', async () => {
+    configure({ CHALLENGER_MODE: 'split', CHALLENGER_VERSION: challengerVersion, CHALLENGER_WEIGHT: '0.5' });
+    const { handler } = await import('../../lambdas/score/handler.js');
+    const versions = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const body = bodyOf(
+        (await handler(
+          httpApiEvent({ entities: { card: { card_id: `env-${i}` } }, t: readAt }),
+        )) as APIGatewayProxyStructuredResultV2,
+      );
+      expect(body.modelVersion).toBe(
+        body.variant === 'challenger' ? challengerVersion : 'placeholder-untrained-0',
+      );
+      versions.add(body.modelVersion);
+    }
+    expect([...versions].sort()).toEqual([challengerVersion, 'placeholder-untrained-0']);
+  });
+
+  it('fails every invocation naming the versions there are when MODEL_VERSION is not in the registry', async () => {
+    configure({ MODEL_VERSION: 'fraud-lr-000000000000' });
+    const original = console.error;
+    console.error = () => {};
+    try {
+      const { handler } = await import('../../lambdas/score/handler.js');
+      await expect(handler(httpApiEvent({ entities }))).rejects.toThrow(
+        `MODEL_VERSION: no model "fraud-lr-000000000000" in the model registry ${JSON.stringify(registry)} ` +
+          `(it has: ${challengerVersion}, placeholder-untrained-0)`,
+      );
+    } finally {
+      console.error = original;
+    }
   });
 
   it('scores with SageMaker when MODEL_BACKEND says so, and falls back on a timeout', async () => {

@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import { ModelError } from '../../adapters/model/model.js';
 import { SageMakerModel } from '../../adapters/model/sagemaker-model.js';
-import modelDocument from '../../lambdas/score/model.json' with { type: 'json' };
+import modelDocument from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
 import { type Fauxqs, startFauxqsEmulator } from '../../local/fauxqs.js';
 import { FirehoseEmulator, type GlueColumn } from '../../local/firehose-emulator.js';
 import { type Gateway, startGateway } from '../../local/gateway.js';

@@ -65,7 +65,11 @@ describe('the deployed scoring API', () => {
     const { status, body } = await post(JSON.stringify(request), caller);
     expect(status).toBe(200);
     expect(typeof body.score).toBe('number');
-    expect(body).toMatchObject({ modelVersion: 'placeholder-untrained-0', backend: 'embedded' });
+    expect(body).toMatchObject({
+      modelVersion: 'placeholder-untrained-0',
+      backend: 'embedded',
+      variant: 'champion',
+    });
     expect(body.features).toMatchObject({ card_txn_count_10m: 0, card_merchant_txn_count_7d: 0 });
     expect(Object.keys(body.timings as object)).toEqual(
       expect.arrayContaining(['featuresMs', 'modelMs', 'totalMs']),

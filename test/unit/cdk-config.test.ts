@@ -1,16 +1,25 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import { describe, expect, it } from 'vitest';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec } from '../../core/index.js';
 import { columnName, featureLogColumns, hiveType, rawArchiveColumns } from '../../core/offline-schema.js';
-import { CONFIG_KEYS, ConfigError, configFromContext, parseConfig } from '../../lib/config.js';
+import {
+  CONFIG_KEYS,
+  ConfigError,
+  configFromContext,
+  DEFAULT_MODEL_VERSION,
+  parseConfig,
+} from '../../lib/config.js';
 import { FeatureComputer } from '../../lib/feature-computer.js';
+import { registryVersions } from '../../lib/model-registry.js';
+import { ScoringApi, type ScoringApiProps } from '../../lib/scoring-api.js';
 import { handlerBundling, PROJECT_ROOT, StreamfeaturesFunction } from '../../lib/streamfeatures-function.js';
 import { CDK_JSON_CONTEXT, FRAUD_SPEC } from '../cdk/synth.js';
 
@@ -38,7 +47,14 @@ describe('config (cdk.json context)', () => {
       enhancedFanOut: false,
     });
     expect(config.offlineStore).toEqual({ format: 'parquet', bufferSeconds: 300, bufferMiB: 128 });
-    expect(config.scoring.model).toEqual({ backend: 'embedded', timeoutMs: 300, fallback: 'embedded' });
+    expect(config.scoring.model).toEqual({
+      backend: 'embedded',
+      timeoutMs: 300,
+      fallback: 'embedded',
+      registry: 'examples/fraud/models',
+      version: DEFAULT_MODEL_VERSION,
+    });
+    expect(config.scoring.challenger).toEqual({ mode: 'off', weight: 0.1 });
   });
 
   it('cdk.json states the same values as the defaults', () => {
@@ -110,6 +126,79 @@ describe('config (cdk.json context)', () => {
       'scoring.model.endpointName: is required with backend "sagemaker"',
     ]);
   });
+
+  it('takes the model version and a challenger as dotted keys on top of cdk.json', () => {
+    const config = configFromContext({
+      ...CDK_JSON_CONTEXT,
+      'scoring.model.version': 'fraud-lr-3f2a9c01b7de',
+      'scoring.challenger.mode': 'shadow',
+      'scoring.challenger.version': 'fraud-lr-0123456789ab',
+    });
+    expect(config.scoring.model).toMatchObject({ backend: 'embedded', version: 'fraud-lr-3f2a9c01b7de' });
+    expect(config.scoring.challenger).toEqual({
+      mode: 'shadow',
+      version: 'fraud-lr-0123456789ab',
+      weight: 0.1,
+    });
+    expect(
+      configFromContext({
+        'scoring.challenger.mode': 'split',
+        'scoring.challenger.endpointName': 'fraud-v2',
+        'scoring.challenger.weight': '0.25',
+      }).scoring.challenger,
+    ).toEqual({ mode: 'split', endpointName: 'fraud-v2', weight: 0.25 });
+  });
+
+  it('fails on an unknown or misspelled challenger key, naming it and its value', () => {
+    expect(() =>
+      configFromContext({ 'scoring.challenger.mode': 'split', 'scoring.challenger.wieght': '0.2' }),
+    ).toThrow('scoring.challenger.wieght: unknown key (got 0.2)');
+    expect(() => configFromContext({ 'scoring.challenger.mode': 'canary' })).toThrow(
+      'scoring.challenger.mode: Invalid option: expected one of "off"|"shadow"|"split" (got "canary")',
+    );
+    expect(() => configFromContext({ 'scoring.challengr.mode': 'shadow' })).toThrow(
+      'scoring.challengr: unknown key (got {"mode":"shadow"})',
+    );
+  });
+
+  it('fails on a challenger weight out of range, a version that is no file name, or a challenger that is the model', () => {
+    expect(
+      configIssues({
+        scoring: {
+          model: { version: '../secrets' },
+          challenger: { mode: 'split', endpointName: 'fraud-v2', weight: 1.5 },
+        },
+      }),
+    ).toEqual([
+      'scoring.model.version: must be a model version like fraud-lr-3f2a9c01b7de (letters, digits, ".", "_" and "-") (got "../secrets")',
+      'scoring.challenger.weight: must be above 0 and below 1 (the share of requests the challenger answers) (got 1.5)',
+    ]);
+    expect(configIssues({ scoring: { challenger: { mode: 'split', version: 'v2', weight: 0 } } })).toEqual([
+      'scoring.challenger.weight: must be above 0 and below 1 (the share of requests the challenger answers) (got 0)',
+    ]);
+    expect(
+      configIssues({ scoring: { challenger: { mode: 'shadow', version: DEFAULT_MODEL_VERSION } } }),
+    ).toEqual([
+      `scoring.challenger.version: is the model itself (scoring.model.version): name another version, or set mode "off" (got "${DEFAULT_MODEL_VERSION}")`,
+    ]);
+  });
+
+  it('needs exactly one of a challenger version and endpoint, unless the challenger is off', () => {
+    expect(configIssues({ scoring: { challenger: { mode: 'shadow' } } })).toEqual([
+      'scoring.challenger: needs exactly one of version and endpointName with mode "shadow" (it has neither) (got {"mode":"shadow"})',
+    ]);
+    expect(
+      configIssues({ scoring: { challenger: { mode: 'split', version: 'v2', endpointName: 'fraud-v2' } } }),
+    ).toEqual([
+      'scoring.challenger: needs exactly one of version and endpointName with mode "split" (it has both) ' +
+        '(got {"mode":"split","version":"v2","endpointName":"fraud-v2"})',
+    ]);
+    // Rollback is one key: mode off, the rest left as it was.
+    expect(
+      parseConfig({ scoring: { challenger: { mode: 'off', version: 'v2', endpointName: 'fraud-v2' } } })
+        .scoring.challenger.mode,
+    ).toBe('off');
+  });
 });
 
 describe('feature computer props', () => {
@@ -142,6 +231,109 @@ describe('feature computer props', () => {
   });
 });
 
+describe('scoring API props', () => {
+  const champion = JSON.parse(
+    readFileSync(join(PROJECT_ROOT, 'examples/fraud/models', `${DEFAULT_MODEL_VERSION}.json`), 'utf8'),
+  ) as { version: string; weights: number[] };
+  const challengerVersion = 'fraud-lr-0123456789ab';
+  let registry: string;
+  beforeAll(() => {
+    registry = mkdtempSync(join(tmpdir(), 'streamfeatures-registry-'));
+    const write = (name: string, document: object) =>
+      writeFileSync(join(registry, `${name}.json`), JSON.stringify(document));
+    write(DEFAULT_MODEL_VERSION, champion);
+    write(challengerVersion, { ...champion, version: challengerVersion });
+    write('fraud-lr-mislabeled0', { ...champion, version: 'fraud-lr-other' });
+    write('fraud-lr-broken00000', { ...champion, version: 'fraud-lr-broken00000', weights: [1] });
+  });
+
+  const build = (props: Partial<ScoringApiProps> = {}) => {
+    // No bundling: these tests read the construct, not the bundle.
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'S');
+    return new ScoringApi(stack, 'Score', {
+      spec: FRAUD_SPEC,
+      table: dynamodb.Table.fromTableName(stack, 'Table', 't'),
+      modelRegistry: registry,
+      modelVersion: DEFAULT_MODEL_VERSION,
+      ...props,
+    });
+  };
+
+  it('builds in the model and an embedded challenger, read from the registry', () => {
+    expect(build().models).toEqual({ champion: DEFAULT_MODEL_VERSION, documents: [champion] });
+    const withChallenger = build({ challenger: { mode: 'shadow', version: challengerVersion } });
+    expect(withChallenger.models.documents.map((d) => d.version)).toEqual([
+      DEFAULT_MODEL_VERSION,
+      challengerVersion,
+    ]);
+    // A SageMaker challenger adds no document.
+    expect(
+      build({ challenger: { mode: 'split', endpointName: 'fraud-v2', weight: 0.5 } }).models.documents,
+    ).toHaveLength(1);
+  });
+
+  it('gives the function time for a failed SageMaker challenger and then the model in split mode', () => {
+    const timeoutOf = (challenger: ScoringApiProps['challenger']) => {
+      const api = build({
+        model: { backend: 'sagemaker', endpointName: 'fraud', timeoutMs: 10_000 },
+        challenger,
+      });
+      return (api.function.node.defaultChild as CfnFunction).timeout;
+    };
+    expect(timeoutOf(undefined)).toBe(15);
+    expect(timeoutOf({ mode: 'shadow', endpointName: 'fraud-v2', timeoutMs: 10_000 })).toBe(15);
+    expect(timeoutOf({ mode: 'split', endpointName: 'fraud-v2', timeoutMs: 10_000, weight: 0.1 })).toBe(25);
+    expect(timeoutOf({ mode: 'split', endpointName: 'fraud-v2', timeoutMs: 20_000, weight: 0.1 })).toBe(29);
+  });
+
+  it('fails if the model version is not in the registry, naming the registry, the version and what it has', () => {
+    expect(() => build({ modelVersion: 'fraud-lr-missing' })).toThrow(
+      `model version "fraud-lr-missing" is not in the model registry ${JSON.stringify(registry)} ` +
+        `(it has: fraud-lr-0123456789ab, fraud-lr-broken00000, fraud-lr-mislabeled0, ${DEFAULT_MODEL_VERSION})`,
+    );
+    expect(() => build({ challenger: { mode: 'shadow', version: 'fraud-lr-gone' } })).toThrow(
+      /^model version "fraud-lr-gone" is not in the model registry .* \(it has: fraud-lr-0123456789ab, /,
+    );
+    expect(() => build({ modelRegistry: join(registry, 'nowhere') })).toThrow(
+      /^cannot read the model registry ".*nowhere": ENOENT/,
+    );
+  });
+
+  it('fails if a registry file is not a valid model, or its version is not its file name', () => {
+    expect(() => build({ modelVersion: 'fraud-lr-mislabeled0' })).toThrow(
+      `model fraud-lr-mislabeled0 of the registry ${JSON.stringify(registry)}: its "version" field must ` +
+        'equal its file name (got "fraud-lr-other" in fraud-lr-mislabeled0.json)',
+    );
+    expect(() => build({ modelVersion: 'fraud-lr-broken00000' })).toThrow(
+      `invalid model fraud-lr-broken00000 of the registry ${JSON.stringify(registry)}: weights: 1 weights for 9 features`,
+    );
+  });
+
+  it('fails if the split weight is out of range, naming it', () => {
+    for (const weight of [0, 1, 1.5, -0.1, Number.NaN]) {
+      expect(() => build({ challenger: { mode: 'split', version: challengerVersion, weight } })).toThrow(
+        `challenger weight must be above 0 and below 1, the share of requests it answers (got ${weight})`,
+      );
+    }
+  });
+
+  it('fails if the challenger names both a version and an endpoint, neither, or the model itself', () => {
+    const both = { mode: 'shadow', version: challengerVersion, endpointName: 'fraud-v2' } as never;
+    expect(() => build({ challenger: both })).toThrow(
+      'challenger needs exactly one of version and endpointName (got {"version":"fraud-lr-0123456789ab","endpointName":"fraud-v2"})',
+    );
+    expect(() => build({ challenger: { mode: 'shadow' } as never })).toThrow(
+      'challenger needs exactly one of version and endpointName (got {})',
+    );
+    expect(() => build({ challenger: { mode: 'shadow', version: DEFAULT_MODEL_VERSION } })).toThrow(
+      `challenger version is the model itself (got "${DEFAULT_MODEL_VERSION}"): name another version`,
+    );
+    expect(() => build({ challenger: { mode: 'shadow', endpointName: 'fraud_v2' } })).toThrow(
+      'challenger endpointName must be a SageMaker endpoint name (got "fraud_v2")',
+    );
+  });
+});
+
 describe('handler functions', () => {
   it('bundle ESM for Node 22 with the normalized spec compiled in', () => {
     const bundling = handlerBundling(FRAUD_SPEC);
@@ -156,6 +348,16 @@ describe('handler functions', () => {
     expect(bundling.banner).toContain('createRequire');
     const defined = bundling.define?.__STREAMFEATURES_SPEC__ ?? '';
     expect(JSON.parse(JSON.parse(defined) as string)).toEqual(FRAUD_SPEC);
+  });
+
+  it('compile more constants beside the spec, each as JSON text, but never in place of the spec', () => {
+    const models = { champion: 'v1', documents: [{ version: 'v1' }] };
+    const define = handlerBundling(FRAUD_SPEC, { __STREAMFEATURES_MODELS__: models }).define ?? {};
+    expect(Object.keys(define).sort()).toEqual(['__STREAMFEATURES_MODELS__', '__STREAMFEATURES_SPEC__']);
+    expect(JSON.parse(JSON.parse(define.__STREAMFEATURES_MODELS__ ?? '') as string)).toEqual(models);
+    expect(() => handlerBundling(FRAUD_SPEC, { __STREAMFEATURES_SPEC__: {} })).toThrow(
+      "constants.__STREAMFEATURES_SPEC__ is the spec's; name the constant otherwise",
+    );
   });
 
   it('fails if the caller sets an environment variable the app wires', () => {
@@ -262,6 +464,15 @@ describe('bin/app.ts, run as `cdk synth` runs it', () => {
       `invalid feature spec in ${file}:\n` +
         '  features[0].entity: unknown entity "cardd" (declared: card)\n' +
         '  features[0].window: "10m" is not a multiple of tile "3m"\n',
+    );
+  }, 60_000);
+
+  it('fails naming the registry, the model version and the versions there are when the version is missing', async () => {
+    const result = await synth({ 'scoring.model.version': 'fraud-lr-000000000000' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'model version "fraud-lr-000000000000" is not in the model registry "examples/fraud/models" ' +
+        `(it has: ${registryVersions(join(PROJECT_ROOT, 'examples/fraud/models')).join(', ')})\n`,
     );
   }, 60_000);
 

@@ -1,8 +1,13 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
+import { PROJECT_ROOT } from '../../lib/streamfeatures-function.js';
 import {
   actionsOf,
   logicalIdOf,
@@ -14,11 +19,27 @@ import {
   synthesize,
 } from '../cdk/synth.js';
 
-// Two synths serve every test: the defaults (dev), and prod with every option switched away from its default.
+// Two synths serve most tests: the defaults (dev), and prod with every option switched away from its default;
+// a third has an embedded challenger in shadow mode, from a registry of two models.
 let dev: Synthesized;
 let prod: Synthesized;
+let shadow: Synthesized;
+const challengerVersion = 'fraud-lr-0123456789ab';
 beforeAll(() => {
   dev = synthesize();
+  const registry = mkdtempSync(join(tmpdir(), 'streamfeatures-registry-'));
+  const placeholder = readFileSync(
+    join(PROJECT_ROOT, 'examples/fraud/models', `${DEFAULT_MODEL_VERSION}.json`),
+    'utf8',
+  );
+  writeFileSync(join(registry, `${DEFAULT_MODEL_VERSION}.json`), placeholder);
+  writeFileSync(
+    join(registry, `${challengerVersion}.json`),
+    JSON.stringify({ ...JSON.parse(placeholder), version: challengerVersion }),
+  );
+  shadow = synthesize({
+    scoring: { model: { registry }, challenger: { mode: 'shadow', version: challengerVersion } },
+  });
   prod = synthesize({
     stage: 'prod',
     stream: { mode: 'provisioned', shards: 2, retentionHours: 48 },
@@ -29,6 +50,7 @@ beforeAll(() => {
       jwtIssuer: 'https://auth.example.com/',
       jwtAudience: ['streamfeatures'],
       model: { backend: 'sagemaker', endpointName: 'Fraud-Model', timeoutMs: 150 },
+      challenger: { mode: 'split', endpointName: 'Fraud-Challenger', weight: 0.25 },
     },
     ingestApi: true,
     alarmEmail: 'oncall@example.com',
@@ -120,6 +142,55 @@ describe('Lambda functions', () => {
   });
 });
 
+describe('scoring function: model versions and the challenger', () => {
+  const scoreEnv = (s: Synthesized): Record<string, unknown> => {
+    const id = logicalIdOf(s.stack, s.stack.scoringApi.function);
+    const environment = resourcesOf(s.template, 'AWS::Lambda::Function')[id]?.Properties?.Environment;
+    return (environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
+  };
+  const modelKeys = (s: Synthesized) =>
+    Object.fromEntries(
+      Object.entries(scoreEnv(s)).filter(([key]) => /^(MODEL|CHALLENGER|SAGEMAKER)_/.test(key)),
+    );
+
+  it('embeds the configured version and says the challenger is off by default', () => {
+    expect(modelKeys(dev)).toEqual({
+      MODEL_BACKEND: 'embedded',
+      MODEL_VERSION: DEFAULT_MODEL_VERSION,
+      MODEL_TIMEOUT_MS: '300',
+      CHALLENGER_MODE: 'off',
+    });
+  });
+
+  it('names an embedded challenger in shadow mode', () => {
+    expect(modelKeys(shadow)).toEqual({
+      MODEL_BACKEND: 'embedded',
+      MODEL_VERSION: DEFAULT_MODEL_VERSION,
+      MODEL_TIMEOUT_MS: '300',
+      CHALLENGER_MODE: 'shadow',
+      CHALLENGER_VERSION: challengerVersion,
+    });
+    expect(shadow.stack.scoringApi.models.documents.map((d) => d.version)).toEqual([
+      DEFAULT_MODEL_VERSION,
+      challengerVersion,
+    ]);
+  });
+
+  it('names a SageMaker challenger, its timeout and its share in split mode', () => {
+    expect(modelKeys(prod)).toEqual({
+      MODEL_BACKEND: 'sagemaker',
+      MODEL_VERSION: DEFAULT_MODEL_VERSION,
+      SAGEMAKER_ENDPOINT_NAME: 'Fraud-Model',
+      MODEL_TIMEOUT_MS: '150',
+      MODEL_FALLBACK: 'embedded',
+      CHALLENGER_MODE: 'split',
+      CHALLENGER_ENDPOINT_NAME: 'Fraud-Challenger',
+      CHALLENGER_TIMEOUT_MS: '150',
+      CHALLENGER_WEIGHT: '0.25',
+    });
+  });
+});
+
 describe('IAM: least privilege', () => {
   const allStatements = (s: Synthesized): Statement[] =>
     Object.keys(resourcesOf(s.template, 'AWS::IAM::Role')).flatMap((role) =>
@@ -185,13 +256,24 @@ describe('IAM: least privilege', () => {
     ]);
   });
 
-  it('grants sagemaker:InvokeEndpoint on the configured endpoint only (its ARN spells the name in lower case)', () => {
-    const statements = statementsOfRole(prod.template, roleOf(prod, prod.stack.scoringApi.function)).filter(
-      (s) => actionsOf(s).some((a) => a.startsWith('sagemaker:')),
+  const sagemakerStatements = (s: Synthesized) =>
+    statementsOfRole(s.template, roleOf(s, s.stack.scoringApi.function)).filter((statement) =>
+      actionsOf(statement).some((a) => a.startsWith('sagemaker:')),
     );
+
+  it('grants sagemaker:InvokeEndpoint on the model and challenger endpoints only (ARNs spell names in lower case)', () => {
+    const statements = sagemakerStatements(prod);
     expect(statements).toHaveLength(1);
     expect(actionsOf(statements[0] as Statement)).toEqual(['sagemaker:InvokeEndpoint']);
-    expect(JSON.stringify(statements[0]?.Resource)).toMatch(/:endpoint\/fraud-model"\]\]\}$/);
+    const endpoints = ((statements[0] as Statement).Resource as unknown[]).map(
+      (arn) => /:endpoint\/([^"]+)"\]\]\}$/.exec(JSON.stringify(arn))?.[1],
+    );
+    expect(endpoints.sort()).toEqual(['fraud-challenger', 'fraud-model']);
+  });
+
+  it('grants no SageMaker action when no endpoint is called, an embedded challenger included', () => {
+    expect(sagemakerStatements(dev)).toEqual([]);
+    expect(sagemakerStatements(shadow)).toEqual([]);
   });
 
   it('lets the ingest Lambda put records on the stream and nothing else of it', () => {

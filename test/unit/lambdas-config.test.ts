@@ -51,12 +51,92 @@ describe('features config', () => {
 });
 
 describe('score config', () => {
-  it('defaults to the embedded model', () => {
+  it('defaults to the embedded model built into the bundle, and no challenger', () => {
     expect(readScoreConfig({ TABLE_NAME: 't' })).toEqual({
       tableName: 't',
+      modelVersion: undefined,
+      challenger: { mode: 'off' },
       featureLogStream: undefined,
       backend: 'embedded',
     });
+  });
+
+  it('takes a model version and an embedded challenger in shadow mode', () => {
+    expect(
+      readScoreConfig({
+        TABLE_NAME: 't',
+        MODEL_VERSION: 'fraud-lr-3f2a9c01b7de',
+        CHALLENGER_MODE: 'shadow',
+        CHALLENGER_VERSION: 'fraud-lr-0123456789ab',
+      }),
+    ).toMatchObject({
+      modelVersion: 'fraud-lr-3f2a9c01b7de',
+      challenger: { mode: 'shadow', model: { backend: 'embedded', version: 'fraud-lr-0123456789ab' } },
+    });
+  });
+
+  it('takes a SageMaker challenger with its timeout (300 ms by default) and its share in split mode', () => {
+    expect(
+      readScoreConfig({
+        TABLE_NAME: 't',
+        CHALLENGER_MODE: 'split',
+        CHALLENGER_ENDPOINT_NAME: 'fraud-v2',
+        CHALLENGER_WEIGHT: '0.25',
+      }).challenger,
+    ).toEqual({
+      mode: 'split',
+      model: { backend: 'sagemaker', endpointName: 'fraud-v2', timeoutMs: 300 },
+      weight: 0.25,
+    });
+  });
+
+  it('ignores the challenger variables when CHALLENGER_MODE is off', () => {
+    expect(
+      readScoreConfig({ TABLE_NAME: 't', CHALLENGER_VERSION: 'v2', CHALLENGER_WEIGHT: '0.5' }).challenger,
+    ).toEqual({ mode: 'off' });
+  });
+
+  it('fails on a challenger with both or neither model, or a split without a share, naming each', () => {
+    expect(() =>
+      readScoreConfig({
+        TABLE_NAME: 't',
+        CHALLENGER_MODE: 'split',
+        CHALLENGER_VERSION: 'v2',
+        CHALLENGER_ENDPOINT_NAME: 'fraud-v2',
+      }),
+    ).toThrow(
+      'the score function is misconfigured:\n' +
+        '  CHALLENGER_VERSION, CHALLENGER_ENDPOINT_NAME: set only one with CHALLENGER_MODE "split" (got "v2" and "fraud-v2")\n' +
+        '  CHALLENGER_WEIGHT: required when CHALLENGER_MODE is "split"',
+    );
+    expect(() => readScoreConfig({ TABLE_NAME: 't', CHALLENGER_MODE: 'shadow' })).toThrow(
+      'CHALLENGER_VERSION or CHALLENGER_ENDPOINT_NAME: required when CHALLENGER_MODE is "shadow"',
+    );
+  });
+
+  it('fails on a bad challenger mode, share or timeout, quoting each', () => {
+    expect(() =>
+      readScoreConfig({
+        TABLE_NAME: 't',
+        CHALLENGER_MODE: 'canary',
+        CHALLENGER_WEIGHT: '1.5',
+        CHALLENGER_TIMEOUT_MS: '-1',
+      }),
+    ).toThrow(
+      'CHALLENGER_MODE: must be one of off, shadow, split (got "canary")\n' +
+        '  CHALLENGER_TIMEOUT_MS: must be a whole number of milliseconds above 0 (got "-1")\n' +
+        '  CHALLENGER_WEIGHT: must be a number above 0 and below 1 (got "1.5")',
+    );
+    for (const weight of ['0', '1', 'ten percent', '0x1']) {
+      expect(() =>
+        readScoreConfig({
+          TABLE_NAME: 't',
+          CHALLENGER_MODE: 'split',
+          CHALLENGER_VERSION: 'v',
+          CHALLENGER_WEIGHT: weight,
+        }),
+      ).toThrow(`CHALLENGER_WEIGHT: must be a number above 0 and below 1 (got ${JSON.stringify(weight)})`);
+    }
   });
 
   it('takes SageMaker with a timeout of 300 ms (as the app config) and the embedded fallback by default', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedModel, parseModelDocument, sigmoid } from '../../adapters/model/embedded-model.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
-import placeholder from '../../lambdas/score/model.json' with { type: 'json' };
+import placeholder from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
 
 const model = (transforms?: object, weights = [2, -1], bias = 0.5) =>
   EmbeddedModel.fromDocument({ version: 'v1', features: ['a', 'b'], weights, bias, transforms });
@@ -74,7 +74,7 @@ describe('embedded logistic model', () => {
   });
 });
 
-describe('the placeholder model (lambdas/score/model.json)', () => {
+describe('the placeholder model (examples/fraud/models/placeholder-untrained-0.json)', () => {
   const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
   const embedded = EmbeddedModel.fromDocument(placeholder);
 
