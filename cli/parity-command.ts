@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { openEventSource } from '../adapters/archive/event-source.js';
 import { type LoggedPrediction, readFeatureLog } from '../adapters/archive/feature-log.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { EmbeddedModel } from '../adapters/model/embedded-model.js';
+import { readRegistryModel } from '../adapters/model/model-registry.js';
 import { OnlineStore } from '../adapters/online-store/online-store.js';
 import {
   ArrivalSweep,
@@ -37,6 +38,8 @@ export interface ParityOptions {
   readonly arrivalField?: string | undefined;
   /** Also write the report as JSON here. */
   readonly report?: string | undefined;
+  /** Clients to use instead of the default chain (the demo passes its local cloud's). */
+  readonly clients?: { readonly dynamodb: DynamoDBClient; readonly s3: () => S3Client } | undefined;
 }
 
 export interface ParityReport {
@@ -81,8 +84,10 @@ export async function parityCommand(options: ParityOptions, io: CliIO): Promise<
 export async function measureParity(options: ParityOptions, io: CliIO): Promise<ParityReport> {
   const spec = compileSpec(await loadSpecFile(options.spec));
   const sampleSize = options.sample ?? 200;
-  const logged = options.featureLog ? sampleEvenly(await readFeatureLog(options.featureLog), sampleSize) : [];
-  const source = await openEventSource(spec, options.archive, options);
+  const logged = options.featureLog
+    ? sampleEvenly(await readFeatureLog(options.featureLog, options.clients?.s3), sampleSize)
+    : [];
+  const source = await openEventSource(spec, options.archive, { ...options, s3: options.clients?.s3 });
   io.err(`parity: replaying ${source.description}; ${logged.length} logged lines sampled\n`);
 
   const keys = new KeySample(spec, sampleSize, options.seed ?? 1);
@@ -103,7 +108,8 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
   let online: Section | undefined;
   if (options.table) {
     const at = options.at ?? Date.now();
-    const store = new OnlineStore({ client: new DynamoDBClient({}), tableName: options.table, spec });
+    const client = options.clients?.dynamodb ?? new DynamoDBClient({});
+    const store = new OnlineStore({ client, tableName: options.table, spec });
     const tally = new ParityTally();
     const sampled = keys.keys();
     for (let i = 0; i < sampled.length; i += 100) {
@@ -234,10 +240,7 @@ class ScoreCheck {
     if (!this.models.has(version)) {
       let model: EmbeddedModel | undefined;
       try {
-        model = EmbeddedModel.fromDocument(
-          JSON.parse(readFileSync(join(this.registry as string, `${version}.json`), 'utf8')),
-          `${version}.json`,
-        );
+        model = new EmbeddedModel(readRegistryModel(this.registry as string, version));
       } catch {
         model = undefined;
       }

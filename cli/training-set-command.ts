@@ -1,8 +1,9 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_REORDER_WINDOW_MS, openEventSource } from '../adapters/archive/event-source.js';
 import { ParquetTableWriter } from '../adapters/archive/parquet-table-writer.js';
 import { readLabelLookups, scanLabels, sortedLabelLookups } from '../adapters/files/labels.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
-import { ArrivalSweep, compileSpec, pointInTime, trainingRow } from '../core/index.js';
+import { ArrivalSweep, compileSpec, pointInTime, type Totals, trainingRow } from '../core/index.js';
 import { type CliIO, describeCounts } from './io.js';
 
 export interface TrainingSetOptions {
@@ -15,6 +16,18 @@ export interface TrainingSetOptions {
   readonly entities?: readonly string[] | undefined;
   readonly arrivalField?: string | undefined;
   readonly reorderWindowMs?: number | undefined;
+  /** The S3 client for an `s3://` archive. @default the default chain */
+  readonly s3?: (() => S3Client) | undefined;
+}
+
+export interface TrainingSetSummary {
+  readonly rows: number;
+  readonly columns: number;
+  readonly totals: Totals;
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly peakHeapMiB: number;
 }
 
 /** How often the progress line is redrawn (a log gets one line each time). */
@@ -27,6 +40,16 @@ const PROGRESS_EVERY_MS = 2_000;
  * records and one row group of output; labels not in time order are sorted in memory first.
  */
 export async function trainingSetCommand(options: TrainingSetOptions, io: CliIO): Promise<number> {
+  const summary = await buildTrainingSet(options, io);
+  io.err(
+    `wrote ${summary.rows} rows (${summary.columns} columns) to ${options.out} in ${summary.seconds.toFixed(1)} s; ` +
+      `${summary.events} events: ${describeCounts(summary.totals)}; peak heap ${summary.peakHeapMiB} MiB\n`,
+  );
+  return 0;
+}
+
+/** Builds the training set; progress on `io.err`. */
+export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): Promise<TrainingSetSummary> {
   const started = performance.now();
   const spec = compileSpec(await loadSpecFile(options.spec));
   const scan = await scanLabels(spec, options.labels, {
@@ -45,12 +68,16 @@ export async function trainingSetCommand(options: TrainingSetOptions, io: CliIO)
   let filesDone = 0;
   const source = await openEventSource(spec, options.archive, {
     arrivalField: options.arrivalField,
-    reorderWindowMs: options.reorderWindowMs,
+    reorderWindowMs: options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS,
+    s3: options.s3,
     onProgress: (p) => {
       filesDone = p.filesDone;
     },
   });
-  io.err(`archive: ${source.description}\n`);
+  io.err(
+    `archive: ${source.description}` +
+      `${source.files.length > 0 ? `, reorder window ${(options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS) / 1000} s` : ''}\n`,
+  );
 
   const sweep = new ArrivalSweep(spec);
   const writer = new ParquetTableWriter(options.out, plan.columns);
@@ -78,12 +105,15 @@ export async function trainingSetCommand(options: TrainingSetOptions, io: CliIO)
   totals.invalid += source.rejected.length;
   const events = Object.values(totals).reduce((sum, n) => sum + n, 0);
   const seconds = (performance.now() - started) / 1000;
-  io.err(
-    `wrote ${writer.rows} rows (${plan.columns.length} columns) to ${options.out} in ${seconds.toFixed(1)} s; ` +
-      `${events} events: ${describeCounts(totals)}; peak heap ${memory.peak} MiB` +
-      `${options.reorderWindowMs === undefined && source.files.length > 0 ? `; reorder window ${DEFAULT_REORDER_WINDOW_MS / 60_000} min` : ''}\n`,
-  );
-  return 0;
+  return {
+    rows: writer.rows,
+    columns: plan.columns.length,
+    totals,
+    events,
+    seconds,
+    eventsPerSecond: events / Math.max(seconds, 1e-3),
+    peakHeapMiB: memory.peak,
+  };
 }
 
 /** The largest heap seen at the samples taken: what bounded memory means, measured. */

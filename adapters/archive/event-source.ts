@@ -14,6 +14,8 @@ export interface EventSourceOptions {
   /** Parquet archives only: how far out of arrival order the files may be. @default 5 minutes */
   readonly reorderWindowMs?: number | undefined;
   readonly onProgress?: ((progress: ArchiveProgress) => void) | undefined;
+  /** The S3 client for `s3://` archives. @default s3ClientFromEnv */
+  readonly s3?: (() => S3Client) | undefined;
 }
 
 /** Records in arrival order, in chunks, with what is known up front about the source. */
@@ -43,7 +45,7 @@ export async function openEventSource(
       .map(({ record }) => record);
     return { description: `${location} (JSON Lines)`, files: [], rejected, chunks: chunked(sorted) };
   }
-  const files = await listArchiveFiles(location, s3ClientFromEnv);
+  const files = await listArchiveFiles(location, options.s3 ?? s3ClientFromEnv);
   const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
   return {
     description: `${location} (${files.length} Parquet files, ${(bytes / 1048576).toFixed(1)} MiB)`,

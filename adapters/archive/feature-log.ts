@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
 import { readLines } from '../files/json-lines.js';
 import { listArchiveFiles } from './archive-files.js';
@@ -21,7 +22,10 @@ export interface LoggedPrediction {
  * The feature log: the Parquet Firehose wrote (a file, a directory, `s3://bucket/prefix`) or JSON Lines as the
  * scoring Lambda puts them. Rows without a time or entities are reported, not skipped in silence.
  */
-export async function readFeatureLog(location: string): Promise<LoggedPrediction[]> {
+export async function readFeatureLog(
+  location: string,
+  s3: () => S3Client = s3ClientFromEnv,
+): Promise<LoggedPrediction[]> {
   const predictions: LoggedPrediction[] = [];
   if (/\.jsonl?$/i.test(location)) {
     for await (const { line, number } of readLines(location)) {
@@ -29,7 +33,7 @@ export async function readFeatureLog(location: string): Promise<LoggedPrediction
     }
     return predictions;
   }
-  for (const file of await listArchiveFiles(location, s3ClientFromEnv)) {
+  for (const file of await listArchiveFiles(location, s3)) {
     const rows = await parquetReadObjects({ file: (await file.open()) as AsyncBuffer });
     rows.forEach((row, i) => {
       predictions.push(loggedPrediction(row, `${file.name}:${i + 1}`));
