@@ -16,6 +16,9 @@ const USAGE = `usage: streamfeatures <command>
                [--arrival-field F] [--reorder-window D]
                           one row per label with its entities' features as of the label's time, from a
                           replay of the archive (A as E above); streams, reports progress
+  train --training-set F --out-dir D [--name N] [--holdout-fraction 0.2] [--features a,b,c] [--label label]
+                          fits the embedded logistic model on the earlier rows, reports ROC AUC and PR AUC on the
+                          later ones, and writes it to the registry D as <name>-<content hash>.json
   parity --spec S --archive A [--table T] [--feature-log F] [--models DIR] [--sample N] [--at T]
          [--report R.json]
                           replays the archive and compares the online store (read at T, default now) and
@@ -117,6 +120,10 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
         },
         io,
       );
+    }
+    case 'train': {
+      const { parseTrainArgs, trainCommand } = await import('./train-command.js');
+      return trainCommand(parseTrainArgs(rest), io);
     }
     case 'parity': {
       const { values } = parseArgs({

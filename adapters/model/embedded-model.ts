@@ -14,6 +14,10 @@
  * default). Booleans count as 1 and 0. A value still missing after imputation (no `impute` given), or one a
  * transform turns into NaN, enters as 0: it adds nothing to the sum, which for a standardized feature is the
  * same as imputing its training mean.
+ *
+ * A trained document (`streamfeatures train`) also carries `metrics` (on its held-out time range) and `training`
+ * (where it came from). They describe the model and do not change a score, so its content-hash version
+ * (model-version.ts) leaves them out.
  */
 import * as z from 'zod/mini';
 import '../../core/zod-messages.js';
@@ -27,6 +31,28 @@ const transformSchema = z.strictObject({
   std: z.optional(z.number().check(z.positive())),
 });
 
+const metricsSchema = z.strictObject({
+  /** ROC AUC on the holdout rows. */
+  rocAuc: z.number(),
+  /** PR AUC (average precision) on the holdout rows. */
+  prAuc: z.number(),
+  holdoutRows: z.number(),
+  holdoutPositives: z.number(),
+  trainRows: z.number(),
+  trainPositives: z.number(),
+});
+
+const trainingSchema = z.strictObject({
+  /** The training set's file name (no directories: a document must not carry machine paths), when it had one. */
+  trainingSet: z.optional(z.string()),
+  /** Epoch ms: rows with t at or after it were held out; the model was fitted on the rows before it. */
+  holdoutFrom: z.number(),
+  /** Rows in the training set, train and holdout together. */
+  rows: z.number(),
+  /** The library that fitted the weights, with its version: `ml-logistic-regression 2.0.0`. */
+  library: z.string(),
+});
+
 const documentSchema = z.strictObject({
   version: z.string().check(z.minLength(1)),
   description: z.optional(z.string()),
@@ -34,10 +60,14 @@ const documentSchema = z.strictObject({
   weights: z.array(z.number()),
   bias: z.number(),
   transforms: z.optional(z.record(z.string(), transformSchema)),
+  metrics: z.optional(metricsSchema),
+  training: z.optional(trainingSchema),
 });
 
 export type FeatureTransform = z.infer<typeof transformSchema>;
 export type LogisticModelDocument = z.infer<typeof documentSchema>;
+export type ModelMetrics = z.infer<typeof metricsSchema>;
+export type ModelTraining = z.infer<typeof trainingSchema>;
 
 /** Parses and checks a model document; the error names every problem with its path. */
 export function parseModelDocument(input: unknown, source = 'model document'): LogisticModelDocument {
@@ -92,7 +122,7 @@ export class EmbeddedModel implements ScoringModel {
 
   /** The model's inputs for a vector, after imputation and transforms, in the order of `features`. */
   inputs(vector: FeatureVector): number[] {
-    return this.features.map((name, i) => transformed(vector[name], this.transforms[i]));
+    return this.features.map((name, i) => transformValue(vector[name], this.transforms[i]));
   }
 
   /** The probability the model gives the vector. */
@@ -109,7 +139,9 @@ export class EmbeddedModel implements ScoringModel {
   }
 }
 
-function transformed(value: unknown, transform: FeatureTransform | undefined): number {
+/** One feature's model input: the transforms above applied to its raw value. Training uses it too, so the
+ * values a model is fitted on are the values it is served. */
+export function transformValue(value: unknown, transform: FeatureTransform | undefined): number {
   const raw = typeof value === 'boolean' ? Number(value) : value;
   let x: number;
   if (typeof raw === 'number' && Number.isFinite(raw)) x = raw;
