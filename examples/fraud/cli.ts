@@ -3,13 +3,17 @@
  *
  *   tsx examples/fraud/cli.ts --events 10000 --seed 7 --out DIR
  *
- * produces DIR/events.jsonl (arrival order, arrival time under "arrival_ms") and DIR/labels.jsonl.
+ * produces DIR/events.jsonl (arrival order, arrival time under "arrival_ms") and DIR/labels.jsonl; with
+ * --archive also DIR/archive/, the records as the pipeline's raw archive (Parquet under dt=/hour=, on 2 shards).
  * Every TrafficOptions field is a flag in kebab case (--late-rate 0.01, --events-per-second 100 …);
  * --start takes an ISO-8601 date-time; --arrival-field renames the arrival field.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
+import { parseSpecJson } from '../../core/index.js';
+import { onShards } from '../../local/simulated-stream.js';
 import {
   DEFAULT_TRAFFIC_OPTIONS,
   eventLinesText,
@@ -18,7 +22,7 @@ import {
   type TrafficOptions,
 } from './generate.js';
 
-const USAGE = `usage: tsx examples/fraud/cli.ts --out DIR [--events N] [--seed N] [--start ISO] [--arrival-field NAME]
+const USAGE = `usage: tsx examples/fraud/cli.ts --out DIR [--archive] [--events N] [--seed N] [--start ISO] [--arrival-field NAME]
   [--events-per-second X] [--cards N] [--merchants N] [--fraud-rate P] [--late-rate P] [--future-rate P]
   [--duplicate-rate P] [--invalid-rate P] … (every generator option, in kebab case)`;
 
@@ -38,6 +42,7 @@ function parseNumber(flag: string, raw: string): number {
 }
 
 const SLICE = 20_000;
+const ARCHIVE_SHARDS = 2;
 
 function writeSliced(path: string, count: number, text: (start: number, end: number) => string): void {
   const fd = openSync(path, 'w');
@@ -54,6 +59,7 @@ function main(argv: string[]): void {
     out: { type: 'string' },
     start: { type: 'string' },
     'arrival-field': { type: 'string' },
+    archive: { type: 'boolean' },
     help: { type: 'boolean' },
   };
   for (const flag of NUMERIC_FLAGS.keys()) options[flag] = { type: 'string' };
@@ -103,6 +109,11 @@ function main(argv: string[]): void {
   writeSliced(join(out, 'labels.jsonl'), generated.labels.length, (start, end) =>
     labelLinesText(generated.labels, start, end),
   );
+
+  if (values.archive === true) {
+    const spec = parseSpecJson(readFileSync(new URL('./spec.json', import.meta.url), 'utf8'));
+    writeRawArchive(join(out, 'archive'), spec, onShards(generated.records, ARCHIVE_SHARDS));
+  }
 
   const counts = Object.entries(generated.counts)
     .map(([kind, n]) => `${kind}=${n}`)

@@ -13,6 +13,7 @@ import { compileSpec, type InputRecord, parseSpecJson } from '../../core/index.j
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
+import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
 import { onShards, RECENT_START } from '../support/stream.js';
 
@@ -102,7 +103,7 @@ describe('Lambda bundles', () => {
     )) as { statusCode: number; body: string };
     expect(response.statusCode).toBe(200);
     const body = JSON.parse(response.body) as { modelVersion: string; features: Record<string, unknown> };
-    expect(body.modelVersion).toBe('placeholder-untrained-0');
+    expect(body.modelVersion).toBe(DEFAULT_MODEL_VERSION);
     expect(body.features.card_txn_count_1h).toBeGreaterThan(0);
   });
 

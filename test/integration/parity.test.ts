@@ -9,13 +9,14 @@ import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, type InputRecord, parseSpecJson } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
+import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
 import { jsonRecord, onShards, RECENT_START } from '../support/stream.js';
 
 const run = promisify(execFile);
 const SPEC = 'examples/fraud/spec.json';
 const MODELS = 'examples/fraud/models';
-const MODEL = 'placeholder-untrained-0';
+const MODEL = DEFAULT_MODEL_VERSION;
 const spec = compileSpec(parseSpecJson(readFileSync(SPEC, 'utf8')));
 const dir = mkdtempSync(join(tmpdir(), 'streamfeatures-parity-'));
 const decoder = new TextDecoder();

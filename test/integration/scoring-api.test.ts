@@ -4,6 +4,7 @@
  */
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
 import { startDeployHooks } from '../../local/deploy-hooks.js';
 import { type Deployment, deployTemplate } from '../../local/deploy-template.js';
 import { Sha256 } from '../../local/http-api.js';
@@ -66,7 +67,7 @@ describe('the deployed scoring API', () => {
     expect(status).toBe(200);
     expect(typeof body.score).toBe('number');
     expect(body).toMatchObject({
-      modelVersion: 'placeholder-untrained-0',
+      modelVersion: DEFAULT_MODEL_VERSION,
       backend: 'embedded',
       variant: 'champion',
     });

@@ -52,14 +52,16 @@ describe('models built into the bundle', () => {
 describe('a model registry directory (unbundled)', () => {
   it('lists the versions and reads the one asked for', () => {
     const source = loadModelSource({ STREAMFEATURES_MODEL_REGISTRY: registry });
-    expect(source.versions).toEqual([challengerVersion, 'fraud-lr-mislabeled0', DEFAULT_MODEL_VERSION]);
+    expect(source.versions).toEqual(
+      [challengerVersion, 'fraud-lr-mislabeled0', DEFAULT_MODEL_VERSION].sort(),
+    );
     expect(embeddedModel(source, challengerVersion, 'CHALLENGER_VERSION').version).toBe(challengerVersion);
   });
 
   it('needs MODEL_VERSION, naming the versions there are', () => {
     expect(() => embeddedModel(registryDirectory(registry), undefined, 'MODEL_VERSION')).toThrow(
       `MODEL_VERSION: required to pick a model from the model registry ${JSON.stringify(registry)} ` +
-        `(it has: ${challengerVersion}, fraud-lr-mislabeled0, ${DEFAULT_MODEL_VERSION})`,
+        `(it has: ${[challengerVersion, 'fraud-lr-mislabeled0', DEFAULT_MODEL_VERSION].sort().join(', ')})`,
     );
   });
 
