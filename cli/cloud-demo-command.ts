@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -10,6 +11,7 @@ import { startDeployHooks } from '../local/deploy-hooks.js';
 import { type Deployment, deployTemplate } from '../local/deploy-template.js';
 import { Sha256 } from '../local/http-api.js';
 import { startLocalCloud } from '../local/local-cloud.js';
+import { offlineReport, runOfflineDemo } from './demo-offline.js';
 import { CliError, type CliIO, describeCounts, progress } from './io.js';
 import { offlineFiles, parquetRows } from './offline-files.js';
 
@@ -21,6 +23,9 @@ export interface CloudDemoOptions {
 }
 
 const STACK = 'streamfeatures-dev';
+/** The spec and model registry the app deploys by default (lib/config.ts). */
+const SPEC = 'examples/fraud/spec.json';
+const MODEL_REGISTRY = 'examples/fraud/models';
 const CDK_OUT = 'cdk.out';
 const PUT_CHUNK = 500;
 const SCORE_SAMPLE = 200;
@@ -38,7 +43,8 @@ type Outcome = (typeof OUTCOMES)[number];
  * The fraud example on the embedded local cloud: the synthesized CDK stack deployed onto kinesis-mock, DynamoDB
  * Local and fauxqs (plus this process's Firehose, SageMaker runtime and HTTP API emulators), the traffic put on
  * the Kinesis stream, the real features bundle fed by the event-source mapping, the raw archive delivered as
- * Parquet, and a sample scored through the IAM-authorized HTTP API.
+ * Parquet, a sample scored through the IAM-authorized HTTP API, then the offline half: a training set built from
+ * the archive in S3, a model trained on it, and online/offline parity (cli/demo-offline.ts).
  */
 export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promise<number> {
   const events = options.events ?? 5_000;
@@ -56,6 +62,7 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
   const clientConfig = { endpoint: cloud.endpoint, region: REGION, credentials: CREDENTIALS };
   const kinesis = new KinesisClient(clientConfig);
   const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  const dynamodb = new DynamoDBClient(clientConfig);
   const scratch = mkdtempSync(join(tmpdir(), 'sf-demo-'));
   try {
     const hooks = await startDeployHooks(cloud, { onLog });
@@ -119,6 +126,20 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
     const rawRows = rows.perFile.slice(0, raw.files.length).reduce((a, b) => a + b, 0);
     const featureRows = rows.perFile.slice(raw.files.length).reduce((a, b) => a + b, 0);
 
+    const offline = await runOfflineDemo(
+      {
+        spec: SPEC,
+        bucket,
+        table: requiredOutput(deployment, 'TableName'),
+        labels: traffic.labels,
+        servedVersions: [...scoring.versions],
+        registry: MODEL_REGISTRY,
+        scratch,
+        clients: { dynamodb, s3 },
+      },
+      io,
+    );
+
     const countsOk = accounted === records.length && batches.partial === 0;
     const scoringOk = scoring.ok === scoring.latencies.length && scoring.latencies.length > 0;
     io.out(
@@ -132,6 +153,7 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
         `  outcomes           counted ${outcomes.counted}, invalid ${outcomes.invalid}, future ${outcomes.future}, late ${outcomes.late}, duplicate ${outcomes.duplicate} = ${accounted} of ${records.length}${batches.partial > 0 ? ` (${batches.partial} batches done in part)` : ''}`,
         `  scoring            ${scoring.ok} of ${scoring.latencies.length} requests 200 (SigV4, POST /score), p50 ${ms(percentile(scoring.latencies, 0.5))}, p99 ${ms(percentile(scoring.latencies, 0.99))}`,
         `  offline store      raw archive ${raw.files.length} Parquet files, ${rawRows} rows; feature log ${featureLog.files.length} files, ${featureRows} rows (s3://${bucket}, read with ${rows.reader})`,
+        ...offlineReport(offline),
         '',
       ].join('\n'),
     );
@@ -161,10 +183,11 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
       );
       await untilInterrupted();
     }
-    return countsOk && scoringOk ? 0 : 1;
+    return countsOk && scoringOk && !offline.parity.skew ? 0 : 1;
   } finally {
     kinesis.destroy();
     s3.destroy();
+    dynamodb.destroy();
     await deployment?.stop().catch(() => undefined);
     await cloud.stop();
     rmSync(scratch, { recursive: true, force: true });
@@ -260,6 +283,8 @@ interface ScoringResult {
   ok: number;
   latencies: number[];
   failures: string[];
+  /** The model versions that answered. */
+  versions: Set<string>;
 }
 
 async function scoreSample(url: string, records: readonly { data: Uint8Array }[]): Promise<ScoringResult> {
@@ -295,7 +320,7 @@ async function scoreSample(url: string, records: readonly { data: Uint8Array }[]
       }),
     );
   }
-  const result: ScoringResult = { ok: 0, latencies: [], failures: [] };
+  const result: ScoringResult = { ok: 0, latencies: [], failures: [], versions: new Set() };
   for (const body of bodies) {
     const started = performance.now();
     const signed = await signer.sign({
@@ -314,13 +339,14 @@ async function scoreSample(url: string, records: readonly { data: Uint8Array }[]
     });
     const text = await response.text();
     result.latencies.push(performance.now() - started);
-    let score: unknown;
+    let answer: { score?: unknown; modelVersion?: unknown } = {};
     try {
-      score = (JSON.parse(text) as { score?: unknown }).score;
+      answer = JSON.parse(text) as typeof answer;
     } catch {
-      score = undefined;
+      // not JSON: counted as a failure below
     }
-    if (response.status === 200 && typeof score === 'number') result.ok++;
+    if (typeof answer.modelVersion === 'string') result.versions.add(answer.modelVersion);
+    if (response.status === 200 && typeof answer.score === 'number') result.ok++;
     else result.failures.push(`${response.status} ${text.slice(0, 200)}`);
   }
   return result;

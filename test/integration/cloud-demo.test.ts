@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
 
 const run = promisify(execFile);
 
@@ -58,5 +59,24 @@ describe('streamfeatures demo (the embedded local cloud)', () => {
     expect(Number(parquet?.[2])).toBe(total);
     expect(stdout).toMatch(/freshness +p50 \d+ ms, p99 \d+ ms/);
     expect(stdout).toMatch(/end to end +\d+ records\/s/);
+
+    // The offline half: the training set from the archive in S3, the served model, and parity.
+    const trainingSet = /training set +(\d+) rows from s3:\/\/\S+\/raw\/ \((\d+) events replayed/.exec(
+      stdout,
+    );
+    expect(trainingSet, stdout).not.toBeNull();
+    expect(Number(trainingSet?.[1])).toBe(600);
+    expect(Number(trainingSet?.[2])).toBe(total);
+    expect(stdout).toMatch(
+      new RegExp(`model +${DEFAULT_MODEL_VERSION} answered the scoring requests: holdout ROC AUC 0\\.\\d+`),
+    );
+    const parity =
+      /parity +no skew: online store (\d+) keys \(0 values differ\), feature log (\d+) vectors \(0 differ\), (\d+) scores recomputed \(0 differ\)/.exec(
+        stdout,
+      );
+    expect(parity, stdout).not.toBeNull();
+    expect(Number(parity?.[1])).toBeGreaterThan(100);
+    expect(Number(parity?.[2])).toBe(200);
+    expect(Number(parity?.[3])).toBe(200);
   }, 120_000);
 });

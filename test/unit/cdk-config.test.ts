@@ -234,7 +234,7 @@ describe('feature computer props', () => {
 describe('scoring API props', () => {
   const champion = JSON.parse(
     readFileSync(join(PROJECT_ROOT, 'examples/fraud/models', `${DEFAULT_MODEL_VERSION}.json`), 'utf8'),
-  ) as { version: string; weights: number[] };
+  ) as { version: string; features: string[]; weights: number[] };
   const challengerVersion = 'fraud-lr-0123456789ab';
   let registry: string;
   beforeAll(() => {
