@@ -7,6 +7,9 @@ import type { ArchiveFile } from './archive-files.js';
 const SLICE_ROWS = 20_000;
 
 const COLUMNS = RAW_ARCHIVE_BASE_COLUMNS.map((column) => column.name);
+/** The base columns but the payload, in the order read. */
+const ROW_COLUMNS = ['arrival_ms', 'shard_id', 'sequence_number', 'partition_key', 'data_encoding'];
+const EMPTY = new Uint8Array(0);
 
 export interface ArchiveProgress {
   /** Files finished, of `files.length`. */
@@ -27,9 +30,10 @@ export async function* readArchiveRecords(
   let rows = 0;
   let bytesDone = 0;
   for (const [index, file] of files.entries()) {
+    const buffer = await file.open();
     let scan: Awaited<ReturnType<typeof parquetScan>>;
     try {
-      scan = await parquetScan({ file: await file.open() });
+      scan = await parquetScan({ file: buffer });
     } catch (error) {
       throw new Error(`${file.name}: not a readable Parquet file (${(error as Error).message})`);
     }
@@ -40,26 +44,37 @@ export async function* readArchiveRecords(
         `${file.name}: not a raw-archive file, it lacks the column(s) ${missing.join(', ')} (it has ${[...present].join(', ')})`,
       );
     }
+    // The payload column a second time, its bytes left undecoded: the engine reads bytes, as it does online.
+    const payloads = await parquetScan({
+      file: buffer,
+      metadata: scan.metadata,
+      columns: ['data'],
+      parsers: { stringFromBytes: (bytes: Uint8Array | undefined) => bytes as unknown as string },
+    });
     for (const range of scan.ranges) {
       for (let start = range.rowStart; start < range.rowEnd; start += SLICE_ROWS) {
         const end = Math.min(start + SLICE_ROWS, range.rowEnd);
         const read = (column: string) => scan.readColumn({ column, rowStart: start, rowEnd: end });
-        const [arrival, shard, sequence, partitionKey, data, encoding] = await Promise.all(COLUMNS.map(read));
+        const [arrival, shard, sequence, partitionKey, encoding, data] = await Promise.all([
+          ...ROW_COLUMNS.map(read),
+          payloads.readColumn({ column: 'data', rowStart: start, rowEnd: end }),
+        ]);
         const records: InputRecord[] = new Array(end - start);
         for (let i = 0; i < end - start; i++) {
           const arrivalMs = Number((arrival as ArrayLike<bigint | number>)[i]);
-          const text = (data as ArrayLike<string | null>)[i] ?? '';
           if (!Number.isFinite(arrivalMs)) {
             throw new Error(
               `${file.name}: row ${start + i + 1} has no arrival_ms (got ${String((arrival as ArrayLike<unknown>)[i])})`,
             );
           }
+          const bytes = (data as ArrayLike<Uint8Array | undefined>)[i] ?? EMPTY;
           const key = (partitionKey as ArrayLike<string | null>)[i];
           records[i] = {
-            data: Buffer.from(
-              text,
-              (encoding as ArrayLike<string | null>)[i] === 'base64' ? 'base64' : 'utf8',
-            ),
+            // A base64 payload (not UTF-8 when it was put) is stored as its base64 text.
+            data:
+              (encoding as ArrayLike<string | null>)[i] === 'base64'
+                ? Buffer.from(Buffer.from(bytes).toString('latin1'), 'base64')
+                : bytes,
             arrivalMs,
             shardId: String((shard as ArrayLike<unknown>)[i]),
             sequenceNumber: String((sequence as ArrayLike<unknown>)[i]),
