@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
-import { readLines } from '../files/json-lines.js';
+import { readJsonLines } from '../files/json-lines.js';
 import { listArchiveFiles } from './archive-files.js';
 import { s3ClientFromEnv } from './event-source.js';
 
@@ -28,8 +28,8 @@ export async function readFeatureLog(
 ): Promise<LoggedPrediction[]> {
   const predictions: LoggedPrediction[] = [];
   if (/\.jsonl?$/i.test(location)) {
-    for await (const { line, number } of readLines(location)) {
-      predictions.push(loggedPrediction(JSON.parse(line), `${location}:${number}`));
+    for await (const { body, number } of readJsonLines(location)) {
+      predictions.push(loggedPrediction(body as Record<string, unknown>, `${location}:${number}`));
     }
     return predictions;
   }
@@ -43,6 +43,9 @@ export async function readFeatureLog(
 }
 
 function loggedPrediction(row: Record<string, unknown>, source: string): LoggedPrediction {
+  if (row === null || typeof row !== 'object') {
+    throw new Error(`${source}: a logged line must be a JSON object (got ${JSON.stringify(row)})`);
+  }
   const t = Number(row.t);
   if (!Number.isFinite(t)) throw new Error(`${source}: the logged line has no time t (got ${String(row.t)})`);
   const entities = row.entities;

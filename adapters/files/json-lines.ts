@@ -54,9 +54,10 @@ export async function readEventLines(
   return { records, rejected };
 }
 
-/** Queries from JSON Lines: `{"entity": "card", "key": {"card_id": "c1"}, "t": 1700000000000}`; t may be ISO-8601. */
-export async function readQueryLines(path: string): Promise<ReplayQuery[]> {
-  const queries: ReplayQuery[] = [];
+/** Each non-empty line parsed as JSON, with its line number; a line that is not JSON fails naming it. */
+export async function* readJsonLines(
+  path: string,
+): AsyncGenerator<{ body: unknown; line: string; number: number }> {
   for await (const { line, number } of readLines(path)) {
     let body: unknown;
     try {
@@ -64,6 +65,14 @@ export async function readQueryLines(path: string): Promise<ReplayQuery[]> {
     } catch (error) {
       throw new Error(`${path}:${number}: not JSON (${(error as Error).message})`);
     }
+    yield { body, line, number };
+  }
+}
+
+/** Queries from JSON Lines: `{"entity": "card", "key": {"card_id": "c1"}, "t": 1700000000000}`; t may be ISO-8601. */
+export async function readQueryLines(path: string): Promise<ReplayQuery[]> {
+  const queries: ReplayQuery[] = [];
+  for await (const { body, line, number } of readJsonLines(path)) {
     if (!isObject(body) || typeof body.entity !== 'string' || !isObject(body.key)) {
       throw new Error(
         `${path}:${number}: a query needs "entity" (string), "key" (object) and "t" (got ${line.slice(0, 120)})`,

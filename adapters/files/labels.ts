@@ -7,7 +7,7 @@ import {
   type TrainingLabel,
   type TrainingPlan,
 } from '../../core/index.js';
-import { readLines } from './json-lines.js';
+import { readJsonLines } from './json-lines.js';
 
 /** What a first pass over the labels learned: the plan, how many there are, whether they are in time order. */
 export interface LabelScan {
@@ -26,7 +26,7 @@ export async function scanLabels(spec: CompiledSpec, path: string, options: Plan
     let count = 0;
     let previous = Number.NEGATIVE_INFINITY;
     let inTimeOrder = true;
-    for await (const { body, number } of labelBodies(path)) {
+    for await (const { body, number } of readJsonLines(path)) {
       plan ??= planTrainingSet(spec, body, options);
       const { t } = labelLookup(spec, plan, body, number);
       if (t < previous) inTimeOrder = false;
@@ -44,7 +44,7 @@ export async function* readLabelLookups(
   plan: TrainingPlan,
   path: string,
 ): AsyncGenerator<Lookup<TrainingLabel>> {
-  for await (const { body, number } of labelBodies(path)) yield labelLookup(spec, plan, body, number);
+  for await (const { body, number } of readJsonLines(path)) yield labelLookup(spec, plan, body, number);
 }
 
 /** The labels as lookups sorted by time (stable): for label files not in time order; holds them all. */
@@ -59,18 +59,6 @@ export async function sortedLabelLookups(
     .map((lookup, i) => ({ lookup, i }))
     .sort((a, b) => a.lookup.t - b.lookup.t || a.i - b.i)
     .map((x) => x.lookup);
-}
-
-async function* labelBodies(path: string): AsyncGenerator<{ body: unknown; number: number }> {
-  for await (const { line, number } of readLines(path)) {
-    let body: unknown;
-    try {
-      body = JSON.parse(line);
-    } catch (error) {
-      throw new Error(`${path}:${number}: not JSON (${(error as Error).message})`);
-    }
-    yield { body, number };
-  }
 }
 
 /** Runs `read` with errors located in the labels file: `path:line: problem`. */

@@ -1,30 +1,18 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, type InputRecord, parseSpecJson } from '../../core/index.js';
 import { generateFraudTraffic, toJsonLines } from '../../examples/fraud/generate.js';
+import { runCli } from '../support/cli.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
 import { batchesOf, onShards, RECENT_START } from '../support/stream.js';
 
-const run = promisify(execFile);
-const CLI = 'dist/streamfeatures.mjs';
 const SPEC = 'examples/fraud/spec.json';
 const dir = mkdtempSync(join(tmpdir(), 'streamfeatures-cli-'));
 
-/** Runs the built CLI (npm test builds it first); resolves with the exit code and output, never rejects. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('streamfeatures spec', () => {
   it('check accepts the fraud spec and says what it holds', async () => {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -6,7 +5,6 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -51,6 +49,7 @@ import {
   localCloudStatus,
   startLocalCloud,
 } from '../../local/local-cloud.js';
+import { CLI, runCli } from '../support/cli.js';
 
 /**
  * The local cloud as a client sees it: the SDK v3 clients get nothing but AWS_ENDPOINT_URL, dummy credentials
@@ -430,18 +429,7 @@ describe('local cloud', () => {
   });
 });
 
-const run = promisify(execFile);
-const CLI = 'dist/streamfeatures.mjs';
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 // Needs the built CLI (npm test builds it first).
 describe.runIf(external === undefined && onLinux && existsSync(CLI))(

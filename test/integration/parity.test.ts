@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
 import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
@@ -10,10 +8,10 @@ import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, type InputRecord, parseSpecJson } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
+import { runCli } from '../support/cli.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
 import { jsonRecord, onShards, RECENT_START } from '../support/stream.js';
 
-const run = promisify(execFile);
 const SPEC = 'examples/fraud/spec.json';
 const MODELS = 'examples/fraud/models';
 const MODEL = DEFAULT_MODEL_VERSION;
@@ -100,23 +98,7 @@ describe('streamfeatures parity', () => {
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     };
-    const argv = [
-      'dist/streamfeatures.mjs',
-      'parity',
-      '--spec',
-      SPEC,
-      '--archive',
-      archive,
-      '--table',
-      table,
-    ];
-    try {
-      const { stdout, stderr } = await run(process.execPath, [...argv, ...args], { env });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+    return runCli(['parity', '--spec', SPEC, '--archive', archive, '--table', table, ...args], env);
   }
 
   it('finds no skew between the online store, the logged features and scores, and the replay', async () => {

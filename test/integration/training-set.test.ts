@@ -1,30 +1,19 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
 import { compileSpec, type InputRecord, parseSpecJson, type ReplayQuery, replay } from '../../core/index.js';
 import { generateFraudTraffic, labelLinesText, toJsonLines } from '../../examples/fraud/generate.js';
+import { runCli } from '../support/cli.js';
 import { duckdb } from '../support/duckdb.js';
 import { onShards } from '../support/stream.js';
 
-const run = promisify(execFile);
-const CLI = 'dist/streamfeatures.mjs';
 const SPEC = 'examples/fraud/spec.json';
 const dir = mkdtempSync(join(tmpdir(), 'streamfeatures-training-'));
 const spec = compileSpec(parseSpecJson(readFileSync(SPEC, 'utf8')));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 /**
  * The archive as Firehose would hold it when shard 1's consumer ran `lagMs` behind shard 0's: in the order the

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { averagePrecision, rocAuc } from '../../adapters/model/metrics.js';
-
-/** A small seeded generator (mulberry32), so the cross-checks below see the same data every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random.js';
 
 /** ROC AUC from its definition: over every (positive, negative) pair, 1 if the positive scores higher, ½ if tied. */
 function pairwiseRocAuc(labels: number[], scores: number[]): number {
@@ -61,7 +51,7 @@ describe('rocAuc', () => {
   });
 
   it('agrees with the pairwise definition on random data with many ties, whatever the row order', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (let trial = 0; trial < 20; trial++) {
       const n = 5 + Math.floor(next() * 60);
       const labels = Array.from({ length: n }, (_, i) => (i < 2 ? i : next() < 0.3 ? 1 : 0));
@@ -109,7 +99,7 @@ describe('averagePrecision (PR AUC)', () => {
   });
 
   it('agrees with the definition on random data with many ties, whatever the row order', () => {
-    const next = random(11);
+    const next = seededRandom(11);
     for (let trial = 0; trial < 20; trial++) {
       const n = 5 + Math.floor(next() * 60);
       const labels = Array.from({ length: n }, (_, i) => (i < 2 ? i : next() < 0.2 ? 1 : 0));

@@ -9,24 +9,14 @@ import {
   type TrainingSetColumns,
   trainModel,
 } from '../../adapters/model/training.js';
-
-/** A small seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/random.js';
 
 /**
  * A synthetic, imbalanced training set: `busy` (a count, skewed, higher for positives), `amount` (sometimes
  * missing, higher for positives), `noise` (unrelated to the label), and a string column. One row a second.
  */
 function synthetic(n: number, positiveRate: number, seed = 1): TrainingSetColumns {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const t: number[] = [];
   const label: number[] = [];
   const busy: number[] = [];
