@@ -65,13 +65,22 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
     ? readLabelLookups(spec, plan, options.labels)
     : await sortedLabelLookups(spec, plan, options.labels);
 
+  let lastReport = performance.now();
   let filesDone = 0;
+  // Called once the replay runs (after everything below is set up).
+  const reportEvery = () => {
+    if (performance.now() - lastReport < PROGRESS_EVERY_MS) return;
+    report(false);
+    lastReport = performance.now();
+  };
   const source = await openEventSource(spec, options.archive, {
     arrivalField: options.arrivalField,
     reorderWindowMs: options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS,
     s3: options.s3,
+    // Between labels far apart, the replay reads on without producing rows: progress comes from the reading too.
     onProgress: (p) => {
       filesDone = p.filesDone;
+      reportEvery();
     },
   });
   io.err(
@@ -79,10 +88,10 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
       `${source.files.length > 0 ? `, reorder window ${(options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS) / 1000} s` : ''}\n`,
   );
 
+  // The output file is made only once the inputs have opened without error.
   const sweep = new ArrivalSweep(spec);
   const writer = new ParquetTableWriter(options.out, plan.columns);
   const memory = new PeakMemory();
-  let lastReport = performance.now();
   const report = (final: boolean) => {
     const seconds = (performance.now() - started) / 1000;
     const files = source.files.length > 0 ? `, file ${filesDone}/${source.files.length}` : '';
@@ -93,10 +102,7 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
   };
   for await (const { lookup, features } of pointInTime(sweep, source.chunks, lookups)) {
     writer.append(trainingRow(plan, lookup, features));
-    if (performance.now() - lastReport >= PROGRESS_EVERY_MS) {
-      report(false);
-      lastReport = performance.now();
-    }
+    reportEvery();
   }
   writer.close();
   report(true);

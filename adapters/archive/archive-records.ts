@@ -11,6 +11,7 @@ const COLUMNS = RAW_ARCHIVE_BASE_COLUMNS.map((column) => column.name);
 const ROW_COLUMNS = ['arrival_ms', 'shard_id', 'sequence_number', 'partition_key', 'data_encoding'];
 const EMPTY = new Uint8Array(0);
 
+/** Said after every slice read and every file finished. */
 export interface ArchiveProgress {
   /** Files finished, of `files.length`. */
   readonly filesDone: number;
@@ -83,6 +84,7 @@ export async function* readArchiveRecords(
         }
         rows += records.length;
         yield records;
+        onProgress?.({ filesDone: index, bytesDone, rows });
       }
     }
     bytesDone += file.bytes;
