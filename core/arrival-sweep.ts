@@ -63,7 +63,7 @@ export class ArrivalSweep {
       let end = start;
       while (end < queue.length && end - start < SWEEP_BATCH && (queue[end] as InputRecord).arrivalMs <= t)
         end++;
-      this.engine.ingest(queue.slice(start, end));
+      this.engine.ingestRange(queue, start, end);
       this.head = end;
       this.ingested += end - start;
       this.sinceSettle += end - start;

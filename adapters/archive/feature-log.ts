@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { readJsonLines } from '../files/json-lines.js';
 import { listArchiveFiles } from './archive-files.js';
 import { s3ClientFromEnv } from './event-source.js';
@@ -34,7 +35,7 @@ export async function readFeatureLog(
     return predictions;
   }
   for (const file of await listArchiveFiles(location, s3)) {
-    const rows = await parquetReadObjects({ file: (await file.open()) as AsyncBuffer });
+    const rows = await parquetReadObjects({ file: (await file.open()) as AsyncBuffer, compressors });
     rows.forEach((row, i) => {
       predictions.push(loggedPrediction(row, `${file.name}:${i + 1}`));
     });

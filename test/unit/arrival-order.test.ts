@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArrivalOrderError, type InputRecord, inArrivalOrder } from '../../core/index.js';
+import { seededRandom } from '../support/random.js';
 import { jsonRecord } from '../support/stream.js';
 
 async function* chunksOf(records: readonly InputRecord[], size: number): AsyncGenerator<InputRecord[]> {
@@ -39,6 +40,21 @@ describe('inArrivalOrder', () => {
       for (let i = 1; i < out.length; i++) {
         expect(out[i]?.arrivalMs).toBeGreaterThanOrEqual(out[i - 1]?.arrivalMs as number);
       }
+    }
+  });
+
+  it('gives exactly a stable sort by arrival when the window spans the input, with ties and disorder mixed', async () => {
+    const random = seededRandom(5);
+    const input = Array.from({ length: 2_000 }, (_, i) =>
+      at(Math.floor(i * 10 + (random() < 0.3 ? -random() * 500 : 0)) - (i % 7 === 0 ? 20 : 0), i),
+    );
+    const expected = input
+      .map((record, i) => ({ record, i }))
+      .sort((a, b) => a.record.arrivalMs - b.record.arrivalMs || a.i - b.i)
+      .map(({ record }) => record.sequenceNumber);
+    for (const size of [1, 64, 2_000]) {
+      const out = await collect(inArrivalOrder(chunksOf(input, size), 1e9));
+      expect(out.map((r) => r.sequenceNumber)).toEqual(expected);
     }
   });
 
