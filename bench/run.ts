@@ -27,7 +27,7 @@ import { type NaiveResult, naiveWrite } from './naive-writer.js';
 import { measureReads, type ReadResult } from './read-latency.js';
 import { measureStoreCost, type StoreCostRun } from './store-cost.js';
 import { int, num, pct, renderTable, verdict } from './table.js';
-import { measureTrainingSet, type TrainingSetResult } from './training-set.js';
+import { measureTrainingSet, renderTrainingSet, type TrainingSetResult } from './training-set.js';
 
 const quick = process.argv.includes('--quick');
 const config = quick
@@ -296,29 +296,7 @@ function printReport(
       ),
     );
   }
-  out.push(
-    '',
-    `5. Training-set build vs the engine alone, one core: ${int(training.records)} records in ${training.archiveFiles} ` +
-      `Parquet archive file(s), median of ${training.repetitions} interleaved rounds`,
-    renderTable(
-      ['variant', 'events/CPU-s', 'vs engine'],
-      [
-        ['engine: MemoryEngine.ingest, records in memory', int(training.engineEventsPerSec), '1.00'],
-        [
-          `training-set, ${int(training.labels.all)} labels (one per transaction)`,
-          int(training.allLabelsEventsPerSec),
-          num(training.ratioAllLabels),
-        ],
-        [
-          `training-set, ${int(training.labels.tenth)} labels (one per ten)`,
-          int(training.tenthLabelsEventsPerSec),
-          num(training.ratioTenthLabels),
-        ],
-      ],
-    ),
-    `  training-set = read the archive + arrival order + engine + a point-in-time read of 3 entities per label + ` +
-      `write Parquet; peak heap of a build with every label ${int(training.heapMiB)} MiB above the process's own`,
-  );
+  out.push('', ...renderTrainingSet(training));
   out.push(
     '',
     'Targets',

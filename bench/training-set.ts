@@ -23,6 +23,7 @@ import {
 } from '../core/index.js';
 import type { FraudLabel } from '../examples/fraud/generate.js';
 import { collectGarbage, median, type Timing } from './stats.js';
+import { int, num, renderTable } from './table.js';
 
 export interface TrainingSetResult {
   records: number;
@@ -121,4 +122,30 @@ async function timeAsync(run: () => Promise<unknown>): Promise<Timing> {
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/** The report's section 5. */
+export function renderTrainingSet(training: TrainingSetResult): string[] {
+  return [
+    `5. Training-set build vs the engine alone, one core: ${int(training.records)} records in ${training.archiveFiles} ` +
+      `Parquet archive file(s), median of ${training.repetitions} interleaved rounds`,
+    renderTable(
+      ['variant', 'events/CPU-s', 'vs engine'],
+      [
+        ['engine: MemoryEngine.ingest, records in memory', int(training.engineEventsPerSec), '1.00'],
+        [
+          `training-set, ${int(training.labels.all)} labels (one per transaction)`,
+          int(training.allLabelsEventsPerSec),
+          num(training.ratioAllLabels),
+        ],
+        [
+          `training-set, ${int(training.labels.tenth)} labels (one per ten)`,
+          int(training.tenthLabelsEventsPerSec),
+          num(training.ratioTenthLabels),
+        ],
+      ],
+    ),
+    `  training-set = read the archive + arrival order + engine + a point-in-time read of 3 entities per label + ` +
+      `write Parquet; peak heap of a build with every label ${int(training.heapMiB)} MiB above the process's own`,
+  ];
 }

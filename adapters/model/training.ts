@@ -9,9 +9,6 @@
  *
  * Everything is deterministic: the same training set and options give the same document, byte for byte.
  */
-// @ts-expect-error ml-logistic-regression 2.0.0 ships no type declarations; LibraryModel below types what we use.
-import LogisticRegression from 'ml-logistic-regression';
-import { Matrix } from 'ml-matrix';
 import {
   EmbeddedModel,
   type FeatureTransform,
@@ -19,9 +16,16 @@ import {
   parseModelDocument,
   transformValue,
 } from './embedded-model.js';
+import { fitTransforms } from './fit-transforms.js';
+import { fitLogistic } from './logistic-fit.js';
 import { averagePrecision, rocAuc } from './metrics.js';
 import type { FeatureVector } from './model.js';
 import { DEFAULT_MODEL_NAME, modelVersion } from './model-version.js';
+import { TrainingError } from './training-error.js';
+
+export { fitTransforms, quantile } from './fit-transforms.js';
+export { type FittedLogistic, fitLogistic } from './logistic-fit.js';
+export { TrainingError } from './training-error.js';
 
 export const LIBRARY = 'ml-logistic-regression 2.0.0';
 
@@ -54,11 +58,6 @@ export interface TrainModelOptions {
    * cost per step grows with the rows. The bias is corrected afterwards, so scores stay probabilities.
    */
   readonly negativesPerPositive?: number;
-}
-
-/** A user's mistake in the training set or the options, as opposed to a bug: the CLI prints its message. */
-export class TrainingError extends Error {
-  override readonly name = 'TrainingError';
 }
 
 export interface Split {
@@ -271,73 +270,6 @@ function chooseFeatures(set: TrainingSetColumns, named: readonly string[] | unde
   return [...named];
 }
 
-/** Quantile q (0..1) of sorted values, interpolated linearly between order statistics (numpy's default). */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  const position = (sorted.length - 1) * q;
-  const below = Math.floor(position);
-  const lower = sorted[below] as number;
-  const upper = sorted[Math.min(below + 1, sorted.length - 1)] as number;
-  return lower + (upper - lower) * (position - below);
-}
-
-/** Clip bounds: the extreme 0.1% of training values on each side stop mattering, so one outlier cannot. */
-const CLIP_LOW = 0.001;
-const CLIP_HIGH = 0.999;
-/** Take log1p of a non-negative feature whose skewness (after clipping) is above this. */
-const SKEWED = 1;
-
-/**
- * Each feature's transform, from the training rows only: impute a missing value with the training median (or
- * 0 for a feature never missing in training: count, sum and distinct answer 0 for an empty window, so their
- * missing value at serving time can only mean 0); clip to the training [p0.1, p99.9]; log1p when non-negative
- * and skewed; then standardize with the training mean and standard deviation of the result.
- */
-export function fitTransforms(
-  numeric: ReadonlyMap<string, ArrayLike<number | null>>,
-  features: readonly string[],
-  rows: readonly number[],
-): FeatureTransform[] {
-  return features.map((name) => {
-    const column = numeric.get(name);
-    if (!column) throw new TrainingError(`feature "${name}" is not in the training set`);
-    const observed: number[] = [];
-    for (const row of rows) {
-      const value = column[row];
-      if (typeof value === 'number' && Number.isFinite(value)) observed.push(value);
-    }
-    const sorted = Float64Array.from(observed).sort();
-    const transform: FeatureTransform = {
-      impute: observed.length < rows.length && sorted.length > 0 ? quantile(sorted, 0.5) : 0,
-    };
-    if (sorted.length > 0) transform.clip = [quantile(sorted, CLIP_LOW), quantile(sorted, CLIP_HIGH)];
-    const clipped = rows.map((row) => transformValue(column[row], transform));
-    if ((transform.clip?.[0] ?? 0) >= 0 && skewness(clipped) > SKEWED) transform.log1p = true;
-    const values = transform.log1p ? clipped.map(Math.log1p) : clipped;
-    const { mean, std } = moments(values);
-    transform.mean = mean;
-    // A feature constant in training carries nothing; std 1 keeps it at 0 rather than dividing by 0.
-    transform.std = std > 1e-12 ? std : 1;
-    return transform;
-  });
-}
-
-function moments(values: readonly number[]): { mean: number; std: number } {
-  let sum = 0;
-  for (const x of values) sum += x;
-  const mean = values.length > 0 ? sum / values.length : 0;
-  let squares = 0;
-  for (const x of values) squares += (x - mean) ** 2;
-  return { mean, std: values.length > 0 ? Math.sqrt(squares / values.length) : 0 };
-}
-
-function skewness(values: readonly number[]): number {
-  const { mean, std } = moments(values);
-  if (!(std > 0)) return 0;
-  let cubes = 0;
-  for (const x of values) cubes += ((x - mean) / std) ** 3;
-  return cubes / values.length;
-}
-
 /**
  * Every positive training row and, evenly through time, up to `perPositive` negatives for each: deterministic,
  * and spread over the whole training range rather than bunched at one end.
@@ -366,80 +298,6 @@ function sampleNegatives(
   }
   const keptNegatives = kept.length - positives;
   return { rows: kept, negativeRate: keptNegatives / negatives };
-}
-
-/** What we use of the library's model: see node_modules/ml-logistic-regression/src. */
-interface LibraryModel {
-  readonly classifiers: {
-    train(features: Matrix, target: Matrix): void;
-    testScores(features: Matrix): number[];
-    readonly weights: Matrix;
-  }[];
-}
-
-export interface FittedLogistic {
-  readonly weights: number[];
-  readonly bias: number;
-  readonly steps: number;
-  readonly learningRate: number;
-  /** The library's own probabilities for rows of inputs (each the features' transformed values). */
-  probabilities(inputs: readonly (readonly number[])[]): number[];
-}
-
-/**
- * Fits weights and intercept with ml-logistic-regression. The library has no intercept: it learns one weight per
- * input column, so a column of ones goes last and its weight is the bias. It descends the gradient of the summed
- * log loss, Xᵀ(y − p), with a fixed learning rate: we take 1/L, where L = λmax(XᵀX)/4 bounds the loss's
- * curvature, the largest step that cannot diverge.
- *
- * For k classes it trains k one-vs-all classifiers, classifier i scoring "not class i", so classifier 0 scores
- * P(label 1). With two classes, classifier 1 is classifier 0 mirrored (its weights negated, step for step), and
- * would double the time: so we load a one-classifier model (the library's own `load`) and train classifier 0
- * alone, with targets y (1 = positive), the targets the library would give it.
- */
-export function fitLogistic(
-  inputs: readonly (readonly number[])[],
-  labels: readonly number[],
-  options: { steps: number },
-): FittedLogistic {
-  if (!(Number.isInteger(options.steps) && options.steps > 0)) {
-    throw new TrainingError(`steps must be a positive whole number (got ${options.steps})`);
-  }
-  const withOnes = (rows: readonly (readonly number[])[]) => new Matrix(rows.map((row) => [...row, 1]));
-  const x = withOnes(inputs);
-  const learningRate = 4 / largestEigenvalue(x.transpose().mmul(x));
-  const model: LibraryModel = LogisticRegression.load({
-    name: 'LogisticRegression',
-    numberClasses: 1,
-    numSteps: options.steps,
-    learningRate,
-    classifiers: [{ numSteps: options.steps, learningRate }],
-  });
-  const classifier = model.classifiers[0] as LibraryModel['classifiers'][number];
-  classifier.train(x, Matrix.columnVector([...labels]));
-  const coefficients = classifier.weights.to1DArray();
-  return {
-    weights: coefficients.slice(0, -1),
-    bias: coefficients[coefficients.length - 1] as number,
-    steps: options.steps,
-    learningRate,
-    probabilities: (rows) => classifier.testScores(withOnes(rows)),
-  };
-}
-
-/** The largest eigenvalue of a symmetric positive semi-definite matrix, by power iteration. */
-function largestEigenvalue(a: Matrix): number {
-  let v = Matrix.ones(a.rows, 1);
-  let lambda = 0;
-  for (let i = 0; i < 200; i++) {
-    const next = a.mmul(v);
-    const norm = next.norm();
-    if (norm === 0) return 1;
-    v = next.div(norm);
-    if (Math.abs(norm - lambda) <= 1e-9 * norm) return norm;
-    lambda = norm;
-  }
-  return lambda;
 }
 
 function evaluate(label: ArrayLike<number>, rows: readonly number[], score: (row: number) => number) {
