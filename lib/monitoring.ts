@@ -57,6 +57,12 @@ export interface MonitoringProps {
    */
   readonly featureFreshnessDimension?: string;
   /**
+   * The scoring Lambda's Powertools service name, and whether a challenger runs beside its model: alarms on model
+   * failures (the fallback answering), challenger failures and feature-log gaps.
+   * @default - no scoring-model alarms
+   */
+  readonly scoring?: { readonly serviceName: string; readonly challenger: boolean };
+  /**
    * Subscribe this address to the alarm topic.
    * @default - no subscription
    */
@@ -106,6 +112,7 @@ export class Monitoring extends Construct {
     for (const [name, dataset] of Object.entries(props.datasets)) {
       this.firehoseAlarms(name, dataset, props.firehoseBufferSeconds ?? 300);
     }
+    if (props.scoring) this.scoringAlarms(props.scoring);
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24 }),
     );
@@ -232,6 +239,38 @@ export class Monitoring extends Construct {
       graph('Batch retries and side-output errors', [
         handlerMetric(serviceName, 'BatchRetries'),
         handlerMetric(serviceName, 'SideOutputErrors'),
+      ]),
+    );
+  }
+
+  /** The scoring model: failures the caller never sees (a fallback answered, a challenger failed, a log gap). */
+  private scoringAlarms({ serviceName, challenger }: NonNullable<MonitoringProps['scoring']>): void {
+    const metric = (name: string) => handlerMetric(serviceName, name);
+    this.alarm(
+      'ModelFallbacks',
+      metric('ModelFallbacks'),
+      above(0, 2, 'The scoring model has failed for 10 minutes: the fallback model is answering.'),
+    );
+    this.alarm(
+      'FeatureLogErrors',
+      metric('FeatureLogErrors'),
+      above(0, 2, 'Scored requests have been missing from the feature log for 10 minutes.'),
+    );
+    const lines = [metric('ModelErrors'), metric('ModelFallbacks'), metric('FeatureLogErrors')];
+    if (challenger) {
+      this.alarm(
+        'ChallengerErrors',
+        metric('ChallengerErrors'),
+        above(0, 2, 'The challenger model has failed for 10 minutes (its scores are missing from the log).'),
+      );
+      lines.push(metric('ChallengerErrors'), metric('ChallengerFallbacks'));
+    }
+    this.dashboard.addWidgets(
+      graph('Scoring model: errors, fallbacks, log gaps', lines),
+      graph('Scoring latency (ms, avg)', [
+        handlerMetric(serviceName, 'FeatureReadLatency', 'Average'),
+        handlerMetric(serviceName, 'ModelLatency', 'Average'),
+        ...(challenger ? [handlerMetric(serviceName, 'ChallengerLatency', 'Average')] : []),
       ]),
     );
   }

@@ -123,6 +123,10 @@ export class StreamfeaturesStack extends Stack {
       },
       apis: { Score: this.scoringApi.http, ...(this.ingestApi ? { Ingest: this.ingestApi.http } : {}) },
       datasets: { RawArchive: this.offlineStore.rawArchive, FeatureLog: this.offlineStore.featureLog },
+      scoring: {
+        serviceName: this.scoringApi.serviceName,
+        challenger: config.scoring.challenger.mode !== 'off',
+      },
       thresholds: config.monitoring,
       firehoseBufferSeconds: config.offlineStore.bufferSeconds,
       alarmEmail: config.alarmEmail,

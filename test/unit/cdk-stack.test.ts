@@ -504,11 +504,13 @@ describe('monitoring', () => {
       'FeatureLogDeliveryFailures',
       'FeatureLogDeliveryFreshness',
       'FeatureLogDeliveryToS3',
+      'FeatureLogErrors',
       'FeaturesErrors',
       'FeaturesThrottles',
       'Freshness',
       'IteratorAge',
       'LateRate',
+      'ModelFallbacks',
       'QuarantineRate',
       'RawArchiveDeliveryFailures',
       'RawArchiveDeliveryFreshness',
@@ -528,6 +530,24 @@ describe('monitoring', () => {
     );
     expect(alarmProps(prod, 'RawArchiveDeliveryFailures')).toMatchObject({
       MetricName: 'DeliveryToIceberg.FailedRowCount',
+    });
+  });
+
+  it('alarms on the scoring model falling back and on feature-log gaps, and on a challenger failing when one runs', () => {
+    const scoreService = [{ Name: 'service', Value: dev.stack.scoringApi.serviceName }];
+    expect(alarmProps(dev, 'ModelFallbacks')).toMatchObject({
+      Namespace: 'streamfeatures',
+      MetricName: 'ModelFallbacks',
+      Dimensions: scoreService,
+      Threshold: 0,
+      EvaluationPeriods: 2,
+    });
+    expect(alarmProps(dev, 'FeatureLogErrors')).toMatchObject({ MetricName: 'FeatureLogErrors' });
+    expect(dev.stack.monitoring.alarms.ChallengerErrors).toBeUndefined();
+    expect(alarmProps(shadow, 'ChallengerErrors')).toMatchObject({
+      MetricName: 'ChallengerErrors',
+      Dimensions: [{ Name: 'service', Value: shadow.stack.scoringApi.serviceName }],
+      Threshold: 0,
     });
   });
 
