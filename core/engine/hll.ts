@@ -47,6 +47,12 @@ export class DistinctSketch {
       for (const hash of other.sparse) this.addHash(hash);
       return;
     }
+    if (this.sparse?.length === 0) {
+      // An empty sketch taking a dense one (a read's first tile): a copy, not a densify and a register loop.
+      this.sparse = undefined;
+      this.registers = (other.registers as Uint8Array).slice();
+      return;
+    }
     if (this.sparse) this.densify();
     const mine = this.registers as Uint8Array;
     const theirs = other.registers as Uint8Array;
