@@ -28,6 +28,7 @@ import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { createFeaturesHandler, type FeaturesHandler } from '../../lambdas/features/features-handler.js';
 import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
+import { recorder } from '../support/observability.js';
 import { batchesOf, jsonRecord, onShards, RECENT_START } from '../support/stream.js';
 
 const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
@@ -52,27 +53,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dynamo?.stop();
 });
-
-function recorder() {
-  const metrics: Record<string, number[]> = {};
-  const logs: { level: string; message: string; extra: Record<string, unknown> }[] = [];
-  const log =
-    (level: string) =>
-    (message: string, extra: Record<string, unknown> = {}) =>
-      void logs.push({ level, message, extra });
-  return {
-    metrics,
-    logs,
-    sum: (name: string) => (metrics[name] ?? []).reduce((a, b) => a + b, 0),
-    logger: { info: log('info'), warn: log('warn'), error: log('error'), addContext: () => {} } as never,
-    metricsSink: {
-      addMetric: (name: string, _unit: unknown, value: number) => {
-        metrics[name] = [...(metrics[name] ?? []), value];
-      },
-      publishStoredMetrics: () => {},
-    } as never,
-  };
-}
 
 async function setup(
   options: { sideOutputs?: SideOutputWriter; rawArchive?: RecordStreamWriter; client?: DynamoDBClient } = {},

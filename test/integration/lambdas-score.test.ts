@@ -29,6 +29,7 @@ import {
 import { assignmentKey, assignVariant } from '../../lambdas/score/variants.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
+import { recorder } from '../support/observability.js';
 import { batchesOf, onShards, RECENT_START } from '../support/stream.js';
 
 const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
@@ -80,26 +81,6 @@ afterEach(() => {
   vi.unstubAllEnvs();
   vi.resetModules();
 });
-
-function recorder() {
-  const metrics: Record<string, number[]> = {};
-  const logs: { level: string; message: string; extra: Record<string, unknown> }[] = [];
-  const log =
-    (level: string) =>
-    (message: string, extra: Record<string, unknown> = {}) =>
-      void logs.push({ level, message, extra });
-  return {
-    metrics,
-    logs,
-    logger: { info: log('info'), warn: log('warn'), error: log('error'), addContext: () => {} } as never,
-    metricsSink: {
-      addMetric: (name: string, _unit: unknown, value: number) => {
-        metrics[name] = [...(metrics[name] ?? []), value];
-      },
-      publishStoredMetrics: () => {},
-    } as never,
-  };
-}
 
 function scoreHandler(
   options: {

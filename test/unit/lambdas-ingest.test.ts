@@ -4,6 +4,7 @@ import { compileSpec, parseSpecJson } from '../../core/index.js';
 import { createIngestHandler, toEntries } from '../../lambdas/ingest/ingest-handler.js';
 import { MemoryStreamWriter, type StreamWriter } from '../../lambdas/ingest/kinesis-writer.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
+import { recorder } from '../support/observability.js';
 
 const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
 const NOW = 1_700_000_000_000;
@@ -18,24 +19,6 @@ const event = (overrides: object = {}) => ({
   ...overrides,
 });
 
-function recorder() {
-  const metrics: Record<string, number> = {};
-  const logs: { level: string; message: string; extra: unknown }[] = [];
-  const log = (level: string) => (message: string, extra?: unknown) =>
-    void logs.push({ level, message, extra });
-  return {
-    metrics,
-    logs,
-    logger: { info: log('info'), warn: log('warn'), error: log('error'), addContext: () => {} } as never,
-    metricsSink: {
-      addMetric: (name: string, _unit: unknown, value: number) => {
-        metrics[name] = (metrics[name] ?? 0) + value;
-      },
-      publishStoredMetrics: () => {},
-    } as never,
-  };
-}
-
 function handlerWith(stream: StreamWriter) {
   const r = recorder();
   return {
@@ -47,13 +30,13 @@ function handlerWith(stream: StreamWriter) {
 describe('ingest', () => {
   it('puts one event, keyed by the first entity key (card_id), and answers 202', async () => {
     const stream = new MemoryStreamWriter();
-    const { handler, metrics } = handlerWith(stream);
+    const { handler, sum } = handlerWith(stream);
     const response = await handler(httpApiEvent(event()));
     expect(response.statusCode).toBe(202);
     expect(JSON.parse(response.body as string)).toEqual({ accepted: 1 });
     expect(stream.entries.map((e) => e.partitionKey)).toEqual(['c1']);
     expect(JSON.parse(new TextDecoder().decode(stream.entries[0]?.data))).toEqual(event());
-    expect(metrics.RecordsIngested).toBe(1);
+    expect(sum('RecordsIngested')).toBe(1);
   });
 
   it('puts a batch of records in order', async () => {
@@ -76,7 +59,7 @@ describe('ingest', () => {
 
   it('refuses the whole request on an invalid event, naming its index, rule and message; puts nothing', async () => {
     const stream = new MemoryStreamWriter();
-    const { handler, metrics } = handlerWith(stream);
+    const { handler, sum } = handlerWith(stream);
     const records = [event(), event({ card_id: '' }), event()];
     const response = await handler(httpApiEvent({ records }));
     expect(response.statusCode).toBe(400);
@@ -87,7 +70,7 @@ describe('ingest', () => {
       rule: 'key-missing',
     });
     expect(stream.entries).toEqual([]);
-    expect(metrics.IngestRejected).toBe(1);
+    expect(sum('IngestRejected')).toBe(1);
   });
 
   it('names a single invalid event as "event"', () => {
@@ -118,10 +101,10 @@ describe('ingest', () => {
         );
       },
     };
-    const { handler, metrics, logs } = handlerWith(failing);
+    const { handler, sum, logs } = handlerWith(failing);
     const response = await handler(httpApiEvent(event()));
     expect(response.statusCode).toBe(503);
-    expect(metrics.IngestErrors).toBe(1);
+    expect(sum('IngestErrors')).toBe(1);
     expect(logs.find((l) => l.level === 'error')?.message).toBe('PutRecords failed');
   });
 

@@ -18,6 +18,7 @@ import {
 } from '../../lambdas/score/score-handler.js';
 import { assignmentKey, assignVariant } from '../../lambdas/score/variants.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
+import { recorder } from '../support/observability.js';
 
 const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
 const champion = EmbeddedModel.fromDocument(placeholder);
@@ -42,12 +43,7 @@ const failing: ScoringModel = {
 };
 
 function scoreHandler(challenger?: Challenger, model: ScoringModel = champion) {
-  const metrics: Record<string, number[]> = {};
-  const logs: { level: string; message: string; extra: Record<string, unknown> }[] = [];
-  const log =
-    (level: string) =>
-    (message: string, extra: Record<string, unknown> = {}) =>
-      void logs.push({ level, message, extra });
+  const r = recorder();
   const featureLog = new MemoryRecordStreamWriter();
   const handler = createScoreHandler({
     spec,
@@ -55,18 +51,19 @@ function scoreHandler(challenger?: Challenger, model: ScoringModel = champion) {
     model,
     challenger,
     featureLog,
-    logger: { info: log('info'), warn: log('warn'), error: log('error'), addContext: () => {} } as never,
-    metrics: {
-      addMetric: (name: string, _unit: unknown, value: number) => {
-        metrics[name] = [...(metrics[name] ?? []), value];
-      },
-      publishStoredMetrics: () => {},
-    } as never,
+    logger: r.logger,
+    metrics: r.metricsSink,
     now: () => 1_700_000_000_000,
   });
   const score = async (entities: object) =>
     bodyOf(await handler(httpApiEvent({ entities }, { requestId: 'r-1' })));
-  return { handler, score, metrics, logs, lines: () => featureLog.lines() as Record<string, unknown>[] };
+  return {
+    handler,
+    score,
+    metrics: r.metrics,
+    logs: r.logs,
+    lines: () => featureLog.lines() as Record<string, unknown>[],
+  };
 }
 
 function bodyOf(response: APIGatewayProxyStructuredResultV2) {
