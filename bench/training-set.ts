@@ -19,6 +19,7 @@ import {
   MemoryEngine,
   planTrainingSet,
   pointInTime,
+  sortedByArrival,
   trainingRow,
 } from '../core/index.js';
 import type { FraudLabel } from '../examples/fraud/generate.js';
@@ -56,7 +57,7 @@ export async function measureTrainingSet(
     const plan = planTrainingSet(spec, labels[0]);
     const lookups = labels.map((label, i) => labelLookup(spec, plan, label, i + 1));
     const tenth = lookups.filter((_, i) => i % 10 === 0);
-    const byArrival = [...records].sort((a, b) => a.arrivalMs - b.arrivalMs);
+    const byArrival = sortedByArrival(records);
 
     const engine = async () => {
       const memory = new MemoryEngine(spec);

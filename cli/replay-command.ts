@@ -38,7 +38,7 @@ export async function replayCommand(options: ReplayOptions, io: CliIO): Promise<
   const source = await openEventSource(spec, options.events, options);
   const lookups: Lookup<number>[] = queries
     .map((query, i) => ({ t: query.t, entities: [query], payload: i }))
-    .sort((a, b) => a.t - b.t || a.payload - b.payload);
+    .sort((a, b) => a.t - b.t); // stable: queries at one time keep their order
 
   const sweep = new ArrivalSweep(spec);
   const answers: ReplayAnswer[] = new Array(queries.length);

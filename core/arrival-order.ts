@@ -1,5 +1,10 @@
 import type { InputRecord } from './record.js';
 
+/** Records sorted by arrival time; equal arrivals keep their order (Array.prototype.sort is stable). */
+export function sortedByArrival(records: readonly InputRecord[]): InputRecord[] {
+  return [...records].sort((a, b) => a.arrivalMs - b.arrivalMs);
+}
+
 /** The archive is out of arrival order by more than the reorder window: the window must grow to read it. */
 export class ArrivalOrderError extends Error {
   constructor(

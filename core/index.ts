@@ -1,5 +1,5 @@
 /** The spec and the engine: pure TypeScript, no AWS. */
-export { ArrivalOrderError, inArrivalOrder } from './arrival-order.js';
+export { ArrivalOrderError, inArrivalOrder, sortedByArrival } from './arrival-order.js';
 export { ArrivalSweep } from './arrival-sweep.js';
 export type { FeatureValue, Partial } from './engine/aggregates.js';
 export { classifyBatch, duplicateOf, groupByItem, type ItemBatch } from './engine/batch.js';

@@ -1,3 +1,4 @@
+import { sortedByArrival } from './arrival-order.js';
 import { ArrivalSweep } from './arrival-sweep.js';
 import type { FeatureValue } from './engine/aggregates.js';
 import { entityNamed, itemKeyOf, type Totals } from './engine/memory-engine.js';
@@ -28,14 +29,11 @@ export function replay(
   queries.forEach((query, i) => {
     checkQuery(spec, query, i);
   });
-  const byArrival = records
-    .map((record, i) => ({ record, i }))
-    .sort((a, b) => a.record.arrivalMs - b.record.arrivalMs || a.i - b.i)
-    .map(({ record }) => record);
-  const byTime = queries.map((query, i) => ({ query, i })).sort((a, b) => a.query.t - b.query.t || a.i - b.i);
+  // Both sorts are stable: ties keep the order given.
+  const byTime = queries.map((query, i) => ({ query, i })).sort((a, b) => a.query.t - b.query.t);
 
   const sweep = new ArrivalSweep(spec);
-  sweep.add(byArrival);
+  sweep.add(sortedByArrival(records));
   const answers: ReplayAnswer[] = new Array(queries.length);
   for (const { query, i } of byTime) {
     sweep.advanceTo(query.t);

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { CompiledSpec, InputRecord, Rejection } from '../../core/index.js';
-import { inArrivalOrder } from '../../core/index.js';
+import { inArrivalOrder, sortedByArrival } from '../../core/index.js';
 import { readEventLines } from '../files/json-lines.js';
 import { type ArchiveFile, listArchiveFiles } from './archive-files.js';
 import { type ArchiveProgress, readArchiveRecords } from './archive-records.js';
@@ -39,11 +39,12 @@ export async function openEventSource(
 ): Promise<EventSource> {
   if (/\.jsonl?$/i.test(location)) {
     const { records, rejected } = await readEventLines(spec, location, options.arrivalField);
-    const sorted = records
-      .map((record, i) => ({ record, i }))
-      .sort((a, b) => a.record.arrivalMs - b.record.arrivalMs || a.i - b.i)
-      .map(({ record }) => record);
-    return { description: `${location} (JSON Lines)`, files: [], rejected, chunks: chunked(sorted) };
+    return {
+      description: `${location} (JSON Lines)`,
+      files: [],
+      rejected,
+      chunks: chunked(sortedByArrival(records)),
+    };
   }
   const files = await listArchiveFiles(location, options.s3 ?? s3ClientFromEnv);
   const bytes = files.reduce((sum, file) => sum + file.bytes, 0);

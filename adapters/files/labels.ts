@@ -55,10 +55,7 @@ export async function sortedLabelLookups(
 ): Promise<Lookup<TrainingLabel>[]> {
   const lookups: Lookup<TrainingLabel>[] = [];
   for await (const lookup of readLabelLookups(spec, plan, path)) lookups.push(lookup);
-  return lookups
-    .map((lookup, i) => ({ lookup, i }))
-    .sort((a, b) => a.lookup.t - b.lookup.t || a.i - b.i)
-    .map((x) => x.lookup);
+  return lookups.sort((a, b) => a.t - b.t); // stable: labels at one time keep their file order
 }
 
 /** Runs `read` with errors located in the labels file: `path:line: problem`. */

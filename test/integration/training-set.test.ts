@@ -131,6 +131,35 @@ describe('streamfeatures training-set', () => {
     expect(diff?.n).toBe(0);
   });
 
+  it('sorts labels that are not in time order, says so, and writes the same rows in time order', async () => {
+    const shuffled = join(dir, 'shuffled-labels.jsonl');
+    const reversed = [...traffic.labels].reverse();
+    writeFileSync(shuffled, labelLinesText(reversed));
+    const out = join(dir, 'train-shuffled.parquet');
+    const result = await cli(
+      'training-set',
+      '--spec',
+      SPEC,
+      '--archive',
+      archive,
+      '--labels',
+      shuffled,
+      '--out',
+      out,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('(not in time order: sorted in memory)');
+    const sorted = join(dir, 'train.parquet');
+    const [diff] = await duckdb(
+      `SELECT count(*)::INTEGER AS n FROM (SELECT * FROM read_parquet('${out}') ` +
+        `EXCEPT ALL SELECT * FROM read_parquet('${sorted}'))`,
+    );
+    expect(diff?.n).toBe(0);
+    const times = (await duckdb(`SELECT t FROM read_parquet('${out}')`)).map((row) => Number(row.t));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times).toHaveLength(traffic.labels.length);
+  });
+
   it('fails loudly, naming the window, when the archive is further out of arrival order than it', async () => {
     // A slow stream (100 minutes) whose second shard's consumer ran 20 minutes behind.
     const slow = generateFraudTraffic({ events: 600, seed: 29, eventsPerSecond: 0.1 });
