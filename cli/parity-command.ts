@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { openEventSource } from '../adapters/archive/event-source.js';
+import { accountedTotals, openEventSource } from '../adapters/archive/event-source.js';
 import { type LoggedPrediction, readFeatureLog } from '../adapters/archive/feature-log.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { EmbeddedModel } from '../adapters/model/embedded-model.js';
@@ -103,7 +103,7 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
     loggedTally.compare(`logged ${line.source} (t=${line.t})`, names, features, line.features);
     scores.check(line, features);
   }
-  const events = Object.values(sweep.totals).reduce((sum, n) => sum + n, 0) + source.rejected.length;
+  const { events } = accountedTotals(source, sweep.totals);
 
   let online: Section | undefined;
   if (options.table) {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { openEventSource } from '../adapters/archive/event-source.js';
+import { accountedTotals, openEventSource } from '../adapters/archive/event-source.js';
 import { readQueryLines } from '../adapters/files/json-lines.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import {
@@ -53,9 +53,7 @@ export async function replayCommand(options: ReplayOptions, io: CliIO): Promise<
   out.end();
   await once(out, 'finish');
 
-  const totals = { ...sweep.totals };
-  totals.invalid += source.rejected.length;
-  const events = Object.values(totals).reduce((sum, n) => sum + n, 0);
+  const { totals, events } = accountedTotals(source, sweep.totals);
   const seconds = (performance.now() - started) / 1000;
   io.err(
     `replayed ${events} events in ${seconds.toFixed(2)} s: ${describeCounts(totals)}; ` +

@@ -1,5 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DEFAULT_REORDER_WINDOW_MS, openEventSource } from '../adapters/archive/event-source.js';
+import {
+  accountedTotals,
+  DEFAULT_REORDER_WINDOW_MS,
+  openEventSource,
+} from '../adapters/archive/event-source.js';
 import { ParquetTableWriter } from '../adapters/archive/parquet-table-writer.js';
 import { readLabelLookups, scanLabels, sortedLabelLookups } from '../adapters/files/labels.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
@@ -65,6 +69,7 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
     ? readLabelLookups(spec, plan, options.labels)
     : await sortedLabelLookups(spec, plan, options.labels);
 
+  const reorderWindowMs = options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
   let lastReport = performance.now();
   let filesDone = 0;
   // Called once the replay runs (after everything below is set up).
@@ -75,7 +80,7 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
   };
   const source = await openEventSource(spec, options.archive, {
     arrivalField: options.arrivalField,
-    reorderWindowMs: options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS,
+    reorderWindowMs,
     s3: options.s3,
     // Between labels far apart, the replay reads on without producing rows: progress comes from the reading too.
     onProgress: (p) => {
@@ -85,7 +90,7 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
   });
   io.err(
     `archive: ${source.description}` +
-      `${source.files.length > 0 ? `, reorder window ${(options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS) / 1000} s` : ''}\n`,
+      `${source.files.length > 0 ? `, reorder window ${reorderWindowMs / 1000} s` : ''}\n`,
   );
 
   // The output file is made only once the inputs have opened without error.
@@ -107,9 +112,7 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
   writer.close();
   report(true);
 
-  const totals = { ...sweep.totals };
-  totals.invalid += source.rejected.length;
-  const events = Object.values(totals).reduce((sum, n) => sum + n, 0);
+  const { totals, events } = accountedTotals(source, sweep.totals);
   const seconds = (performance.now() - started) / 1000;
   return {
     rows: writer.rows,

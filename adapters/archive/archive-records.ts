@@ -11,8 +11,8 @@ import type { ArchiveFile } from './archive-files.js';
 const SLICE_ROWS = 20_000;
 
 const COLUMNS = RAW_ARCHIVE_BASE_COLUMNS.map((column) => column.name);
-/** The base columns but the payload, in the order read. */
-const ROW_COLUMNS = ['arrival_ms', 'shard_id', 'sequence_number', 'partition_key', 'data_encoding'];
+/** The base columns but the payload, read as text: arrival_ms, shard_id, sequence_number, partition_key, data_encoding. */
+const ROW_COLUMNS = COLUMNS.filter((name) => name !== 'data');
 const EMPTY = new Uint8Array(0);
 
 /** Said after every slice read and every file finished. */

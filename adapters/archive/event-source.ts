@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { CompiledSpec, InputRecord, Rejection } from '../../core/index.js';
+import type { CompiledSpec, InputRecord, Rejection, Totals } from '../../core/index.js';
 import { inArrivalOrder, sortedByArrival } from '../../core/index.js';
 import { readEventLines } from '../files/json-lines.js';
 import { type ArchiveFile, listArchiveFiles } from './archive-files.js';
@@ -57,6 +57,15 @@ export async function openEventSource(
       options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS,
     ),
   };
+}
+
+/**
+ * What became of every event the source held: the replay's totals, plus the JSON Lines records it could not read
+ * as records at all (no arrival time), counted as invalid.
+ */
+export function accountedTotals(source: EventSource, replayed: Totals): { totals: Totals; events: number } {
+  const totals = { ...replayed, invalid: replayed.invalid + source.rejected.length };
+  return { totals, events: Object.values(totals).reduce((sum, n) => sum + n, 0) };
 }
 
 /** An S3 client for `s3://` archives: the default chain; path-style when AWS_ENDPOINT_URL names a local cloud. */
