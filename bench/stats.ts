@@ -29,15 +29,30 @@ export function collectGarbage(): void {
   }
 }
 
-/** Times one synchronous run: wall clock and the process's CPU time (above wall = GC helper threads at work). */
-export function timeOnce(run: () => unknown, sink: { value: unknown }): Timing {
+/** Collects garbage, then starts a clock of wall time and the process's CPU time; calling it stops the clock. */
+function startClock(): () => Timing {
   collectGarbage();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  return () => {
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+  };
+}
+
+/** Times one synchronous run: wall clock and the process's CPU time (above wall = GC helper threads at work). */
+export function timeOnce(run: () => unknown, sink: { value: unknown }): Timing {
+  const stop = startClock();
   sink.value = run();
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return stop();
+}
+
+/** Times one asynchronous run, as timeOnce does. */
+export async function timeOnceAsync(run: () => Promise<unknown>): Promise<Timing> {
+  const stop = startClock();
+  await run();
+  return stop();
 }
 
 /**

@@ -23,7 +23,7 @@ import {
   trainingRow,
 } from '../core/index.js';
 import type { FraudLabel } from '../examples/fraud/generate.js';
-import { collectGarbage, median, type Timing } from './stats.js';
+import { collectGarbage, median, type Timing, timeOnceAsync } from './stats.js';
 import { int, num, renderTable } from './table.js';
 
 export interface TrainingSetResult {
@@ -83,10 +83,10 @@ export async function measureTrainingSet(
     const variants = { engine, all: build(lookups), tenth: build(tenth) };
     const timings = { engine: [] as Timing[], all: [] as Timing[], tenth: [] as Timing[] };
     const names = Object.keys(variants) as (keyof typeof variants)[];
-    for (const name of names) await timeAsync(variants[name]); // warm-up
+    for (const name of names) await timeOnceAsync(variants[name]); // warm-up
     for (let round = 0; round < repetitions; round++) {
       for (const name of round % 2 === 0 ? names : [...names].reverse()) {
-        timings[name].push(await timeAsync(variants[name]));
+        timings[name].push(await timeOnceAsync(variants[name]));
       }
       progress(`training set: round ${round + 1}/${repetitions}`);
     }
@@ -113,16 +113,6 @@ export async function measureTrainingSet(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function timeAsync(run: () => Promise<unknown>): Promise<Timing> {
-  collectGarbage();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await run();
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** The report's section 5. */
