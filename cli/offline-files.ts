@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { listS3Objects } from '../adapters/archive/archive-files.js';
 
 /** The demo's look at the offline store: download what Firehose delivered, count its Parquet rows. */
 
@@ -12,33 +13,21 @@ export async function offlineFiles(
   dir: string,
 ): Promise<{ files: string[] }> {
   const files: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
+  for (const { key } of await listS3Objects(s3, bucket, prefix)) {
+    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const path = join(dir, `${files.length}-${prefix.replace(/\W/g, '')}.parquet`);
+    writeFileSync(
+      path,
+      await (body.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
     );
-    for (const object of page.Contents ?? []) {
-      const key = object.Key as string;
-      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const path = join(dir, `${files.length}-${prefix.replace(/\W/g, '')}.parquet`);
-      writeFileSync(
-        path,
-        await (body.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-      );
-      files.push(path);
-    }
-    token = page.NextContinuationToken;
-  } while (token);
+    files.push(path);
+  }
   return { files };
 }
 
 /**
- * Rows of each Parquet file: with DuckDB (@duckdb/node-api, a devDependency), else with hyparquet (which
- * hyparquet-writer brings) where DuckDB is not installed.
+ * Rows of each Parquet file: with DuckDB (@duckdb/node-api, a devDependency), else with hyparquet (a dependency)
+ * where DuckDB is not installed.
  */
 export async function parquetRows(files: readonly string[]): Promise<{ perFile: number[]; reader: string }> {
   if (files.length === 0) return { perFile: [], reader: 'nothing to read' };

@@ -62,28 +62,34 @@ async function listS3(
   location: { bucket: string; prefix: string },
   client: S3Client,
 ): Promise<ArchiveFile[]> {
-  const files: ArchiveFile[] = [];
+  return (await listS3Objects(client, location.bucket, location.prefix)).map(({ key, bytes }) => ({
+    name: key,
+    bytes,
+    open: async () => cachedAsyncBuffer(s3Buffer(client, location.bucket, key, bytes)),
+  }));
+}
+
+/** Every object under a prefix, in the order S3 lists them (key order), following the pages. */
+export async function listS3Objects(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<{ key: string; bytes: number }[]> {
+  const objects: { key: string; bytes: number }[] = [];
   let token: string | undefined;
   do {
     const page = await client.send(
       new ListObjectsV2Command({
-        Bucket: location.bucket,
-        Prefix: location.prefix,
+        Bucket: bucket,
+        Prefix: prefix,
         ...(token ? { ContinuationToken: token } : {}),
       }),
     );
-    for (const object of page.Contents ?? []) {
-      const key = object.Key as string;
-      const bytes = object.Size ?? 0;
-      files.push({
-        name: key,
-        bytes,
-        open: async () => cachedAsyncBuffer(s3Buffer(client, location.bucket, key, bytes)),
-      });
-    }
+    for (const object of page.Contents ?? [])
+      objects.push({ key: object.Key as string, bytes: object.Size ?? 0 });
     token = page.NextContinuationToken;
   } while (token);
-  return files;
+  return objects;
 }
 
 /** Ranged GETs: hyparquet reads the footer, then only the column chunks asked for. */

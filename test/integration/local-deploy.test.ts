@@ -26,10 +26,11 @@ import {
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listS3Objects } from '../../adapters/archive/archive-files.js';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import {
   compileSpec,
@@ -184,21 +185,10 @@ async function readStream(streamName: string): Promise<InputRecord[]> {
 
 async function objectsUnder(bucket: string, prefix: string): Promise<Array<{ key: string; text: string }>> {
   const objects: Array<{ key: string; text: string }> = [];
-  let token: string | undefined;
-  do {
-    const page = await clients.s3.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const object of page.Contents ?? []) {
-      const body = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-      objects.push({ key: object.Key as string, text: (await body.Body?.transformToString()) ?? '' });
-    }
-    token = page.NextContinuationToken;
-  } while (token);
+  for (const { key } of await listS3Objects(clients.s3, bucket, prefix)) {
+    const body = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    objects.push({ key, text: (await body.Body?.transformToString()) ?? '' });
+  }
   return objects;
 }
 
