@@ -1,4 +1,5 @@
 import type { CompiledSpec, InputRecord } from '../core/index.js';
+import { seededRandom } from '../core/seeded-random.js';
 
 export interface SampledKey {
   readonly entity: string;
@@ -12,7 +13,7 @@ export interface SampledKey {
 export class KeySample {
   private readonly reservoirs: Map<string, SampledKey>[];
   private readonly seen: number[];
-  private state: number;
+  private readonly random: () => number;
   private readonly decoder = new TextDecoder();
 
   constructor(
@@ -22,7 +23,7 @@ export class KeySample {
   ) {
     this.reservoirs = spec.entities.map(() => new Map());
     this.seen = spec.entities.map(() => 0);
-    this.state = seed >>> 0 || 1;
+    this.random = seededRandom(seed >>> 0 || 1);
   }
 
   /** Passes the chunks through, sampling from each record. */
@@ -68,14 +69,5 @@ export class KeySample {
       );
       (this.reservoirs[ei] as Map<string, SampledKey>).set(String(slot), { entity: entity.name, key });
     }
-  }
-
-  /** mulberry32: a small, fast, seeded generator; statistical quality is ample for sampling. */
-  private random(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 }

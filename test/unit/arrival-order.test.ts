@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArrivalOrderError, type InputRecord, inArrivalOrder } from '../../core/index.js';
-import { seededRandom } from '../support/random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 import { jsonRecord } from '../support/stream.js';
 
 async function* chunksOf(records: readonly InputRecord[], size: number): AsyncGenerator<InputRecord[]> {

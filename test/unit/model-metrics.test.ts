@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { averagePrecision, rocAuc } from '../../adapters/model/metrics.js';
-import { seededRandom } from '../support/random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 
 /** ROC AUC from its definition: over every (positive, negative) pair, 1 if the positive scores higher, ½ if tied. */
 function pairwiseRocAuc(labels: number[], scores: number[]): number {

@@ -9,7 +9,7 @@ import {
   type TrainingSetColumns,
   trainModel,
 } from '../../adapters/model/training.js';
-import { seededRandom } from '../support/random.js';
+import { seededRandom } from '../../core/seeded-random.js';
 
 /**
  * A synthetic, imbalanced training set: `busy` (a count, skewed, higher for positives), `amount` (sometimes

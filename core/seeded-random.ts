@@ -1,4 +1,7 @@
-/** A small seeded generator (mulberry32), so a test sees the same data every run. */
+/**
+ * A small seeded generator (mulberry32): the same seed gives the same sequence, for samples a run can repeat.
+ * Statistical quality is ample for sampling; not for anything secret.
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed;
   return () => {
