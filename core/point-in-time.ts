@@ -29,6 +29,15 @@ export async function* pointInTime<P>(
 ): AsyncGenerator<LookupAnswer<P>> {
   const chunks = records[Symbol.asyncIterator]();
   let exhausted = false;
+  /** Adds the next chunk to the sweep and takes what arrived by `t`; notes when the records run out. */
+  const pull = async (t: number) => {
+    const next = await chunks.next();
+    if (next.done) exhausted = true;
+    else {
+      sweep.add(next.value);
+      sweep.advanceTo(t);
+    }
+  };
   let previousT = Number.NEGATIVE_INFINITY;
   let index = 0;
   for await (const lookup of lookups) {
@@ -39,26 +48,12 @@ export async function* pointInTime<P>(
       );
     }
     previousT = lookup.t;
-    while (!exhausted && !sweep.coversUpTo(lookup.t)) {
-      const next = await chunks.next();
-      if (next.done) exhausted = true;
-      else {
-        sweep.add(next.value);
-        sweep.advanceTo(lookup.t);
-      }
-    }
+    while (!exhausted && !sweep.coversUpTo(lookup.t)) await pull(lookup.t);
     sweep.advanceTo(lookup.t);
     const features: Record<string, FeatureValue> = {};
     for (const { entity, key } of lookup.entities) Object.assign(features, sweep.read(entity, key, lookup.t));
     yield { lookup, features };
   }
-  while (!exhausted) {
-    const next = await chunks.next();
-    if (next.done) exhausted = true;
-    else {
-      sweep.add(next.value);
-      sweep.advanceTo(Number.POSITIVE_INFINITY);
-    }
-  }
+  while (!exhausted) await pull(Number.POSITIVE_INFINITY);
   sweep.finish();
 }
