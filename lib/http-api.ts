@@ -44,6 +44,18 @@ export interface LambdaHttpApiProps {
   readonly httpApiProps?: Partial<apigwv2.HttpApiProps>;
 }
 
+/** The HTTP API settings a construct with an API in front of its function passes through. */
+export type HttpApiOptions = Pick<
+  LambdaHttpApiProps,
+  'auth' | 'throttleRate' | 'throttleBurst' | 'logRetention' | 'logRemovalPolicy'
+>;
+
+/** The HTTP API settings among a construct's props. */
+export function httpApiOptionsOf(props: HttpApiOptions): HttpApiOptions {
+  const { auth, throttleRate, throttleBurst, logRetention, logRemovalPolicy } = props;
+  return { auth, throttleRate, throttleBurst, logRetention, logRemovalPolicy };
+}
+
 /** An HTTP API in front of one Lambda: authorized routes only, throttled, with JSON access logs. */
 export class LambdaHttpApi extends Construct {
   public readonly api: apigwv2.HttpApi;

@@ -1,36 +1,22 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
 import { allow } from './defaults.js';
-import { type ApiAuth, LambdaHttpApi } from './http-api.js';
+import { type HttpApiOptions, httpApiOptionsOf, LambdaHttpApi } from './http-api.js';
 import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
 
-export interface IngestApiProps {
+/** Also the HTTP API's settings (auth, throttling, log retention): lib/http-api.ts. */
+export interface IngestApiProps extends HttpApiOptions {
   readonly spec: Spec;
   readonly stream: kinesis.IStream;
-  /**
-   * How callers authenticate.
-   * @default { type: 'iam' }
-   */
-  readonly auth?: ApiAuth;
-  /** @default 100 */
-  readonly throttleRate?: number;
-  /** @default 200 */
-  readonly throttleBurst?: number;
   /**
    * Powertools service name.
    * @default - `<stack name>-ingest`
    */
   readonly serviceName?: string;
-  /** @default logs.RetentionDays.TWO_WEEKS */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
   /**
    * Overrides of the function's properties, merged over the defaults (512 MB, 30 s).
    * @default - none
@@ -65,11 +51,7 @@ export class IngestApi extends Construct {
     this.http = new LambdaHttpApi(this, 'Http', {
       handler: this.function,
       routes: [{ method: apigwv2.HttpMethod.POST, path: '/events' }],
-      auth: props.auth,
-      throttleRate: props.throttleRate,
-      throttleBurst: props.throttleBurst,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      ...httpApiOptionsOf(props),
     });
   }
 }

@@ -1,15 +1,13 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
 import { allow } from './defaults.js';
 import { InvalidPropsError } from './errors.js';
-import { type ApiAuth, LambdaHttpApi } from './http-api.js';
+import { type HttpApiOptions, httpApiOptionsOf, LambdaHttpApi } from './http-api.js';
 import { type BuiltInModels, modelsToBuildIn } from './model-registry.js';
 import type { OfflineDataset } from './offline-dataset.js';
 import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
@@ -49,7 +47,8 @@ export type Challenger =
       readonly weight: number;
     } & ChallengerModel);
 
-export interface ScoringApiProps {
+/** Also the HTTP API's settings (auth, throttling, log retention): lib/http-api.ts. */
+export interface ScoringApiProps extends HttpApiOptions {
   readonly spec: Spec;
   readonly table: dynamodb.ITable;
   /**
@@ -78,23 +77,10 @@ export interface ScoringApiProps {
    */
   readonly model?: ModelBackend;
   /**
-   * How callers authenticate.
-   * @default { type: 'iam' }
-   */
-  readonly auth?: ApiAuth;
-  /** @default 100 */
-  readonly throttleRate?: number;
-  /** @default 200 */
-  readonly throttleBurst?: number;
-  /**
    * Powertools service name.
    * @default - `<stack name>-score`
    */
   readonly serviceName?: string;
-  /** @default logs.RetentionDays.TWO_WEEKS */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default RemovalPolicy.DESTROY */
-  readonly logRemovalPolicy?: RemovalPolicy;
   /**
    * Overrides of the function's properties, merged over the defaults (512 MB; timeout 10 s, or the model
    * timeout plus 5 s, at most 29 s).
@@ -187,11 +173,7 @@ export class ScoringApi extends Construct {
     this.http = new LambdaHttpApi(this, 'Http', {
       handler: this.function,
       routes: [{ method: apigwv2.HttpMethod.POST, path: '/score' }],
-      auth: props.auth,
-      throttleRate: props.throttleRate,
-      throttleBurst: props.throttleBurst,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
+      ...httpApiOptionsOf(props),
     });
   }
 }
