@@ -31,11 +31,6 @@ export class ArrivalSweep {
     return this.engine.totals;
   }
 
-  /** Entity keys the engine holds state for: what a read can see (after `settle`, only the live ones). */
-  get liveKeys(): number {
-    return this.engine.states.size;
-  }
-
   /** Adds records in arrival order; a record that arrived before one already added is a caller's bug. */
   add(records: readonly InputRecord[]): void {
     for (const record of records) {
