@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -73,6 +73,9 @@ export class LambdaHttpApi extends Construct {
       );
     }
     this.api = new apigwv2.HttpApi(this, 'Api', {
+      // Named after the stack and the construct it fronts (`streamfeatures-dev-ScoringApi`): the console and
+      // `aws apigatewayv2 get-apis` list every API of the account and region together.
+      apiName: `${Stack.of(this).stackName}-${scope.node.id}`,
       createDefaultStage: false,
       defaultAuthorizer:
         auth.type === 'iam'

@@ -93,7 +93,8 @@ export class Monitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.action = new SnsAction(this.topic);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: Stack.of(this).stackName,
+      // Dashboards are global to the account: the region in the name lets one stage deploy to several regions.
+      dashboardName: `${Stack.of(this).stackName}-${Stack.of(this).region}`,
       defaultInterval: Duration.hours(3),
     });
     const t = {
@@ -120,19 +121,43 @@ export class Monitoring extends Construct {
 
   private newTopic(removalPolicy: RemovalPolicy): sns.Topic {
     const key = newDataKey(this, 'TopicKey', 'streamfeatures: alarm topic', removalPolicy);
-    // CloudWatch publishes alarms to the encrypted topic: it needs the key (AWS's documented key policy).
+    // CloudWatch publishes alarms to the encrypted topic: it needs the key (AWS's documented key policy), and
+    // only for this account's alarms (the confused-deputy conditions AWS recommends).
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: this.ownAlarmsOnly(),
       }),
     );
-    return new sns.Topic(this, 'Topic', {
+    const topic = new sns.Topic(this, 'Topic', {
       masterKey: key,
       enforceSSL: true,
       displayName: 'streamfeatures alarms',
     });
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default policy (the one that lets the
+    // account's services publish): without this statement every alarm action fails, "not authorized to perform
+    // SNS:Publish", and no alarm reaches anyone.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: this.ownAlarmsOnly(),
+      }),
+    );
+    return topic;
+  }
+
+  /** Conditions that limit a grant to CloudWatch to the alarms of this stack's account and region. */
+  private ownAlarmsOnly(): Record<string, Record<string, string>> {
+    const { account, region, partition } = Stack.of(this);
+    return {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    };
   }
 
   private alarm(name: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.AlarmProps, 'metric'>) {
@@ -166,11 +191,9 @@ export class Monitoring extends Construct {
         'Records reached the on-failure destination: they changed no feature. Replay them from there.',
       ),
     );
-    this.alarm(
-      'EsmDroppedEvents',
-      esm('DroppedEventCount'),
-      above(0, 1, 'The event-source mapping dropped records that no on-failure destination took.'),
-    );
+    // No alarm on the mapping's DroppedEventCount: every record it drops goes to the on-failure destination
+    // and is counted by the alarm above (or by DeliveryFailures below when it cannot get there); a second
+    // alarm would page twice for one record. The dashboard still graphs it.
     this.alarm(
       'FailureDestinationDeliveryFailures',
       fn.metric('DestinationDeliveryFailures', { statistic: 'Sum', period: FIVE_MINUTES }),

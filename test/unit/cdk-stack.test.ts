@@ -497,7 +497,6 @@ describe('monitoring', () => {
       Threshold: 0,
     });
     expect(Object.keys(dev.stack.monitoring.alarms).sort()).toEqual([
-      'EsmDroppedEvents',
       'EsmFailedInvokes',
       'FailureDestinationArrivals',
       'FailureDestinationDeliveryFailures',
