@@ -213,8 +213,13 @@ function datum(item: Input, now: number): { metricName: string; dimensions: Dime
   if (!UNITS.has(unit)) throw invalid(`The value ${unit} for parameter MetricData.member.Unit is invalid.`);
   const timestamp = time(item, 'Timestamp') ?? now;
   const value = num(item, 'Value');
-  const values = list(item, 'Values').map((v, i) => num({ v }, `Values.member.${i + 1}`) as number);
-  const counts = list(item, 'Counts').map((v, i) => num({ v }, `Counts.member.${i + 1}`) as number);
+  const member = (v: unknown, name: string): number => {
+    const n = num({ [name]: v }, name);
+    if (n === undefined) throw missing(name);
+    return n;
+  };
+  const values = list(item, 'Values').map((v, i) => member(v, `Values.member.${i + 1}`));
+  const counts = list(item, 'Counts').map((v, i) => member(v, `Counts.member.${i + 1}`));
   const set = item.StatisticValues === undefined ? undefined : obj(item.StatisticValues, 'StatisticValues');
   const given = [value !== undefined, values.length > 0, set !== undefined].filter(Boolean).length;
   if (given !== 1) {
