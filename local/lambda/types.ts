@@ -36,6 +36,11 @@ export interface LambdaFunctionConfig {
   cloudEndpoint?: string;
   /** @default dummy credentials (`test` / `test`) */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Environments running at once at most (Lambda's reserved concurrency); more invocations wait their turn.
+   * @default 10
+   */
+  maxConcurrency?: number;
   /** @default `/aws/lambda/<name>` */
   logGroupName?: string;
   /** Each log line, as CloudWatch Logs would get it. */
