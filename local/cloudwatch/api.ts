@@ -77,7 +77,7 @@ export function cloudWatchOperations(store: MetricStore): Record<string, CloudWa
       const endMs = requiredTime(input, 'EndTime');
       const period = num(input, 'Period');
       if (period === undefined) throw missing('Period');
-      if (period < 1 || !Number.isInteger(period) || (period >= 60 && period % 60 !== 0)) {
+      if (![1, 5, 10, 30].includes(period) && !(period > 0 && period % 60 === 0)) {
         throw invalid(`The parameter Period must be 1, 5, 10, 30, or a multiple of 60 (got ${period}).`);
       }
       if (endMs <= startMs) throw invalid('The parameter StartTime must be less than the parameter EndTime.');

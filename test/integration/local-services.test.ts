@@ -343,6 +343,29 @@ describe('Lambda API', () => {
   }
 });
 
+describe('the endpoint', () => {
+  it('lists the services in /_localstack/health and answers curl --aws-sigv4 on the Lambda API', async () => {
+    const health = (await (await fetch(`${cloud.endpoint}/_localstack/health`)).json()) as {
+      services: Record<string, string>;
+    };
+    expect(health.services).toMatchObject({
+      lambda: 'running',
+      logs: 'running',
+      cloudwatch: 'running',
+      firehose: 'running',
+    });
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--aws-sigv4',
+      'aws:amz:us-east-1:lambda',
+      '--user',
+      'test:test',
+      `${cloud.endpoint}/2015-03-31/functions/${FUNCTION}/configuration`,
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({ FunctionName: FUNCTION, FunctionArn: fn.functionArn });
+  });
+});
+
 describe('CloudWatch Logs', () => {
   it('holds the function output in /aws/lambda/<name>, one stream per execution environment', async () => {
     const streams = await clients.logs.send(
@@ -479,7 +502,7 @@ describe('CloudWatch metrics', () => {
         new GetMetricStatisticsCommand({
           Namespace: 'App',
           MetricName: 'Latency',
-          StartTime: new Date(),
+          StartTime: new Date(Date.now() - 600_000),
           EndTime: new Date(),
           Period: 7,
           Statistics: ['Sum'],
@@ -489,6 +512,78 @@ describe('CloudWatch metrics', () => {
   });
 
   for (const cli of CLIS) {
+    it(`${cli.name}: put-metric-data, then list-metrics and get-metric-statistics with a percentile`, async () => {
+      const namespace = `Cli${CLIS.indexOf(cli)}`;
+      await aws(cli.bin, [
+        'cloudwatch',
+        'put-metric-data',
+        '--namespace',
+        namespace,
+        '--metric-name',
+        'Size',
+        '--unit',
+        'Bytes',
+        '--value',
+        '10',
+      ]);
+      await aws(cli.bin, [
+        'cloudwatch',
+        'put-metric-data',
+        '--namespace',
+        namespace,
+        '--metric-name',
+        'Size',
+        '--unit',
+        'Bytes',
+        '--value',
+        '30',
+      ]);
+      const listed = JSON.parse(
+        await aws(cli.bin, ['cloudwatch', 'list-metrics', '--namespace', namespace]),
+      ) as {
+        Metrics: Array<{ MetricName: string }>;
+      };
+      expect(listed.Metrics.map((m) => m.MetricName)).toEqual(['Size']);
+      const out = JSON.parse(
+        await aws(cli.bin, [
+          'cloudwatch',
+          'get-metric-statistics',
+          '--namespace',
+          namespace,
+          '--metric-name',
+          'Size',
+          '--start-time',
+          new Date(Date.now() - 600_000).toISOString(),
+          '--end-time',
+          new Date(Date.now() + 60_000).toISOString(),
+          '--period',
+          '1200',
+          '--extended-statistics',
+          'p99',
+        ]),
+      ) as { Datapoints: Array<{ ExtendedStatistics: Record<string, number>; Unit: string }> };
+      expect(out.Datapoints).toEqual([
+        expect.objectContaining({ ExtendedStatistics: { p99: 30 }, Unit: 'Bytes' }),
+      ]);
+      const bad = aws(cli.bin, [
+        'cloudwatch',
+        'get-metric-statistics',
+        '--namespace',
+        namespace,
+        '--metric-name',
+        'Size',
+        '--start-time',
+        '2024-01-01T00:00:00Z',
+        '--end-time',
+        '2024-01-01T01:00:00Z',
+        '--period',
+        '7',
+        '--statistics',
+        'Sum',
+      ]);
+      await expect(bad).rejects.toMatchObject({ stderr: expect.stringContaining('InvalidParameterValue') });
+    }, 60_000);
+
     it(`${cli.name}: get-metric-statistics reads the function's EMF metric`, async () => {
       const out = JSON.parse(
         await aws(cli.bin, [
