@@ -2,7 +2,6 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { KinesisEventSourceMapping } from '../event-source-mapping.js';
 import { type LocalLambdaFunction, resolveHandler } from '../lambda-runtime.js';
 
@@ -20,7 +19,7 @@ function factsOf(fn: LocalLambdaFunction) {
       const bytes = readFileSync(file);
       sha256 = createHash('sha256').update(bytes).digest('base64');
       size = bytes.length;
-      modified = statSync(join(file)).mtime;
+      modified = statSync(file).mtime;
     } catch {
       // A function whose handler cannot be found still lists; its invocations say why.
     }
