@@ -1,7 +1,7 @@
 /**
- * Runs a Lambda function's real bundle for the local cloud: one execution environment per function, a
- * `worker_threads` Worker that imports the bundle (e.g. `cdk.out/asset.<hash>/index.mjs`) and calls its
- * handler once per invocation, as the Node.js managed runtime does.
+ * Runs a Lambda function's real bundle for the local cloud: each execution environment is a `worker_threads`
+ * Worker that imports the bundle (e.g. `cdk.out/asset.<hash>/index.mjs`) and calls its handler once per
+ * invocation, as the Node.js managed runtime does.
  *
  * What is Lambda-like here:
  * - Each function has its own `process.env` (the Worker's `env` option: in Node 20 the worker starts with a
@@ -9,10 +9,12 @@
  *   template's Environment, then the variables Lambda reserves (AWS_REGION, AWS_LAMBDA_FUNCTION_NAME,
  *   AWS_LAMBDA_FUNCTION_MEMORY_SIZE, credentials...), then AWS_ENDPOINT_URL (the local cloud). Nothing of the
  *   host process's environment leaks in, so a developer's AWS_PROFILE or endpoint never reaches a function.
- * - Init (importing the module, its module-scope code) happens on the first invocation: a cold start, measured
- *   from the Worker's creation to the handler being found (`initDurationMs`). Later invocations reuse the
- *   module state (clients, caches), as warm Lambda invocations do.
- * - One invocation at a time per environment: concurrent calls wait their turn (as with reserved concurrency 1).
+ * - Init (importing the module, its module-scope code) happens on an environment's first invocation: a cold
+ *   start, measured from the Worker's creation to the handler being found (`initDurationMs`). Later invocations
+ *   reuse the module state (clients, caches), as warm Lambda invocations do.
+ * - One invocation at a time per environment. A call finding every environment busy starts another (a cold
+ *   start), up to `maxConcurrency` (default 10; then it waits for one, where AWS would throttle): a Kinesis
+ *   mapping, one batch in flight per shard, so gets one environment per shard, as on AWS.
  * - The event and the result cross as JSON, with Lambda's 6 MB payload limits.
  * - Errors come back as `{ errorType, errorMessage, trace }` (the error's name and message, like the Node.js
  *   runtime interface client), init failures as `Runtime.ImportModuleError` / `Runtime.HandlerNotFound`.
