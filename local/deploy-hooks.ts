@@ -14,13 +14,14 @@
  * The SageMaker runtime emulator is started too and served as `sagemaker` (it answers only when the scoring
  * function's MODEL_BACKEND is sagemaker; with the embedded model nothing calls it).
  *
- * The Firehose and SageMaker emulators are registered with the cloud, so `cloud.stop()` stops them (Firehose
- * delivering what it buffers) before the endpoint and the emulators behind it.
+ * The SageMaker emulator is registered with the cloud, so `cloud.stop()` stops it before the endpoint; the
+ * Firehose is the cloud's own (`cloud.services.firehose`), which the cloud stops (delivering what it buffers)
+ * before the endpoint and the emulators behind it.
  */
 
 import { randomBytes } from 'node:crypto';
 import type { ResourceHook } from './deploy-template.js';
-import { FirehoseEmulator } from './firehose-emulator.js';
+import type { FirehoseEmulator } from './firehose-emulator.js';
 import { LocalHttpApi } from './http-api.js';
 import type { LocalCloud } from './local-cloud.js';
 import { SageMakerRuntimeEmulator } from './sagemaker-runtime.js';
@@ -58,18 +59,9 @@ export async function startDeployHooks(
   options: DeployHooksOptions = {},
 ): Promise<DeployHooks> {
   const log = options.onLog;
-  const firehose = await new FirehoseEmulator({
-    s3Endpoint: cloud.endpoint,
-    ...(log === undefined ? {} : { onLog: (line: string) => log('firehose', line) }),
-  }).start();
-  cloud.route('firehose', firehose.origin, firehose);
-  let sagemaker: SageMakerRuntimeEmulator;
-  try {
-    sagemaker = await new SageMakerRuntimeEmulator().start();
-  } catch (error) {
-    await firehose.stop().catch(() => undefined);
-    throw error;
-  }
+  // The cloud's own Firehose (local/services), already routed and stopped with the cloud.
+  const firehose = cloud.services.firehose;
+  const sagemaker = await new SageMakerRuntimeEmulator().start();
   cloud.route('sagemaker', sagemaker.origin, sagemaker);
 
   const httpApis = new Map<string, LocalHttpApiDeployed>();

@@ -56,6 +56,8 @@ const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['DynamoDBStreams_20120810.', 'dynamodb'],
   ['AmazonSQS.', 'sqs'],
   ['Firehose_20150804.', 'firehose'],
+  ['Logs_20140328.', 'logs'],
+  ['GraniteServiceVersion20100801.', 'monitoring'],
 ];
 
 /** Signing names that differ from the service that serves them. */
@@ -105,7 +107,7 @@ const HOP_BY_HOP_RESPONSE = new Set([
 ]);
 
 /** Services whose errors are XML (REST-XML and query protocols); the others speak JSON. */
-const XML_SERVICES = new Set(['s3', 'sns', 'sts']);
+const XML_SERVICES = new Set(['s3', 'sns', 'sts', 'monitoring']);
 
 function sendError(
   res: GatewayResponse,

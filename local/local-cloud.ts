@@ -19,6 +19,7 @@ import { isSameProcess, listProcesses, processStartId, sleep } from './emulator-
 import { fauxqsAnswers, startFauxqsEmulator } from './fauxqs.js';
 import { type ServiceState, startGateway } from './gateway.js';
 import { kinesisMockAnswers, startKinesisMock } from './kinesis-mock.js';
+import { type LocalServices, startLocalServices } from './services/start-services.js';
 
 export const DEFAULT_PORT = 4566;
 export const DEFAULT_STATE_DIR = '.streamfeatures/local';
@@ -60,6 +61,8 @@ export interface LocalCloud {
   /** From the call to every emulator answering. */
   startupMs: number;
   emulators: readonly EmulatorInfo[];
+  /** The pipeline's APIs served here: Lambda, CloudWatch Logs and metrics, Firehose (local/services). */
+  services: LocalServices;
   /** Probes every emulator, as `/_localstack/health` does. */
   health(): Promise<Record<string, ServiceState>>;
   /**
@@ -227,8 +230,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       probe(dynamoDbAnswers, dynamo.value.value.endpoint),
       probe(fauxqsAnswers, fauxqs.value.value.endpoint),
     ]);
-    return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f };
+    return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f, ...services.health() };
   };
+  const services = await startLocalServices(gateway, log === undefined ? {} : { onLog: log });
   state = 'running';
 
   for (const child of [kinesis.value.value.process, fauxqs.value.value.process]) {
@@ -258,6 +262,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     port: gateway.port,
     startupMs,
     emulators,
+    services,
     health: () => healthOf(),
     route(service: string, origin: string, plugin?: LocalCloudPlugin) {
       gateway.route(service, origin);
@@ -269,6 +274,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         for (const plugin of plugins.reverse()) {
           await plugin.stop().catch((error: unknown) => failures.push(error));
         }
+        await services.stop().catch((error: unknown) => failures.push(error));
         state = 'stopped';
         await gateway.close();
         await Promise.all([kinesis.value.value.stop(), dynamo.value.value.stop(), fauxqs.value.value.stop()]);

@@ -2,7 +2,11 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { streamfeatures: 'bin/streamfeatures.ts' },
+  entryPoints: {
+    streamfeatures: 'bin/streamfeatures.ts',
+    // The code each local Lambda execution environment runs in its Worker (local/lambda/worker-script.ts).
+    'lambda-worker': 'local/lambda/worker.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,
