@@ -21,7 +21,7 @@
  * - STS is answered here (local/sts/), and SQS's query protocol is translated to the JSON protocol in front of
  *   the SQS emulator (local/sqs-query/).
  * - HTTP APIs (`routeApi`) answer as LocalStack routes execute-api: the Host `<apiId>.execute-api.localhost`
- *   (or `.localhost.localstack.cloud`, any port), and the path form `/_aws/execute-api/<apiId>/<path>`, which
+ *   (or `.localhost.localstack.cloud`, see EXECUTE_API_HOST), and the path form `/_aws/execute-api/<apiId>/<path>`, which
  *   needs no name resolution. In the path form the API sees `/<path>`, and `X-Forwarded-Prefix` tells it the
  *   prefix the client signed.
  */
@@ -90,7 +90,13 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
   return Array.isArray(value) ? value[0] : value;
 }
 
-const EXECUTE_API_HOST = /^([a-z0-9]+)\.execute-api\.localhost(?:\.localstack\.cloud)?\.?(?::\d+)?$/i;
+/**
+ * `<apiId>.execute-api.localhost`, `<apiId>.execute-api.localhost.localstack.cloud`, with or without a region
+ * label before `localhost` (as LocalStack accepts), and AWS's own `<apiId>.execute-api.<region>.amazonaws.com`
+ * (which reaches this port only when the client maps it here: curl --connect-to, /etc/hosts).
+ */
+const EXECUTE_API_HOST =
+  /^([a-z0-9]+)\.execute-api\.(?:[a-z0-9-]+\.)?(?:localhost(?:\.localstack\.cloud)?|amazonaws\.com)\.?(?::\d+)?$/i;
 const EXECUTE_API_PATH = /^\/_aws\/execute-api\/([^/?#]+)([^?#]*)(.*)$/s;
 
 /**
