@@ -116,7 +116,11 @@ function answer(
       const sessionName = required(params, 'RoleSessionName');
       const role = ROLE_ARN.exec(roleArn);
       if (!role) {
-        throw new StsError(400, 'ValidationError', `${roleArn} is invalid`);
+        throw new StsError(
+          400,
+          'ValidationError',
+          `Value '${roleArn}' at 'roleArn' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)`,
+        );
       }
       if (!SESSION_NAME.test(sessionName)) {
         throw new StsError(
