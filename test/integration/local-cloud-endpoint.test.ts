@@ -493,9 +493,10 @@ describe('STS', () => {
 });
 
 describe('the deployed HTTP API on the endpoint', () => {
-  it('answers a signed scoring request at its ApiEndpoint, the /_aws/execute-api path', async () => {
+  it("answers a signed scoring request at the stack's ScoringUrl output, the /_aws/execute-api path", async () => {
     expect(apiEndpoint).toBe(`${cloud.endpoint}/_aws/execute-api/${apiId}`);
-    const { status, body } = await signedScore(`${apiEndpoint}/score`);
+    expect(deployment.outputs.ScoringUrl).toBe(`${apiEndpoint}/score`);
+    const { status, body } = await signedScore(deployment.outputs.ScoringUrl as string);
     expect(status).toBe(200);
     expect(typeof body.score).toBe('number');
     expect(body.features).toMatchObject({ card_txn_count_10m: 0 });
