@@ -21,9 +21,9 @@
  * - STS is answered here (local/sts/), and SQS's query protocol is translated to the JSON protocol in front of
  *   the SQS emulator (local/sqs-query/).
  * - HTTP APIs (`routeApi`) answer as LocalStack routes execute-api: the Host `<apiId>.execute-api.localhost`
- *   (or `.localhost.localstack.cloud`, see EXECUTE_API_HOST), and the path form `/_aws/execute-api/<apiId>/<path>`, which
- *   needs no name resolution. In the path form the API sees `/<path>`, and `X-Forwarded-Prefix` tells it the
- *   prefix the client signed.
+ *   (or `.localhost.localstack.cloud`, see EXECUTE_API_HOST), and the path form
+ *   `/_aws/execute-api/<apiId>/<path>`, which needs no name resolution. In the path form the API sees `/<path>`,
+ *   and `X-Forwarded-Prefix` tells it the prefix the client signed.
  */
 
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';

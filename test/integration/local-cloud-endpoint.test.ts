@@ -406,6 +406,19 @@ describe('SQS on the query protocol', () => {
     const listed = await aws('aws', ['sqs', 'list-queues', '--queue-name-prefix', 'json-']);
     expect(listed.stderr).toBe('');
     expect(JSON.parse(listed.stdout).QueueUrls).toEqual([`${cloud.endpoint}/000000000000/json-protocol`]);
+    // The same over TLS on the same port, trusting the generated authority (the last --endpoint-url wins).
+    const overTls = await aws('aws', [
+      'sqs',
+      'list-queues',
+      '--queue-name-prefix',
+      'json-',
+      '--endpoint-url',
+      `https://127.0.0.1:${cloud.port}`,
+      '--ca-bundle',
+      caFile,
+    ]);
+    expect(overTls.stderr).toBe('');
+    expect(JSON.parse(overTls.stdout).QueueUrls).toHaveLength(1);
   });
 });
 
