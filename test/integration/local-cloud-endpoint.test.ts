@@ -480,7 +480,7 @@ describe('STS', () => {
     expect(elements(session.body, 'AccessKeyId')[0]).toMatch(/^ASIA/);
   });
 
-  it('refuses a made-up session token, a malformed role ARN and an unknown action', async () => {
+  it('refuses a made-up, missing or expired session token, a malformed role ARN, nested sessions and an unknown action', async () => {
     const junk = await aws('aws', ['sts', 'get-caller-identity'], { ...STATIC, sessionToken: 'made-up' });
     expect(junk.code).not.toBe(0);
     expect(junk.stderr).toContain('InvalidClientTokenId');
@@ -502,6 +502,27 @@ describe('STS', () => {
     expect(elements(badSession.body, 'Code')).toEqual(['ValidationError']);
     const unknown = await formPost('sts', { Action: 'AssumeRoleWithSAML' });
     expect(elements(unknown.body, 'Code')).toEqual(['InvalidAction']);
+
+    const assumed = await assumeDeployRole();
+    const nested = await formPost('sts', { Action: 'GetSessionToken' }, { credentials: assumed });
+    expect(nested.status).toBe(403);
+    expect(elements(nested.body, 'Message')).toEqual([
+      'Cannot call GetSessionToken with session credentials',
+    ]);
+    const withoutToken = await formPost(
+      'sts',
+      { Action: 'GetCallerIdentity' },
+      { credentials: { accessKeyId: assumed.accessKeyId, secretAccessKey: assumed.secretAccessKey } },
+    );
+    expect(elements(withoutToken.body, 'Code')).toEqual(['InvalidClientTokenId']);
+    const expired = issueCredentials(
+      { arn: 'arn:aws:sts::000000000000:assumed-role/r/s', userId: 'AROAX:s', account: '000000000000' },
+      900,
+      Date.now() - 75 * 60_000,
+    );
+    const late = await formPost('sts', { Action: 'GetCallerIdentity' }, { credentials: expired });
+    expect(late.status).toBe(400);
+    expect(elements(late.body, 'Code')).toEqual(['ExpiredToken']);
   });
 });
 
