@@ -118,8 +118,12 @@ export class LambdaHttpApi extends Construct {
     );
   }
 
-  /** The API's base URL. */
+  /**
+   * The API's base URL, ending in `/`: its ApiEndpoint, which on AWS is the address of the `$default` stage's
+   * URL (`https://<id>.execute-api.<region>.amazonaws.com`); read from the API rather than composed from its id
+   * and region, so a local cloud that serves the API at an address of its own gives that one.
+   */
   get url(): string {
-    return this.stage.url;
+    return `${this.api.apiEndpoint}/`;
   }
 }

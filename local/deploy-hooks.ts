@@ -5,7 +5,8 @@
  *   AWS::Glue::Table                       its columns registered with the Firehose emulator
  *   AWS::KinesisFirehose::DeliveryStream   a stream of the Firehose emulator, served as `firehose` on the cloud's
  *                                          endpoint (functions reach it through AWS_ENDPOINT_URL)
- *   AWS::ApiGatewayV2::Api                 one LocalHttpApi (its own port) per Api
+ *   AWS::ApiGatewayV2::Api                 one LocalHttpApi per Api, served on the cloud's endpoint
+ *                                          (ApiEndpoint `<endpoint>/_aws/execute-api/<apiId>`)
  *   AWS::ApiGatewayV2::Integration         the function an AWS_PROXY integration invokes
  *   AWS::ApiGatewayV2::Route               a route invoking that function; SigV4 checked where AuthorizationType
  *                                          is AWS_IAM
@@ -94,18 +95,23 @@ export async function startDeployHooks(
         routes: [],
         apiId,
         accountId: context.accountId,
+        region: context.region,
         ...(log === undefined ? {} : { onLog: (line: string) => log(`http-api ${logicalId}`, line) }),
       }).start();
       const deployed: LocalHttpApiDeployed = { logicalId, apiId, api, routes: [] };
       httpApis.set(logicalId, deployed);
       byApiId.set(apiId, deployed);
+      cloud.routeApi(apiId, api.origin);
       return {
         physicalId: apiId,
         attributes: {
           ApiId: apiId,
-          ApiEndpoint: api.origin,
+          ApiEndpoint: cloud.apiEndpoint(apiId),
         },
-        stop: () => api.stop(),
+        stop: () => {
+          cloud.unrouteApi(apiId);
+          return api.stop();
+        },
       };
     },
     'AWS::ApiGatewayV2::Integration': async (logicalId, properties) => {

@@ -4,7 +4,8 @@
  *
  *   kinesis              kinesis-mock (npm kinesis-local)       local/kinesis-mock.ts
  *   dynamodb             DynamoDB Local (Java 17)               local/dynamodb-local.ts
- *   s3, sqs, sns, sts    fauxqs                                 local/fauxqs.ts
+ *   s3, sqs, sns         fauxqs                                 local/fauxqs.ts
+ *   sts                  the endpoint itself                    local/sts/
  *
  * `startLocalCloud` runs it in this process (tests, the demo); the CLI's `local up` runs it in a background
  * process of its own. With a state directory, the cloud records there where it listens and the pid and start
@@ -71,6 +72,13 @@ export interface LocalCloud {
    * (Firehose delivers what it buffers to S3 through the endpoint).
    */
   route(service: string, origin: string, plugin?: LocalCloudPlugin): void;
+  /** Serves an HTTP API (a LocalHttpApi's origin) at `apiEndpoint(apiId)` and its execute-api host names. */
+  routeApi(apiId: string, origin: string): void;
+  unrouteApi(apiId: string): void;
+  /** The HTTP API's URL on the endpoint (`http://127.0.0.1:<port>/_aws/execute-api/<apiId>`): its ApiEndpoint. */
+  apiEndpoint(apiId: string): string;
+  /** The certificate authority (PEM) of the endpoint's TLS certificate (also `ca.pem` in the state directory). */
+  caCertificate: string;
   /**
    * Stops the plug-ins registered with `route` (in reverse order), then the endpoint and every emulator;
    * resolves once they have exited. Idempotent.
@@ -210,7 +218,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
     {
       name: 'fauxqs',
-      services: ['s3', 'sqs', 'sns', 'sts'],
+      services: ['s3', 'sqs', 'sns'],
       pid: fauxqs.value.value.pid,
       endpoint: fauxqs.value.value.endpoint,
       readyMs: fauxqs.value.readyMs,
@@ -253,6 +261,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       startupMs,
       emulators: emulators.map((e) => ({ ...e, startId: processStartId(e.pid) })),
     });
+    writeFileSync(join(stateDir, 'ca.pem'), gateway.caCertificate);
   }
 
   let stopping: Promise<void> | undefined;
@@ -268,6 +277,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       gateway.route(service, origin);
       if (plugin !== undefined && !plugins.includes(plugin)) plugins.push(plugin);
     },
+    routeApi: (apiId: string, origin: string) => gateway.routeApi(apiId, origin),
+    unrouteApi: (apiId: string) => gateway.unrouteApi(apiId),
+    apiEndpoint: (apiId: string) => gateway.apiEndpoint(apiId),
+    caCertificate: gateway.caCertificate,
     stop() {
       stopping ??= (async () => {
         const failures: unknown[] = [];
