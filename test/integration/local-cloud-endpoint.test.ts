@@ -211,12 +211,9 @@ describe('SQS on the query protocol', () => {
     for (const cli of ['aws', '/usr/bin/aws']) {
       if ((await sqsProtocolOf(cli)) === 'query') clis.push(cli);
     }
-    // Debian's awscli 2.9 (apt-get install awscli) calls SQS with the query protocol; without one here this
-    // test has nothing to drive, and the form posts below cover the protocol.
-    if (clis.length === 0) {
-      console.warn('no AWS CLI speaking the SQS query protocol found (aws, /usr/bin/aws): skipped');
-      return;
-    }
+    // Debian's awscli 2.9 (apt-get install awscli; CI installs it) calls SQS with the query protocol. Its
+    // absence fails the test rather than passing it unchecked.
+    expect(clis, 'an AWS CLI speaking the SQS query protocol (apt-get install awscli)').not.toHaveLength(0);
     const cli = clis[0] as string;
     const created = await aws(cli, [
       'sqs',
