@@ -172,7 +172,13 @@ export class FeatureComputer extends Construct {
         QUARANTINE_PREFIX: SIDE_OUTPUT_PREFIXES.quarantine,
         LATE_PREFIX: SIDE_OUTPUT_PREFIXES.late,
         RAW_OVERSIZE_PREFIX: SIDE_OUTPUT_PREFIXES.rawOversize,
-        ...(props.rawArchive ? { RAW_ARCHIVE_STREAM: props.rawArchive.deliveryStreamName } : {}),
+        ...(props.rawArchive
+          ? {
+              RAW_ARCHIVE_STREAM: props.rawArchive.deliveryStreamName,
+              // Format conversion reads many JSON documents in one record; an Iceberg destination one.
+              RAW_ARCHIVE_RECORDS: props.rawArchive.format === 'parquet' ? 'packed' : 'one-per-line',
+            }
+          : {}),
       },
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,

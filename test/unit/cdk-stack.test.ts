@@ -113,11 +113,17 @@ describe('Lambda functions', () => {
           RAW_ARCHIVE_STREAM: {
             Ref: logicalIdOf(dev.stack, dev.stack.offlineStore.rawArchive.deliveryStream),
           },
+          // Parquet via format conversion: many JSON lines per Firehose record.
+          RAW_ARCHIVE_RECORDS: 'packed',
           POWERTOOLS_SERVICE_NAME: service,
           POWERTOOLS_METRICS_NAMESPACE: 'streamfeatures',
           NODE_OPTIONS: '--enable-source-maps',
         },
       },
+    });
+    // Iceberg: one JSON document a record.
+    prod.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RAW_ARCHIVE_RECORDS: 'one-per-line' }) },
     });
     prod.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
