@@ -42,16 +42,10 @@ export class AccessLogBucket extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     };
     this.bucket = new s3.Bucket(this, 'Bucket', withOverrides(defaults, props.bucketProps));
-    Validations.of(this.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This is the access-log target of the data buckets; logging its own access would log the logging.',
-    });
-    acknowledgeControl(
-      this.bucket,
-      'CT.S3.PR.2',
-      'This is the access-log target of the data buckets; logging its own access would log the logging.',
-    );
+    const noSelfLogging =
+      'This is the access-log target of the data buckets; logging its own access would log the logging.';
+    Validations.of(this.bucket).acknowledge({ id: 'AwsSolutions-S1', reason: noSelfLogging });
+    acknowledgeControl(this.bucket, 'CT.S3.PR.2', noSelfLogging);
     acknowledgeControl(
       this.bucket,
       'CT.S3.PR.10',

@@ -19,8 +19,8 @@ export interface SecureBucketProps {
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
   /**
-   * Lifecycle rules.
-   * @default - incomplete multipart uploads aborted after 7 days; nothing expires
+   * Lifecycle rules. The rule expiring noncurrent versions (`noncurrentVersionExpiration`) is always added.
+   * @default - incomplete multipart uploads aborted after 7 days; nothing current expires
    */
   readonly lifecycleRules?: s3.LifecycleRule[];
   /**
