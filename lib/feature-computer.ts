@@ -15,6 +15,7 @@ import { InvalidPropsError } from './errors.js';
 import { S3FailureDestination, SqsFailureDestination } from './failure-destinations.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import type { OfflineDataset } from './offline-dataset.js';
+import { acknowledgeControl } from './policy-acknowledgements.js';
 import { SecureBucket } from './secure-bucket.js';
 import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
 
@@ -69,8 +70,12 @@ export interface FeatureComputerProps {
    */
   readonly parallelizationFactor?: number;
   /**
-   * Where to start reading a new mapping. TRIM_HORIZON processes what the stream retained.
-   * @default lambda.StartingPosition.TRIM_HORIZON
+   * Where a new mapping starts reading. A mapping is new on the first deploy, and again whenever it is replaced:
+   * switching `enhancedFanOut` changes its source (the stream or its consumer), which CloudFormation can only
+   * replace. A Kinesis mapping cannot start at a sequence number, so the new one cannot resume where the old one
+   * stopped; LATEST starts at the tip of the stream instead of replaying the whole retention into the archive and
+   * the side outputs (TRIM_HORIZON's choice). The price is a documented window at a switch (docs/deploy.md).
+   * @default lambda.StartingPosition.LATEST
    */
   readonly startingPosition?: lambda.StartingPosition;
   /**
@@ -167,7 +172,13 @@ export class FeatureComputer extends Construct {
         QUARANTINE_PREFIX: SIDE_OUTPUT_PREFIXES.quarantine,
         LATE_PREFIX: SIDE_OUTPUT_PREFIXES.late,
         RAW_OVERSIZE_PREFIX: SIDE_OUTPUT_PREFIXES.rawOversize,
-        ...(props.rawArchive ? { RAW_ARCHIVE_STREAM: props.rawArchive.deliveryStreamName } : {}),
+        ...(props.rawArchive
+          ? {
+              RAW_ARCHIVE_STREAM: props.rawArchive.deliveryStreamName,
+              // Format conversion reads many JSON documents in one record; an Iceberg destination one.
+              RAW_ARCHIVE_RECORDS: props.rawArchive.format === 'parquet' ? 'packed' : 'one-per-line',
+            }
+          : {}),
       },
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
@@ -190,7 +201,7 @@ export class FeatureComputer extends Construct {
       onFailure = new SqsFailureDestination(this.failureQueue, key);
     }
     const common: sources.KinesisEventSourceProps = {
-      startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
+      startingPosition: props.startingPosition ?? lambda.StartingPosition.LATEST,
       ...settings,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
@@ -253,12 +264,11 @@ function newFailureQueue(scope: Construct, key: kms.IKey, removalPolicy = Remova
     retentionPeriod: Duration.days(14),
     removalPolicy,
   });
-  Validations.of(queue).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason:
-      "This queue is the event-source mapping's on-failure destination, the end of the line for a failed " +
-      'batch: a dead-letter queue behind it would only move the same message again.',
-  });
+  const reason =
+    "This queue is the event-source mapping's on-failure destination, the end of the line for a failed " +
+    'batch: a dead-letter queue behind it would only move the same message again.';
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
+  acknowledgeControl(queue, 'CT.SQS.PR.1', reason);
   return queue;
 }
 

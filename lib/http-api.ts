@@ -7,6 +7,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { InvalidPropsError } from './errors.js';
+import { logsKeyOf } from './logs-key.js';
+import { acknowledgeControl } from './policy-acknowledgements.js';
 
 /** Who may call: AWS SigV4 callers with `execute-api:Invoke`, or bearers of a JWT from an issuer. */
 export type ApiAuth =
@@ -83,9 +85,11 @@ export class LambdaHttpApi extends Construct {
           : new HttpJwtAuthorizer('Jwt', auth.issuer, { jwtAudience: [...auth.audience] }),
       ...props.httpApiProps,
     });
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+      removalPolicy: logRemovalPolicy,
+      encryptionKey: logsKeyOf(this, logRemovalPolicy),
     });
     this.stage = new apigwv2.HttpStage(this, 'Stage', {
       httpApi: this.api,
@@ -116,6 +120,16 @@ export class LambdaHttpApi extends Construct {
     this.routes = props.routes.flatMap((route) =>
       this.api.addRoutes({ path: route.path, methods: [route.method], integration }),
     );
+    for (const route of this.routes) {
+      // The integration's permission lets API Gateway invoke the function for this API's own ARN only
+      // (SourceArn); the control reads a SourceArn built with Fn::Join as missing.
+      acknowledgeControl(
+        route,
+        'CT.LAMBDA.PR.2',
+        "Not public: API Gateway may invoke the function only for this API's routes (SourceArn is the API's " +
+          'execute-api ARN, an Fn::Join the rule does not read).',
+      );
+    }
   }
 
   /**

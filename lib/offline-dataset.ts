@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { Column } from '../core/offline-schema.js';
 import { allow } from './defaults.js';
 import { InvalidPropsError } from './errors.js';
+import { logsKeyOf } from './logs-key.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { icebergTable, parquetTable } from './offline-tables.js';
 
@@ -101,9 +102,11 @@ export class OfflineDataset extends Construct {
       this.format === 'parquet' ? parquetTable(this, props, location) : icebergTable(this, props, location);
     this.table.node.addDependency(props.database);
 
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     this.logGroup = new logs.LogGroup(this, 'DeliveryErrors', {
       retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+      removalPolicy: logRemovalPolicy,
+      encryptionKey: logsKeyOf(this, logRemovalPolicy),
     });
     const logStream = this.logGroup.addStream('DestinationDelivery', {
       logStreamName: 'DestinationDelivery',

@@ -14,6 +14,8 @@ import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
 import { withOverrides } from './defaults.js';
 import { InvalidPropsError } from './errors.js';
+import { logsKeyOf } from './logs-key.js';
+import { acknowledgeControl, REASONS } from './policy-acknowledgements.js';
 
 /** The repository root: esbuild bundles from here, with its package-lock.json. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -107,9 +109,11 @@ export class StreamfeaturesFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamfeaturesFunctionProps) {
     super(scope, id);
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+      removalPolicy: logRemovalPolicy,
+      encryptionKey: logsKeyOf(this, logRemovalPolicy),
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -144,6 +148,7 @@ export class StreamfeaturesFunction extends Construct {
           'moving to nodejs24.x is one change of runtime and esbuild target together.',
       });
     }
+    acknowledgeControl(this.function, 'CT.LAMBDA.PR.3', REASONS.noVpc);
     if ((this.function.node.defaultChild as lambda.CfnFunction).tracingConfig) {
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -11,6 +11,7 @@ import { IngestApi } from './ingest-api.js';
 import { Monitoring } from './monitoring.js';
 import { OfflineStore } from './offline-store.js';
 import { OnlineStore } from './online-store.js';
+import { acknowledgeShortLogRetention } from './policy-acknowledgements.js';
 import { type Challenger, ScoringApi } from './scoring-api.js';
 
 export interface StreamfeaturesStackProps extends StackProps {
@@ -38,6 +39,8 @@ export class StreamfeaturesStack extends Stack {
     const { config, spec } = props;
     const stage = stageDefaults(config.stage);
     const logs = { logRetention: stage.logRetention, logRemovalPolicy: stage.removalPolicy };
+    // A year of dev logs is cost without a reader; prod keeps them a year (stageDefaults).
+    if (config.stage === 'dev') acknowledgeShortLogRetention(this, 'dev stage, kept short for cost.');
     const accessLogs = new AccessLogBucket(this, 'AccessLogs');
 
     this.stream = new EventStream(this, 'Stream', {

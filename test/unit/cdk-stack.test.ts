@@ -69,7 +69,7 @@ describe('event-source mapping', () => {
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ParallelizationFactor: 1,
-      StartingPosition: 'TRIM_HORIZON',
+      StartingPosition: 'LATEST',
       MetricsConfig: { Metrics: ['EventCount'] },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.stream.stream), 'Arn'] },
     });
@@ -113,11 +113,17 @@ describe('Lambda functions', () => {
           RAW_ARCHIVE_STREAM: {
             Ref: logicalIdOf(dev.stack, dev.stack.offlineStore.rawArchive.deliveryStream),
           },
+          // Parquet via format conversion: many JSON lines per Firehose record.
+          RAW_ARCHIVE_RECORDS: 'packed',
           POWERTOOLS_SERVICE_NAME: service,
           POWERTOOLS_METRICS_NAMESPACE: 'streamfeatures',
           NODE_OPTIONS: '--enable-source-maps',
         },
       },
+    });
+    // Iceberg: one JSON document a record.
+    prod.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RAW_ARCHIVE_RECORDS: 'one-per-line' }) },
     });
     prod.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -604,6 +610,15 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-L1',
       'AwsSolutions-S1',
       'AwsSolutions-SQS3',
+      // AWS Control Tower's controls (test/unit/cdk-policy-validation.test.ts checks them).
+      'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
+      'cdk-validator-cfnguard::lambda_inside_vpc_check',
+      'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+      'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+      'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+      'cdk-validator-cfnguard::s3_bucket_versioning_enabled_check',
+      'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
+      'cdk-validator-cfnguard::sqs_dlq_check',
     ]);
   });
 });
