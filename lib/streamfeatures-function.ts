@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,9 +11,10 @@ import type { Spec } from '../core/index.js';
 import { FUNCTION_FILES } from '../lambdas/shared/spec.js';
 import { withOverrides } from './defaults.js';
 import { InvalidPropsError, quote, throwIfProblems } from './errors.js';
+import { packageRoot } from './package-root.js';
 
 /** The root of this package: the repository, or `node_modules/streamfeatures` where it is installed. */
-export const PACKAGE_ROOT = packageRootAbove(fileURLToPath(import.meta.url));
+export const PACKAGE_ROOT = packageRoot();
 
 /** The pre-built, generic handler bundles (`npm run build`, scripts/bundle-lambdas.mjs), one folder each. */
 export const BUNDLES_DIR = join(PACKAGE_ROOT, 'dist', 'lambdas');
@@ -24,23 +24,6 @@ export type HandlerBundle = 'features' | 'score' | 'ingest';
 
 /** The namespace of the handlers' EMF metrics (Powertools `POWERTOOLS_METRICS_NAMESPACE`). */
 export const METRICS_NAMESPACE = 'streamfeatures';
-
-/** The nearest folder above `file` whose package.json is this package's (the source tree and dist/ alike). */
-function packageRootAbove(file: string): string {
-  let dir = dirname(file);
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (
-      existsSync(manifest) &&
-      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'streamfeatures'
-    ) {
-      return dir;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`streamfeatures: no package.json of streamfeatures above ${file}`);
-    dir = parent;
-  }
-}
 
 /**
  * A function's code directory: the pre-built bundle with its source map, plus `files` (name to JSON value) beside

@@ -20,6 +20,8 @@ await build({
   target: 'node20',
   format: 'esm',
   sourcemap: true,
+  // Stack traces need the mappings only; the sources would double the package.
+  sourcesContent: false,
   logLevel: 'warning',
 });
 
