@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { appName, initApp, initCommand, templateFiles } from '../../cli/init-command.js';
 import { CliError, type CliIO } from '../../cli/io.js';
 import { packageManifest } from '../../lib/package-root.js';
@@ -19,7 +19,15 @@ function bufferIO(): CliIO & { stdout(): string } {
   };
 }
 
-const scratch = () => mkdtempSync(join(tmpdir(), 'streamfeatures-init-'));
+const scratches: string[] = [];
+const scratch = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'streamfeatures-init-'));
+  scratches.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of scratches) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('streamfeatures init', () => {
   it('writes every template file, the name and the versions filled in, no placeholder left', () => {
