@@ -31,6 +31,7 @@ const USAGE = `usage: streamfeatures <command>
                           offline replay, with a report
   local up|down|status [--port P] [--state-dir D]
                           the local cloud (Kinesis, DynamoDB, S3, SQS) on one LocalStack-style endpoint
+  init [dir] [--name N]   a new CDK app using the library: FeaturePipeline, a starter spec, a producer, a test
 `;
 
 /** Runs one CLI command; returns the exit code. Errors a user can fix print as one clear message. */
@@ -195,6 +196,10 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
     case 'local': {
       const { localCommand } = await import('./local-command.js');
       return localCommand(rest, io);
+    }
+    case 'init': {
+      const { initCommand } = await import('./init-command.js');
+      return initCommand(rest, io);
     }
     case undefined:
     case 'help':

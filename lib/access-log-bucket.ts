@@ -26,6 +26,9 @@ export class AccessLogBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessLogBucketProps = {}) {
     super(scope, id);
+    // S3 log delivery through a bucket policy, not the LogDeliveryWrite ACL an owner-enforced bucket refuses:
+    // CDK's feature flag, set here so an app without it (or with it off) still synthesizes.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const defaults: s3.BucketProps = {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,

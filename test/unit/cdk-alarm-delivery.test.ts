@@ -48,7 +48,7 @@ beforeAll(() => {
 
 describe('alarms reach the alarm topic', () => {
   it("lets CloudWatch publish to the topic, for this account's alarms only, beside the TLS-only deny", () => {
-    const topicId = logicalIdOf(dev.stack, dev.stack.monitoring.topic);
+    const topicId = logicalIdOf(dev.stack, dev.pipeline.monitoring.topic);
     const policies = Object.values(resourcesOf(dev.template, 'AWS::SNS::TopicPolicy')).filter((p) =>
       ((p.Properties?.Topics ?? []) as Array<{ Ref?: string }>).some((t) => t.Ref === topicId),
     );
@@ -75,9 +75,9 @@ describe('alarms reach the alarm topic', () => {
   });
 
   it('sends every alarm to the topic on ALARM and on OK', () => {
-    const topicId = logicalIdOf(dev.stack, dev.stack.monitoring.topic);
+    const topicId = logicalIdOf(dev.stack, dev.pipeline.monitoring.topic);
     const alarms = Object.entries(resourcesOf(dev.template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBe(Object.keys(dev.stack.monitoring.alarms).length);
+    expect(alarms.length).toBe(Object.keys(dev.pipeline.monitoring.alarms).length);
     for (const [id, alarm] of alarms) {
       expect({ id, actions: alarm.Properties?.AlarmActions }).toEqual({ id, actions: [{ Ref: topicId }] });
       expect({ id, actions: alarm.Properties?.OKActions }).toEqual({ id, actions: [{ Ref: topicId }] });

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { StreamfeaturesConfigInput } from '../../lib/config.js';
 import { ControlTowerChecks } from '../../lib/control-tower-checks.js';
 import { CONTROL_TOWER_RULES } from '../../lib/policy-acknowledgements.js';
-import { synthesize } from '../cdk/synth.js';
+import { type PipelineOverrides, synthesize } from '../cdk/synth.js';
 
 /** One finding of the Control Tower rules: its control (`CT.S3.PR.9`) and the construct path it concerns. */
 interface Finding {
@@ -75,18 +74,15 @@ function controlTowerReport(app: App): ControlTowerReport {
 }
 
 /** Prod with every option that adds resources switched on. */
-const PROD: StreamfeaturesConfigInput = {
+const PROD: PipelineOverrides = {
   stage: 'prod',
-  offlineStore: { format: 'iceberg' },
+  offlineFormat: 'iceberg',
   ingestApi: true,
-  featureComputer: { enhancedFanOut: true, onFailure: 'sqs' },
-  scoring: {
-    auth: 'jwt',
-    jwtIssuer: 'https://auth.example.com/',
-    jwtAudience: ['streamfeatures'],
-    model: { backend: 'sagemaker', endpointName: 'Fraud-Model' },
-    challenger: { mode: 'split', endpointName: 'Fraud-Challenger', weight: 0.25 },
-  },
+  enhancedFanOut: true,
+  onFailure: 'sqs',
+  apiAuth: { type: 'jwt', issuer: 'https://auth.example.com/', audience: ['streamfeatures'] },
+  model: { backend: 'sagemaker', endpointName: 'Fraud-Model' },
+  challenger: { mode: 'split', endpointName: 'Fraud-Challenger', weight: 0.25 },
   alarmEmail: 'oncall@example.com',
 };
 

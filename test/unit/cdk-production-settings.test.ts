@@ -16,9 +16,10 @@ beforeAll(() => {
   dev = synthesize();
   prod = synthesize({
     stage: 'prod',
-    offlineStore: { format: 'iceberg' },
+    offlineFormat: 'iceberg',
     ingestApi: true,
-    featureComputer: { enhancedFanOut: true, onFailure: 'sqs' },
+    enhancedFanOut: true,
+    onFailure: 'sqs',
   });
 }, 120_000);
 
@@ -99,7 +100,7 @@ describe('data buckets', () => {
   it('version the offline store and the side outputs, and expire old versions after 30 days', () => {
     for (const s of [dev, prod]) {
       const buckets = resourcesOf(s.template, 'AWS::S3::Bucket');
-      for (const bucket of [s.stack.offlineStore.bucket, s.stack.featureComputer.sideOutputBucket]) {
+      for (const bucket of [s.pipeline.offlineStore.bucket, s.pipeline.featureComputer.sideOutputBucket]) {
         const properties = buckets[logicalIdOf(s.stack, bucket)]?.Properties ?? {};
         expect(properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
         const rules = (properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
@@ -123,13 +124,13 @@ describe('event-source mapping start', () => {
     expect(standard?.Properties?.StartingPosition).toBe('LATEST');
     expect(fanOut?.Properties?.StartingPosition).toBe('LATEST');
     // The switch changes the mapping's source (the stream, or its consumer): CloudFormation replaces it.
-    const consumer = prod.stack.featureComputer.streamConsumer;
+    const consumer = prod.pipeline.featureComputer.streamConsumer;
     if (!consumer) throw new Error('prod has no stream consumer');
     expect(fanOut?.Properties?.EventSourceArn).toEqual({
       'Fn::GetAtt': [logicalIdOf(prod.stack, consumer), 'ConsumerARN'],
     });
     expect(standard?.Properties?.EventSourceArn).toEqual({
-      'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.stream.stream), 'Arn'],
+      'Fn::GetAtt': [logicalIdOf(dev.stack, dev.pipeline.stream.stream), 'Arn'],
     });
   });
 });
