@@ -12,9 +12,26 @@ export {
   type ValidEvent,
 } from './engine/classify.js';
 export { DedupeIndex } from './engine/dedupe.js';
-export { EntityState, type EntityStateJson } from './engine/entity-state.js';
+export {
+  type ColumnMarks,
+  EntityState,
+  type EntityStateJson,
+  fingerprintsOf,
+  type LegacyEntityStateJson,
+  type ShardMarks,
+} from './engine/entity-state.js';
 export { parseEventTime } from './engine/event-time.js';
+export { featureFingerprint, fingerprintOf } from './engine/feature-fingerprint.js';
 export { DistinctSketch } from './engine/hll.js';
+export {
+  appliedLive,
+  applyBackfill,
+  applyLive,
+  backfillCounts,
+  markBorn,
+  type ShardWatermark,
+  type Watermarks,
+} from './engine/item-update.js';
 export { entityNamed, itemKeyOf, MemoryEngine, type Outcome, type Totals } from './engine/memory-engine.js';
 export { compileFieldPath } from './field-path.js';
 export { type Mismatch, PARITY_TOLERANCE, ParityTally, sameValue } from './parity.js';
