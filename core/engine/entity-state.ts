@@ -87,16 +87,16 @@ function planOf(entity: CompiledEntity): EntityPlan {
       group.features.map((f) => entity.features.findIndex((e) => e.feature === f)),
     );
     const byFingerprint = new Map<string, [number, number]>();
-    fingerprints.forEach((list, gi) =>
-      list.forEach((fingerprint, fi) => {
+    for (const [gi, list] of fingerprints.entries()) {
+      for (const [fi, fingerprint] of list.entries()) {
         if (byFingerprint.has(fingerprint)) {
           throw new Error(
             `features of entity "${entity.name}" share the fingerprint ${fingerprint}: rename one of them`,
           );
         }
         byFingerprint.set(fingerprint, [gi, fi]);
-      }),
-    );
+      }
+    }
     const meaning = ({
       description: _,
       ...rest
@@ -287,7 +287,7 @@ export class EntityState {
 
   private static fromLegacy(state: EntityState, json: LegacyEntityStateJson): EntityState {
     if (json.l !== state.plan.legacyLayout) {
-      state.entity.features.forEach((_, position) => state.unrevived.push(position));
+      for (const position of state.entity.features.keys()) state.unrevived.push(position);
       return state;
     }
     state.maxArrival = json.a ?? Number.NEGATIVE_INFINITY;
