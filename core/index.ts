@@ -11,6 +11,7 @@ export {
   type RejectReason,
   type ValidEvent,
 } from './engine/classify.js';
+export { CleanPass } from './engine/clean-pass.js';
 export { DedupeIndex } from './engine/dedupe.js';
 export {
   type ColumnMarks,
@@ -18,6 +19,7 @@ export {
   type EntityStateJson,
   fingerprintsOf,
   type LegacyEntityStateJson,
+  legacyLayoutOf,
   type ShardMarks,
 } from './engine/entity-state.js';
 export { parseEventTime } from './engine/event-time.js';

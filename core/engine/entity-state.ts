@@ -109,6 +109,11 @@ function planOf(entity: CompiledEntity): EntityPlan {
   return plan;
 }
 
+/** The fingerprint layout 1 kept of the whole entity: a layout-1 item reads whole only under this one. */
+export function legacyLayoutOf(entity: CompiledEntity): string {
+  return planOf(entity).legacyLayout;
+}
+
 /** The fingerprints of an entity's features, in spec order. */
 export function fingerprintsOf(entity: CompiledEntity): string[] {
   return entity.features.map(({ feature }) => featureFingerprint(feature));

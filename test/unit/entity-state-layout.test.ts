@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CompiledSpec,
+  classifyBatch,
+  compileSpec,
+  EntityState,
+  type FeatureSpec,
+  featureFingerprint,
+  type LegacyEntityStateJson,
+  legacyLayoutOf,
+  parseSpec,
+} from '../../core/index.js';
+import { jsonRecord } from '../support/stream.js';
+
+const T0 = 1_700_000_040_000;
+const COUNT: FeatureSpec = { name: 'n_10m', entity: 'card', agg: 'count', window: '10m', tile: '1m' };
+const SUM: FeatureSpec = {
+  name: 'sum_1h',
+  entity: 'card',
+  agg: 'sum',
+  field: 'amount',
+  window: '1h',
+  tile: '5m',
+};
+
+function specOf(...features: FeatureSpec[]): CompiledSpec {
+  return compileSpec(
+    parseSpec({
+      version: 1,
+      name: 't',
+      event: { timeField: 'ts' },
+      entities: { card: ['card_id'] },
+      features,
+    }),
+  );
+}
+
+function stateWithTraffic(spec: CompiledSpec): EntityState {
+  const entity = spec.entities[0] as CompiledSpec['entities'][number];
+  const state = new EntityState(entity);
+  const records = [1, 2, 3].map((i) =>
+    jsonRecord({ ts: T0 + i * 60_000, card_id: 'c1', amount: i * 10 }, T0 + i * 60_000 + 5, 's', i),
+  );
+  for (const event of classifyBatch(spec, records).events) state.apply(event);
+  return state;
+}
+
+const card = (spec: CompiledSpec) => spec.entities[0] as CompiledSpec['entities'][number];
+const readAt = T0 + 5 * 60_000;
+
+describe('entity state layout across spec changes', () => {
+  it('reads every kept feature as it was under a spec that adds, changes and removes others', () => {
+    const before = specOf(COUNT, SUM, { ...COUNT, name: 'gone' });
+    const stored = JSON.parse(JSON.stringify(stateWithTraffic(before)));
+    const after = specOf(COUNT, { ...SUM, window: '2h' }, { ...COUNT, name: 'added' });
+    const revived = EntityState.fromJSON(card(after), stored);
+    expect(revived.read(readAt)).toEqual({ n_10m: 3, sum_1h: 0, added: 0 });
+    expect(revived.unrevived).toEqual([1, 2]);
+    expect(JSON.stringify(revived)).not.toContain(
+      featureFingerprint(card(before).features[2]?.feature as never),
+    );
+  });
+
+  it('reads a layout-1 item whole when its entity layout is unchanged, and as empty when it changed', () => {
+    const spec = specOf(COUNT, SUM);
+    const current = stateWithTraffic(spec).toJSON();
+    const legacy: LegacyEntityStateJson = {
+      l: legacyLayoutOf(card(spec)),
+      a: current.a,
+      g: current.g.map(([, , rows]) => rows),
+    };
+    expect(EntityState.fromJSON(card(spec), legacy).read(readAt)).toEqual({ n_10m: 3, sum_1h: 60 });
+    const changed = specOf(COUNT, SUM, { ...COUNT, name: 'added' });
+    const revived = EntityState.fromJSON(card(changed), { ...legacy, l: legacyLayoutOf(card(spec)) });
+    expect(revived.read(readAt)).toEqual({ n_10m: 0, sum_1h: 0, added: 0 });
+    expect(revived.unrevived).toEqual([0, 1, 2]);
+  });
+
+  it('fingerprints a feature by its meaning: equal durations agree, a filter or field differs, a description does not', () => {
+    const fingerprint = (feature: FeatureSpec) =>
+      featureFingerprint(card(specOf(feature)).features[0]?.feature as never);
+    expect(fingerprint({ ...SUM, window: '60m' })).toBe(fingerprint(SUM));
+    expect(fingerprint({ ...SUM, description: 'reworded' })).toBe(fingerprint(SUM));
+    expect(fingerprint({ ...SUM, where: { field: 'status', eq: 'ok' } })).not.toBe(fingerprint(SUM));
+    expect(fingerprint({ ...SUM, agg: 'avg' })).not.toBe(fingerprint(SUM));
+    expect(fingerprint({ ...SUM, tile: '10m' })).not.toBe(fingerprint(SUM));
+  });
+});
