@@ -4,11 +4,16 @@ import { parseEventTime, SpecError } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
 import { replayCommand } from './replay-command.js';
 import { specCheck, specPrint } from './spec-commands.js';
+import { specDiffCommand } from './spec-diff-command.js';
 
 const USAGE = `usage: streamfeatures <command>
 
   spec check <spec>       validate a feature spec (JSON, or a JS module exporting one)
   spec print <spec>       print the normalized spec JSON
+  spec diff <old> <new> [--json]
+                          what deploying <new> over <old> does to stored features: added, removed, changed;
+                          which need a backfill and from how much archive; exit 0 safe, 3 needs a backfill,
+                          4 breaking (refused, with the reason)
   replay --spec S --events E --queries Q --out O [--arrival-field F] [--reorder-window D]
                           point-in-time features for each query from a replay of the events
                           (E: JSON Lines, or the raw archive: a Parquet file, a directory, s3://bucket/prefix)
@@ -56,6 +61,7 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
   switch (command) {
     case 'spec': {
       const [verb, path, ...extra] = rest;
+      if (verb === 'diff') return specDiff(rest.slice(1), io);
       if (!path || extra.length > 0 || (verb !== 'check' && verb !== 'print'))
         throw usage('spec check|print <spec>');
       return verb === 'check' ? specCheck(path, io) : specPrint(path, io);
@@ -224,4 +230,16 @@ export function positiveInteger(flag: string, value: string): number {
   if (!Number.isSafeInteger(n) || n <= 0)
     throw new CliError(`${flag} must be a positive whole number (got ${JSON.stringify(value)})`, 2);
   return n;
+}
+
+async function specDiff(args: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: { json: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [oldPath, newPath, ...extra] = positionals;
+  if (!oldPath || !newPath || extra.length > 0) throw usage('spec diff <old spec> <new spec> [--json]');
+  return specDiffCommand(oldPath, newPath, values.json === true, io);
 }
