@@ -28,6 +28,9 @@ const USAGE = `usage: streamfeatures <command>
          [--report R.json]
                           replays the archive and compares the online store (read at T, default now) and
                           the logged features and scores with it for sampled keys and times; exit 1 on skew
+  backfill --spec S --archive A --table T [--features f1,f2] [--from T] [--checkpoint F] [--reorder-window D]
+                          replays the archive into the online store for the named features only (default all),
+                          beside live traffic, exactly once in effect; progress on stderr; resumable
   demo [--events N] [--keep-running]
                           the fraud example on the embedded local cloud: the CDK stack deployed locally,
                           traffic on Kinesis, features, the Parquet archive and scoring, with a report
@@ -59,6 +62,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'backfill':
+      return backfill(rest, io);
     case 'spec': {
       const [verb, path, ...extra] = rest;
       if (verb === 'diff') return specDiff(rest.slice(1), io);
@@ -242,4 +247,45 @@ async function specDiff(args: readonly string[], io: CliIO): Promise<number> {
   const [oldPath, newPath, ...extra] = positionals;
   if (!oldPath || !newPath || extra.length > 0) throw usage('spec diff <old spec> <new spec> [--json]');
   return specDiffCommand(oldPath, newPath, values.json === true, io);
+}
+
+async function backfill(args: readonly string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      spec: { type: 'string' },
+      archive: { type: 'string' },
+      table: { type: 'string' },
+      features: { type: 'string' },
+      from: { type: 'string' },
+      checkpoint: { type: 'string' },
+      'reorder-window': { type: 'string' },
+    },
+    strict: true,
+  });
+  const { spec, archive, table } = values;
+  if (!spec || !archive || !table) throw usage('backfill needs --spec, --archive and --table');
+  const from =
+    values.from === undefined
+      ? undefined
+      : parseEventTime(/^\d+$/.test(values.from) ? Number(values.from) : values.from);
+  if (values.from !== undefined && from === undefined) {
+    throw new CliError(
+      `--from must be epoch ms or ISO-8601 with a zone (got ${JSON.stringify(values.from)})`,
+      2,
+    );
+  }
+  const { backfillCommand } = await import('./backfill-command.js');
+  return backfillCommand(
+    {
+      spec,
+      archive,
+      table,
+      features: values.features?.split(',').filter((name) => name !== ''),
+      from,
+      checkpoint: values.checkpoint,
+      reorderWindowMs: durationFlag('--reorder-window', values['reorder-window']),
+    },
+    io,
+  );
 }
