@@ -30,6 +30,7 @@ export {
   applyBackfill,
   applyLive,
   backfillCounts,
+  type LiveOptions,
   markBorn,
   type ShardWatermark,
   type Watermarks,

@@ -9,6 +9,7 @@ import {
   type EntityStateJson,
   type ItemBatch,
   type LegacyEntityStateJson,
+  type LiveOptions,
   type ValidEvent,
   type Watermarks,
 } from '../../core/index.js';
@@ -51,13 +52,13 @@ export interface ItemChange {
 }
 
 /** Live traffic's change: the batch's records past the item's watermarks (core/engine/item-update.ts). */
-export function liveChange(batch: ItemBatch, retentionMs: number): ItemChange {
+export function liveChange(batch: ItemBatch, options: LiveOptions): ItemChange {
   return {
     key: batch.key,
     entity: batch.entity,
     pending: (watermarks) => batch.events.some((event) => !appliedLive(watermarks, event.record)),
     apply: (state, watermarks) => {
-      const { applied, watermarks: next } = applyLive(state, watermarks, batch.events, retentionMs);
+      const { applied, watermarks: next } = applyLive(state, watermarks, batch.events, options);
       return applied.length > 0 ? next : undefined;
     },
   };

@@ -119,7 +119,13 @@ export class OnlineStore {
     const items = [...groupByItem(this.spec, applicable).values()];
     await this.prefetch(items.map((item) => item.key));
     const writes = await mapSettled(items, this.concurrency, (item) =>
-      writeItem(this.writer, liveChange(item, this.writer.watermarkRetentionMs)),
+      writeItem(
+        this.writer,
+        liveChange(item, {
+          retentionMs: this.writer.watermarkRetentionMs,
+          latenessMs: this.spec.allowedLatenessMs + this.spec.maxFutureSkewMs,
+        }),
+      ),
     );
     writes.forEach((write, i) => {
       if (write.status === 'fulfilled') return;

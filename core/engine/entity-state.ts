@@ -37,6 +37,8 @@ export type ShardMarks = Record<string, string>;
  */
 export interface ColumnMarks {
   w0?: ShardMarks;
+  /** The item's latest arrival when `w0` was set: once the feature's window has passed it, `w0` can go. */
+  t?: number;
   b?: ShardMarks;
 }
 

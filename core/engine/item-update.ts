@@ -41,23 +41,44 @@ export function appliedLive(watermarks: Watermarks, record: InputRecord): boolea
  * anything to a revived state. A fresh item (no watermarks) needs none.
  */
 export function markBorn(state: EntityState, watermarks: Watermarks): void {
-  if (watermarks.size === 0) return;
+  if (watermarks.size === 0 || state.unrevived.length === 0) return;
   const w0: ShardMarks = {};
   for (const [shard, mark] of watermarks) w0[shard] = mark.sequenceNumber;
-  for (const position of state.unrevived) state.marks[position] = { w0: { ...w0 } };
+  for (const position of state.unrevived) state.marks[position] = { w0: { ...w0 }, t: state.maxArrival };
   state.unrevived.length = 0;
 }
 
 /**
+ * Drops born marks no backfill needs any more: the records they set apart arrived by `t`, so once the item's
+ * latest arrival is past `t` by the feature's window, a tile, lateness and skew, those records are in no window a
+ * read can ask for (and a backfill that then skips them changes no value).
+ */
+function dropSpentBornMarks(state: EntityState, latenessMs: number): void {
+  state.marks.forEach((marks, position) => {
+    if (marks?.w0 === undefined || marks.t === undefined) return;
+    const { feature } = state.entity.features[position] as (typeof state.entity.features)[number];
+    if (state.maxArrival - marks.t <= feature.windowMs + feature.tileMs + latenessMs) return;
+    const { w0: _, t: __, ...rest } = marks;
+    state.marks[position] = rest.b ? rest : undefined;
+  });
+}
+
+export interface LiveOptions {
+  /** Watermarks of shards silent this long before the item's latest arrival are dropped. */
+  readonly retentionMs: number;
+  /** The spec's allowed lateness plus its future skew: how far an event's time can be from its arrival. */
+  readonly latenessMs: number;
+}
+
+/**
  * Applies live records (in shard order) to a revived item: the records past its watermarks, each into every column
- * a backfill has not already counted it into. Returns the records applied and the item's next watermarks,
- * dropping those of shards silent for `retentionMs` before the item's latest arrival.
+ * a backfill has not already counted it into. Returns the records applied and the item's next watermarks.
  */
 export function applyLive(
   state: EntityState,
   watermarks: Watermarks,
   events: readonly ValidEvent[],
-  retentionMs: number,
+  { retentionMs, latenessMs }: LiveOptions,
 ): { applied: ValidEvent[]; watermarks: Map<string, ShardWatermark> } {
   const applied = events.filter((event) => !appliedLive(watermarks, event.record));
   const next = new Map(watermarks);
@@ -69,6 +90,7 @@ export function applyLive(
     else state.apply(event);
   }
   state.settle(state.maxArrival);
+  dropSpentBornMarks(state, latenessMs);
   for (const event of applied) {
     const { shardId, sequenceNumber } = event.record;
     const mark = next.get(shardId);

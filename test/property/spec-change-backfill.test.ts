@@ -165,7 +165,10 @@ class MemoryTable {
     for (const item of groupByItem(spec, events).values()) {
       if (crashAfter !== undefined && written >= crashAfter) return;
       const { state, watermarks } = this.revive(spec, item.key, item.entity);
-      const next = applyLive(state, watermarks, item.events, 86_400_000);
+      const next = applyLive(state, watermarks, item.events, {
+        retentionMs: 86_400_000,
+        latenessMs: spec.allowedLatenessMs + spec.maxFutureSkewMs,
+      });
       if (next.applied.length > 0)
         this.items.set(item.key, { state: JSON.stringify(state), watermarks: next.watermarks });
       written++;

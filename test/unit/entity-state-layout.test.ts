@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applyLive,
   type CompiledSpec,
   classifyBatch,
   compileSpec,
@@ -9,6 +10,7 @@ import {
   type LegacyEntityStateJson,
   legacyLayoutOf,
   parseSpec,
+  type ShardWatermark,
 } from '../../core/index.js';
 import { jsonRecord } from '../support/stream.js';
 
@@ -84,5 +86,25 @@ describe('entity state layout across spec changes', () => {
     expect(fingerprint({ ...SUM, where: { field: 'status', eq: 'ok' } })).not.toBe(fingerprint(SUM));
     expect(fingerprint({ ...SUM, agg: 'avg' })).not.toBe(fingerprint(SUM));
     expect(fingerprint({ ...SUM, tile: '10m' })).not.toBe(fingerprint(SUM));
+  });
+
+  it('marks a feature added to an existing item as born at its watermarks, and drops the mark once its window passed', () => {
+    const before = specOf(COUNT);
+    const after = specOf(COUNT, { ...COUNT, name: 'added' });
+    const stored = JSON.parse(JSON.stringify(stateWithTraffic(before)));
+    const watermarks = new Map<string, ShardWatermark>([
+      ['s', { sequenceNumber: '3', arrivalMs: T0 + 180_005, firstSequenceNumber: '1' }],
+    ]);
+    const options = { retentionMs: 86_400_000, latenessMs: 360_000 };
+    const event = (i: number, at: number) =>
+      classifyBatch(after, [jsonRecord({ ts: at, card_id: 'c1', amount: 1 }, at + 5, 's', i)]).events;
+    const state = EntityState.fromJSON(card(after), stored);
+    const next = applyLive(state, watermarks, event(4, T0 + 240_000), options);
+    expect(state.marks[1]).toEqual({ w0: { s: '3' }, t: T0 + 180_005 });
+    expect(state.read(T0 + 300_000)).toEqual({ n_10m: 4, added: 1 });
+    // 10m window + 1m tile + 6m lateness and skew after the birth: the born mark has done its work.
+    const later = EntityState.fromJSON(card(after), JSON.parse(JSON.stringify(state)));
+    applyLive(later, next.watermarks, event(5, T0 + 180_005 + 17 * 60_000 + 1), options);
+    expect(later.marks[1]).toBeUndefined();
   });
 });
