@@ -293,11 +293,11 @@ export class EntityState {
   }
 
   private static fromLegacy(state: EntityState, json: LegacyEntityStateJson): EntityState {
+    state.maxArrival = json.a ?? Number.NEGATIVE_INFINITY;
     if (json.l !== state.plan.legacyLayout) {
       for (const position of state.entity.features.keys()) state.unrevived.push(position);
       return state;
     }
-    state.maxArrival = json.a ?? Number.NEGATIVE_INFINITY;
     json.g.forEach((rows, gi) => {
       const aggs = state.plan.aggs[gi] as Aggregator[];
       const revive = (partials: unknown[]) => partials.map((p, fi) => (aggs[fi] as Aggregator).revive(p));

@@ -43,8 +43,13 @@ export function appliedLive(watermarks: Watermarks, record: InputRecord): boolea
 export function markBorn(state: EntityState, watermarks: Watermarks): void {
   if (watermarks.size === 0 || state.unrevived.length === 0) return;
   const w0: ShardMarks = {};
-  for (const [shard, mark] of watermarks) w0[shard] = mark.sequenceNumber;
-  for (const position of state.unrevived) state.marks[position] = { w0: { ...w0 }, t: state.maxArrival };
+  // The latest arrival of any record the marks cover (the state's own may be unknown: an unreadable layout).
+  let t = state.maxArrival;
+  for (const [shard, mark] of watermarks) {
+    w0[shard] = mark.sequenceNumber;
+    t = Math.max(t, mark.arrivalMs);
+  }
+  for (const position of state.unrevived) state.marks[position] = { w0: { ...w0 }, t };
   state.unrevived.length = 0;
 }
 

@@ -234,7 +234,7 @@ const scenarioArb = fc.record({
   archiveAhead: fc.boolean(),
 });
 
-describe('a spec change with live traffic and a backfill', () => {
+describe('a spec change with live traffic and a backfill', { timeout: 120_000 }, () => {
   it('backfill + live equal one clean pass of the new spec, and kept features never change meanwhile', () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {

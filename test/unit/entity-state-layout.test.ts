@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applyBackfill,
   applyLive,
   type CompiledSpec,
   classifyBatch,
@@ -107,4 +108,36 @@ describe('entity state layout across spec changes', () => {
     applyLive(later, next.watermarks, event(5, T0 + 180_005 + 17 * 60_000 + 1), options);
     expect(later.marks[1]).toBeUndefined();
   });
+
+  it('restores a layout-1 item whose entity changed with a backfill of all its features', () => {
+    const before = specOf(COUNT, SUM);
+    const after = specOf(COUNT, SUM, { ...COUNT, name: 'added' });
+    const stored = stateWithTraffic(before).toJSON();
+    const legacy: LegacyEntityStateJson = {
+      l: legacyLayoutOf(card(before)),
+      a: stored.a,
+      g: stored.g.map(([, , rows]) => rows),
+    };
+    const watermarks = new Map<string, ShardWatermark>([
+      ['s', { sequenceNumber: '3', arrivalMs: T0 + 180_005, firstSequenceNumber: '1' }],
+    ]);
+    const options = { retentionMs: 86_400_000, latenessMs: 360_000 };
+    const state = EntityState.fromJSON(card(after), legacy);
+    const live = classifyBatch(after, [
+      jsonRecord({ ts: T0 + 240_000, card_id: 'c1', amount: 40 }, T0 + 240_005, 's', 4),
+    ]).events;
+    const { watermarks: next } = applyLive(state, watermarks, live, options);
+    expect(state.read(readAt)).toEqual({ n_10m: 1, sum_1h: 40, added: 1 });
+    // The archive: the three records the layout-1 item held, and the live one (which the backfill leaves alone).
+    const archive = [1, 2, 3].map((i) =>
+      jsonRecord({ ts: T0 + i * 60_000, card_id: 'c1', amount: i * 10 }, T0 + i * 60_000 + 5, 's', i),
+    );
+    const events = classifyBatch(after, [...archive, ...jsonRecords(live)]).events;
+    expect(applyBackfill(state, next, events, [0, 1, 2])).toBe(9);
+    expect(state.read(readAt)).toEqual({ n_10m: 4, sum_1h: 100, added: 4 });
+  });
 });
+
+function jsonRecords(events: readonly { record: ReturnType<typeof jsonRecord> }[]) {
+  return events.map((event) => event.record);
+}
