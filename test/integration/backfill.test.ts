@@ -193,4 +193,18 @@ describe('backfill beside live traffic', () => {
     expect(code).toBe(2);
     expect(lines.join('')).toContain('--features names "nope", not in the spec (it has: card_txn_count_10m,');
   });
+
+  it('refuses to resume from the checkpoint of another backfill, naming the file', async () => {
+    const specPath = join(dir, 'spec-a.json');
+    writeFileSync(specPath, JSON.stringify(specJsonA));
+    const checkpoint = join(dir, 'other.checkpoint.json');
+    writeFileSync(checkpoint, JSON.stringify({ job: 'another', done: 10, at: '2026-01-01T00:00:00Z' }));
+    const { io, lines } = quietIO();
+    const code = await runCli(
+      ['backfill', '--spec', specPath, '--archive', dir, '--table', 't', '--checkpoint', checkpoint],
+      io,
+    );
+    expect(code).toBe(1);
+    expect(lines.join('')).toContain(`${checkpoint} is the checkpoint of another backfill`);
+  });
 });
