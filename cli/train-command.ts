@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 // hyparquet's Node entry: its browser one lacks asyncBufferFromFile.
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { checkModelName, DEFAULT_MODEL_NAME } from '../adapters/model/model-version.js';
@@ -11,6 +10,7 @@ import {
   type TrainingSetColumns,
   trainModel,
 } from '../adapters/model/training.js';
+import { parseFlags, usageError } from './flags.js';
 import { CliError, type CliIO } from './io.js';
 
 export interface TrainOptions {
@@ -169,29 +169,23 @@ function toNumber(value: unknown): number | null {
 }
 
 /** The train command's flags; a bad or missing one is a usage error (exit code 2) that names it. */
-export function parseTrainArgs(rest: readonly string[]): TrainOptions {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...rest],
-      options: {
-        'training-set': { type: 'string' },
-        'out-dir': { type: 'string' },
-        name: { type: 'string' },
-        'holdout-fraction': { type: 'string' },
-        features: { type: 'string' },
-        label: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new CliError(`train: ${(error as Error).message}\n\nusage: streamfeatures ${TRAIN_USAGE}`, 2);
-  }
+export function parseTrainArgs(
+  rest: readonly string[],
+  usage = `usage: streamfeatures ${TRAIN_USAGE}\n`,
+): TrainOptions {
+  const { values } = parseFlags(usage, rest, {
+    'training-set': { type: 'string' },
+    'out-dir': { type: 'string' },
+    name: { type: 'string' },
+    'holdout-fraction': { type: 'string' },
+    features: { type: 'string' },
+    label: { type: 'string' },
+    'min-holdout-positives': { type: 'string' },
+  });
   const trainingSet = values['training-set'];
   const outDir = values['out-dir'];
   if (!trainingSet || !outDir) {
-    throw new CliError(`train needs --training-set and --out-dir\n\nusage: streamfeatures ${TRAIN_USAGE}`, 2);
+    throw usageError('train needs --training-set and --out-dir', usage);
   }
   const options: TrainOptions = { trainingSet, outDir };
   if (values.name !== undefined) {

@@ -75,7 +75,7 @@ describe('parseTrainArgs', () => {
       /^train needs --training-set and --out-dir/,
     );
     expect(usageError(['--out-dir', 'm', '--steps', '3']).message).toMatch(
-      /^train: Unknown option '--steps'/,
+      /^Unknown option '--steps'\n\nusage: streamfeatures train --training-set F/,
     );
     const base = ['--training-set', 's', '--out-dir', 'm'];
     for (const value of ['1', '0', '-0.1', 'abc', '']) {
