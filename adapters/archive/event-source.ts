@@ -49,7 +49,7 @@ export async function openEventSource(
   const files = await listArchiveFiles(location, options.s3 ?? s3ClientFromEnv);
   const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
   return {
-    description: `${location} (${files.length} Parquet files, ${(bytes / 1048576).toFixed(1)} MiB)`,
+    description: `${location} (${files.length} Parquet ${files.length === 1 ? 'file' : 'files'}, ${(bytes / 1048576).toFixed(1)} MiB)`,
     files,
     rejected: [],
     chunks: inArrivalOrder(
