@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { accountedTotals, openEventSource } from '../adapters/archive/event-source.js';
 import { type LoggedPrediction, readFeatureLog } from '../adapters/archive/feature-log.js';
+import { writeFileAtomic } from '../adapters/files/atomic-file.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { EmbeddedModel } from '../adapters/model/embedded-model.js';
 import { readRegistryModel } from '../adapters/model/model-registry.js';
@@ -77,7 +77,7 @@ export async function parityCommand(options: ParityOptions, io: CliIO): Promise<
   }
   const report = await measureParity(options, io);
   io.out(renderParity(report));
-  if (options.report) writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (options.report) await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`);
   return report.skew ? 1 : 0;
 }
 

@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 // hyparquet's Node entry: its browser one lacks asyncBufferFromFile.
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { writeFileAtomic } from '../adapters/files/atomic-file.js';
 import { checkModelName, DEFAULT_MODEL_NAME } from '../adapters/model/model-version.js';
 import {
   LIBRARY,
@@ -55,8 +55,7 @@ export async function trainCommand(options: TrainOptions, io: CliIO): Promise<nu
   const seconds = (performance.now() - started) / 1000;
 
   const file = join(options.outDir, `${trained.document.version}.json`);
-  await mkdir(options.outDir, { recursive: true });
-  await writeFile(file, `${JSON.stringify(trained.document, null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(trained.document, null, 2)}\n`);
   io.out(report(trained, options.trainingSet, file, seconds));
   return 0;
 }
