@@ -243,13 +243,13 @@ function trainCommand(): Command {
 }
 
 const TRAIN_HELP = `usage: streamfeatures train --training-set F --out-dir D [--name N] [--holdout-fraction 0.2]
-                             [--features a,b,c] [--label label] [--min-holdout-positives 20]
+                             [--features a,b,c] [--label label] [--min-holdout-positives 10]
 
 Fits the embedded logistic model on the earlier rows, reports ROC AUC and PR AUC on the later ones, and writes it
 to the registry D as <name>-<content hash>.json.
 
-  --min-holdout-positives N  refuse when the holdout has fewer positives than N, as its AUCs would mean little
-                             (default 20; 0 to only warn)
+  --min-holdout-positives N  refuse when the holdout has fewer positives than N: its ROC AUC and PR AUC would
+                             mean little (default 10; 0 trains whatever the holdout holds)
 `;
 
 function parityCommand(): Command {

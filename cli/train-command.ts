@@ -26,10 +26,18 @@ export interface TrainOptions {
   features?: string[];
   /** The label column. Default `label`. */
   label?: string;
+  /** Fewer positives than this in the holdout: refuse, its AUCs would mean little. Default 10. */
+  minHoldoutPositives?: number;
 }
 
+/**
+ * The fewest holdout positives whose ROC and PR AUC say something: with fewer, one positive more or less moves
+ * them by a tenth or more.
+ */
+export const DEFAULT_MIN_HOLDOUT_POSITIVES = 10;
+
 export const TRAIN_USAGE = `train --training-set F --out-dir D [--name N] [--holdout-fraction 0.2]
-                          [--features a,b,c] [--label label]`;
+                          [--features a,b,c] [--label label] [--min-holdout-positives 10]`;
 
 /**
  * `streamfeatures train`: fits the embedded model on the earlier rows of a training set, scores it on the later
@@ -54,6 +62,16 @@ export async function trainCommand(options: TrainOptions, io: CliIO): Promise<nu
   }
   const seconds = (performance.now() - started) / 1000;
 
+  const minimum = options.minHoldoutPositives ?? DEFAULT_MIN_HOLDOUT_POSITIVES;
+  const { positives } = trained.holdout;
+  if (positives < minimum) {
+    throw new CliError(
+      `${options.trainingSet}: the holdout has ${positives} positive${positives === 1 ? '' : 's'} ` +
+        `(of ${trained.holdout.rows} rows), fewer than the minimum of ${minimum}: its ROC AUC and PR AUC would ` +
+        'mean little. Use more labelled data or a larger --holdout-fraction, or lower --min-holdout-positives ' +
+        'to train anyway; no model was written',
+    );
+  }
   const file = join(options.outDir, `${trained.document.version}.json`);
   await writeFileAtomic(file, `${JSON.stringify(trained.document, null, 2)}\n`);
   io.out(report(trained, options.trainingSet, file, seconds));
@@ -219,6 +237,17 @@ export function parseTrainArgs(
   if (values.label !== undefined) {
     if (values.label === '') throw new CliError('--label must name a column (got "")', 2);
     options.label = values.label;
+  }
+  const minimum = values['min-holdout-positives'];
+  if (minimum !== undefined) {
+    const value = Number(minimum);
+    if (!/^\d+$/.test(minimum) || !Number.isSafeInteger(value)) {
+      throw new CliError(
+        `--min-holdout-positives must be a whole number, 0 or more (got ${JSON.stringify(minimum)})`,
+        2,
+      );
+    }
+    options.minHoldoutPositives = value;
   }
   return options;
 }

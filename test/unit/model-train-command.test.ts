@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
@@ -147,7 +147,8 @@ describe('streamfeatures train on a fraud training set', () => {
     file = join(dir, 'fraud-training-set.parquet');
     writeFileSync(file, trainingSetParquet(set));
     registry = join(dir, 'registry');
-  });
+    // Building 20,000 rows is heavy work: a busy machine may take far longer than vitest's 10 s default.
+  }, 300_000);
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
@@ -223,6 +224,29 @@ describe('streamfeatures train on a fraud training set', () => {
     await trainCommand(fewer, bufferIO());
     expect(readdirSync(registry)).toEqual(versions);
     expect(readFileSync(join(registry, first as string), 'utf8')).toBe(before);
+  });
+
+  it('refuses a holdout with fewer positives than the minimum, naming both, and writes no model', async () => {
+    const outDir = join(dir, 'too-few');
+    const error = await trainCommand(
+      { trainingSet: file, outDir, minHoldoutPositives: 100_000 },
+      bufferIO(),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).message).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the holdout has \\d+ positives \\(of \\d+ rows\\), ` +
+          'fewer than the minimum of 100000: its ROC AUC and PR AUC would mean little',
+      ),
+    );
+    expect(existsSync(outDir)).toBe(false);
+    expect(parseTrainArgs(['--training-set', 's', '--out-dir', 'm', '--min-holdout-positives', '0'])).toEqual(
+      {
+        trainingSet: 's',
+        outDir: 'm',
+        minHoldoutPositives: 0,
+      },
+    );
   });
 
   it('fails as a user error naming a missing feature or column, and the file', async () => {
