@@ -132,5 +132,11 @@ describe('flags that do not fit the input fail, naming them', () => {
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`streamfeatures: cannot read ${missing}: no such file\n`);
+    const folder = join(dir, 'no-such-archive');
+    const archive = await runCli([
+      ...['replay', '--spec', SPEC, '--events', folder, '--queries', queries, '--out', join(dir, 'a.jsonl')],
+    ]);
+    expect(archive.code).toBe(1);
+    expect(archive.stderr).toBe(`streamfeatures: cannot read the archive ${folder}: no such file or folder\n`);
   });
 });
