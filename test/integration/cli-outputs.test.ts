@@ -137,6 +137,8 @@ describe('flags that do not fit the input fail, naming them', () => {
       ...['replay', '--spec', SPEC, '--events', folder, '--queries', queries, '--out', join(dir, 'a.jsonl')],
     ]);
     expect(archive.code).toBe(1);
-    expect(archive.stderr).toBe(`streamfeatures: cannot read the archive ${folder}: no such file or folder\n`);
+    expect(archive.stderr).toBe(
+      `streamfeatures: cannot read the archive ${folder}: no such file or folder\n`,
+    );
   });
 });
