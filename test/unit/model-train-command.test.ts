@@ -135,7 +135,8 @@ describe('readTrainingSet on hand-written Parquet', () => {
   });
 });
 
-describe('streamfeatures train on a fraud training set', () => {
+// Each test trains on 20,000 rows: seconds of work that a busy machine stretches; no test here is about speed.
+describe('streamfeatures train on a fraud training set', { timeout: 120_000 }, () => {
   let dir: string;
   let set: FraudTrainingSet;
   let file: string;
