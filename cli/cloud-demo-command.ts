@@ -12,8 +12,9 @@ import { type Deployment, deployTemplate } from '../local/deploy-template.js';
 import { Sha256 } from '../local/http-api.js';
 import { startLocalCloud } from '../local/local-cloud.js';
 import { offlineReport, runOfflineDemo } from './demo-offline.js';
-import { CliError, type CliIO, describeCounts, progress } from './io.js';
+import { CliError, type CliIO, countOf, describeCounts, progress } from './io.js';
 import { offlineFiles, parquetRows } from './offline-files.js';
+import { cdkCli, packagePath, packageRoot } from './package-files.js';
 
 export interface CloudDemoOptions {
   /** Base events to generate. @default 5000 */
@@ -24,9 +25,9 @@ export interface CloudDemoOptions {
 
 const STACK = 'streamfeatures-dev';
 /** The spec and model registry the app deploys by default (lib/config.ts). */
-const SPEC = 'examples/fraud/spec.json';
-const MODEL_REGISTRY = 'examples/fraud/models';
-const CDK_OUT = 'cdk.out';
+const SPEC = packagePath('examples/fraud/spec.json');
+const MODEL_REGISTRY = packagePath('examples/fraud/models');
+const CDK_OUT = packagePath('cdk.out');
 const PUT_CHUNK = 500;
 const SCORE_SAMPLE = 200;
 /** Longest span of event time the demo generates: well inside the spec's 5-minute allowed lateness. */
@@ -34,7 +35,7 @@ const MAX_SPAN_SECONDS = 100;
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const REGION = 'us-east-1';
 /** The sources a synthesized template and its bundles are built from. */
-const SOURCES = ['lib', 'lambdas', 'core', 'adapters', 'bin/app.ts'];
+const SOURCES = ['lib', 'lambdas', 'core', 'adapters', 'bin/app.ts'].map(packagePath);
 
 const OUTCOMES = ['counted', 'invalid', 'future', 'late', 'duplicate'] as const;
 type Outcome = (typeof OUTCOMES)[number];
@@ -152,7 +153,7 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
         `  freshness          p50 ${ms(percentile(freshness, 0.5))}, p99 ${ms(percentile(freshness, 0.99))} (Kinesis arrival of a batch's earliest counted record to its features written, per batch, from the function's log)`,
         `  outcomes           counted ${outcomes.counted}, invalid ${outcomes.invalid}, future ${outcomes.future}, late ${outcomes.late}, duplicate ${outcomes.duplicate} = ${accounted} of ${records.length}${batches.partial > 0 ? ` (${batches.partial} batches done in part)` : ''}`,
         `  scoring            ${scoring.ok} of ${scoring.latencies.length} requests 200 (SigV4, POST /score), p50 ${ms(percentile(scoring.latencies, 0.5))}, p99 ${ms(percentile(scoring.latencies, 0.99))}`,
-        `  offline store      raw archive ${raw.files.length} Parquet files, ${rawRows} rows; feature log ${featureLog.files.length} files, ${featureRows} rows (s3://${bucket}, read with ${rows.reader})`,
+        `  offline store      raw archive ${countOf(raw.files.length, 'Parquet file')}, ${countOf(rawRows, 'row')}; feature log ${countOf(featureLog.files.length, 'file')}, ${countOf(featureRows, 'row')} (s3://${bucket}, read with ${rows.reader})`,
         ...offlineReport(offline),
         '',
       ].join('\n'),
@@ -205,11 +206,14 @@ async function synthesizeIfStale(io: CliIO): Promise<number | undefined> {
   );
   const started = performance.now();
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn('npx', ['cdk', 'synth', '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [cdkCli(), 'synth', '--quiet'], {
+      cwd: packageRoot(),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('error', reject);
     child.on('exit', (status) => resolve(status ?? 1));
   });
-  if (code !== 0) throw new CliError(`npx cdk synth --quiet failed (exit ${code})`);
+  if (code !== 0) throw new CliError(`cdk synth --quiet in ${packageRoot()} failed (exit ${code})`);
   return performance.now() - started;
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { batchesOf, onShards } from '../local/simulated-stream.js';
 import { type CliIO, describeCounts, progress } from './io.js';
+import { packagePath } from './package-files.js';
 
 export interface DemoOptions {
   /** Base events to generate. @default 5000 */
@@ -23,9 +24,8 @@ const PARITY_SAMPLE = 300;
  * store compared with the replay for a sample of keys.
  */
 export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> {
-  const spec = compileSpec(
-    parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8'), 'examples/fraud/spec.json'),
-  );
+  const specFile = packagePath('examples/fraud/spec.json');
+  const spec = compileSpec(parseSpecJson(readFileSync(specFile, 'utf8'), specFile));
   // The traffic ends about now: the online store keeps features of recent events (older items expire by TTL).
   const events = options.events ?? 5_000;
   const spanMs = (events / DEFAULT_TRAFFIC_OPTIONS.eventsPerSecond) * 1000;

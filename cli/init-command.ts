@@ -6,15 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageManifest, packageRoot } from '../lib/package-root.js';
+import { INIT_USAGE } from './init-usage.js';
 import { CliError, type CliIO } from './io.js';
-
-export const INIT_USAGE = `usage: streamfeatures init [dir] [--name NAME]
-
-  Writes a new CDK app into dir (default: the current folder), which must be empty (hidden entries such as
-  .git aside): package.json depending on streamfeatures, cdk.json, bin/app.ts and lib/features-stack.ts with a
-  FeaturePipeline, a commented starter spec (spec.mjs), a producer script, a cdk-nag synth test and a README.
-  NAME (default: the folder's name) names the package and the stacks (<NAME>-dev, <NAME>-prod).
-`;
 
 /** Files whose name npm would not publish under their real name. */
 const RENAMED: Readonly<Record<string, string>> = { gitignore: '.gitignore' };

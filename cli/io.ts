@@ -44,3 +44,8 @@ export function describeCounts(counts: Record<string, number>): string {
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
 }
+
+/** `1 Parquet file`, `2 Parquet files`: a count with its noun, singular for one. */
+export function countOf(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}

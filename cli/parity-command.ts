@@ -1,16 +1,18 @@
-import { writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { accountedTotals, openEventSource } from '../adapters/archive/event-source.js';
 import { type LoggedPrediction, readFeatureLog } from '../adapters/archive/feature-log.js';
+import { FeatureClient } from '../adapters/feature-client.js';
+import { writeFileAtomic } from '../adapters/files/atomic-file.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { EmbeddedModel } from '../adapters/model/embedded-model.js';
 import { readRegistryModel } from '../adapters/model/model-registry.js';
-import { OnlineStore } from '../adapters/online-store/online-store.js';
 import {
   ArrivalSweep,
   type CompiledSpec,
   compileSpec,
+  type FeatureMismatches,
+  type InputRecord,
   type Lookup,
   ParityTally,
   pointInTime,
@@ -42,10 +44,15 @@ export interface ParityOptions {
   readonly clients?: { readonly dynamodb: DynamoDBClient; readonly s3: () => S3Client } | undefined;
 }
 
+/** Firehose's longest buffering interval (900 s) and a minute to deliver: the most the archive can lag. */
+const ARCHIVE_LAG_BOUND_MS = 16 * 60_000;
+
 export interface ParityReport {
   readonly events: number;
-  readonly online?: Section;
-  readonly logged?: Section & { readonly scores: ScoreSection };
+  /** The latest arrival the archive holds (epoch ms); null for an empty archive. */
+  readonly archiveReachMs: number | null;
+  readonly online?: Section & { readonly readAtMs: number; readonly lag: LagSection };
+  readonly logged?: Section & { readonly scores: ScoreSection; readonly lag: LagSection };
   readonly skew: boolean;
 }
 
@@ -54,7 +61,16 @@ interface Section {
   readonly vectorsSkewed: number;
   readonly values: number;
   readonly mismatches: number;
-  readonly byFeature: Record<string, { count: number; maxAbsDiff: number }>;
+  readonly byFeature: Record<string, FeatureMismatches>;
+  readonly examples: ParityTally['examples'];
+}
+
+/**
+ * Online keys that differ the way events the archive has not reached yet would make them: read after the
+ * archive's latest arrival, every count online at least the replay's and one above it. Lag, not skew.
+ */
+interface LagSection {
+  readonly vectors: number;
   readonly examples: ParityTally['examples'];
 }
 
@@ -77,7 +93,7 @@ export async function parityCommand(options: ParityOptions, io: CliIO): Promise<
   }
   const report = await measureParity(options, io);
   io.out(renderParity(report));
-  if (options.report) writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (options.report) await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`);
   return report.skew ? 1 : 0;
 }
 
@@ -91,47 +107,77 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
   io.err(`parity: replaying ${source.description}; ${logged.length} logged lines sampled\n`);
 
   const keys = new KeySample(spec, sampleSize, options.seed ?? 1);
+  const reach = new ArchiveReach();
   const sweep = new ArrivalSweep(spec);
   const lookups: Lookup<LoggedPrediction>[] = logged
     .map((line) => ({ t: line.t, entities: line.entities, payload: line }))
     .sort((a, b) => a.t - b.t);
   const loggedTally = new ParityTally();
   const scores = new ScoreCheck(options.models);
-  for await (const { lookup, features } of pointInTime(sweep, keys.tap(source.chunks), lookups)) {
+  const counts = countFeatures(spec);
+  const loggedLag = new ParityTally();
+  for await (const { lookup, features } of pointInTime(sweep, reach.tap(keys.tap(source.chunks)), lookups)) {
     const line = lookup.payload;
     const names = featureNamesOf(spec, line.entities);
-    loggedTally.compare(`logged ${line.source} (t=${line.t})`, names, features, line.features);
-    scores.check(line, features);
+    const what = `logged ${line.source} (t=${line.t})`;
+    // Logged after the archive's latest arrival, within Firehose's buffering of it: the events it saw may still be
+    // in the buffer. Differences that more events explain are lag; the score then differs too, so is not checked.
+    const lag =
+      mayLag(reach.ms, line.t) &&
+      onlyMoreEvents(
+        line.entities.flatMap(({ entity }) => counts.get(entity) ?? []),
+        features,
+        line.features,
+      );
+    if (lag) loggedLag.compare(what, names, features, line.features);
+    else {
+      loggedTally.compare(what, names, features, line.features);
+      scores.check(line, features);
+    }
   }
   const { events } = accountedTotals(source, sweep.totals);
 
-  let online: Section | undefined;
+  let online: ParityReport['online'];
   if (options.table) {
     const at = options.at ?? Date.now();
     const client = options.clients?.dynamodb ?? new DynamoDBClient({});
-    const store = new OnlineStore({ client, tableName: options.table, spec });
+    const store = new FeatureClient({ client, tableName: options.table, spec });
     const tally = new ParityTally();
+    const lagged = new ParityTally();
+    // Lag is possible only when reading now, and the archive's latest arrival is within Firehose's longest
+    // buffering of it; with --at, the user says the archive holds everything up to then.
+    const archiveBehind = options.at === undefined && mayLag(reach.ms, at);
     const sampled = keys.keys();
     for (let i = 0; i < sampled.length; i += 100) {
       const chunk = sampled.slice(i, i + 100);
       const values = await store.readFeatures(chunk, at);
       chunk.forEach((request, j) => {
         const offline = sweep.read(request.entity, request.key, at);
-        tally.compare(
-          `online ${request.entity} ${JSON.stringify(request.key)}`,
-          Object.keys(offline),
-          offline,
-          values[j] ?? {},
-        );
+        const other = values[j] ?? {};
+        const what = `online ${request.entity} ${JSON.stringify(request.key)}`;
+        const names = Object.keys(offline);
+        const lag = archiveBehind && onlyMoreEvents(counts.get(request.entity) ?? [], offline, other);
+        (lag ? lagged : tally).compare(what, names, offline, other);
       });
     }
-    online = section(tally);
+    online = {
+      ...section(tally),
+      vectors: tally.vectors + lagged.vectors,
+      readAtMs: at,
+      lag: { vectors: lagged.vectorsSkewed, examples: lagged.examples },
+    };
   }
   const loggedSection = options.featureLog
-    ? { ...section(loggedTally), scores: scores.summary() }
+    ? {
+        ...section(loggedTally),
+        vectors: loggedTally.vectors + loggedLag.vectors,
+        scores: scores.summary(),
+        lag: { vectors: loggedLag.vectorsSkewed, examples: loggedLag.examples },
+      }
     : undefined;
   return {
     events,
+    archiveReachMs: reach.ms,
     ...(online ? { online } : {}),
     ...(loggedSection ? { logged: loggedSection } : {}),
     skew:
@@ -142,13 +188,16 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
 }
 
 export function renderParity(report: ParityReport): string {
-  const lines = [`parity over ${report.events} replayed events:`];
+  const reached =
+    report.archiveReachMs === null ? 'an empty archive' : `latest arrival ${iso(report.archiveReachMs)}`;
+  const lines = [`parity over ${report.events} replayed events (${reached}):`];
   const describe = (name: string, s: Section) => {
     lines.push(
       `  ${name.padEnd(9)} ${s.vectors} vectors (${s.values} values) compared, ${s.vectorsSkewed} skewed, ${s.mismatches} values differ`,
     );
     for (const [feature, { count, maxAbsDiff }] of Object.entries(s.byFeature)) {
-      lines.push(`              ${feature}: ${count} differ (max |diff| ${maxAbsDiff})`);
+      const diff = maxAbsDiff === null ? '' : ` (max |diff| ${maxAbsDiff})`;
+      lines.push(`              ${feature}: ${count} differ${diff}`);
     }
     for (const e of s.examples) {
       lines.push(
@@ -156,9 +205,39 @@ export function renderParity(report: ParityReport): string {
       );
     }
   };
-  if (report.online) describe('online', report.online);
+  if (report.online) {
+    describe('online', report.online);
+    const { lag, readAtMs } = report.online;
+    if (lag.vectors > 0) {
+      const behind =
+        report.archiveReachMs === null
+          ? ''
+          : `, ${((readAtMs - report.archiveReachMs) / 1000).toFixed(1)} s behind the read`;
+      lines.push(
+        `  lag       ${lag.vectors} more online keys differ only by events the archive has not reached yet ` +
+          `(read at ${iso(readAtMs)}${behind}; Firehose delivers its buffer later): not skew, rerun parity once it has`,
+      );
+      for (const e of lag.examples) {
+        lines.push(
+          `              e.g. ${e.what} ${e.feature}: replay ${JSON.stringify(e.offline)}, online ${JSON.stringify(e.other)}`,
+        );
+      }
+    }
+  }
   if (report.logged) {
     describe('logged', report.logged);
+    const { lag } = report.logged;
+    if (lag.vectors > 0) {
+      lines.push(
+        `  lag       ${lag.vectors} more logged vectors, later than the archive's latest arrival, differ only by ` +
+          'events it has not reached yet: not skew, rerun parity once Firehose has delivered its buffer',
+      );
+      for (const e of lag.examples) {
+        lines.push(
+          `              e.g. ${e.what} ${e.feature}: replay ${JSON.stringify(e.offline)}, logged ${JSON.stringify(e.other)}`,
+        );
+      }
+    }
     const { rescored, mismatched, maxAbsDiff, notRescored } = report.logged.scores;
     const skipped = Object.entries(notRescored).map(([why, n]) => `${n} ${why}`);
     lines.push(
@@ -168,6 +247,57 @@ export function renderParity(report: ParityReport): string {
   }
   lines.push(report.skew ? 'SKEW: the online and offline paths disagree (see above)' : 'no skew');
   return `${lines.join('\n')}\n`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The latest arrival of the records passing through: how far the archive has reached. */
+class ArchiveReach {
+  ms: number | null = null;
+
+  async *tap(chunks: AsyncIterable<InputRecord[]>): AsyncGenerator<InputRecord[]> {
+    for await (const chunk of chunks) {
+      for (const record of chunk)
+        if (this.ms === null || record.arrivalMs > this.ms) this.ms = record.arrivalMs;
+      yield chunk;
+    }
+  }
+}
+
+/** True when a read at t may see events the archive lacks: t is past its latest arrival, by no more than Firehose buffers. */
+function mayLag(reachMs: number | null, t: number): boolean {
+  return reachMs !== null && t > reachMs && t - reachMs <= ARCHIVE_LAG_BOUND_MS;
+}
+
+/** Per entity, its count features: events the archive lacks can only raise them. */
+function countFeatures(spec: CompiledSpec): Map<string, string[]> {
+  return new Map(
+    spec.entities.map((entity) => [
+      entity.name,
+      entity.features.filter(({ feature }) => feature.agg === 'count').map(({ feature }) => feature.name),
+    ]),
+  );
+}
+
+/**
+ * True when the online values differ from the replay's as more events would make them: every count online at
+ * least the replay's, and one above it. (A key with no count feature cannot be told apart: its difference is skew.)
+ */
+function onlyMoreEvents(
+  counts: readonly string[],
+  offline: Readonly<Record<string, unknown>>,
+  online: Readonly<Record<string, unknown>>,
+): boolean {
+  let more = false;
+  for (const name of counts) {
+    const a = offline[name];
+    const b = online[name];
+    if (typeof a !== 'number' || typeof b !== 'number' || b < a) return false;
+    if (b > a) more = true;
+  }
+  return more;
 }
 
 function section(tally: ParityTally): Section {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { accountedTotals, openEventSource } from '../adapters/archive/event-source.js';
+import { AtomicFile } from '../adapters/files/atomic-file.js';
 import { readQueryLines } from '../adapters/files/json-lines.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import {
@@ -46,12 +47,7 @@ export async function replayCommand(options: ReplayOptions, io: CliIO): Promise<
     answers[lookup.payload] = { ...(lookup.entities[0] as ReplayAnswer), features };
   }
 
-  const out = createWriteStream(options.out);
-  for (const answer of answers) {
-    if (!out.write(`${JSON.stringify(answer)}\n`)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
+  await writeAnswers(options.out, answers);
 
   const { totals, events } = accountedTotals(source, sweep.totals);
   const seconds = (performance.now() - started) / 1000;
@@ -60,4 +56,24 @@ export async function replayCommand(options: ReplayOptions, io: CliIO): Promise<
       `answered ${answers.length} queries into ${options.out}\n`,
   );
   return 0;
+}
+
+/** One JSON line per answer, written whole or not at all. */
+async function writeAnswers(path: string, answers: readonly ReplayAnswer[]): Promise<void> {
+  const file = new AtomicFile(path);
+  try {
+    const out = createWriteStream(file.temporary);
+    const failed = once(out, 'error').then(([error]) => {
+      throw error;
+    });
+    for (const answer of answers) {
+      if (!out.write(`${JSON.stringify(answer)}\n`)) await Promise.race([once(out, 'drain'), failed]);
+    }
+    out.end();
+    await Promise.race([once(out, 'finish'), failed]);
+    file.commit();
+  } catch (error) {
+    file.discard();
+    throw new Error(`cannot write ${path}: ${(error as Error).message}`);
+  }
 }

@@ -1,12 +1,14 @@
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { compileSpec } from '../core/index.js';
-import type { CliIO } from './io.js';
+import { type CliIO, countOf } from './io.js';
 
 /** `streamfeatures spec check S`: validates, and says what the spec holds. */
 export async function specCheck(path: string, io: CliIO): Promise<number> {
   const spec = compileSpec(await loadSpecFile(path));
   const entities = spec.entities.map((e) => `${e.name} (${e.features.length})`).join(', ');
-  io.out(`ok: spec "${spec.spec.name}" with ${spec.spec.features.length} features over ${entities}\n`);
+  io.out(
+    `ok: spec "${spec.spec.name}" with ${countOf(spec.spec.features.length, 'feature')} over ${entities}\n`,
+  );
   return 0;
 }
 

@@ -1,8 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 // hyparquet's Node entry: its browser one lacks asyncBufferFromFile.
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { writeFileAtomic } from '../adapters/files/atomic-file.js';
 import { checkModelName, DEFAULT_MODEL_NAME } from '../adapters/model/model-version.js';
 import {
   LIBRARY,
@@ -11,6 +10,7 @@ import {
   type TrainingSetColumns,
   trainModel,
 } from '../adapters/model/training.js';
+import { parseFlags, usageError } from './flags.js';
 import { CliError, type CliIO } from './io.js';
 
 export interface TrainOptions {
@@ -26,10 +26,18 @@ export interface TrainOptions {
   features?: string[];
   /** The label column. Default `label`. */
   label?: string;
+  /** Fewer positives than this in the holdout: refuse, its AUCs would mean little. Default 10. */
+  minHoldoutPositives?: number;
 }
 
+/**
+ * The fewest holdout positives whose ROC and PR AUC say something: with fewer, one positive more or less moves
+ * them by a tenth or more.
+ */
+export const DEFAULT_MIN_HOLDOUT_POSITIVES = 10;
+
 export const TRAIN_USAGE = `train --training-set F --out-dir D [--name N] [--holdout-fraction 0.2]
-                          [--features a,b,c] [--label label]`;
+                          [--features a,b,c] [--label label] [--min-holdout-positives 10]`;
 
 /**
  * `streamfeatures train`: fits the embedded model on the earlier rows of a training set, scores it on the later
@@ -54,9 +62,18 @@ export async function trainCommand(options: TrainOptions, io: CliIO): Promise<nu
   }
   const seconds = (performance.now() - started) / 1000;
 
+  const minimum = options.minHoldoutPositives ?? DEFAULT_MIN_HOLDOUT_POSITIVES;
+  const { positives } = trained.holdout;
+  if (positives < minimum) {
+    throw new CliError(
+      `${options.trainingSet}: the holdout has ${positives} positive${positives === 1 ? '' : 's'} ` +
+        `(of ${trained.holdout.rows} rows), fewer than the minimum of ${minimum}: its ROC AUC and PR AUC would ` +
+        'mean little. Use more labelled data or a larger --holdout-fraction, or lower --min-holdout-positives ' +
+        'to train anyway; no model was written',
+    );
+  }
   const file = join(options.outDir, `${trained.document.version}.json`);
-  await mkdir(options.outDir, { recursive: true });
-  await writeFile(file, `${JSON.stringify(trained.document, null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(trained.document, null, 2)}\n`);
   io.out(report(trained, options.trainingSet, file, seconds));
   return 0;
 }
@@ -169,29 +186,23 @@ function toNumber(value: unknown): number | null {
 }
 
 /** The train command's flags; a bad or missing one is a usage error (exit code 2) that names it. */
-export function parseTrainArgs(rest: readonly string[]): TrainOptions {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...rest],
-      options: {
-        'training-set': { type: 'string' },
-        'out-dir': { type: 'string' },
-        name: { type: 'string' },
-        'holdout-fraction': { type: 'string' },
-        features: { type: 'string' },
-        label: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new CliError(`train: ${(error as Error).message}\n\nusage: streamfeatures ${TRAIN_USAGE}`, 2);
-  }
+export function parseTrainArgs(
+  rest: readonly string[],
+  usage = `usage: streamfeatures ${TRAIN_USAGE}\n`,
+): TrainOptions {
+  const { values } = parseFlags(usage, rest, {
+    'training-set': { type: 'string' },
+    'out-dir': { type: 'string' },
+    name: { type: 'string' },
+    'holdout-fraction': { type: 'string' },
+    features: { type: 'string' },
+    label: { type: 'string' },
+    'min-holdout-positives': { type: 'string' },
+  });
   const trainingSet = values['training-set'];
   const outDir = values['out-dir'];
   if (!trainingSet || !outDir) {
-    throw new CliError(`train needs --training-set and --out-dir\n\nusage: streamfeatures ${TRAIN_USAGE}`, 2);
+    throw usageError('train needs --training-set and --out-dir', usage);
   }
   const options: TrainOptions = { trainingSet, outDir };
   if (values.name !== undefined) {
@@ -226,6 +237,17 @@ export function parseTrainArgs(rest: readonly string[]): TrainOptions {
   if (values.label !== undefined) {
     if (values.label === '') throw new CliError('--label must name a column (got "")', 2);
     options.label = values.label;
+  }
+  const minimum = values['min-holdout-positives'];
+  if (minimum !== undefined) {
+    const value = Number(minimum);
+    if (!/^\d+$/.test(minimum) || !Number.isSafeInteger(value)) {
+      throw new CliError(
+        `--min-holdout-positives must be a whole number, 0 or more (got ${JSON.stringify(minimum)})`,
+        2,
+      );
+    }
+    options.minHoldoutPositives = value;
   }
   return options;
 }

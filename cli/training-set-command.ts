@@ -80,7 +80,7 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
   };
   const source = await openEventSource(spec, options.archive, {
     arrivalField: options.arrivalField,
-    reorderWindowMs,
+    reorderWindowMs: options.reorderWindowMs,
     s3: options.s3,
     // Between labels far apart, the replay reads on without producing rows: progress comes from the reading too.
     onProgress: (p) => {
@@ -93,7 +93,7 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
       `${source.files.length > 0 ? `, reorder window ${reorderWindowMs / 1000} s` : ''}\n`,
   );
 
-  // The output file is made only once the inputs have opened without error.
+  // The output is made only once the inputs have opened without error, and appears only when complete.
   const sweep = new ArrivalSweep(spec);
   const writer = new ParquetTableWriter(options.out, plan.columns);
   const memory = new PeakMemory();
@@ -105,11 +105,17 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
       `${Math.round(sweep.ingested / Math.max(seconds, 1e-3))} events/s, heap ${memory.sample()} MiB`;
     io.err(io.interactive ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
   };
-  for await (const { lookup, features } of pointInTime(sweep, source.chunks, lookups)) {
-    writer.append(trainingRow(plan, lookup, features));
-    reportEvery();
+  try {
+    for await (const { lookup, features } of pointInTime(sweep, source.chunks, lookups)) {
+      writer.append(trainingRow(plan, lookup, features));
+      reportEvery();
+    }
+    writer.close();
+  } catch (error) {
+    // Nothing half-written: an earlier output at the path stays as it was.
+    writer.abort();
+    throw error;
   }
-  writer.close();
   report(true);
 
   const { totals, events } = accountedTotals(source, sweep.totals);

@@ -9,6 +9,7 @@ const DURATION_PATTERN = /^(\d+)(ms|s|m|h|d)$/;
 export function parseDuration(value: unknown): { ms: number } | { error: string } {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value) && value > 0) return { ms: value };
+    if (value === 0) return { error: '0 must be positive (a duration is longer than nothing)' };
     return { error: `${JSON.stringify(value)} is not a positive whole number of milliseconds` };
   }
   if (typeof value === 'string') {
@@ -16,6 +17,9 @@ export function parseDuration(value: unknown): { ms: number } | { error: string 
     if (match) {
       const ms = Number(match[1]) * UNIT_MS[match[2] as Unit];
       if (ms > 0 && Number.isSafeInteger(ms)) return { ms };
+      if (ms === 0)
+        return { error: `${JSON.stringify(value)} must be positive (a duration is longer than nothing)` };
+      return { error: `${JSON.stringify(value)} is too long (more than ${Number.MAX_SAFE_INTEGER} ms)` };
     }
     return {
       error: `${JSON.stringify(value)} is not a duration like "30s", "10m", "1h", "7d" or milliseconds`,

@@ -37,7 +37,7 @@ export {
 } from './engine/item-update.js';
 export { entityNamed, itemKeyOf, MemoryEngine, type Outcome, type Totals } from './engine/memory-engine.js';
 export { compileFieldPath } from './field-path.js';
-export { type Mismatch, PARITY_TOLERANCE, ParityTally, sameValue } from './parity.js';
+export { type FeatureMismatches, type Mismatch, PARITY_TOLERANCE, ParityTally, sameValue } from './parity.js';
 export { type Lookup, type LookupAnswer, pointInTime } from './point-in-time.js';
 export { compareSequenceNumbers, type InputRecord } from './record.js';
 export { checkQuery, type ReplayAnswer, type ReplayQuery, replay } from './replay.js';

@@ -25,12 +25,21 @@ export interface Mismatch {
   readonly other: unknown;
 }
 
+/**
+ * Mismatches of one feature. `maxAbsDiff`: the largest difference between two numbers; null when no mismatch
+ * was between two numbers (text, or a value against an empty window).
+ */
+export interface FeatureMismatches {
+  count: number;
+  maxAbsDiff: number | null;
+}
+
 /** Counts comparisons and mismatches per feature, keeping the first few mismatches as examples. */
 export class ParityTally {
   vectors = 0;
   vectorsSkewed = 0;
   values = 0;
-  readonly mismatchesByFeature = new Map<string, { count: number; maxAbsDiff: number }>();
+  readonly mismatchesByFeature = new Map<string, FeatureMismatches>();
   readonly examples: Mismatch[] = [];
 
   constructor(private readonly maxExamples = 5) {}
@@ -48,13 +57,12 @@ export class ParityTally {
       this.values++;
       if (sameValue(offline[name], other[name])) continue;
       skewed = true;
-      const entry = this.mismatchesByFeature.get(name) ?? { count: 0, maxAbsDiff: 0 };
+      const entry = this.mismatchesByFeature.get(name) ?? { count: 0, maxAbsDiff: null };
       entry.count++;
       const a = offline[name];
       const b = other[name];
       if (typeof a === 'number' && typeof b === 'number')
-        entry.maxAbsDiff = Math.max(entry.maxAbsDiff, Math.abs(a - b));
-      else entry.maxAbsDiff = Number.POSITIVE_INFINITY;
+        entry.maxAbsDiff = Math.max(entry.maxAbsDiff ?? 0, Math.abs(a - b));
       this.mismatchesByFeature.set(name, entry);
       if (this.examples.length < this.maxExamples) {
         this.examples.push({ what, feature: name, offline: a ?? null, other: b ?? null });

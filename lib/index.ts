@@ -5,6 +5,11 @@
  * apps that wire their own. The spec builders and types are also at `streamfeatures/spec`.
  */
 
+export {
+  FeatureClient,
+  type FeatureClientOptions,
+  FeatureRequestError,
+} from '../adapters/feature-client.js';
 export { AccessLogBucket, type AccessLogBucketProps } from './access-log-bucket.js';
 export { InvalidPropsError } from './errors.js';
 export { EventStream, type EventStreamProps } from './event-stream.js';

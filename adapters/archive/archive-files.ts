@@ -41,7 +41,10 @@ async function listLocal(location: string): Promise<ArchiveFile[]> {
   try {
     info = await stat(location);
   } catch (error) {
-    throw new Error(`cannot read the archive ${location}: ${(error as Error).message}`);
+    const missing = (error as { code?: unknown }).code === 'ENOENT';
+    throw new Error(
+      `cannot read the archive ${location}: ${missing ? 'no such file or folder' : (error as Error).message}`,
+    );
   }
   if (info.isFile()) return [localFile(location, location, info.size)];
   const entries = await readdir(location, { recursive: true, withFileTypes: true });

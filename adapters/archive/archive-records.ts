@@ -50,21 +50,29 @@ export async function* readArchiveRecords(
       );
     }
     // The payload column a second time, its bytes left undecoded: the engine reads bytes, as it does online.
-    const payloads = await parquetScan({
-      file: buffer,
-      metadata: scan.metadata,
-      compressors,
-      columns: ['data'],
-      parsers: { stringFromBytes: (bytes: Uint8Array | undefined) => bytes as unknown as string },
-    });
+    const payloads = await namingFile(file, 'its data column', () =>
+      parquetScan({
+        file: buffer,
+        metadata: scan.metadata,
+        compressors,
+        columns: ['data'],
+        parsers: { stringFromBytes: (bytes: Uint8Array | undefined) => bytes as unknown as string },
+      }),
+    );
     for (const range of scan.ranges) {
       for (let start = range.rowStart; start < range.rowEnd; start += SLICE_ROWS) {
         const end = Math.min(start + SLICE_ROWS, range.rowEnd);
         const read = (column: string) => scan.readColumn({ column, rowStart: start, rowEnd: end });
-        const [arrival, shard, sequence, partitionKey, encoding, data] = await Promise.all([
-          ...ROW_COLUMNS.map(read),
-          payloads.readColumn({ column: 'data', rowStart: start, rowEnd: end }),
-        ]);
+        // A file whose footer reads but whose pages do not (truncated, corrupt) fails here, naming it.
+        const [arrival, shard, sequence, partitionKey, encoding, data] = await namingFile(
+          file,
+          `rows ${start + 1} to ${end}`,
+          () =>
+            Promise.all([
+              ...ROW_COLUMNS.map(read),
+              payloads.readColumn({ column: 'data', rowStart: start, rowEnd: end }),
+            ]),
+        );
         const records: InputRecord[] = new Array(end - start);
         for (let i = 0; i < end - start; i++) {
           const arrivalMs = Number((arrival as ArrayLike<bigint | number>)[i]);
@@ -94,5 +102,14 @@ export async function* readArchiveRecords(
     }
     bytesDone += file.bytes;
     onProgress?.({ filesDone: index + 1, bytesDone, rows });
+  }
+}
+
+/** Runs a read of a file; its failure names the file and what was read. */
+async function namingFile<T>(file: ArchiveFile, what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new Error(`${file.name}: cannot read ${what}, the file is damaged (${(error as Error).message})`);
   }
 }

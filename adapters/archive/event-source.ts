@@ -38,6 +38,11 @@ export async function openEventSource(
   options: EventSourceOptions = {},
 ): Promise<EventSource> {
   if (/\.jsonl?$/i.test(location)) {
+    if (options.reorderWindowMs !== undefined) {
+      throw new Error(
+        `--reorder-window applies to a Parquet archive only: the JSON Lines events of ${location} are sorted by arrival whole`,
+      );
+    }
     const { records, rejected } = await readEventLines(spec, location, options.arrivalField);
     return {
       description: `${location} (JSON Lines)`,
@@ -46,10 +51,15 @@ export async function openEventSource(
       chunks: chunked(sortedByArrival(records)),
     };
   }
+  if (options.arrivalField !== undefined) {
+    throw new Error(
+      `--arrival-field applies to JSON Lines events only: the raw archive ${location} carries each record's arrival (arrival_ms)`,
+    );
+  }
   const files = await listArchiveFiles(location, options.s3 ?? s3ClientFromEnv);
   const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
   return {
-    description: `${location} (${files.length} Parquet files, ${(bytes / 1048576).toFixed(1)} MiB)`,
+    description: `${location} (${files.length} Parquet ${files.length === 1 ? 'file' : 'files'}, ${(bytes / 1048576).toFixed(1)} MiB)`,
     files,
     rejected: [],
     chunks: inArrivalOrder(

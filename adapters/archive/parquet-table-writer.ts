@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import { AtomicFile } from '../files/atomic-file.js';
 
 /** A flat Parquet column: INT64 takes numbers (written as BigInt), DOUBLE numbers, STRING text; all nullable. */
 export interface TableColumn {
@@ -15,10 +14,12 @@ const ROW_GROUP = 50_000;
 
 /**
  * Writes a flat Parquet file a row at a time: rows gather column by column and go out one row group at a time, so
- * memory holds one row group however many rows are written.
+ * memory holds one row group however many rows are written. The file appears at its path only when `close`
+ * finishes it; until then (and after `abort`) an existing file there is left as it was.
  */
 export class ParquetTableWriter {
   private readonly writer: ParquetWriter;
+  private readonly file: AtomicFile;
   private buffers: Cell[][];
   rows = 0;
 
@@ -26,7 +27,7 @@ export class ParquetTableWriter {
     path: string,
     private readonly columns: readonly TableColumn[],
   ) {
-    mkdirSync(dirname(path), { recursive: true });
+    this.file = new AtomicFile(path);
     const schema = schemaFromColumnData({
       columnData: columns.map((column) => ({
         name: column.name,
@@ -35,7 +36,7 @@ export class ParquetTableWriter {
         nullable: true,
       })),
     });
-    this.writer = new ParquetWriter({ writer: fileWriter(path), schema });
+    this.writer = new ParquetWriter({ writer: fileWriter(this.file.temporary), schema });
     this.buffers = columns.map(() => []);
   }
 
@@ -46,10 +47,16 @@ export class ParquetTableWriter {
     if ((this.buffers[0] as Cell[]).length >= ROW_GROUP) this.flush();
   }
 
-  /** Writes the last row group and the footer. */
+  /** Writes the last row group and the footer, and puts the file in place. */
   close(): void {
     this.flush();
     this.writer.finish();
+    this.file.commit();
+  }
+
+  /** Gives up: the unfinished file is removed, and nothing changes at the path. */
+  abort(): void {
+    this.file.discard();
   }
 
   private flush(): void {

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import {
   type CompiledSpec,
@@ -9,8 +10,14 @@ import {
   type ReplayQuery,
 } from '../../core/index.js';
 
-/** Reads a file's non-empty lines with their 1-based numbers. */
+/** Reads a file's non-empty lines with their 1-based numbers; a file that cannot be opened fails naming it. */
 export async function* readLines(path: string): AsyncGenerator<{ line: string; number: number }> {
+  try {
+    await access(path);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new Error(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
   let number = 0;
   for await (const line of lines) {
@@ -22,7 +29,8 @@ export async function* readLines(path: string): AsyncGenerator<{ line: string; n
 /**
  * Events from JSON Lines as engine records. Arrival time α: the named arrival field (epoch ms or ISO-8601), or
  * α = τ when none is named. Shard: the file; sequence number: the line number. A line whose named arrival field
- * cannot be read is set aside as invalid (rule `arrival-missing`), never dropped.
+ * cannot be read is set aside as invalid (rule `arrival-missing`), never dropped; a field no event has at all is
+ * a misspelt flag, and fails naming it.
  */
 export async function readEventLines(
   spec: CompiledSpec,
@@ -32,6 +40,8 @@ export async function readEventLines(
   const getArrival = arrivalField ? compileFieldPath(arrivalField) : spec.getTime;
   const records: InputRecord[] = [];
   const rejected: Rejection[] = [];
+  let objects = 0;
+  let withArrivalField = 0;
   for await (const { line, number } of readLines(path)) {
     const data = Buffer.from(line, 'utf8');
     let body: unknown;
@@ -39,6 +49,10 @@ export async function readEventLines(
       body = JSON.parse(line);
     } catch {
       body = undefined;
+    }
+    if (isObject(body)) {
+      objects++;
+      if (getArrival(body) !== undefined) withArrivalField++;
     }
     const arrival = isObject(body) ? parseEventTime(getArrival(body)) : undefined;
     const record = { data, arrivalMs: arrival ?? 0, shardId: path, sequenceNumber: String(number) };
@@ -50,6 +64,11 @@ export async function readEventLines(
         message: `line ${number}: arrival field "${arrivalField}" is missing or not a time (got ${JSON.stringify(getArrival(body)) ?? 'nothing'})`,
       });
     } else records.push(record);
+  }
+  if (arrivalField && objects > 0 && withArrivalField === 0) {
+    throw new Error(
+      `--arrival-field ${JSON.stringify(arrivalField)}: no event in ${path} has this field (${objects} events read)`,
+    );
   }
   return { records, rejected };
 }

@@ -1,7 +1,7 @@
 import { formatDuration, parseDuration } from '../duration.js';
 import { isValidFieldPath } from '../field-path.js';
 import { describeIssues, formatPath, SpecError } from './errors.js';
-import { specSchema } from './schema.js';
+import { entityKeysSchema, featureSchema, type SpecInput, specSchema } from './schema.js';
 import {
   DEFAULT_ALLOWED_LATENESS,
   DEFAULT_DEDUPE_HORIZON,
@@ -21,12 +21,31 @@ const WHERE_OPS = ['eq', 'ne', 'in', 'gt', 'gte', 'lt', 'lte'] as const;
  * defaults filled in, durations spelled canonically. Throws SpecError listing every problem.
  */
 export function parseSpec(input: unknown, source?: string): Spec {
+  // JSON numbers beyond a double (1e400) parse as Infinity, which JSON shows as null: name them first, and leave
+  // the schema's less helpful words about the same paths out.
+  const overflows = nonFiniteNumbers(input);
+  const issues: string[] = overflows.map(
+    (path) => `${formatPath(path)}: a number too large to represent (it reads as Infinity)`,
+  );
   const parsed = specSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new SpecError(describeIssues(parsed.error.issues, input, '(spec)'), source);
+  let raw: SpecParts;
+  if (parsed.success) {
+    const data = parsed.data;
+    raw = {
+      ...data,
+      complete: true,
+      entitiesComplete: true,
+      features: data.features.map((f, i) => [i, f] as const),
+      featureNames: data.features.map((f, i) => [i, f.name] as const),
+    };
+  } else {
+    const schemaIssues = parsed.error.issues.filter(
+      (issue) => !overflows.some((path) => startsWith(issue.path, path) || startsWith(path, issue.path)),
+    );
+    issues.push(...describeIssues(schemaIssues, input, '(spec)'));
+    // Check on what did parse: every problem at once, not only the structural ones.
+    raw = salvage(input);
   }
-  const raw = parsed.data;
-  const issues: string[] = [];
   const durationAt = (value: unknown, path: PropertyKey[], fallback?: string): number => {
     const result = parseDuration(value ?? fallback);
     if ('error' in result) {
@@ -40,7 +59,7 @@ export function parseSpec(input: unknown, source?: string): Spec {
       issues.push(`${formatPath(at)}: ${JSON.stringify(path)} is not a field path`);
   };
 
-  checkPath(raw.event.timeField, ['event', 'timeField']);
+  if (raw.event.timeField !== undefined) checkPath(raw.event.timeField, ['event', 'timeField']);
   if (raw.event.idField !== undefined) checkPath(raw.event.idField, ['event', 'idField']);
   const lateness = durationAt(
     raw.event.allowedLateness,
@@ -51,7 +70,7 @@ export function parseSpec(input: unknown, source?: string): Spec {
   const horizon = durationAt(raw.event.dedupeHorizon, ['event', 'dedupeHorizon'], DEFAULT_DEDUPE_HORIZON);
 
   const entityNames = Object.keys(raw.entities);
-  if (entityNames.length === 0) issues.push('entities: declare at least one entity');
+  if (entityNames.length === 0 && raw.complete) issues.push('entities: declare at least one entity');
   for (const [name, keys] of Object.entries(raw.entities)) {
     keys.forEach((key, i) => {
       checkPath(key, ['entities', name, i]);
@@ -61,16 +80,10 @@ export function parseSpec(input: unknown, source?: string): Spec {
     }
   }
 
-  const seen = new Map<string, number>();
-  const features: FeatureSpec[] = raw.features.map((f, i) => {
+  checkNames(raw, issues);
+  const features: FeatureSpec[] = raw.features.map(([i, f]) => {
     const at = (key: string): PropertyKey[] => ['features', i, key];
-    const earlier = seen.get(f.name);
-    if (earlier !== undefined) {
-      issues.push(
-        `features[${i}].name: ${JSON.stringify(f.name)} is already the name of features[${earlier}]`,
-      );
-    } else seen.set(f.name, i);
-    if (!(f.entity in raw.entities)) {
+    if (raw.entitiesComplete && !(f.entity in raw.entities)) {
       issues.push(
         `${formatPath(at('entity'))}: unknown entity ${JSON.stringify(f.entity)} (declared: ${entityNames.join(', ') || 'none'})`,
       );
@@ -101,15 +114,126 @@ export function parseSpec(input: unknown, source?: string): Spec {
     return out;
   });
 
-  if (issues.length > 0) throw new SpecError(issues, source);
+  if (issues.length > 0 || !raw.complete) throw new SpecError(issues, source);
   const event: Spec['event'] = {
-    timeField: raw.event.timeField,
+    timeField: raw.event.timeField as string,
     ...(raw.event.idField === undefined ? {} : { idField: raw.event.idField }),
     allowedLateness: formatDuration(lateness),
     maxFutureSkew: formatDuration(skew),
     dedupeHorizon: formatDuration(horizon),
   };
-  return { version: 1, name: raw.name, event, entities: raw.entities, features };
+  return { version: 1, name: raw.name as string, event, entities: raw.entities, features };
+}
+
+type SpecInputFeature = SpecInput['features'][number];
+
+/** The parts of a spec input the checks below read; `complete` when the whole input matched the schema. */
+interface SpecParts {
+  readonly complete: boolean;
+  readonly name?: string | undefined;
+  readonly event: Partial<SpecInput['event']>;
+  readonly entities: Record<string, string[]>;
+  /** Every entity matched the schema: an entity a feature names but this lacks is unknown. */
+  readonly entitiesComplete?: boolean;
+  /** Each feature with its index in the input. */
+  readonly features: readonly (readonly [number, SpecInputFeature])[];
+  /** The name of every feature that has one, with its index (including features that did not parse). */
+  readonly featureNames: readonly (readonly [number, string])[];
+}
+
+/**
+ * Feature names become column names downstream: no two may be equal, or equal but for case (Parquet readers,
+ * DuckDB, Glue and Athena ignore case), and none may be a training set's other columns.
+ */
+function checkNames(raw: SpecParts, issues: string[]): void {
+  const seen = new Map<string, { index: number; name: string }>();
+  const reserved = trainingSetColumns(raw);
+  for (const [i, name] of raw.featureNames) {
+    const earlier = seen.get(name.toLowerCase());
+    if (earlier?.name === name) {
+      issues.push(
+        `features[${i}].name: ${JSON.stringify(name)} is already the name of features[${earlier.index}]`,
+      );
+    } else if (earlier !== undefined) {
+      issues.push(
+        `features[${i}].name: ${JSON.stringify(name)} differs from features[${earlier.index}] ${JSON.stringify(earlier.name)} ` +
+          'only in case, and column names downstream (Parquet readers, DuckDB, Glue, Athena) ignore case',
+      );
+    } else seen.set(name.toLowerCase(), { index: i, name });
+    const clash = reserved.get(name.toLowerCase());
+    if (clash !== undefined) {
+      issues.push(
+        `features[${i}].name: ${JSON.stringify(name)} is also a column of every training set (${clash}): name the feature otherwise`,
+      );
+    }
+  }
+}
+
+/** The parts of an input that match the schema on their own, so that they can be checked too. */
+function salvage(input: unknown): SpecParts {
+  const object = (value: unknown): Record<string, unknown> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  const spec = object(input);
+  const event: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object(spec.event))) {
+    const single = specSchema.shape.event.shape[key as keyof SpecInput['event']];
+    if (single?.safeParse(value).success) event[key] = value;
+  }
+  const entities: Record<string, string[]> = {};
+  const entityEntries = Object.entries(object(spec.entities));
+  for (const [name, keys] of entityEntries) {
+    if (entityKeysSchema.safeParse(keys).success) entities[name] = keys as string[];
+  }
+  const inputs: unknown[] = Array.isArray(spec.features) ? spec.features : [];
+  const features = inputs.flatMap((feature, i) => {
+    const parsed = featureSchema.safeParse(feature);
+    return parsed.success ? [[i, parsed.data] as const] : [];
+  });
+  const featureNames = inputs.flatMap((feature, i) => {
+    const name = object(feature).name;
+    return typeof name === 'string' ? [[i, name] as const] : [];
+  });
+  return {
+    complete: false,
+    name: typeof spec.name === 'string' ? spec.name : undefined,
+    event,
+    entities,
+    entitiesComplete: Object.keys(entities).length === entityEntries.length,
+    features,
+    featureNames,
+  };
+}
+
+/**
+ * The columns a training set holds besides the features (core/training-set.ts), lower-cased, with what each is:
+ * a feature of the same name (in any case) would clash with it.
+ */
+function trainingSetColumns(raw: SpecParts): Map<string, string> {
+  const columns = new Map<string, string>([
+    ['label', 'the label'],
+    ['t', "the label's time"],
+  ]);
+  if (raw.event.idField !== undefined) columns.set(raw.event.idField.toLowerCase(), 'the id field');
+  for (const [entity, keys] of Object.entries(raw.entities)) {
+    for (const key of keys)
+      if (!columns.has(key.toLowerCase())) columns.set(key.toLowerCase(), `a key field of entity ${entity}`);
+  }
+  return columns;
+}
+
+/** Paths of the numbers in a parsed input that are not finite (JSON overflow). */
+function nonFiniteNumbers(value: unknown, path: PropertyKey[] = []): PropertyKey[][] {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [path];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, child]) =>
+    nonFiniteNumbers(child, [...path, Array.isArray(value) ? Number(key) : key]),
+  );
+}
+
+function startsWith(path: readonly PropertyKey[], prefix: readonly PropertyKey[]): boolean {
+  return prefix.length <= path.length && prefix.every((part, i) => path[i] === part);
 }
 
 /** Parses spec JSON text; a syntax error names the source. */

@@ -24,7 +24,7 @@ const where = z.strictObject({
   lte: z.optional(z.number()),
 });
 
-const feature = z.strictObject({
+export const featureSchema = z.strictObject({
   name: identifier,
   entity: z.string(),
   agg: z.enum(AGGREGATIONS),
@@ -34,6 +34,9 @@ const feature = z.strictObject({
   where: z.optional(where),
   description: z.optional(z.string()),
 });
+
+/** An entity's key fields, in order. */
+export const entityKeysSchema = z.array(fieldPath).check(z.minLength(1));
 
 export const specSchema = z.strictObject({
   version: z.literal(1),
@@ -45,8 +48,8 @@ export const specSchema = z.strictObject({
     maxFutureSkew: z.optional(duration),
     dedupeHorizon: z.optional(duration),
   }),
-  entities: z.record(identifier, z.array(fieldPath).check(z.minLength(1))),
-  features: z.array(feature).check(z.minLength(1)),
+  entities: z.record(identifier, entityKeysSchema),
+  features: z.array(featureSchema).check(z.minLength(1)),
 });
 
 export type SpecInput = z.input<typeof specSchema>;

@@ -7,11 +7,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { FeatureClient } from '../../adapters/feature-client.js';
 import { FirehoseWriter } from '../../adapters/firehose/record-stream-writer.js';
 import type { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import type { ScoringModel } from '../../adapters/model/model.js';
 import { SageMakerModel } from '../../adapters/model/sagemaker-model.js';
-import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import type { CompiledSpec } from '../../core/index.js';
 import { handlerAtColdStart } from '../shared/entry.js';
 import type { HandlerLogger } from '../shared/observability.js';
@@ -56,7 +56,7 @@ export const handler = handlerAtColdStart('score', () => {
 
   return createScoreHandler({
     spec,
-    store: new OnlineStore({ client: dynamodb, tableName: config.tableName, spec }),
+    store: new FeatureClient({ client: dynamodb, tableName: config.tableName, spec }),
     model,
     fallback: config.backend === 'sagemaker' && config.fallback === 'embedded' ? embedded : undefined,
     challenger,

@@ -5,9 +5,9 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { FeatureReader } from '../../adapters/feature-client.js';
 import type { RecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
 import type { FeatureVector, ModelScore, ScoringModel } from '../../adapters/model/model.js';
-import type { OnlineStore } from '../../adapters/online-store/online-store.js';
 import type { CompiledSpec } from '../../core/index.js';
 import { errorResponse, HttpError, jsonBody, jsonResponse } from '../shared/http.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
@@ -24,7 +24,8 @@ export type Challenger =
 
 export interface ScoreHandlerDeps {
   readonly spec: CompiledSpec;
-  readonly store: Pick<OnlineStore, 'readFeatures'>;
+  /** Where the features are read: a FeatureClient on the online-store table. */
+  readonly store: FeatureReader;
   /** The champion. */
   readonly model: ScoringModel;
   /** Scores when `model` fails or times out; none: answer 502 then. */

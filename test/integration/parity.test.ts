@@ -90,16 +90,92 @@ describe('streamfeatures parity', () => {
     await dynamo?.stop();
   });
 
+  const env = () => ({
+    ...process.env,
+    AWS_ENDPOINT_URL: dynamo.endpoint,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+  });
+
   async function parity(...args: string[]) {
-    const env = {
-      ...process.env,
-      AWS_ENDPOINT_URL: dynamo.endpoint,
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-    };
-    return runCli(['parity', '--spec', SPEC, '--archive', archive, '--table', table, ...args], env);
+    return runCli(['parity', '--spec', SPEC, '--archive', archive, '--table', table, ...args], env());
   }
+
+  it('prints the real difference of a text feature (last), not Infinity', async () => {
+    const lines = readFileSync(featureLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    lines[3].features.card_last_country_7d = 'XX';
+    const tampered = join(dir, 'tampered-last.jsonl');
+    writeFileSync(tampered, lines.map((line) => JSON.stringify(line)).join('\n'));
+    const result = await parity('--feature-log', tampered, '--at', String(at));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('card_last_country_7d: 1 differ\n');
+    expect(result.stdout).toMatch(/e\.g\. logged .* card_last_country_7d: replay "\w+", logged "XX"/);
+    expect(result.stdout).not.toContain('Infinity');
+  });
+
+  it('tells lag from skew: online events the archive has not reached yet are lag, reported apart', async () => {
+    // Traffic up to a few seconds ago, all of it online; the archive lacks the last fifth (Firehose's buffer).
+    const recent = generateFraudTraffic({
+      events: 400,
+      seed: 41,
+      startMs: Date.now() - 8_000 - 8_000 - 5_000,
+    });
+    const live = onShards(recent.records, 2).filter((r) => r.arrivalMs < Date.now());
+    const liveTable = await createTestTable(dynamo.client);
+    const liveStore = new OnlineStore({ client: dynamo.client, tableName: liveTable, spec });
+    for (let i = 0; i < live.length; i += 100)
+      expect((await liveStore.applyBatch(live.slice(i, i + 100))).retryFrom).toEqual([]);
+    const byArrival = [...live].sort((a, b) => a.arrivalMs - b.arrivalMs);
+    const delivered = byArrival.slice(0, Math.floor(byArrival.length * 0.8));
+    const liveArchive = join(dir, 'live-archive');
+    writeRawArchive(liveArchive, spec.spec, delivered);
+    const args = [
+      'parity',
+      '--spec',
+      SPEC,
+      '--archive',
+      liveArchive,
+      '--table',
+      liveTable,
+      '--sample',
+      '100000',
+    ];
+
+    // A scoring request logged just now saw every event online: the archive lacks some of them.
+    const cutoff = (delivered.at(-1) as InputRecord).arrivalMs;
+    const undelivered = recent.records.find((r) => r.kind === 'normal' && r.arrivalMs > cutoff);
+    const body = JSON.parse(decoder.decode(undelivered?.data)) as { card_id: string };
+    const t = Date.now();
+    const [card] = await liveStore.readFeatures([{ entity: 'card', key: { card_id: body.card_id } }], t);
+    const liveLog = join(dir, 'live-feature-log.jsonl');
+    const line = {
+      request_id: 'r1',
+      request_ms: t,
+      t,
+      entities: { card: { card_id: body.card_id } },
+      features: card,
+    };
+    writeFileSync(liveLog, `${JSON.stringify(line)}\n`);
+
+    const result = await runCli([...args, '--feature-log', liveLog], env());
+    expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
+    expect(result.stdout).toMatch(
+      /lag +\d+ more online keys differ only by events the archive has not reached yet/,
+    );
+    expect(result.stdout).toMatch(
+      /lag +1 more logged vectors, later than the archive's latest arrival, differ only by/,
+    );
+    expect(result.stdout).toContain('no skew');
+
+    // Read as of a time the user names, every difference is skew.
+    const stated = await runCli([...args, '--at', String(Date.now())], env());
+    expect(stated.code).toBe(1);
+    expect(stated.stdout).toContain('SKEW');
+  });
 
   it('finds no skew between the online store, the logged features and scores, and the replay', async () => {
     const report = join(dir, 'report.json');

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
 /** The built CLI: `npm test` builds it first. */
-export const CLI = 'dist/streamfeatures.mjs';
+export const CLI = resolve('dist/streamfeatures.mjs');
 
 export interface CliResult {
   code: number;
@@ -13,9 +14,16 @@ export interface CliResult {
 }
 
 /** Runs the built CLI in a child process; resolves with the exit code and output, never rejects. */
-export async function runCli(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+  cwd?: string,
+): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], env ? { env } : {});
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      ...(env ? { env } : {}),
+      ...(cwd ? { cwd } : {}),
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as CliResult;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
@@ -75,7 +75,7 @@ describe('parseTrainArgs', () => {
       /^train needs --training-set and --out-dir/,
     );
     expect(usageError(['--out-dir', 'm', '--steps', '3']).message).toMatch(
-      /^train: Unknown option '--steps'/,
+      /^Unknown option '--steps'\n\nusage: streamfeatures train --training-set F/,
     );
     const base = ['--training-set', 's', '--out-dir', 'm'];
     for (const value of ['1', '0', '-0.1', 'abc', '']) {
@@ -135,7 +135,8 @@ describe('readTrainingSet on hand-written Parquet', () => {
   });
 });
 
-describe('streamfeatures train on a fraud training set', () => {
+// Each test trains on 20,000 rows: seconds of work that a busy machine stretches; no test here is about speed.
+describe('streamfeatures train on a fraud training set', { timeout: 120_000 }, () => {
   let dir: string;
   let set: FraudTrainingSet;
   let file: string;
@@ -147,7 +148,8 @@ describe('streamfeatures train on a fraud training set', () => {
     file = join(dir, 'fraud-training-set.parquet');
     writeFileSync(file, trainingSetParquet(set));
     registry = join(dir, 'registry');
-  });
+    // Building 20,000 rows is heavy work: a busy machine may take far longer than vitest's 10 s default.
+  }, 300_000);
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
@@ -223,6 +225,29 @@ describe('streamfeatures train on a fraud training set', () => {
     await trainCommand(fewer, bufferIO());
     expect(readdirSync(registry)).toEqual(versions);
     expect(readFileSync(join(registry, first as string), 'utf8')).toBe(before);
+  });
+
+  it('refuses a holdout with fewer positives than the minimum, naming both, and writes no model', async () => {
+    const outDir = join(dir, 'too-few');
+    const error = await trainCommand(
+      { trainingSet: file, outDir, minHoldoutPositives: 100_000 },
+      bufferIO(),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).message).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the holdout has \\d+ positives \\(of \\d+ rows\\), ` +
+          'fewer than the minimum of 100000: its ROC AUC and PR AUC would mean little',
+      ),
+    );
+    expect(existsSync(outDir)).toBe(false);
+    expect(parseTrainArgs(['--training-set', 's', '--out-dir', 'm', '--min-holdout-positives', '0'])).toEqual(
+      {
+        trainingSet: 's',
+        outDir: 'm',
+        minHoldoutPositives: 0,
+      },
+    );
   });
 
   it('fails as a user error naming a missing feature or column, and the file', async () => {

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { CliIO } from '../../cli/io.js';
+import { runCli } from '../../cli/main.js';
+
+const COMMANDS = ['spec', 'features', 'replay', 'training-set', 'train', 'parity', 'demo', 'local'];
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe('streamfeatures --help', () => {
+  it('lists every command, exit 0', async () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const result = await run(flag);
+      expect(result.code).toBe(0);
+      for (const command of COMMANDS) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+  });
+
+  it.each(COMMANDS)(
+    '%s answers --help and -h with its own usage, exit 0, doing nothing else',
+    async (command) => {
+      for (const flag of ['--help', '-h']) {
+        // Required flags missing, as a user asking for help would have them: help still wins.
+        const result = await run(command, flag);
+        expect(result).toMatchObject({ code: 0, stderr: '' });
+        expect(result.stdout).toMatch(new RegExp(`^usage: streamfeatures ${command} `));
+      }
+      expect((await run('help', command)).stdout).toMatch(new RegExp(`^usage: streamfeatures ${command} `));
+    },
+  );
+
+  it.each(['replay', 'training-set', 'train', 'parity', 'demo'])(
+    '%s names an unknown option and shows its own usage, exit 2',
+    async (command) => {
+      const result = await run(command, '--bogus-flag', 'x');
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /^streamfeatures: Unknown option '--bogus-flag'\n\nusage: streamfeatures /,
+      );
+      expect(result.stderr).toContain(`usage: streamfeatures ${command} `);
+    },
+  );
+
+  it('names an unknown command and lists the commands, exit 2', async () => {
+    const result = await run('respec');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown command "respec"');
+    expect(result.stderr).toContain('  training-set ');
+  });
+});
