@@ -5,7 +5,7 @@
  * real features bundle (scripts/bundle-lambdas.mjs) fed by a real Kinesis mapping on kinesis-mock.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -50,8 +50,10 @@ import {
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listS3Objects } from '../../adapters/archive/archive-files.js';
+import { parseSpecJson } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
+import { FUNCTION_FILES } from '../../lambdas/shared/spec.js';
 import {
   type KinesisEventSourceMapping,
   startKinesisEventSourceMapping,
@@ -161,6 +163,10 @@ beforeAll(async () => {
     run(process.execPath, ['scripts/bundle-lambdas.mjs', '--outdir', outdir]),
   ]);
   cloud = started;
+  // The bundle is generic: its spec is a file beside it, as the constructs stage a function's directory.
+  const specPath = 'examples/fraud/spec.json';
+  const spec = parseSpecJson(readFileSync(specPath, 'utf8'), specPath);
+  writeFileSync(join(outdir, 'features', FUNCTION_FILES.spec), JSON.stringify(spec));
   const config = { endpoint: cloud.endpoint, region, credentials };
   clients = {
     lambda: new LambdaClient(config),
