@@ -5,6 +5,12 @@
  *   kinesis              kinesis-mock (npm kinesis-local)       local/kinesis-mock.ts
  *   dynamodb             DynamoDB Local (Java 17)               local/dynamodb-local.ts
  *   s3, sqs, sns, sts    fauxqs                                 local/fauxqs.ts
+ *   cloudformation, ssm  our own, in this process               local/cloudformation/, local/ssm/
+ *   firehose, sagemaker  our own (the deploy hooks' emulators)   local/deploy-hooks.ts
+ *
+ * CloudFormation deploys stacks onto the cloud (the CDK CLI's `cdk bootstrap/deploy/destroy`, or
+ * `cloud.cloudFormation.service.deploy` in process); their functions and event-source mappings run in this
+ * process until the cloud stops.
  *
  * `startLocalCloud` runs it in this process (tests, the demo); the CLI's `local up` runs it in a background
  * process of its own. With a state directory, the cloud records there where it listens and the pid and start
@@ -14,6 +20,11 @@
 
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  type CloudFormationPlugin,
+  type ServeCloudFormationOptions,
+  serveCloudFormation,
+} from './cloudformation/serve.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { isSameProcess, listProcesses, processStartId, sleep } from './emulator-process.js';
 import { fauxqsAnswers, startFauxqsEmulator } from './fauxqs.js';
@@ -40,6 +51,8 @@ export interface LocalCloudOptions {
    * SIGTERM) or `embedded` (inside a program that must stop it itself). @default 'embedded'
    */
   owner?: 'cli' | 'embedded';
+  /** Settings of the CloudFormation service (log lines of deployed functions, calls). */
+  cloudFormation?: ServeCloudFormationOptions;
 }
 
 export interface EmulatorInfo {
@@ -68,6 +81,8 @@ export interface LocalCloud {
    * (Firehose delivers what it buffers to S3 through the endpoint).
    */
   route(service: string, origin: string, plugin?: LocalCloudPlugin): void;
+  /** CloudFormation (its stacks: `service.deployments()`), the SSM Parameter Store and the deploy hooks. */
+  readonly cloudFormation: CloudFormationPlugin;
   /**
    * Stops the plug-ins registered with `route` (in reverse order), then the endpoint and every emulator;
    * resolves once they have exited. Idempotent.
@@ -227,7 +242,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       probe(dynamoDbAnswers, dynamo.value.value.endpoint),
       probe(fauxqsAnswers, fauxqs.value.value.endpoint),
     ]);
-    return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f };
+    const plugged = Object.fromEntries([...pluggedServices].map((s) => [s, 'running' as const]));
+    return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f, sts: f, ...plugged };
   };
   state = 'running';
 
@@ -253,7 +269,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   let stopping: Promise<void> | undefined;
   const plugins: LocalCloudPlugin[] = [];
-  return {
+  const pluggedServices = new Set<string>();
+  const cloud: Omit<LocalCloud, 'cloudFormation'> & { cloudFormation?: CloudFormationPlugin } = {
     endpoint: gateway.endpoint,
     port: gateway.port,
     startupMs,
@@ -261,6 +278,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     health: () => healthOf(),
     route(service: string, origin: string, plugin?: LocalCloudPlugin) {
       gateway.route(service, origin);
+      pluggedServices.add(service);
       if (plugin !== undefined && !plugins.includes(plugin)) plugins.push(plugin);
     },
     stop() {
@@ -281,6 +299,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       return stopping;
     },
   };
+  try {
+    cloud.cloudFormation = await serveCloudFormation(cloud as LocalCloud, options.cloudFormation);
+  } catch (error) {
+    await cloud.stop().catch(() => undefined);
+    throw error;
+  }
+  return cloud as LocalCloud;
 }
 
 function readState(stateDir: string): StateFile | undefined {
