@@ -29,7 +29,7 @@
  * Not: Fn::ImportValue, Fn::Cidr, transforms, Rules (the template's Rules are not evaluated).
  */
 
-export { deployTemplate } from './deploy/deploy.js';
+export { cdkOutStack, deployTemplate } from './deploy/deploy.js';
 export { generatedPhysicalName, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './deploy/naming.js';
 export type {
   DeployedResource,

@@ -260,8 +260,16 @@ export class CloudFormationService {
     else this.run(record, () => this.update(record, request, changeSet.parameters).finally(done));
   }
 
+  /** As on AWS, deleting a change set that does not exist (of a stack that does) succeeds. */
   deleteChangeSet(name: string, stackName?: string): void {
-    const { record, changeSet } = this.changeSet(name, stackName);
+    if (stackName !== undefined) this.get(stackName);
+    let found: { record: StackRecord; changeSet: ChangeSet };
+    try {
+      found = this.changeSet(name, stackName);
+    } catch {
+      return;
+    }
+    const { record, changeSet } = found;
     if (changeSet.executionStatus === 'EXECUTE_IN_PROGRESS') {
       throw new CloudFormationError(
         `ChangeSet [${changeSet.id}] is executing and cannot be deleted`,
@@ -389,6 +397,8 @@ export class CloudFormationService {
   }
 
   private event(record: StackRecord, event: ResourceEvent): void {
+    // Strictly increasing times: clients order and page events by them.
+    const last = record.events.at(-1)?.Timestamp.getTime() ?? 0;
     record.events.push({
       EventId: randomUUID(),
       StackId: record.stackId,
@@ -396,7 +406,7 @@ export class CloudFormationService {
       LogicalResourceId: event.logicalId,
       PhysicalResourceId: event.physicalId,
       ResourceType: event.type,
-      Timestamp: new Date(),
+      Timestamp: new Date(Math.max(Date.now(), last + 1)),
       ResourceStatus: event.status,
       ...(event.reason === undefined ? {} : { ResourceStatusReason: event.reason }),
     });

@@ -29,11 +29,12 @@ function tagsFor(tag: string, toValue: (value: unknown) => unknown): Tags {
   return (['scalar', 'seq', 'map'] as const).map((kind) => ({
     tag,
     ...(kind === 'scalar' ? {} : { collection: kind }),
-    resolve: (value: unknown) => toValue(
-      value !== null && typeof value === 'object' && 'toJSON' in value
-        ? (value as { toJSON(): unknown }).toJSON()
-        : value,
-    ),
+    resolve: (value: unknown) =>
+      toValue(
+        value !== null && typeof value === 'object' && 'toJSON' in value
+          ? (value as { toJSON(): unknown }).toJSON()
+          : value,
+      ),
   })) as unknown as Tags;
 }
 
@@ -41,7 +42,10 @@ const CUSTOM_TAGS: Tags = [
   ...tagsFor('!Ref', (value) => ({ Ref: value })),
   ...tagsFor('!Condition', (value) => ({ Condition: value })),
   ...tagsFor('!GetAtt', (value) => ({
-    'Fn::GetAtt': typeof value === 'string' ? [value.slice(0, value.indexOf('.')), value.slice(value.indexOf('.') + 1)] : value,
+    'Fn::GetAtt':
+      typeof value === 'string'
+        ? [value.slice(0, value.indexOf('.')), value.slice(value.indexOf('.') + 1)]
+        : value,
   })),
   ...FUNCTIONS.flatMap((name) => tagsFor(`!${name}`, (value) => ({ [`Fn::${name}`]: value }))),
 ];

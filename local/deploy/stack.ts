@@ -50,8 +50,6 @@ interface Step {
   oldStopped?: boolean;
 }
 
-const UNCHANGED = Symbol('unchanged');
-
 export class LocalStack implements Deployment {
   readonly resources = new Map<string, DeployedResource>();
   readonly functions = new Map<string, LocalLambdaFunction>();
@@ -83,7 +81,6 @@ export class LocalStack implements Deployment {
   /** Creates the stack, or updates it to `input.template`. Throws once rolled back, naming what failed. */
   async apply(input: ApplyInput): Promise<void> {
     const started = performance.now();
-    const creating = this.template === undefined;
     const previous = new Map(this.resources);
     const previousHandles = new Map(this.handles);
     const previousFunctions = new Map(this.functions);
@@ -135,7 +132,10 @@ export class LocalStack implements Deployment {
         ?.stop?.()
         .catch(() => undefined);
     }
-    const dropped = [...previous.keys()].filter((id) => !next.has(id) || next.get(id)?.status === 'skipped');
+    // Dropped: gone from the template, or its Condition turned false.
+    const dropped = [...previous.keys()].filter(
+      (id) => !next.has(id) || (next.get(id)?.physicalId === '' && previous.get(id)?.physicalId !== ''),
+    );
     const oldTemplate = this.template;
     if (oldTemplate !== undefined && dropped.length > 0) {
       await this.removeInOrder(oldTemplate, dropped, previous, previousHandles, input.onEvent);
@@ -152,7 +152,6 @@ export class LocalStack implements Deployment {
     this.template = input.template;
     this.parameters = input.parameters;
     this.deployMs = Math.round(performance.now() - started);
-    void creating;
   }
 
   /** Deletes every resource, in reverse dependency order. Throws naming the resources that could not be deleted. */
@@ -539,5 +538,3 @@ function canonical(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'undefined';
 }
-
-void UNCHANGED;

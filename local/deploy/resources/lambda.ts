@@ -8,7 +8,7 @@ import { createLambdaFunction as startLambdaFunction } from '../../lambda-runtim
 import { NO_VALUE } from '../intrinsics.js';
 import { synthesizedAttributes } from '../naming.js';
 import type { TemplateResource } from '../types.js';
-import { unpackZip } from '../unpack-zip.js';
+import { provideRuntimeSdk, unpackZip } from '../unpack-zip.js';
 import { getPath, isRecord, notApplied } from '../util.js';
 import type { Created, CreatorContext } from './context.js';
 
@@ -136,6 +136,7 @@ async function functionCode(
     const dir = mkdtempSync(join(tmpdir(), `sf-code-${logicalId}-`));
     try {
       unpackZip(zip, dir);
+      provideRuntimeSdk(dir);
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`its code ${location} is not a zip archive that unpacks: ${(error as Error).message}`);
