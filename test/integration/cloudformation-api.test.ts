@@ -38,15 +38,15 @@ let ssm: SSMClient;
 let sqs: SQSClient;
 let work: string;
 
-const queueTemplate = (extra: Record<string, unknown> = {}, visibility = 30) =>
+const queueTemplate = (extra: Record<string, unknown> = {}, visibility = 30, prefix = 'api') =>
   JSON.stringify({
-    Parameters: { Prefix: { Type: 'String', Default: 'api' } },
+    Parameters: { Prefix: { Type: 'String', Default: prefix } },
     Resources: {
       Queue: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: visibility } },
       Name: {
         Type: 'AWS::SSM::Parameter',
         Properties: {
-          Name: { 'Fn::Sub': '/${Prefix}/queue' },
+          Name: { 'Fn::Join': ['', ['/', { Ref: 'Prefix' }, '/queue']] },
           Type: 'String',
           Value: { 'Fn::GetAtt': ['Queue', 'QueueName'] },
         },
@@ -73,9 +73,11 @@ async function settled(stackName: string): Promise<string> {
   }
 }
 
+/** Debian's AWS CLI 2.9 predates AWS_ENDPOINT_URL (2.13): it is given --endpoint-url. */
 function cli(aws: string, args: string[]) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  return run(aws, args, {
+  const endpoint = aws === '/usr/bin/aws' ? ['--endpoint-url', cloud.endpoint] : [];
+  return run(aws, [...endpoint, ...args], {
     env: { ...env, ...localCloudClientEnv(cloud.endpoint), AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
     timeout: 60_000,
   });
@@ -171,9 +173,13 @@ describe('CloudFormation through the SDK', () => {
     await cfn.send(
       new CreateStackCommand({
         StackName: 'api-vpc',
-        TemplateBody: queueTemplate({
-          Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' }, DependsOn: 'Name' },
-        }).replace('/${Prefix}/queue', '/vpc/queue'),
+        TemplateBody: queueTemplate(
+          {
+            Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' }, DependsOn: 'Name' },
+          },
+          30,
+          'vpc',
+        ),
       }),
     );
     expect(await settled('api-vpc')).toBe('ROLLBACK_COMPLETE');
@@ -242,7 +248,7 @@ describe('the AWS CLI', () => {
     it(`${aws} creates, describes and deletes a stack, and reads an SSM parameter`, async () => {
       const name = `cli-${clis.indexOf(aws)}`;
       const file = resolve(work, `${name}.json`);
-      writeFileSync(file, queueTemplate().replace('/${Prefix}/queue', `/${name}/queue`));
+      writeFileSync(file, queueTemplate({}, 30, name));
       await cli(aws, [
         'cloudformation',
         'create-stack',
