@@ -18,6 +18,7 @@ import {
   ExecuteChangeSetCommand,
   GetTemplateCommand,
   ListStackResourcesCommand,
+  UpdateStackCommand,
   ValidateTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -201,6 +202,35 @@ describe('CloudFormation through the SDK', () => {
     // A rolled-back stack is deleted as on AWS.
     await cfn.send(new DeleteStackCommand({ StackName: 'api-vpc' }));
     expect(await settled('api-vpc')).toBe('GONE');
+  });
+
+  it('rolls a failed update back: what it added is deleted, what ran before still runs', async () => {
+    const before = (await cfn.send(new DescribeStacksCommand({ StackName: 'api-one' }))).Stacks?.[0];
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: 'api-one',
+        TemplateBody: queueTemplate(
+          {
+            Extra: {
+              Type: 'AWS::SSM::Parameter',
+              Properties: { Name: '/api/extra', Type: 'String', Value: 'x' },
+            },
+            Vpc: { Type: 'AWS::EC2::VPC', Properties: { CidrBlock: '10.0.0.0/16' }, DependsOn: 'Extra' },
+          },
+          60,
+        ),
+      }),
+    );
+    expect(await settled('api-one')).toBe('UPDATE_ROLLBACK_COMPLETE');
+    await expect(ssm.send(new GetParameterCommand({ Name: '/api/extra' }))).rejects.toThrow(/not found/);
+    const after = (await cfn.send(new DescribeStacksCommand({ StackName: 'api-one' }))).Stacks?.[0];
+    expect(after?.Outputs).toEqual(before?.Outputs);
+    const url = after?.Outputs?.[0]?.OutputValue as string;
+    expect(
+      (await sqs.send(new GetQueueUrlCommand({ QueueName: url.split('/').at(-1) as string }))).QueueUrl,
+    ).toBe(url);
+    const template = await cfn.send(new GetTemplateCommand({ StackName: 'api-one' }));
+    expect(template.TemplateBody).toBe(queueTemplate({}, 60));
   });
 
   it('answers a missing stack and a bad template with the errors the CLI expects', async () => {
