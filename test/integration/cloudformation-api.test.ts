@@ -21,6 +21,7 @@ import {
   UpdateStackCommand,
   ValidateTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DeleteParameterCommand,
@@ -248,6 +249,95 @@ describe('CloudFormation through the SDK', () => {
     await cfn.send(new DeleteStackCommand({ StackName: 'api-one' }));
     expect(await settled('api-one')).toBe('GONE');
     await expect(ssm.send(new GetParameterCommand({ Name: '/api/queue' }))).rejects.toThrow(/not found/);
+  });
+});
+
+describe('a stack with a function and its Kinesis mapping', () => {
+  const template = (batchSize: number, reply: string) =>
+    JSON.stringify({
+      Resources: {
+        Stream: { Type: 'AWS::Kinesis::Stream', Properties: { ShardCount: 1 } },
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          Properties: {
+            Runtime: 'nodejs20.x',
+            Handler: 'index.handler',
+            Role: 'arn:aws:iam::000000000000:role/r',
+            Code: {
+              ZipFile: `exports.handler = async (event) => ({ reply: '${reply}', n: event.Records.length });`,
+            },
+          },
+        },
+        Mapping: {
+          Type: 'AWS::Lambda::EventSourceMapping',
+          Properties: {
+            EventSourceArn: { 'Fn::GetAtt': ['Stream', 'Arn'] },
+            FunctionName: { Ref: 'Fn' },
+            StartingPosition: 'LATEST',
+            BatchSize: batchSize,
+          },
+        },
+      },
+      Outputs: { StreamName: { Value: { Ref: 'Stream' } } },
+    });
+
+  async function putAndCount(stackName: string, records: number): Promise<void> {
+    const deployment = [...cloud.cloudFormation.service.deployments()].find((d) => d.stackName === stackName);
+    const fn = deployment?.functions.get('Fn');
+    const before = fn?.stats().invocations ?? 0;
+    const kinesis = new KinesisClient({
+      endpoint: cloud.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: deployment?.outputs.StreamName,
+          Records: Array.from({ length: records }, (_, i) => ({
+            Data: Buffer.from(`r${i}`),
+            PartitionKey: 'k',
+          })),
+        }),
+      );
+    } finally {
+      kinesis.destroy();
+    }
+    const deadline = Date.now() + 60_000;
+    while ((deployment?.functions.get('Fn')?.stats().invocations ?? 0) === before) {
+      if (Date.now() > deadline) throw new Error('the mapping invoked nothing within 60 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  it('applies a changed mapping setting and a changed function, keeping the stream and the mapping id', async () => {
+    await cfn.send(new CreateStackCommand({ StackName: 'api-esm', TemplateBody: template(10, 'one') }));
+    expect(await settled('api-esm')).toBe('CREATE_COMPLETE');
+    await putAndCount('api-esm', 3);
+    const record = cloud.cloudFormation.service.get('api-esm');
+    const before = new Map([...record.live.resources].map(([id, r]) => [id, r.physicalId]));
+    const oldMapping = record.live.mappings.get('Mapping');
+    const oldFunction = record.live.functions.get('Fn');
+    const eventsBefore = record.events.length;
+
+    await cfn.send(new UpdateStackCommand({ StackName: 'api-esm', TemplateBody: template(20, 'two') }));
+    expect(await settled('api-esm')).toBe('UPDATE_COMPLETE');
+    const updated = record.events
+      .slice(eventsBefore)
+      .filter((e) => e.ResourceStatus === 'UPDATE_COMPLETE')
+      .map((e) => e.LogicalResourceId)
+      .sort();
+    expect(updated).toEqual(['Fn', 'Mapping', 'api-esm']);
+    for (const [id, physicalId] of before) expect(record.live.resources.get(id)?.physicalId).toBe(physicalId);
+    expect(record.live.mappings.get('Mapping')).not.toBe(oldMapping);
+    expect(record.live.functions.get('Fn')).not.toBe(oldFunction);
+    await putAndCount('api-esm', 2);
+    const newFunction = record.live.functions.get('Fn');
+    expect(await newFunction?.invoke({ Records: [] })).toMatchObject({ ok: true, payload: { reply: 'two' } });
+
+    await cfn.send(new DeleteStackCommand({ StackName: 'api-esm' }));
+    expect(await settled('api-esm')).toBe('GONE');
+    expect(record.live.mappings.size + record.live.functions.size).toBe(0);
   });
 });
 

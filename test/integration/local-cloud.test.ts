@@ -458,7 +458,8 @@ describe.runIf(external === undefined && onLinux && existsSync(CLI))(
           expect(status.code).toBe(0);
           expect(status.stdout).toContain('kinesis running');
           expect(status.stdout).toContain('s3 running, sqs running');
-          expect(status.stdout).toMatch(/in process .*cloudformation running.*ssm running/);
+          expect(status.stdout).toMatch(/in process .*cloudformation running/);
+          expect(status.stdout).toMatch(/in process .*ssm running/);
 
           // --port names which cloud: another port is not this one, and down then stops nothing.
           const port = Number(new URL(endpoint as string).port);
