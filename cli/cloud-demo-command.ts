@@ -7,6 +7,7 @@ import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
+import { bootstrapEnvironment } from '../local/cloudformation/bootstrap.js';
 import { cdkOutStack, type Deployment } from '../local/deploy-template.js';
 import { Sha256 } from '../local/http-api.js';
 import { startLocalCloud } from '../local/local-cloud.js';
@@ -69,7 +70,9 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
   try {
     const hooks = cloud.cloudFormation.hooks;
     io.err(`local cloud at ${cloud.endpoint} in ${cloud.startupMs} ms; deploying ${STACK}...\n`);
-    // Through the cloud's CloudFormation, as `cdk deploy` would (the code from cdk.out's asset folders).
+    // Through the cloud's CloudFormation, as `cdk bootstrap` and `cdk deploy` would (the functions' code from
+    // cdk.out's asset folders).
+    await bootstrapEnvironment(cloud.cloudFormation.service);
     deployment = await cloud.cloudFormation.service.deploy({
       stackName: STACK,
       ...cdkOutStack(CDK_OUT, STACK),

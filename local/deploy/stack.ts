@@ -310,6 +310,8 @@ export class LocalStack implements Deployment {
       if (mapping !== undefined) await mapping.drain(30_000).catch(() => undefined);
       resumeAtMs = Date.now();
       await this.handles.get(logicalId)?.stop?.();
+      // A hook creates its resource again under the same name: the old one goes first.
+      if (hook !== undefined) await this.handles.get(logicalId)?.remove?.();
       oldStopped = true;
     }
     const stepCtx =
@@ -385,6 +387,7 @@ export class LocalStack implements Deployment {
       attributes: { ...defaults, ...result.attributes },
       notes: ['created by a hook'],
       ...(result.stop ? { stop: result.stop } : {}),
+      ...(result.remove ? { remove: result.remove } : {}),
     };
   }
 

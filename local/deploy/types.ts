@@ -23,6 +23,8 @@ export interface HookResult {
   attributes?: Record<string, string>;
   /** Called by `Deployment.stop()`, in reverse order of creation. */
   stop?: () => Promise<void>;
+  /** Deletes it (the stack's deletion, or an update that creates it again): after `stop`. */
+  remove?: () => Promise<void>;
 }
 
 export type ResourceHook = (
