@@ -298,7 +298,16 @@ export class CloudFormationService {
     }
     const current = this.stacks.get(request.stackName);
     const live = current !== undefined && current.status !== 'REVIEW_IN_PROGRESS';
-    const record = live ? this.updateStack(request) : this.createStack(request);
+    let record: StackRecord;
+    try {
+      record = live ? this.updateStack(request) : this.createStack(request);
+    } catch (error) {
+      // The same template and parameters again: nothing to do, as `cdk deploy` reports it.
+      if (live && current !== undefined && /No updates are to be performed/.test((error as Error).message)) {
+        return current.live;
+      }
+      throw error;
+    }
     await this.settled(record.stackId);
     if (!/^(CREATE|UPDATE)_COMPLETE$/.test(record.status)) {
       throw new Error(
