@@ -10,6 +10,11 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/property/**/*.test.ts'],
+          // CI machines are shared and sometimes slow: a unit test that trains a model or synthesizes a stack
+          // takes seconds on a quiet machine and many times that under load. The limit catches a hang, not
+          // slowness; no test may depend on the machine's speed.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {

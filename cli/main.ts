@@ -4,11 +4,16 @@ import { parseEventTime, SpecError } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
 import { replayCommand } from './replay-command.js';
 import { specCheck, specPrint } from './spec-commands.js';
+import { specDiffCommand } from './spec-diff-command.js';
 
 const USAGE = `usage: streamfeatures <command>
 
   spec check <spec>       validate a feature spec (JSON, or a JS module exporting one)
   spec print <spec>       print the normalized spec JSON
+  spec diff <old> <new> [--json]
+                          what deploying <new> over <old> does to stored features: added, removed, changed;
+                          which need a backfill and from how much archive; exit 0 safe, 3 needs a backfill,
+                          4 breaking (refused, with the reason)
   replay --spec S --events E --queries Q --out O [--arrival-field F] [--reorder-window D]
                           point-in-time features for each query from a replay of the events
                           (E: JSON Lines, or the raw archive: a Parquet file, a directory, s3://bucket/prefix)
@@ -23,6 +28,9 @@ const USAGE = `usage: streamfeatures <command>
          [--report R.json]
                           replays the archive and compares the online store (read at T, default now) and
                           the logged features and scores with it for sampled keys and times; exit 1 on skew
+  backfill --spec S --archive A --table T [--features f1,f2] [--from T] [--checkpoint F] [--reorder-window D]
+                          replays the archive into the online store for the named features only (default all),
+                          beside live traffic, exactly once in effect; progress on stderr; resumable
   demo [--events N] [--keep-running]
                           the fraud example on the embedded local cloud: the CDK stack deployed locally,
                           traffic on Kinesis, features, the Parquet archive and scoring, with a report
@@ -31,6 +39,7 @@ const USAGE = `usage: streamfeatures <command>
                           offline replay, with a report
   local up|down|status [--port P] [--state-dir D]
                           the local cloud (Kinesis, DynamoDB, S3, SQS) on one LocalStack-style endpoint
+  init [dir] [--name N]   a new CDK app using the library: FeaturePipeline, a starter spec, a producer, a test
 `;
 
 /** Runs one CLI command; returns the exit code. Errors a user can fix print as one clear message. */
@@ -54,8 +63,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'backfill':
+      return backfill(rest, io);
     case 'spec': {
       const [verb, path, ...extra] = rest;
+      if (verb === 'diff') return specDiff(rest.slice(1), io);
       if (!path || extra.length > 0 || (verb !== 'check' && verb !== 'print'))
         throw usage('spec check|print <spec>');
       return verb === 'check' ? specCheck(path, io) : specPrint(path, io);
@@ -196,6 +208,10 @@ async function dispatch(argv: readonly string[], io: CliIO): Promise<number> {
       const { localCommand } = await import('./local-command.js');
       return localCommand(rest, io);
     }
+    case 'init': {
+      const { initCommand } = await import('./init-command.js');
+      return initCommand(rest, io);
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -224,4 +240,57 @@ export function positiveInteger(flag: string, value: string): number {
   if (!Number.isSafeInteger(n) || n <= 0)
     throw new CliError(`${flag} must be a positive whole number (got ${JSON.stringify(value)})`, 2);
   return n;
+}
+
+async function specDiff(args: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: { json: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [oldPath, newPath, ...extra] = positionals;
+  if (!oldPath || !newPath || extra.length > 0) throw usage('spec diff <old spec> <new spec> [--json]');
+  return specDiffCommand(oldPath, newPath, values.json === true, io);
+}
+
+async function backfill(args: readonly string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      spec: { type: 'string' },
+      archive: { type: 'string' },
+      table: { type: 'string' },
+      features: { type: 'string' },
+      from: { type: 'string' },
+      checkpoint: { type: 'string' },
+      'reorder-window': { type: 'string' },
+    },
+    strict: true,
+  });
+  const { spec, archive, table } = values;
+  if (!spec || !archive || !table) throw usage('backfill needs --spec, --archive and --table');
+  const from =
+    values.from === undefined
+      ? undefined
+      : parseEventTime(/^\d+$/.test(values.from) ? Number(values.from) : values.from);
+  if (values.from !== undefined && from === undefined) {
+    throw new CliError(
+      `--from must be epoch ms or ISO-8601 with a zone (got ${JSON.stringify(values.from)})`,
+      2,
+    );
+  }
+  const { backfillCommand } = await import('./backfill-command.js');
+  return backfillCommand(
+    {
+      spec,
+      archive,
+      table,
+      features: values.features?.split(',').filter((name) => name !== ''),
+      from,
+      checkpoint: values.checkpoint,
+      reorderWindowMs: durationFlag('--reorder-window', values['reorder-window']),
+    },
+    io,
+  );
 }

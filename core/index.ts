@@ -11,10 +11,30 @@ export {
   type RejectReason,
   type ValidEvent,
 } from './engine/classify.js';
+export { CleanPass } from './engine/clean-pass.js';
 export { DedupeIndex } from './engine/dedupe.js';
-export { EntityState, type EntityStateJson } from './engine/entity-state.js';
+export {
+  type ColumnMarks,
+  EntityState,
+  type EntityStateJson,
+  fingerprintsOf,
+  type LegacyEntityStateJson,
+  legacyLayoutOf,
+  type ShardMarks,
+} from './engine/entity-state.js';
 export { parseEventTime } from './engine/event-time.js';
+export { featureFingerprint, fingerprintOf } from './engine/feature-fingerprint.js';
 export { DistinctSketch } from './engine/hll.js';
+export {
+  appliedLive,
+  applyBackfill,
+  applyLive,
+  backfillCounts,
+  type LiveOptions,
+  markBorn,
+  type ShardWatermark,
+  type Watermarks,
+} from './engine/item-update.js';
 export { entityNamed, itemKeyOf, MemoryEngine, type Outcome, type Totals } from './engine/memory-engine.js';
 export { compileFieldPath } from './field-path.js';
 export { type Mismatch, PARITY_TOLERANCE, ParityTally, sameValue } from './parity.js';

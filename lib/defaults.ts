@@ -10,6 +10,10 @@ export interface StageDefaults {
   readonly removalPolicy: RemovalPolicy;
   /** DynamoDB deletion protection. */
   readonly deletionProtection: boolean;
+  /**
+   * How long CloudWatch Logs keep the stack's logs: a year in prod (AWS Control Tower's CT.CLOUDWATCH.PR.2), two
+   * weeks in dev, where a year of logs is cost without a reader.
+   */
   readonly logRetention: RetentionDays;
 }
 
@@ -18,7 +22,7 @@ export function stageDefaults(stage: 'dev' | 'prod'): StageDefaults {
     ? {
         removalPolicy: RemovalPolicy.RETAIN,
         deletionProtection: true,
-        logRetention: RetentionDays.THREE_MONTHS,
+        logRetention: RetentionDays.ONE_YEAR,
       }
     : {
         removalPolicy: RemovalPolicy.DESTROY,
@@ -27,18 +31,51 @@ export function stageDefaults(stage: 'dev' | 'prod'): StageDefaults {
       };
 }
 
-/** A customer-managed key with yearly rotation, for one store. */
+/**
+ * A customer-managed key with yearly rotation, for one store. Its policy denies `kms:CreateGrant` to everyone
+ * unless an AWS service asks for the grant (AWS Control Tower's CT.KMS.PR.3): a grant is a second, policy-less way
+ * to use a key, so no person or role may hand one out. The services of this app that create grants do so as AWS
+ * services and keep working: DynamoDB grants itself the table key when the table is created or restored, and
+ * Firehose the delivery stream's key when server-side encryption starts (`kms:GrantIsForAWSResource` is true for
+ * both). The others use no grant: Kinesis encrypts and decrypts with the caller's own permissions (the features
+ * role's `kms:Decrypt`, which the event-source mapping's reads and enhanced fan-out use), as do S3 with a bucket
+ * key, SQS, SNS and CloudWatch Logs.
+ */
 export function newDataKey(
   scope: Construct,
   id: string,
   description: string,
   removalPolicy: RemovalPolicy = RemovalPolicy.RETAIN,
 ): kms.Key {
-  return new kms.Key(scope, id, {
+  const key = new kms.Key(scope, id, {
     description,
     enableKeyRotation: true,
     removalPolicy,
-    pendingWindow: Duration.days(removalPolicy === RemovalPolicy.DESTROY ? 7 : 30),
+    pendingWindow: keyDeletionWindow(removalPolicy),
+  });
+  key.addToResourcePolicy(denyGrantsExceptForAwsServices());
+  return key;
+}
+
+/** How long a deleted key waits before it is gone: the shortest KMS allows for disposable keys, else 30 days. */
+export function keyDeletionWindow(removalPolicy: RemovalPolicy): Duration {
+  return Duration.days(removalPolicy === RemovalPolicy.DESTROY ? 7 : 30);
+}
+
+/**
+ * The key-policy statement AWS documents for CT.KMS.PR.3: deny `kms:CreateGrant` unless the grant is for an AWS
+ * resource or the caller is an AWS service (`BoolIfExists`: a request without the key is denied too).
+ */
+export function denyGrantsExceptForAwsServices(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyGrantsExceptForAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: {
+      BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+    },
   });
 }
 

@@ -3,7 +3,10 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { newDataKey, withOverrides } from './defaults.js';
-import { InvalidPropsError } from './errors.js';
+import { ignoredWith, Problems, throwIfProblems } from './errors.js';
+
+/** How long records stay on a new stream unless told otherwise. */
+export const DEFAULT_STREAM_RETENTION = Duration.hours(24);
 
 export interface EventStreamProps {
   /**
@@ -12,12 +15,13 @@ export interface EventStreamProps {
    */
   readonly mode?: 'on-demand' | 'provisioned';
   /**
-   * Shards, with mode `provisioned` only.
+   * Shards, with mode `provisioned` only: 1 to 10000.
    * @default 1 when provisioned
    */
   readonly shardCount?: number;
   /**
-   * How long records stay on the stream.
+   * How long records stay on the stream: whole hours from 24 to 8760, the window to repair and replay a stuck
+   * shard.
    * @default Duration.hours(24)
    */
   readonly retentionPeriod?: Duration;
@@ -37,8 +41,8 @@ export interface EventStreamProps {
    */
   readonly streamProps?: Partial<kinesis.StreamProps>;
   /**
-   * Bring your own stream; the other props are then ignored. Producers and the features Lambda need its key
-   * (if any) to allow them.
+   * Bring your own stream. The props that configure a new stream are then refused. Producers and the features
+   * Lambda need its key (if any) to allow them.
    * @default - a new stream
    */
   readonly existingStreamObj?: kinesis.IStream;
@@ -49,25 +53,20 @@ export class EventStream extends Construct {
   public readonly stream: kinesis.IStream;
   /** The key that encrypts the stream, when the app knows it. */
   public readonly encryptionKey?: kms.IKey;
+  /** How long records stay on a stream this construct made; unknown for an existing stream. */
+  public readonly retentionPeriod?: Duration;
 
   constructor(scope: Construct, id: string, props: EventStreamProps = {}) {
     super(scope, id);
+    throwIfProblems(this, eventStreamProblems(props));
     if (props.existingStreamObj) {
       this.stream = props.existingStreamObj;
       this.encryptionKey = props.existingStreamObj.encryptionKey;
       return;
     }
     const mode = props.mode ?? 'on-demand';
-    if (mode === 'on-demand' && props.shardCount !== undefined) {
-      throw new InvalidPropsError(
-        `shardCount applies to mode "provisioned" only (got ${props.shardCount} with "on-demand")`,
-      );
-    }
-    const retention = props.retentionPeriod ?? Duration.hours(24);
-    const hours = retention.toHours({ integral: false });
-    if (!Number.isInteger(hours) || hours < 24 || hours > 8_760) {
-      throw new InvalidPropsError(`retentionPeriod must be whole hours from 24 to 8760 (got ${hours} hours)`);
-    }
+    const retention = props.retentionPeriod ?? DEFAULT_STREAM_RETENTION;
+    this.retentionPeriod = retention;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const key = props.encryptionKey ?? newDataKey(this, 'Key', 'streamfeatures: event stream', removalPolicy);
     const defaults: kinesis.StreamProps = {
@@ -88,4 +87,44 @@ export class EventStream extends Construct {
     this.stream = stream;
     this.encryptionKey = key;
   }
+}
+
+/** Every problem with the props, each naming the bad value; none when they are fine. */
+export function eventStreamProblems(props: EventStreamProps): string[] {
+  if (props.existingStreamObj) {
+    return ignoredWith('existingStreamObj', props, [
+      'mode',
+      'shardCount',
+      'retentionPeriod',
+      'encryptionKey',
+      'removalPolicy',
+      'streamProps',
+    ]);
+  }
+  const problems = new Problems();
+  const mode = props.mode ?? 'on-demand';
+  problems.check(
+    mode === 'on-demand' || mode === 'provisioned',
+    'mode must be "on-demand" or "provisioned"',
+    mode,
+  );
+  if (props.shardCount !== undefined) {
+    problems.check(
+      mode === 'provisioned',
+      `shardCount applies to mode "provisioned" only (mode is "${mode}")`,
+      props.shardCount,
+    );
+    problems.check(
+      Number.isInteger(props.shardCount) && props.shardCount >= 1 && props.shardCount <= 10_000,
+      'shardCount must be a whole number from 1 to 10000',
+      props.shardCount,
+    );
+  }
+  const hours = (props.retentionPeriod ?? DEFAULT_STREAM_RETENTION).toHours({ integral: false });
+  problems.check(
+    Number.isInteger(hours) && hours >= 24 && hours <= 8_760,
+    'retentionPeriod must be whole hours from 24 to 8760',
+    `${hours} hours`,
+  );
+  return problems.list;
 }

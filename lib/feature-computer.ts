@@ -11,10 +11,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
 import { allow, newDataKey } from './defaults.js';
-import { InvalidPropsError } from './errors.js';
+import { ignoredWith, onlyWith, Problems, quote, throwIfProblems } from './errors.js';
 import { S3FailureDestination, SqsFailureDestination } from './failure-destinations.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import type { OfflineDataset } from './offline-dataset.js';
+import { acknowledgeControl } from './policy-acknowledgements.js';
 import { SecureBucket } from './secure-bucket.js';
 import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
 
@@ -25,6 +26,12 @@ export const SIDE_OUTPUT_PREFIXES = {
   /** Archive records too large for Firehose (the raw archive's overflow: kept like the archive). */
   rawOversize: 'raw-oversize/',
 } as const;
+
+/** The event-source mapping's settings unless told otherwise. */
+export const DEFAULT_BATCH_SIZE = 500;
+export const DEFAULT_MAX_BATCHING_WINDOW = Duration.seconds(1);
+export const DEFAULT_RETRY_ATTEMPTS = 10;
+export const DEFAULT_MAX_RECORD_AGE = Duration.hours(1);
 
 export interface FeatureComputerProps {
   /** The normalized spec, compiled into the handler. */
@@ -42,12 +49,13 @@ export interface FeatureComputerProps {
    */
   readonly serviceName?: string;
   /**
-   * Records per invocation.
+   * Records per invocation: 1 to 10000 (Lambda also caps a batch at 6 MB).
    * @default 500
    */
   readonly batchSize?: number;
   /**
-   * How long to gather records before invoking.
+   * How long to gather records before invoking: 0 to 300 seconds. Fewer, larger writes for a second of
+   * freshness.
    * @default Duration.seconds(1)
    */
   readonly maxBatchingWindow?: Duration;
@@ -69,8 +77,12 @@ export interface FeatureComputerProps {
    */
   readonly parallelizationFactor?: number;
   /**
-   * Where to start reading a new mapping. TRIM_HORIZON processes what the stream retained.
-   * @default lambda.StartingPosition.TRIM_HORIZON
+   * Where a new mapping starts reading. A mapping is new on the first deploy, and again whenever it is replaced:
+   * switching `enhancedFanOut` changes its source (the stream or its consumer), which CloudFormation can only
+   * replace. A Kinesis mapping cannot start at a sequence number, so the new one cannot resume where the old one
+   * stopped; LATEST starts at the tip of the stream instead of replaying the whole retention into the archive and
+   * the side outputs (TRIM_HORIZON's choice). The price is a documented window at a switch (docs/deploy.md).
+   * @default lambda.StartingPosition.LATEST
    */
   readonly startingPosition?: lambda.StartingPosition;
   /**
@@ -85,10 +97,15 @@ export interface FeatureComputerProps {
    */
   readonly enhancedFanOut?: boolean;
   /**
-   * Bring your own side-output bucket (with `existingSideOutputBucketKey` when it is SSE-KMS).
+   * Bring your own side-output bucket (with `existingSideOutputBucketKey` when it is SSE-KMS). The props that
+   * configure a new bucket are then refused.
    * @default - a new bucket of its own (see SideOutputs in README)
    */
   readonly existingSideOutputBucketObj?: s3.IBucket;
+  /**
+   * The key of `existingSideOutputBucketObj`, when it is SSE-KMS.
+   * @default - none: the bucket is not SSE-KMS
+   */
   readonly existingSideOutputBucketKey?: kms.IKey;
   /**
    * How long quarantined and late records are kept in a new side-output bucket.
@@ -136,7 +153,8 @@ export class FeatureComputer extends Construct {
 
   constructor(scope: Construct, id: string, props: FeatureComputerProps) {
     super(scope, id);
-    const settings = validatedMapping(props);
+    throwIfProblems(this, featureComputerProblems(props));
+    const settings = mappingSettings(props);
     this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-features`;
 
     if (props.existingSideOutputBucketObj) {
@@ -158,7 +176,7 @@ export class FeatureComputer extends Construct {
     }
 
     this.handler = new StreamfeaturesFunction(this, 'Handler', {
-      entry: 'lambdas/features/handler.ts',
+      bundle: 'features',
       spec: props.spec,
       serviceName: this.serviceName,
       wiring: {
@@ -167,7 +185,13 @@ export class FeatureComputer extends Construct {
         QUARANTINE_PREFIX: SIDE_OUTPUT_PREFIXES.quarantine,
         LATE_PREFIX: SIDE_OUTPUT_PREFIXES.late,
         RAW_OVERSIZE_PREFIX: SIDE_OUTPUT_PREFIXES.rawOversize,
-        ...(props.rawArchive ? { RAW_ARCHIVE_STREAM: props.rawArchive.deliveryStreamName } : {}),
+        ...(props.rawArchive
+          ? {
+              RAW_ARCHIVE_STREAM: props.rawArchive.deliveryStreamName,
+              // Format conversion reads many JSON documents in one record; an Iceberg destination one.
+              RAW_ARCHIVE_RECORDS: props.rawArchive.format === 'parquet' ? 'packed' : 'one-per-line',
+            }
+          : {}),
       },
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
@@ -190,19 +214,14 @@ export class FeatureComputer extends Construct {
       onFailure = new SqsFailureDestination(this.failureQueue, key);
     }
     const common: sources.KinesisEventSourceProps = {
-      startingPosition: props.startingPosition ?? lambda.StartingPosition.TRIM_HORIZON,
+      startingPosition: props.startingPosition ?? lambda.StartingPosition.LATEST,
       ...settings,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
       onFailure,
       metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT] },
     };
-    if (props.enhancedFanOut) {
-      if (!(props.stream instanceof kinesis.Stream)) {
-        throw new InvalidPropsError(
-          'enhancedFanOut needs a stream defined in this app (got an imported stream)',
-        );
-      }
+    if (props.enhancedFanOut && props.stream instanceof kinesis.Stream) {
       this.streamConsumer = new kinesis.StreamConsumer(this, 'Consumer', {
         stream: props.stream,
         streamConsumerName: `${Stack.of(this).stackName}-features`,
@@ -253,12 +272,11 @@ function newFailureQueue(scope: Construct, key: kms.IKey, removalPolicy = Remova
     retentionPeriod: Duration.days(14),
     removalPolicy,
   });
-  Validations.of(queue).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason:
-      "This queue is the event-source mapping's on-failure destination, the end of the line for a failed " +
-      'batch: a dead-letter queue behind it would only move the same message again.',
-  });
+  const reason =
+    "This queue is the event-source mapping's on-failure destination, the end of the line for a failed " +
+    'batch: a dead-letter queue behind it would only move the same message again.';
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason });
+  acknowledgeControl(queue, 'CT.SQS.PR.1', reason);
   return queue;
 }
 
@@ -270,45 +288,70 @@ interface MappingSettings {
   readonly parallelizationFactor: 1;
 }
 
-/** The mapping's settings, defaults filled in, each checked against AWS's range and the protocol's needs. */
-function validatedMapping(props: FeatureComputerProps): MappingSettings {
-  const parallelizationFactor = props.parallelizationFactor ?? 1;
-  if (parallelizationFactor !== 1) {
-    throw new InvalidPropsError(
-      `parallelizationFactor must be 1 (got ${parallelizationFactor}): the online store keeps one watermark per ` +
-        'shard in each item, so two batches of one shard in flight at once would break per-shard order and ' +
-        'exactly-once updates (README, "Known limits"). Add shards for more throughput.',
-    );
-  }
-  const batchSize = props.batchSize ?? 500;
-  check(
-    Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10_000,
-    'batchSize must be 1 to 10000',
-    batchSize,
-  );
-  const window = props.maxBatchingWindow ?? Duration.seconds(1);
-  const windowSeconds = window.toSeconds({ integral: false });
-  check(
-    windowSeconds >= 0 && windowSeconds <= 300,
-    'maxBatchingWindow must be 0 to 300 seconds',
-    `${windowSeconds} s`,
-  );
-  const retryAttempts = props.retryAttempts ?? 10;
-  check(
-    Number.isInteger(retryAttempts) && retryAttempts >= 0 && retryAttempts <= 10_000,
-    'retryAttempts must be 0 to 10000 (bounded: a failing batch must not block its shard until the records expire)',
-    retryAttempts,
-  );
-  const maxRecordAge = props.maxRecordAge ?? Duration.hours(1);
-  const ageSeconds = maxRecordAge.toSeconds({ integral: false });
-  check(
-    ageSeconds >= 60 && ageSeconds <= 604_800,
-    'maxRecordAge must be 60 seconds to 7 days (bounded: never the infinite default)',
-    `${ageSeconds} s`,
-  );
-  return { batchSize, maxBatchingWindow: window, retryAttempts, maxRecordAge, parallelizationFactor };
+/** The mapping's settings, defaults filled in (checked by featureComputerProblems). */
+function mappingSettings(props: FeatureComputerProps): MappingSettings {
+  return {
+    batchSize: props.batchSize ?? DEFAULT_BATCH_SIZE,
+    maxBatchingWindow: props.maxBatchingWindow ?? DEFAULT_MAX_BATCHING_WINDOW,
+    retryAttempts: props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
+    maxRecordAge: props.maxRecordAge ?? DEFAULT_MAX_RECORD_AGE,
+    parallelizationFactor: 1,
+  };
 }
 
-function check(ok: boolean, message: string, got: unknown): void {
-  if (!ok) throw new InvalidPropsError(`${message} (got ${got})`);
+/**
+ * Every problem with the props, each naming the bad value: the mapping's settings against AWS's ranges and the
+ * protocol's needs, and the props an existing side-output bucket leaves without effect.
+ */
+export function featureComputerProblems(props: Partial<FeatureComputerProps>): string[] {
+  const problems = new Problems();
+  const parallelizationFactor = props.parallelizationFactor ?? 1;
+  problems.check(
+    parallelizationFactor === 1,
+    'parallelizationFactor must be 1: the online store keeps one watermark per shard in each item, so two ' +
+      'batches of one shard in flight at once would break per-shard order and exactly-once updates (README, ' +
+      '"Known limits"); add shards for more throughput',
+    parallelizationFactor,
+  );
+  const batchSize = props.batchSize ?? DEFAULT_BATCH_SIZE;
+  problems.check(
+    Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10_000,
+    'batchSize must be a whole number from 1 to 10000',
+    batchSize,
+  );
+  const windowSeconds = (props.maxBatchingWindow ?? DEFAULT_MAX_BATCHING_WINDOW).toSeconds({
+    integral: false,
+  });
+  problems.check(
+    Number.isInteger(windowSeconds) && windowSeconds >= 0 && windowSeconds <= 300,
+    'maxBatchingWindow must be whole seconds from 0 to 300',
+    `${windowSeconds} s`,
+  );
+  const retryAttempts = props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS;
+  problems.check(
+    Number.isInteger(retryAttempts) && retryAttempts >= 0 && retryAttempts <= 10_000,
+    'retryAttempts must be a whole number from 0 to 10000 (bounded: a failing batch must not block its shard ' +
+      'until the records expire)',
+    retryAttempts,
+  );
+  const ageSeconds = (props.maxRecordAge ?? DEFAULT_MAX_RECORD_AGE).toSeconds({ integral: false });
+  problems.check(
+    Number.isInteger(ageSeconds) && ageSeconds >= 60 && ageSeconds <= 604_800,
+    'maxRecordAge must be whole seconds from 60 to 604800 (7 days; bounded: never the infinite default)',
+    `${ageSeconds} s`,
+  );
+  const onFailure = props.onFailure ?? 's3';
+  problems.check(onFailure === 's3' || onFailure === 'sqs', 'onFailure must be "s3" or "sqs"', onFailure);
+  if (props.enhancedFanOut && props.stream !== undefined && !(props.stream instanceof kinesis.Stream)) {
+    problems.add(
+      `enhancedFanOut needs a stream defined in this app (got the imported stream ${quote(props.stream)})`,
+    );
+  }
+  problems.add(...onlyWith(props, 'existingSideOutputBucketKey', 'existingSideOutputBucketObj'));
+  if (props.existingSideOutputBucketObj) {
+    problems.add(
+      ...ignoredWith('existingSideOutputBucketObj', props, ['sideOutputRetention', 'serverAccessLogsBucket']),
+    );
+  }
+  return problems.list;
 }

@@ -5,7 +5,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
 import { allow } from './defaults.js';
-import { type HttpApiOptions, httpApiOptionsOf, LambdaHttpApi } from './http-api.js';
+import { throwIfProblems } from './errors.js';
+import { type HttpApiOptions, httpApiOptionsOf, httpApiProblems, LambdaHttpApi } from './http-api.js';
 import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
 
 /** Also the HTTP API's settings (auth, throttling, log retention): lib/http-api.ts. */
@@ -33,9 +34,10 @@ export class IngestApi extends Construct {
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
+    throwIfProblems(this, httpApiProblems(props));
     this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-ingest`;
     this.handler = new StreamfeaturesFunction(this, 'Handler', {
-      entry: 'lambdas/ingest/handler.ts',
+      bundle: 'ingest',
       spec: props.spec,
       serviceName: this.serviceName,
       wiring: { STREAM_NAME: props.stream.streamName },

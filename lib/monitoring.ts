@@ -9,9 +9,10 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
 import { newDataKey } from './defaults.js';
+import { ignoredWith, Problems, throwIfProblems } from './errors.js';
 import type { FeatureComputer } from './feature-computer.js';
 import type { LambdaHttpApi } from './http-api.js';
-import type { OfflineDataset } from './offline-dataset.js';
+import { DEFAULT_BUFFER_INTERVAL, type OfflineDataset } from './offline-dataset.js';
 import { above, esmMetric, FIVE_MINUTES, graph, handlerMetric, outcomeRates } from './pipeline-metrics.js';
 
 /** Alarm thresholds. */
@@ -30,6 +31,46 @@ export interface MonitoringThresholds {
   readonly api5xxPercent?: number;
 }
 
+/** The alarm thresholds unless told otherwise. */
+export const DEFAULT_THRESHOLDS: Required<MonitoringThresholds> = {
+  iteratorAgeMinutes: 3,
+  freshnessSeconds: 300,
+  quarantinePercent: 1,
+  latePercent: 5,
+  apiP99Ms: 1_000,
+  api5xxPercent: 1,
+};
+
+/** Every problem with the props, each naming the bad value; none when they are fine. */
+export function monitoringProblems(
+  props: Pick<MonitoringProps, 'thresholds' | 'existingTopicObj' | 'removalPolicy' | 'alarmEmail'>,
+): string[] {
+  const problems = new Problems();
+  const percent = ['quarantinePercent', 'latePercent', 'api5xxPercent'];
+  for (const [name, value] of Object.entries(props.thresholds ?? {})) {
+    if (!(name in DEFAULT_THRESHOLDS)) {
+      problems.add(
+        `thresholds.${name} is no threshold (known: ${Object.keys(DEFAULT_THRESHOLDS).join(', ')})`,
+      );
+    } else if (value !== undefined) {
+      problems.check(
+        typeof value === 'number' && value > 0 && (!percent.includes(name) || value <= 100),
+        `thresholds.${name} must be above 0${percent.includes(name) ? ' and at most 100' : ''}`,
+        value,
+      );
+    }
+  }
+  if (props.alarmEmail !== undefined) {
+    problems.check(
+      /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail),
+      'alarmEmail must be an email address',
+      props.alarmEmail,
+    );
+  }
+  if (props.existingTopicObj) problems.add(...ignoredWith('existingTopicObj', props, ['removalPolicy']));
+  return problems.list;
+}
+
 export interface MonitoringProps {
   readonly spec: Spec;
   readonly featureComputer: FeatureComputer;
@@ -46,8 +87,8 @@ export interface MonitoringProps {
    */
   readonly thresholds?: MonitoringThresholds;
   /**
-   * Firehose buffering interval: delivery freshness alarms at this plus 15 minutes.
-   * @default 300
+   * Firehose buffering interval in seconds: delivery freshness alarms at this plus 15 minutes.
+   * @default - the datasets' default (DEFAULT_BUFFER_INTERVAL, 300)
    */
   readonly firehoseBufferSeconds?: number;
   /**
@@ -68,7 +109,8 @@ export interface MonitoringProps {
    */
   readonly alarmEmail?: string;
   /**
-   * Bring your own alarm topic.
+   * Bring your own alarm topic (`alarmEmail` still subscribes to it); `removalPolicy`, which configures a new
+   * topic's key, is then refused.
    * @default - a new topic, KMS-encrypted, TLS only
    */
   readonly existingTopicObj?: sns.ITopic;
@@ -89,28 +131,22 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
+    throwIfProblems(this, monitoringProblems(props));
     this.topic = props.existingTopicObj ?? this.newTopic(props.removalPolicy ?? RemovalPolicy.RETAIN);
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.action = new SnsAction(this.topic);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: Stack.of(this).stackName,
+      // Dashboards are global to the account: the region in the name lets one stage deploy to several regions.
+      dashboardName: `${Stack.of(this).stackName}-${Stack.of(this).region}`,
       defaultInterval: Duration.hours(3),
     });
-    const t = {
-      iteratorAgeMinutes: 3,
-      freshnessSeconds: 300,
-      quarantinePercent: 1,
-      latePercent: 5,
-      apiP99Ms: 1_000,
-      api5xxPercent: 1,
-      ...props.thresholds,
-    };
+    const t = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
     this.pipelineAlarms(props, t);
     for (const [name, fn] of Object.entries(props.functions)) this.functionAlarms(name, fn);
     this.tableAlarms(props.table);
     for (const [name, api] of Object.entries(props.apis)) this.apiAlarms(name, api, t);
     for (const [name, dataset] of Object.entries(props.datasets)) {
-      this.firehoseAlarms(name, dataset, props.firehoseBufferSeconds ?? 300);
+      this.firehoseAlarms(name, dataset, props.firehoseBufferSeconds ?? DEFAULT_BUFFER_INTERVAL.toSeconds());
     }
     if (props.scoring) this.scoringAlarms(props.scoring);
     this.dashboard.addWidgets(
@@ -120,19 +156,43 @@ export class Monitoring extends Construct {
 
   private newTopic(removalPolicy: RemovalPolicy): sns.Topic {
     const key = newDataKey(this, 'TopicKey', 'streamfeatures: alarm topic', removalPolicy);
-    // CloudWatch publishes alarms to the encrypted topic: it needs the key (AWS's documented key policy).
+    // CloudWatch publishes alarms to the encrypted topic: it needs the key (AWS's documented key policy), and
+    // only for this account's alarms (the confused-deputy conditions AWS recommends).
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: this.ownAlarmsOnly(),
       }),
     );
-    return new sns.Topic(this, 'Topic', {
+    const topic = new sns.Topic(this, 'Topic', {
       masterKey: key,
       enforceSSL: true,
       displayName: 'streamfeatures alarms',
     });
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default policy (the one that lets the
+    // account's services publish): without this statement every alarm action fails, "not authorized to perform
+    // SNS:Publish", and no alarm reaches anyone.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: this.ownAlarmsOnly(),
+      }),
+    );
+    return topic;
+  }
+
+  /** Conditions that limit a grant to CloudWatch to the alarms of this stack's account and region. */
+  private ownAlarmsOnly(): Record<string, Record<string, string>> {
+    const { account, region, partition } = Stack.of(this);
+    return {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    };
   }
 
   private alarm(name: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.AlarmProps, 'metric'>) {
@@ -166,11 +226,9 @@ export class Monitoring extends Construct {
         'Records reached the on-failure destination: they changed no feature. Replay them from there.',
       ),
     );
-    this.alarm(
-      'EsmDroppedEvents',
-      esm('DroppedEventCount'),
-      above(0, 1, 'The event-source mapping dropped records that no on-failure destination took.'),
-    );
+    // No alarm on the mapping's DroppedEventCount: every record it drops goes to the on-failure destination
+    // and is counted by the alarm above (or by DeliveryFailures below when it cannot get there); a second
+    // alarm would page twice for one record. The dashboard still graphs it.
     this.alarm(
       'FailureDestinationDeliveryFailures',
       fn.metric('DestinationDeliveryFailures', { statistic: 'Sum', period: FIVE_MINUTES }),

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,11 +9,47 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { Column } from '../core/offline-schema.js';
 import { allow } from './defaults.js';
-import { InvalidPropsError } from './errors.js';
+import { Problems, throwIfProblems } from './errors.js';
+import { logsKeyOf } from './logs-key.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { icebergTable, parquetTable } from './offline-tables.js';
 
 export type OfflineFormat = 'parquet' | 'iceberg';
+
+/** Firehose buffering unless told otherwise. */
+export const DEFAULT_BUFFER_INTERVAL = Duration.seconds(300);
+export const DEFAULT_BUFFER_SIZE = Size.mebibytes(128);
+
+/** The delivery settings a caller chooses. */
+export type OfflineDeliveryOptions = Pick<OfflineDatasetProps, 'format' | 'bufferInterval' | 'bufferSize'>;
+
+/** Every problem with the delivery settings, each naming the bad value. */
+export function offlineDeliveryProblems(props: OfflineDeliveryOptions): string[] {
+  const problems = new Problems();
+  const format = props.format ?? 'parquet';
+  problems.check(
+    format === 'parquet' || format === 'iceberg',
+    'format must be "parquet" or "iceberg"',
+    format,
+  );
+  const seconds = (props.bufferInterval ?? DEFAULT_BUFFER_INTERVAL).toSeconds({ integral: false });
+  problems.check(
+    Number.isInteger(seconds) && seconds >= 0 && seconds <= 900,
+    'bufferInterval must be whole seconds from 0 to 900',
+    `${seconds} s`,
+  );
+  const mebibytes = (props.bufferSize ?? DEFAULT_BUFFER_SIZE).toMebibytes({
+    rounding: SizeRoundingBehavior.NONE,
+  });
+  const minimum = format === 'parquet' ? 64 : 1;
+  problems.check(
+    Number.isInteger(mebibytes) && mebibytes >= minimum && mebibytes <= 128,
+    `bufferSize must be whole MiB from ${minimum} to 128 with format "${format}"` +
+      (format === 'parquet' ? ' (Firehose format conversion)' : ''),
+    `${mebibytes} MiB`,
+  );
+  return problems.list;
+}
 
 export interface OfflineDatasetProps {
   /** The Glue database the table lives in (created by the caller). */
@@ -69,21 +105,16 @@ export class OfflineDataset extends Construct {
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   public readonly format: OfflineFormat;
+  /** The Firehose buffering interval. */
+  public readonly bufferInterval: Duration;
 
   constructor(scope: Construct, id: string, props: OfflineDatasetProps) {
     super(scope, id);
+    throwIfProblems(this, offlineDeliveryProblems(props));
     this.format = props.format ?? 'parquet';
-    const bufferSeconds = (props.bufferInterval ?? Duration.seconds(300)).toSeconds();
-    const bufferMiB = (props.bufferSize ?? Size.mebibytes(128)).toMebibytes();
-    if (bufferSeconds < 0 || bufferSeconds > 900) {
-      throw new InvalidPropsError(`bufferInterval must be 0 to 900 seconds (got ${bufferSeconds} s)`);
-    }
-    const minMiB = this.format === 'parquet' ? 64 : 1;
-    if (!Number.isInteger(bufferMiB) || bufferMiB < minMiB || bufferMiB > 128) {
-      throw new InvalidPropsError(
-        `bufferSize must be ${minMiB} to 128 MiB with format "${this.format}" (got ${bufferMiB} MiB)`,
-      );
-    }
+    this.bufferInterval = props.bufferInterval ?? DEFAULT_BUFFER_INTERVAL;
+    const bufferSeconds = this.bufferInterval.toSeconds();
+    const bufferMiB = (props.bufferSize ?? DEFAULT_BUFFER_SIZE).toMebibytes();
 
     const stack = Stack.of(this);
     const databaseName = props.database.ref;
@@ -101,9 +132,11 @@ export class OfflineDataset extends Construct {
       this.format === 'parquet' ? parquetTable(this, props, location) : icebergTable(this, props, location);
     this.table.node.addDependency(props.database);
 
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     this.logGroup = new logs.LogGroup(this, 'DeliveryErrors', {
       retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+      removalPolicy: logRemovalPolicy,
+      encryptionKey: logsKeyOf(this, logRemovalPolicy),
     });
     const logStream = this.logGroup.addStream('DestinationDelivery', {
       logStreamName: 'DestinationDelivery',

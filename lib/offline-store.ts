@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, type Size, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,8 +7,8 @@ import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
 import { featureLogColumns, rawArchiveColumns } from '../core/offline-schema.js';
 import { glueName } from './defaults.js';
-import { InvalidPropsError } from './errors.js';
-import { OfflineDataset, type OfflineFormat } from './offline-dataset.js';
+import { ignoredWith, onlyWith, throwIfProblems } from './errors.js';
+import { OfflineDataset, type OfflineFormat, offlineDeliveryProblems } from './offline-dataset.js';
 import { SecureBucket } from './secure-bucket.js';
 
 export interface OfflineStoreProps {
@@ -40,7 +40,8 @@ export interface OfflineStoreProps {
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
   /**
-   * Bring your own bucket (SSE-KMS with `existingBucketKey`); the lifecycle and encryption are then yours.
+   * Bring your own bucket (SSE-KMS with `existingBucketKey`); the lifecycle and encryption are then yours, and
+   * the props that configure a new bucket are refused.
    * @default - a new bucket
    */
   readonly existingBucketObj?: s3.IBucket;
@@ -86,12 +87,13 @@ export class OfflineStore extends Construct {
   public readonly databaseName: string;
   public readonly rawArchive: OfflineDataset;
   public readonly featureLog: OfflineDataset;
+  /** The Firehose buffering interval of both datasets. */
+  public readonly bufferInterval: Duration;
 
   constructor(scope: Construct, id: string, props: OfflineStoreProps) {
     super(scope, id);
-    if (props.existingBucketObj) {
-      if (!props.existingBucketKey)
-        throw new InvalidPropsError('existingBucketKey is required with existingBucketObj');
+    throwIfProblems(this, offlineStoreProblems(props));
+    if (props.existingBucketObj && props.existingBucketKey) {
       this.bucket = props.existingBucketObj;
       this.encryptionKey = props.existingBucketKey;
     } else {
@@ -129,7 +131,7 @@ export class OfflineStore extends Construct {
       encryptionKey: this.encryptionKey,
       format: props.format,
       bufferInterval: props.bufferInterval,
-      bufferSize: props.bufferSize ?? Size.mebibytes(128),
+      bufferSize: props.bufferSize,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     };
@@ -147,5 +149,27 @@ export class OfflineStore extends Construct {
       columns: featureLogColumns(props.spec),
       prefix: FEATURE_LOG_PREFIX,
     });
+    this.bufferInterval = this.rawArchive.bufferInterval;
   }
+}
+
+/** Every problem with the props, each naming the bad value; none when they are fine. */
+export function offlineStoreProblems(props: Omit<OfflineStoreProps, 'spec'>): string[] {
+  const problems = offlineDeliveryProblems(props);
+  problems.push(...onlyWith(props, 'existingBucketKey', 'existingBucketObj'));
+  if (props.existingBucketObj) {
+    if (!props.existingBucketKey) {
+      problems.push(
+        'existingBucketKey is required with existingBucketObj (the key that encrypts the bucket)',
+      );
+    }
+    problems.push(
+      ...ignoredWith('existingBucketObj', props, [
+        'serverAccessLogsBucket',
+        'lifecycleRules',
+        'removalPolicy',
+      ]),
+    );
+  }
+  return problems;
 }

@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TTL_ATTRIBUTE } from '../adapters/online-store/tile-item.js';
 import { newDataKey, withOverrides } from './defaults.js';
+import { ignoredWith, throwIfProblems } from './errors.js';
 
 /** The online store's key: one string partition key (adapters/online-store/tile-item.ts). */
 export const PARTITION_KEY = 'pk';
@@ -31,7 +32,8 @@ export interface OnlineStoreProps {
    */
   readonly tableProps?: Partial<Omit<dynamodb.TableProps, 'partitionKey' | 'sortKey'>>;
   /**
-   * Bring your own table (string partition key `pk`, TTL on `x`); the other props are then ignored.
+   * Bring your own table (string partition key `pk`, TTL on `x`). The props that configure a new table are then
+   * refused.
    * @default - a new table
    */
   readonly existingTableObj?: dynamodb.ITable;
@@ -45,6 +47,7 @@ export class OnlineStore extends Construct {
 
   constructor(scope: Construct, id: string, props: OnlineStoreProps = {}) {
     super(scope, id);
+    throwIfProblems(this, onlineStoreProblems(props));
     if (props.existingTableObj) {
       this.table = props.existingTableObj;
       this.encryptionKey = props.existingTableObj.encryptionKey;
@@ -68,4 +71,15 @@ export class OnlineStore extends Construct {
     });
     this.encryptionKey = key;
   }
+}
+
+/** Every problem with the props, each naming the bad value; none when they are fine. */
+export function onlineStoreProblems(props: OnlineStoreProps): string[] {
+  if (!props.existingTableObj) return [];
+  return ignoredWith('existingTableObj', props, [
+    'removalPolicy',
+    'deletionProtection',
+    'encryptionKey',
+    'tableProps',
+  ]);
 }

@@ -5,12 +5,21 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
+import { FUNCTION_FILES } from '../lambdas/shared/spec.js';
 import { allow } from './defaults.js';
-import { InvalidPropsError } from './errors.js';
-import { type HttpApiOptions, httpApiOptionsOf, LambdaHttpApi } from './http-api.js';
-import { type BuiltInModels, modelsToBuildIn } from './model-registry.js';
+import { InvalidPropsError, Problems, quote, throwIfProblems } from './errors.js';
+import { type HttpApiOptions, httpApiOptionsOf, httpApiProblems, LambdaHttpApi } from './http-api.js';
+import {
+  type BuiltInModels,
+  DEFAULT_MODEL_REGISTRY,
+  DEFAULT_MODEL_VERSION,
+  modelsToBuildIn,
+} from './model-registry.js';
 import type { OfflineDataset } from './offline-dataset.js';
 import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
+
+/** How long the scoring Lambda waits on a SageMaker endpoint unless told otherwise. */
+export const DEFAULT_MODEL_TIMEOUT_MS = 300;
 
 /** The model the scoring Lambda calls: in its own bundle, or a SageMaker real-time endpoint. */
 export type ModelBackend =
@@ -54,13 +63,16 @@ export interface ScoringApiProps extends HttpApiOptions {
   /**
    * The model registry: a directory of model documents `<version>.json` (a relative path resolves from the
    * working directory, the project root under `cdk`).
+   * @default - the registry the package ships (DEFAULT_MODEL_REGISTRY: the trained fraud model and an untrained
+   * placeholder)
    */
-  readonly modelRegistry: string;
+  readonly modelRegistry?: string;
   /**
-   * The version in `modelRegistry` compiled into the function: the model with backend `embedded`, the fallback
-   * with `sagemaker`. Synth fails when the registry lacks it.
+   * The version in `modelRegistry` deployed with the function: the model with backend `embedded`, the fallback
+   * with `sagemaker`. Synth fails when the registry lacks it. Name an earlier version and deploy to roll back.
+   * @default DEFAULT_MODEL_VERSION (the trained fraud model)
    */
-  readonly modelVersion: string;
+  readonly modelVersion?: string;
   /**
    * A challenger model, in shadow or split mode.
    * @default - none
@@ -95,34 +107,45 @@ export class ScoringApi extends Construct {
   public readonly function: lambda.IFunction;
   public readonly http: LambdaHttpApi;
   public readonly serviceName: string;
-  /** The model documents compiled into the function: the model, and an embedded challenger. */
+  /** The model documents deployed with the function (its models.json): the model, and an embedded challenger. */
   public readonly models: BuiltInModels;
+  /** The model version the function embeds. */
+  public readonly modelVersion: string;
 
   constructor(scope: Construct, id: string, props: ScoringApiProps) {
     super(scope, id);
+    throwIfProblems(this, scoringApiProblems(props));
     const model = props.model ?? { backend: 'embedded' };
-    const timeoutMs = model.backend === 'sagemaker' ? (model.timeoutMs ?? 300) : 300;
-    checkTimeout('model timeoutMs', timeoutMs);
-    if (model.backend === 'sagemaker') checkEndpointName('model endpointName', model.endpointName);
+    const timeoutMs =
+      model.backend === 'sagemaker'
+        ? (model.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS)
+        : DEFAULT_MODEL_TIMEOUT_MS;
     const challenger = props.challenger;
-    if (challenger) checkChallenger(challenger, props.modelVersion);
     const challengerTimeoutMs =
-      challenger?.endpointName !== undefined ? (challenger.timeoutMs ?? 300) : undefined;
-    if (challengerTimeoutMs !== undefined) checkTimeout('challenger timeoutMs', challengerTimeoutMs);
+      challenger?.endpointName !== undefined ? (challenger.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS) : undefined;
     const worstModelMs = longestModelWait(model, timeoutMs, challenger, challengerTimeoutMs);
+    this.modelVersion = props.modelVersion ?? DEFAULT_MODEL_VERSION;
     // Read and checked here, so a missing or broken model fails the synth, not the first request.
-    this.models = modelsToBuildIn(props.modelRegistry, props.modelVersion, challenger?.version);
+    try {
+      this.models = modelsToBuildIn(
+        props.modelRegistry ?? DEFAULT_MODEL_REGISTRY,
+        this.modelVersion,
+        challenger?.version,
+      );
+    } catch (error) {
+      throw new InvalidPropsError([`${this.node.path}: ${(error as Error).message}`]);
+    }
 
     this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-score`;
     this.handler = new StreamfeaturesFunction(this, 'Handler', {
-      entry: 'lambdas/score/handler.ts',
+      bundle: 'score',
       spec: props.spec,
-      constants: { __STREAMFEATURES_MODELS__: this.models },
+      files: { [FUNCTION_FILES.models]: this.models },
       serviceName: this.serviceName,
       wiring: {
         TABLE_NAME: props.table.tableName,
         MODEL_BACKEND: model.backend,
-        MODEL_VERSION: props.modelVersion,
+        MODEL_VERSION: this.modelVersion,
         MODEL_TIMEOUT_MS: String(timeoutMs),
         ...(model.backend === 'sagemaker'
           ? { SAGEMAKER_ENDPOINT_NAME: model.endpointName, MODEL_FALLBACK: model.fallback ?? 'embedded' }
@@ -179,41 +202,78 @@ export class ScoringApi extends Construct {
 }
 
 const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-function checkTimeout(what: string, timeoutMs: number): void {
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 10 || timeoutMs > 25_000) {
-    throw new InvalidPropsError(`${what} must be 10 to 25000 (got ${timeoutMs})`);
-  }
-}
-
-function checkEndpointName(what: string, name: string): void {
-  if (!ENDPOINT_NAME.test(name)) {
-    throw new InvalidPropsError(`${what} must be a SageMaker endpoint name (got ${JSON.stringify(name)})`);
-  }
-}
-
-/** The checks the types cannot make, for callers in JavaScript or with computed values. */
-function checkChallenger(challenger: Challenger, modelVersion: string): void {
-  const { mode, version, endpointName } = challenger;
-  if (mode !== 'shadow' && mode !== 'split') {
-    throw new InvalidPropsError(`challenger mode must be "shadow" or "split" (got ${JSON.stringify(mode)})`);
-  }
-  if ((version === undefined) === (endpointName === undefined)) {
-    throw new InvalidPropsError(
-      `challenger needs exactly one of version and endpointName (got ${JSON.stringify({ version, endpointName })})`,
+/**
+ * Every problem with the props, each naming the bad value: the model, the challenger (the checks the types
+ * cannot make, for callers in JavaScript or with computed values) and the HTTP API's settings.
+ */
+export function scoringApiProblems(props: Partial<ScoringApiProps>): string[] {
+  const problems = new Problems();
+  const timeout = (what: string, ms: number) =>
+    problems.check(Number.isInteger(ms) && ms >= 10 && ms <= 25_000, `${what} must be 10 to 25000`, ms);
+  const endpoint = (what: string, name: string) =>
+    problems.check(ENDPOINT_NAME.test(name), `${what} must be a SageMaker endpoint name`, name);
+  const version = (what: string, value: string) =>
+    problems.check(
+      typeof value === 'string' && MODEL_VERSION.test(value),
+      `${what} must be a model version like fraud-lr-3f2a9c01b7de (letters, digits, ".", "_" and "-")`,
+      value,
+    );
+  const modelVersion = props.modelVersion ?? DEFAULT_MODEL_VERSION;
+  if (props.modelVersion !== undefined) version('modelVersion', props.modelVersion);
+  const model = props.model ?? { backend: 'embedded' };
+  if (model.backend === 'sagemaker') {
+    endpoint('model.endpointName', model.endpointName);
+    timeout('model.timeoutMs', model.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS);
+    const fallback = model.fallback ?? 'embedded';
+    problems.check(
+      fallback === 'embedded' || fallback === 'error',
+      'model.fallback must be "embedded" or "error"',
+      fallback,
+    );
+  } else {
+    problems.check(
+      model.backend === 'embedded',
+      'model.backend must be "embedded" or "sagemaker"',
+      model.backend,
     );
   }
-  if (version === modelVersion) {
-    throw new InvalidPropsError(
-      `challenger version is the model itself (got ${JSON.stringify(version)}): name another version`,
+  const challenger = props.challenger;
+  if (challenger) {
+    const { mode, version: challengerVersion, endpointName } = challenger;
+    problems.check(
+      mode === 'shadow' || mode === 'split',
+      'challenger.mode must be "shadow" or "split"',
+      mode,
     );
+    if ((challengerVersion === undefined) === (endpointName === undefined)) {
+      problems.add(
+        `challenger needs exactly one of version and endpointName (got ${quote({ version: challengerVersion, endpointName })})`,
+      );
+    }
+    if (challengerVersion !== undefined) {
+      version('challenger.version', challengerVersion);
+      problems.check(
+        challengerVersion !== modelVersion,
+        'challenger.version is the model itself (modelVersion): name another version',
+        challengerVersion,
+      );
+    }
+    if (endpointName !== undefined) {
+      endpoint('challenger.endpointName', endpointName);
+      timeout('challenger.timeoutMs', challenger.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS);
+    }
+    if (mode === 'split') {
+      problems.check(
+        challenger.weight > 0 && challenger.weight < 1,
+        'challenger.weight must be above 0 and below 1, the share of requests it answers',
+        challenger.weight,
+      );
+    }
   }
-  if (endpointName !== undefined) checkEndpointName('challenger endpointName', endpointName);
-  if (mode === 'split' && !(challenger.weight > 0 && challenger.weight < 1)) {
-    throw new InvalidPropsError(
-      `challenger weight must be above 0 and below 1, the share of requests it answers (got ${challenger.weight})`,
-    );
-  }
+  problems.add(...httpApiProblems(props));
+  return problems.list;
 }
 
 /** The challenger's environment: its mode always, so the console shows when there is none. */

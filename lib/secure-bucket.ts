@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { newDataKey, withOverrides } from './defaults.js';
+import { acknowledgeControl, REASONS } from './policy-acknowledgements.js';
 
 export interface SecureBucketProps {
   /** What the bucket holds, for the key's description. */
@@ -18,10 +19,17 @@ export interface SecureBucketProps {
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
   /**
-   * Lifecycle rules.
-   * @default - incomplete multipart uploads aborted after 7 days; nothing expires
+   * Lifecycle rules. The rule expiring noncurrent versions (`noncurrentVersionExpiration`) is always added.
+   * @default - incomplete multipart uploads aborted after 7 days; nothing current expires
    */
   readonly lifecycleRules?: s3.LifecycleRule[];
+  /**
+   * How long an overwritten or deleted object's old version is kept. The bucket is versioned (AWS Control Tower's
+   * CT.S3.PR.11): a delete or overwrite by mistake, or by a compromised writer, can be undone within this window;
+   * after it the old version expires, so deleted data does not stay billed, or kept, for ever.
+   * @default Duration.days(30)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
   /**
    * Buckets hold the archive and the side outputs: they outlive a stack unless the caller says otherwise.
    * @default RemovalPolicy.RETAIN
@@ -34,7 +42,10 @@ export interface SecureBucketProps {
   readonly bucketProps?: Partial<s3.BucketProps>;
 }
 
-/** An S3 bucket with this app's defaults: SSE-KMS, TLS only, no public access, owner-enforced, lifecycle. */
+/**
+ * An S3 bucket with this app's defaults: SSE-KMS, TLS only, no public access, owner-enforced, versioned with
+ * noncurrent versions expiring, lifecycle.
+ */
 export class SecureBucket extends Construct {
   public readonly bucket: s3.Bucket;
   public readonly encryptionKey: kms.IKey;
@@ -54,11 +65,22 @@ export class SecureBucket extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: props.serverAccessLogsBucket ? `${id.toLowerCase()}/` : undefined,
-      lifecycleRules: props.lifecycleRules ?? [
-        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      versioned: true,
+      lifecycleRules: [
+        ...(props.lifecycleRules ?? [
+          { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        ]),
+        {
+          id: 'expire-noncurrent-versions',
+          noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
+          // An object whose last version expired leaves a delete marker alone: clear it.
+          expiredObjectDeleteMarker: true,
+        },
       ],
       removalPolicy,
     };
     this.bucket = new s3.Bucket(this, 'Bucket', withOverrides(defaults, props.bucketProps));
+    acknowledgeControl(this.bucket, 'CT.S3.PR.4', REASONS.noObjectEvents);
+    acknowledgeControl(this.bucket, 'CT.S3.PR.9', REASONS.noObjectLock);
   }
 }

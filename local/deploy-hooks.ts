@@ -5,7 +5,8 @@
  *   AWS::Glue::Table                       its columns registered with the Firehose emulator
  *   AWS::KinesisFirehose::DeliveryStream   a stream of the Firehose emulator, served as `firehose` on the cloud's
  *                                          endpoint (functions reach it through AWS_ENDPOINT_URL)
- *   AWS::ApiGatewayV2::Api                 one LocalHttpApi (its own port) per Api
+ *   AWS::ApiGatewayV2::Api                 one LocalHttpApi per Api, served on the cloud's endpoint
+ *                                          (ApiEndpoint `<endpoint>/_aws/execute-api/<apiId>`)
  *   AWS::ApiGatewayV2::Integration         the function an AWS_PROXY integration invokes
  *   AWS::ApiGatewayV2::Route               a route invoking that function; SigV4 checked where AuthorizationType
  *                                          is AWS_IAM
@@ -14,13 +15,14 @@
  * The SageMaker runtime emulator is started too and served as `sagemaker` (it answers only when the scoring
  * function's MODEL_BACKEND is sagemaker; with the embedded model nothing calls it).
  *
- * The Firehose and SageMaker emulators are registered with the cloud, so `cloud.stop()` stops them (Firehose
- * delivering what it buffers) before the endpoint and the emulators behind it.
+ * The SageMaker emulator is registered with the cloud, so `cloud.stop()` stops it before the endpoint; the
+ * Firehose is the cloud's own (`cloud.services.firehose`), which the cloud stops (delivering what it buffers)
+ * before the endpoint and the emulators behind it.
  */
 
 import { randomBytes } from 'node:crypto';
 import type { ResourceHook } from './deploy-template.js';
-import { FirehoseEmulator } from './firehose-emulator.js';
+import type { FirehoseEmulator } from './firehose-emulator.js';
 import { LocalHttpApi } from './http-api.js';
 import type { LocalCloud } from './local-cloud.js';
 import { SageMakerRuntimeEmulator } from './sagemaker-runtime.js';
@@ -58,18 +60,9 @@ export async function startDeployHooks(
   options: DeployHooksOptions = {},
 ): Promise<DeployHooks> {
   const log = options.onLog;
-  const firehose = await new FirehoseEmulator({
-    s3Endpoint: cloud.endpoint,
-    ...(log === undefined ? {} : { onLog: (line: string) => log('firehose', line) }),
-  }).start();
-  cloud.route('firehose', firehose.origin, firehose);
-  let sagemaker: SageMakerRuntimeEmulator;
-  try {
-    sagemaker = await new SageMakerRuntimeEmulator().start();
-  } catch (error) {
-    await firehose.stop().catch(() => undefined);
-    throw error;
-  }
+  // The cloud's own Firehose (local/services), already routed and stopped with the cloud.
+  const firehose = cloud.services.firehose;
+  const sagemaker = await new SageMakerRuntimeEmulator().start();
   cloud.route('sagemaker', sagemaker.origin, sagemaker);
 
   const httpApis = new Map<string, LocalHttpApiDeployed>();
@@ -107,18 +100,23 @@ export async function startDeployHooks(
         routes: [],
         apiId,
         accountId: context.accountId,
+        region: context.region,
         ...(log === undefined ? {} : { onLog: (line: string) => log(`http-api ${logicalId}`, line) }),
       }).start();
       const deployed: LocalHttpApiDeployed = { logicalId, apiId, api, routes: [] };
       httpApis.set(logicalId, deployed);
       byApiId.set(apiId, deployed);
+      cloud.routeApi(apiId, api.origin);
       return {
         physicalId: apiId,
         attributes: {
           ApiId: apiId,
-          ApiEndpoint: api.origin,
+          ApiEndpoint: cloud.apiEndpoint(apiId),
         },
-        stop: () => api.stop(),
+        stop: () => {
+          cloud.unrouteApi(apiId);
+          return api.stop();
+        },
       };
     },
     'AWS::ApiGatewayV2::Integration': async (logicalId, properties) => {

@@ -34,6 +34,10 @@
  * - Retries wait `retryBaseDelayMs · 2^(attempt − 1)`, at most `retryMaxDelayMs` (Lambda backs off too, by an
  *   amount it does not document); splits do not wait.
  *
+ * - UpdateEventSourceMapping (`update()`, local/esm/mapping.ts): disabling stops the pollers once in-flight
+ *   batches finish; enabling starts them again after each shard's last processed record; a changed batch or
+ *   retry setting restarts them the same way.
+ *
  * Not modelled: FilterCriteria and TumblingWindowInSeconds (reported as ignored), ParallelizationFactor above 1
  * (runs as 1), enhanced fan-out (a consumer ARN is read with standard iterators from its stream), checkpoints
  * surviving a restart of the runner.
@@ -49,11 +53,12 @@ export {
   sqsFailureDestination,
 } from './esm/failure-destination.js';
 export { type KinesisEvent, type KinesisEventRecord, kinesisStreamOfArn } from './esm/kinesis-event.js';
-export { startKinesisEventSourceMapping } from './esm/shard-poller.js';
+export { startKinesisEventSourceMapping } from './esm/mapping.js';
 export type {
   KinesisEventSourceMapping,
   KinesisMappingOptions,
   KinesisMappingSettings,
   MappingCounters,
+  MappingUpdate,
   StartingPosition,
 } from './esm/types.js';

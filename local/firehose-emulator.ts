@@ -16,12 +16,14 @@
  *   expressions gets `YYYY/MM/dd/HH/` appended; `!{timestamp:<Java DateTimeFormatter pattern>}`,
  *   `!{firehose:random-string}` and (error prefix only) `!{firehose:error-output-type}` are evaluated; a prefix
  *   with expressions needs an ErrorOutputPrefix.
- * - Data format conversion (OpenX or Hive JSON SerDe in, Parquet out): one JSON object per record (surrounding
- *   whitespace and newlines trimmed), mapped to the Glue columns by name, case-insensitively unless
+ * - Data format conversion (OpenX or Hive JSON SerDe in, Parquet out): one row per JSON object in a record, and a
+ *   record may hold several, one after another (`{"a":1}{"a":2}`, or one a line), mapped to the Glue columns by
+ *   name, case-insensitively unless
  *   `CaseInsensitive: false`, with `ColumnToJsonKeyMappings` and `ConvertDotsInJsonKeysToUnderscores`; a missing
  *   key is null. Nested types are real Parquet nested types: struct → group, map → MAP, array → LIST.
- *   A record that is not a JSON object, or whose value does not fit its column's type, goes to the error prefix
- *   (`format-conversion-failed`) as the documented JSON document (rawData in base64), one per line.
+ *   A record holding anything but JSON objects, or a value that does not fit its column's type, goes whole to the
+ *   error prefix (`format-conversion-failed`) as the documented JSON document (rawData in base64), one per line
+ *   (AWS does not document how it splits a record with a bad document among good ones: here none of it is kept).
  * - PutRecordBatch: at most 500 records and 4 MiB of data, a record at most 1,000 KiB; per-record failures are
  *   reported in `RequestResponses` with `FailedPutCount` (only the optional throughput limits produce them).
  *

@@ -16,6 +16,14 @@
  *   probes of the emulators.
  * - A service the cloud does not serve gets a 501 naming it; one still starting, a 503; an emulator not
  *   answering, a 502 naming it.
+ * - TLS on the same port: a connection whose first byte is a TLS handshake (0x16) is served with certificates
+ *   made at start (local/gateway-tls.ts), then told HTTP/1.1 from HTTP/2 by ALPN.
+ * - STS is answered here (local/sts/), and SQS's query protocol is translated to the JSON protocol in front of
+ *   the SQS emulator (local/sqs-query/).
+ * - HTTP APIs (`routeApi`) answer as LocalStack routes execute-api: the Host `<apiId>.execute-api.localhost`
+ *   (or `.localhost.localstack.cloud`, see EXECUTE_API_HOST), and the path form
+ *   `/_aws/execute-api/<apiId>/<path>`, which needs no name resolution. In the path form the API sees `/<path>`,
+ *   and `X-Forwarded-Prefix` tells it the prefix the client signed.
  */
 
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -23,6 +31,9 @@ import http2, { type Http2ServerRequest, type Http2ServerResponse, type Http2Ses
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { pipeline } from 'node:stream';
 import { PortInUseError } from './emulator-process.js';
+import { makeEndpointCertificates } from './gateway-tls.js';
+import { answerSqsQuery, isSqsQueryRequest } from './sqs-query/handler.js';
+import { answerSts } from './sts/server.js';
 
 /** A service's state as LocalStack's health endpoint spells it. */
 export type ServiceState = 'running' | 'starting' | 'error' | 'stopped';
@@ -40,8 +51,18 @@ export interface Gateway {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   readonly port: number;
+  /** `https://127.0.0.1:<port>`: the same port, with TLS. */
+  readonly tlsEndpoint: string;
+  /** The certificate authority (PEM) of the endpoint's TLS certificate, for `curl --cacert` and the like. */
+  readonly caCertificate: string;
   /** Sends a service's requests to an emulator origin (`http://127.0.0.1:<port>`). */
   route(service: string, origin: string): void;
+  /** Serves the HTTP API `apiId` (execute-api host and path forms) from `origin` (`http://127.0.0.1:<port>`). */
+  routeApi(apiId: string, origin: string): void;
+  /** Stops serving the HTTP API `apiId` (404 from then on). */
+  unrouteApi(apiId: string): void;
+  /** The URL the HTTP API `apiId` answers at here (its ApiEndpoint): see executeApiUrl. */
+  apiEndpoint(apiId: string): string;
   /** Stops listening and ends every open connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -56,6 +77,8 @@ const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['DynamoDBStreams_20120810.', 'dynamodb'],
   ['AmazonSQS.', 'sqs'],
   ['Firehose_20150804.', 'firehose'],
+  ['Logs_20140328.', 'logs'],
+  ['GraniteServiceVersion20100801.', 'monitoring'],
 ];
 
 /** Signing names that differ from the service that serves them. */
@@ -67,6 +90,45 @@ const AUTHORIZATION_SCOPE = /Credential=([^,\s]+)/;
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * `<apiId>.execute-api.localhost`, `<apiId>.execute-api.localhost.localstack.cloud`, with or without a region
+ * label before `localhost` (as LocalStack accepts), and AWS's own `<apiId>.execute-api.<region>.amazonaws.com`
+ * (which reaches this port only when the client maps it here: curl --connect-to, /etc/hosts).
+ */
+const EXECUTE_API_HOST =
+  /^([a-z0-9]+)\.execute-api\.(?:[a-z0-9-]+\.)?(?:localhost(?:\.localstack\.cloud)?|amazonaws\.com)\.?(?::\d+)?$/i;
+const EXECUTE_API_PATH = /^\/_aws\/execute-api\/([^/?#]+)([^?#]*)(.*)$/s;
+
+/**
+ * The HTTP API a request is for, and the path it asks that API for; undefined for any other request.
+ * `prefix` is the part of the path the gateway took off (path form), empty for the host form.
+ */
+export function executeApiTarget(
+  url: string,
+  host: string | undefined,
+): { apiId: string; path: string; prefix: string } | undefined {
+  const byHost = host === undefined ? undefined : EXECUTE_API_HOST.exec(host);
+  if (byHost) return { apiId: (byHost[1] as string).toLowerCase(), path: url, prefix: '' };
+  const byPath = EXECUTE_API_PATH.exec(url);
+  if (!byPath) return undefined;
+  const apiId = byPath[1] as string;
+  const rest = byPath[2] as string;
+  return {
+    apiId,
+    path: `${rest === '' ? '/' : rest}${byPath[3] as string}`,
+    prefix: `/_aws/execute-api/${apiId}`,
+  };
+}
+
+/**
+ * The URL an HTTP API answers at on the endpoint `http://127.0.0.1:<port>`: the path form
+ * `http://127.0.0.1:<port>/_aws/execute-api/<apiId>`, which needs no name to resolve (the host forms need DNS
+ * for `*.localhost.localstack.cloud`, or a resolver that maps `*.localhost` to loopback, which Node's does not).
+ */
+export function executeApiUrl(endpoint: string, apiId: string): string {
+  return `${endpoint.replace(/\/$/, '')}/_aws/execute-api/${apiId}`;
 }
 
 /** The AWS service a request is for (see the file comment for the rules). */
@@ -105,7 +167,7 @@ const HOP_BY_HOP_RESPONSE = new Set([
 ]);
 
 /** Services whose errors are XML (REST-XML and query protocols); the others speak JSON. */
-const XML_SERVICES = new Set(['s3', 'sns', 'sts']);
+const XML_SERVICES = new Set(['s3', 'sns', 'sts', 'monitoring']);
 
 function sendError(
   res: GatewayResponse,
@@ -136,9 +198,19 @@ function escapeXml(text: string): string {
 }
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+/** The first byte of a TLS connection: a handshake record. */
+const TLS_HANDSHAKE = 0x16;
+
+function hostOf(req: GatewayRequest): string | undefined {
+  const authority = req.headers[':authority'];
+  return req.headers.host ?? (typeof authority === 'string' ? authority : undefined);
+}
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const certificates = await makeEndpointCertificates();
   const routes = new Map<string, URL>();
+  const apis = new Map<string, URL>();
+  let port = options.port;
   const served = new Set(options.services);
   const agent = new http.Agent({ keepAlive: true });
 
@@ -148,7 +220,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       void answerHealth(req, res);
       return;
     }
+    const api = executeApiTarget(url, hostOf(req));
+    if (api !== undefined) {
+      serveApi(req, res, api);
+      return;
+    }
     const service = serviceForRequest(url, req.headers);
+    if (service === 'sts') {
+      answerSts(req, res).catch((error: unknown) => failed(res, service, error));
+      return;
+    }
     const origin = routes.get(service);
     if (origin === undefined) {
       req.resume();
@@ -166,7 +247,43 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       return;
     }
+    if (service === 'sqs' && isSqsQueryRequest(req.headers)) {
+      answerSqsQuery(req, res, origin, agent).catch((error: unknown) => failed(res, service, error));
+      return;
+    }
     forward(req, res, service, origin);
+  };
+
+  const failed = (res: GatewayResponse, service: string, error: unknown): void => {
+    const reason = error instanceof Error ? error.message : String(error);
+    sendError(res, service, 500, 'InternalFailure', `The local cloud's ${service} failed: ${reason}`);
+  };
+
+  const serveApi = (
+    req: GatewayRequest,
+    res: GatewayResponse,
+    api: { apiId: string; path: string; prefix: string },
+  ): void => {
+    const origin = apis.get(api.apiId.toLowerCase());
+    if (origin === undefined) {
+      req.resume();
+      const body = JSON.stringify({
+        message: `No HTTP API with id ${api.apiId} is deployed on the local cloud`,
+      });
+      (res as ServerResponse).writeHead(404, {
+        'content-type': 'application/json',
+        'content-length': `${Buffer.byteLength(body)}`,
+      });
+      res.end(body);
+      return;
+    }
+    const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+    const extra: Array<[string, string]> = [
+      ['x-forwarded-proto', encrypted ? 'https' : 'http'],
+      ['x-forwarded-port', `${port}`],
+    ];
+    if (api.prefix !== '') extra.push(['x-forwarded-prefix', api.prefix]);
+    forward(req, res, 'execute-api', origin, api.path, extra);
   };
 
   const answerHealth = async (req: GatewayRequest, res: GatewayResponse): Promise<void> => {
@@ -177,6 +294,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } catch {
       services = Object.fromEntries([...served].map((s) => [s, 'error' as const]));
     }
+    // Answered by the gateway itself.
+    services.sts ??= 'running';
     const body = JSON.stringify({ services, edition: 'community', version: 'streamfeatures-local' });
     (res as ServerResponse).writeHead(200, {
       'content-type': 'application/json',
@@ -186,26 +305,36 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     else res.end(body);
   };
 
-  const forward = (req: GatewayRequest, res: GatewayResponse, service: string, origin: URL): void => {
+  /** `extra` headers replace the client's of the same names. */
+  const forward = (
+    req: GatewayRequest,
+    res: GatewayResponse,
+    service: string,
+    origin: URL,
+    path: string = req.url ?? '/',
+    extra: ReadonlyArray<[string, string]> = [],
+  ): void => {
     const headers: string[] = [];
     let hasHost = false;
+    const replaced = new Set(extra.map(([name]) => name));
     const raw = req.rawHeaders;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = raw[i] as string;
       const lower = name.toLowerCase();
-      if (lower.startsWith(':') || HOP_BY_HOP_REQUEST.has(lower)) continue;
+      if (lower.startsWith(':') || HOP_BY_HOP_REQUEST.has(lower) || replaced.has(lower)) continue;
       if (lower === 'host') hasHost = true;
       headers.push(name, raw[i + 1] as string);
     }
     const authority = req.headers[':authority'];
     if (!hasHost && typeof authority === 'string') headers.push('host', authority);
+    for (const [name, value] of extra) headers.push(name, value);
 
     const upstream = http.request({
       protocol: origin.protocol,
       hostname: origin.hostname,
       port: origin.port,
       method: req.method,
-      path: req.url,
+      path,
       headers,
       setHost: false,
       agent,
@@ -257,12 +386,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const http1 = http.createServer({ requestTimeout: 0 }, handle);
   const h2 = http2.createServer({}, handle);
+  const secure = http2.createSecureServer(
+    { cert: certificates.certificateChain, key: certificates.privateKey, allowHTTP1: true },
+    handle,
+  );
+  secure.on('tlsClientError', () => {});
   const sockets = new Set<Socket>();
   const sessions = new Set<Http2Session>();
-  h2.on('session', (session: Http2Session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
-  });
+  for (const server of [h2, secure]) {
+    server.on('session', (session: Http2Session) => {
+      sessions.add(session);
+      session.on('close', () => sessions.delete(session));
+    });
+  }
 
   const onConnection = (socket: Socket): void => {
     sockets.add(socket);
@@ -271,6 +407,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     socket.once('data', (chunk: Buffer) => {
       socket.pause();
       socket.unshift(chunk);
+      if (chunk[0] === TLS_HANDSHAKE) {
+        // The TLS server reads what is already buffered on the socket first, then tells HTTP/2 from
+        // HTTP/1.1 by ALPN.
+        secure.emit('connection', socket);
+        return;
+      }
       const n = Math.min(chunk.length, HTTP2_PREFACE.length);
       if (chunk.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n))) {
         // The HTTP/2 session reads what is already buffered on the socket, then the socket itself.
@@ -310,7 +452,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   listeners.push(main);
   const address = main.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  port = typeof address === 'object' && address !== null ? address.port : options.port;
   try {
     listeners.push(await listen(port, '::1'));
   } catch (error) {
@@ -326,9 +468,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
+    tlsEndpoint: `https://127.0.0.1:${port}`,
+    caCertificate: certificates.caCertificate,
     route(service: string, origin: string) {
       served.add(service);
       routes.set(service, new URL(origin));
+    },
+    routeApi(apiId: string, origin: string) {
+      apis.set(apiId.toLowerCase(), new URL(origin));
+    },
+    unrouteApi(apiId: string) {
+      apis.delete(apiId.toLowerCase());
+    },
+    apiEndpoint(apiId: string) {
+      return executeApiUrl(`http://127.0.0.1:${port}`, apiId);
     },
     close() {
       closing ??= (async () => {
@@ -339,6 +492,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         for (const socket of sockets) socket.destroy();
         http1.close();
         h2.close();
+        secure.close();
         agent.destroy();
         await Promise.all(closed);
       })();

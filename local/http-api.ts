@@ -16,9 +16,12 @@
  *   A callback that throws, or a result that is not a valid response, is a 500 `{"message":"Internal Server
  *   Error"}`; one slower than the integration timeout (30 s) a 503 `{"message":"Service Unavailable"}`.
  * - AWS_IAM routes: SigV4 (`Authorization` header, service `execute-api`) recomputed with @smithy/signature-v4
- *   from the request as received and the secret of the access key (test/test and local/local by default); an
- *   unsigned request is 403 `{"message":"Forbidden"}`, as LocalStack and AWS answer; a bad signature, an
- *   unknown key, a wrong service or a date more than 5 minutes off is 403 with AWS's message for it.
+ *   from the request as received and the secret of the access key (test/test and local/local by default, or
+ *   credentials the local STS issued, with their session token); an unsigned request is 403
+ *   `{"message":"Forbidden"}`, as LocalStack and AWS answer; a bad signature, an unknown key, a scope naming
+ *   another region or service, a session token the local STS did not issue or that expired, or a date more than
+ *   5 minutes off is 403 with AWS's message for it. Behind the local cloud's endpoint in the path form
+ *   (`/_aws/execute-api/<apiId>/...`), the signed path is the client's, named in X-Forwarded-Prefix.
  * - Throttling per route from the stage's DefaultRouteSettings (token bucket: `throttlingBurstLimit` tokens,
  *   refilled at `throttlingRateLimit` a second): 429 `{"message":"Too Many Requests"}`, checked before auth.
  *

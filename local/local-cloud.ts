@@ -4,13 +4,13 @@
  *
  *   kinesis              kinesis-mock (npm kinesis-local)       local/kinesis-mock.ts
  *   dynamodb             DynamoDB Local (Java 17)               local/dynamodb-local.ts
- *   s3, sqs, sns, sts    fauxqs                                 local/fauxqs.ts
+ *   s3, sqs, sns         fauxqs                                 local/fauxqs.ts
+ *   sts                  the endpoint itself                    local/sts/
  *   cloudformation, ssm  our own, in this process               local/cloudformation/, local/ssm/
- *   firehose, sagemaker  our own (the deploy hooks' emulators)   local/deploy-hooks.ts
  *
  * CloudFormation deploys stacks onto the cloud (the CDK CLI's `cdk bootstrap/deploy/destroy`, or
  * `cloud.cloudFormation.service.deploy` in process); their functions and event-source mappings run in this
- * process until the cloud stops.
+ * process until the cloud stops, and the Lambda API serves them.
  *
  * `startLocalCloud` runs it in this process (tests, the demo); the CLI's `local up` runs it in a background
  * process of its own. With a state directory, the cloud records there where it listens and the pid and start
@@ -30,6 +30,7 @@ import { isSameProcess, listProcesses, processStartId, sleep } from './emulator-
 import { fauxqsAnswers, startFauxqsEmulator } from './fauxqs.js';
 import { type ServiceState, startGateway } from './gateway.js';
 import { kinesisMockAnswers, startKinesisMock } from './kinesis-mock.js';
+import { type LocalServices, startLocalServices } from './services/start-services.js';
 
 export const DEFAULT_PORT = 4566;
 export const DEFAULT_STATE_DIR = '.streamfeatures/local';
@@ -73,6 +74,8 @@ export interface LocalCloud {
   /** From the call to every emulator answering. */
   startupMs: number;
   emulators: readonly EmulatorInfo[];
+  /** The pipeline's APIs served here: Lambda, CloudWatch Logs and metrics, Firehose (local/services). */
+  services: LocalServices;
   /** Probes every emulator, as `/_localstack/health` does. */
   health(): Promise<Record<string, ServiceState>>;
   /**
@@ -83,6 +86,13 @@ export interface LocalCloud {
   route(service: string, origin: string, plugin?: LocalCloudPlugin): void;
   /** CloudFormation (its stacks: `service.deployments()`), the SSM Parameter Store and the deploy hooks. */
   readonly cloudFormation: CloudFormationPlugin;
+  /** Serves an HTTP API (a LocalHttpApi's origin) at `apiEndpoint(apiId)` and its execute-api host names. */
+  routeApi(apiId: string, origin: string): void;
+  unrouteApi(apiId: string): void;
+  /** The HTTP API's URL on the endpoint (`http://127.0.0.1:<port>/_aws/execute-api/<apiId>`): its ApiEndpoint. */
+  apiEndpoint(apiId: string): string;
+  /** The certificate authority (PEM) of the endpoint's TLS certificate (also `ca.pem` in the state directory). */
+  caCertificate: string;
   /**
    * Stops the plug-ins registered with `route` (in reverse order), then the endpoint and every emulator;
    * resolves once they have exited. Idempotent.
@@ -222,7 +232,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
     {
       name: 'fauxqs',
-      services: ['s3', 'sqs', 'sns', 'sts'],
+      services: ['s3', 'sqs', 'sns'],
       pid: fauxqs.value.value.pid,
       endpoint: fauxqs.value.value.endpoint,
       readyMs: fauxqs.value.readyMs,
@@ -231,6 +241,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   for (const emulator of emulators) {
     for (const service of emulator.services) gateway.route(service, emulator.endpoint);
   }
+  const pluggedServices = new Set<string>();
   healthOf = async () => {
     if (state !== 'running') {
       return Object.fromEntries(
@@ -243,8 +254,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       probe(fauxqsAnswers, fauxqs.value.value.endpoint),
     ]);
     const plugged = Object.fromEntries([...pluggedServices].map((s) => [s, 'running' as const]));
-    return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f, sts: f, ...plugged };
+    return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f, ...services.health(), ...plugged };
   };
+  const services = await startLocalServices(gateway, log === undefined ? {} : { onLog: log });
   state = 'running';
 
   for (const child of [kinesis.value.value.process, fauxqs.value.value.process]) {
@@ -265,28 +277,34 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       startupMs,
       emulators: emulators.map((e) => ({ ...e, startId: processStartId(e.pid) })),
     });
+    writeFileSync(join(stateDir, 'ca.pem'), gateway.caCertificate);
   }
 
   let stopping: Promise<void> | undefined;
   const plugins: LocalCloudPlugin[] = [];
-  const pluggedServices = new Set<string>();
   const cloud: Omit<LocalCloud, 'cloudFormation'> & { cloudFormation?: CloudFormationPlugin } = {
     endpoint: gateway.endpoint,
     port: gateway.port,
     startupMs,
     emulators,
+    services,
     health: () => healthOf(),
     route(service: string, origin: string, plugin?: LocalCloudPlugin) {
       gateway.route(service, origin);
       pluggedServices.add(service);
       if (plugin !== undefined && !plugins.includes(plugin)) plugins.push(plugin);
     },
+    routeApi: (apiId: string, origin: string) => gateway.routeApi(apiId, origin),
+    unrouteApi: (apiId: string) => gateway.unrouteApi(apiId),
+    apiEndpoint: (apiId: string) => gateway.apiEndpoint(apiId),
+    caCertificate: gateway.caCertificate,
     stop() {
       stopping ??= (async () => {
         const failures: unknown[] = [];
         for (const plugin of plugins.reverse()) {
           await plugin.stop().catch((error: unknown) => failures.push(error));
         }
+        await services.stop().catch((error: unknown) => failures.push(error));
         state = 'stopped';
         await gateway.close();
         await Promise.all([kinesis.value.value.stop(), dynamo.value.value.stop(), fauxqs.value.value.stop()]);

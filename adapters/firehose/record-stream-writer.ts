@@ -1,5 +1,6 @@
 import { type FirehoseClient, PutRecordBatchCommand, PutRecordCommand } from '@aws-sdk/client-firehose';
 import { type BatchLimits, type PutSummary, putWithRetries, type RetryOptions } from './batched-put.js';
+import { packLines } from './packed-records.js';
 
 /** Where newline-terminated records go: a Firehose delivery stream in AWS, an array in tests. */
 export interface RecordStreamWriter {
@@ -14,6 +15,16 @@ export const FIREHOSE_LIMITS: BatchLimits = {
   maxRecordBytes: 1_000 * 1024,
 };
 
+export interface FirehoseWriterOptions extends RetryOptions {
+  /**
+   * Packs the lines given to one `put` into as few records as the 1,000 KiB record limit allows
+   * (packed-records.ts). Only for a stream whose destination reads several JSON documents in a record: S3 with
+   * format conversion, or plain S3. Not for an Iceberg destination, which takes one JSON document a record.
+   * @default false
+   */
+  readonly packLines?: boolean;
+}
+
 /**
  * Writes to a Firehose delivery stream: one record with PutRecord, more with PutRecordBatch, retrying the
  * records a batch reports as failed (FailedPutCount) with backoff.
@@ -22,10 +33,11 @@ export class FirehoseWriter implements RecordStreamWriter {
   constructor(
     private readonly client: Pick<FirehoseClient, 'send'>,
     readonly deliveryStreamName: string,
-    private readonly retry: RetryOptions = {},
+    private readonly options: FirehoseWriterOptions = {},
   ) {}
 
-  async put(records: readonly Uint8Array[]): Promise<PutSummary> {
+  async put(lines: readonly Uint8Array[]): Promise<PutSummary> {
+    const records = this.options.packLines ? packLines(lines, FIREHOSE_LIMITS.maxRecordBytes) : lines;
     if (records.length === 0) return { calls: 0, retriedEntries: 0 };
     const [only] = records;
     if (records.length === 1 && only) {
@@ -58,7 +70,7 @@ export class FirehoseWriter implements RecordStreamWriter {
         });
         return { failed, errorCodes };
       },
-      this.retry,
+      this.options,
     );
   }
 }

@@ -1,16 +1,22 @@
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
+  appliedLive,
+  applyBackfill,
+  applyLive,
+  type CompiledEntity,
   type CompiledSpec,
-  compareSequenceNumbers,
   EntityState,
   type EntityStateJson,
   type ItemBatch,
+  type LegacyEntityStateJson,
+  type LiveOptions,
   type ValidEvent,
+  type Watermarks,
 } from '../../core/index.js';
 import type { CapacityMeter } from './capacity.js';
 import type { ItemCache } from './item-cache.js';
 import { getItemConsistent } from './item-reads.js';
-import { fromAttributes, type TileItem, toAttributes, type Watermark } from './tile-item.js';
+import { fromAttributes, type TileItem, toAttributes } from './tile-item.js';
 
 /** DynamoDB's item limit is 400 KB; stop short of it with a clear error rather than a failed write. */
 export const MAX_STATE_BYTES = 380_000;
@@ -34,34 +40,74 @@ export interface WriteOutcome {
 }
 
 /**
- * Applies one item's share of a batch: take the item from the cache (the caller may have read it into the cache
- * first), skip what this item already applied per shard, merge the rest, put conditioned on the version it had.
- * An item not in the cache is created conditioned on not existing. A lost race or a wrong guess re-reads
- * (strongly consistent) and tries again, so writers on different shards never lose each other's updates; the
- * watermarks make a redelivery change nothing twice.
+ * One change to an item: whether it has anything to do given the item's watermarks (checked before the item's
+ * tiles are revived), and what it does to the revived state; returns the item's next watermarks, or undefined when
+ * nothing changed after all.
  */
-export async function writeItem(options: ItemWriterOptions, batch: ItemBatch): Promise<WriteOutcome> {
+export interface ItemChange {
+  readonly key: string;
+  readonly entity: CompiledEntity;
+  pending(watermarks: Watermarks): boolean;
+  apply(state: EntityState, watermarks: Watermarks): Watermarks | undefined;
+}
+
+/** Live traffic's change: the batch's records past the item's watermarks (core/engine/item-update.ts). */
+export function liveChange(batch: ItemBatch, options: LiveOptions): ItemChange {
+  return {
+    key: batch.key,
+    entity: batch.entity,
+    pending: (watermarks) => batch.events.some((event) => !appliedLive(watermarks, event.record)),
+    apply: (state, watermarks) => {
+      const { applied, watermarks: next } = applyLive(state, watermarks, batch.events, options);
+      return applied.length > 0 ? next : undefined;
+    },
+  };
+}
+
+/** A backfill's change: archive records into the given features (spec positions) where live did not count them. */
+export function backfillChange(
+  key: string,
+  entity: CompiledEntity,
+  events: readonly ValidEvent[],
+  positions: readonly number[],
+): ItemChange {
+  return {
+    key,
+    entity,
+    pending: () => events.length > 0,
+    apply: (state, watermarks) =>
+      applyBackfill(state, watermarks, events, positions) > 0 ? watermarks : undefined,
+  };
+}
+
+/**
+ * Applies one change to an item: take the item from the cache (the caller may have read it into the cache first),
+ * revive it, apply, put conditioned on the version it had. An item not in the cache is created conditioned on not
+ * existing. A lost race or a wrong guess re-reads (strongly consistent) and tries again, so writers on different
+ * shards (and a backfill) never lose each other's updates; the watermarks make a redelivery change nothing twice.
+ */
+export async function writeItem(options: ItemWriterOptions, change: ItemChange): Promise<WriteOutcome> {
   const { client, tableName, cache, meter } = options;
-  let stored = cache.get(batch.key);
+  let stored = cache.get(change.key);
   let blindCreate: WriteOutcome['blindCreate'] = stored ? undefined : 'created';
   let readAfterConflict = false;
   for (let attempt = 1; ; attempt++) {
     if (readAfterConflict) {
-      const attributes = await getItemConsistent(client, tableName, batch.key, meter);
+      const attributes = await getItemConsistent(client, tableName, change.key, meter);
       stored = attributes && fromAttributes(attributes);
     }
-    const marks = stored?.watermarks ?? new Map<string, Watermark>();
-    const fresh = batch.events.filter((event) => !alreadyApplied(marks, event));
-    if (fresh.length === 0) {
+    const next = change.pending(stored?.watermarks ?? NO_WATERMARKS)
+      ? nextItem(options, change, stored)
+      : undefined;
+    if (!next) {
       if (stored) cache.set(stored);
       return blindCreate ? { applied: false, blindCreate } : { applied: false };
     }
-    const { next, expiresAtSeconds } = nextItem(options, batch, stored, fresh);
     try {
       const response = await client.send(
         new PutItemCommand({
           TableName: tableName,
-          Item: toAttributes(next, expiresAtSeconds),
+          Item: toAttributes(next.item, next.expiresAtSeconds),
           ...(stored
             ? {
                 ConditionExpression: 'v = :v',
@@ -72,61 +118,45 @@ export async function writeItem(options: ItemWriterOptions, batch: ItemBatch): P
         }),
       );
       meter.record('write', response.ConsumedCapacity);
-      cache.set(next);
+      cache.set(next.item);
       return blindCreate ? { applied: true, blindCreate } : { applied: true };
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      meter.charge('write', Math.ceil(Buffer.byteLength(next.state) / 1024));
-      cache.delete(batch.key);
+      meter.charge('write', Math.ceil(Buffer.byteLength(next.item.state) / 1024));
+      cache.delete(change.key);
       if (attempt === 1 && blindCreate) blindCreate = 'existed';
       if (attempt >= MAX_ATTEMPTS) {
-        throw new Error(`online-store item ${batch.key}: still contended after ${MAX_ATTEMPTS} attempts`);
+        throw new Error(`online-store item ${change.key}: still contended after ${MAX_ATTEMPTS} attempts`);
       }
       readAfterConflict = true;
     }
   }
 }
 
-function alreadyApplied(marks: ReadonlyMap<string, Watermark>, event: ValidEvent): boolean {
-  const mark = marks.get(event.record.shardId);
-  return mark !== undefined && compareSequenceNumbers(event.record.sequenceNumber, mark.sequenceNumber) <= 0;
-}
+const NO_WATERMARKS: Watermarks = new Map();
 
 function nextItem(
   options: ItemWriterOptions,
-  batch: ItemBatch,
+  change: ItemChange,
   stored: TileItem | undefined,
-  fresh: readonly ValidEvent[],
-): { next: TileItem; expiresAtSeconds: number } {
+): { item: TileItem; expiresAtSeconds: number } | undefined {
   const state = stored?.state
-    ? EntityState.fromJSON(batch.entity, JSON.parse(stored.state) as EntityStateJson)
-    : new EntityState(batch.entity);
-  for (const event of fresh) state.apply(event);
-  state.settle(state.maxArrival);
-
-  const marks = new Map(stored?.watermarks ?? []);
-  for (const event of fresh) {
-    const { shardId, sequenceNumber } = event.record;
-    const mark = marks.get(shardId);
-    if (!mark || compareSequenceNumbers(sequenceNumber, mark.sequenceNumber) > 0) {
-      marks.set(shardId, { sequenceNumber, arrivalMs: event.alpha });
-    }
-  }
-  for (const [shard, mark] of marks) {
-    if (mark.arrivalMs < state.maxArrival - options.watermarkRetentionMs) marks.delete(shard);
-  }
+    ? EntityState.fromJSON(change.entity, JSON.parse(stored.state) as EntityStateJson | LegacyEntityStateJson)
+    : new EntityState(change.entity);
+  const marks = change.apply(state, stored?.watermarks ?? NO_WATERMARKS);
+  if (!marks) return undefined;
 
   const json = JSON.stringify(state);
   if (Buffer.byteLength(json) > MAX_STATE_BYTES) {
     throw new Error(
-      `online-store item ${batch.key} would hold ${Buffer.byteLength(json)} bytes of tiles, over ${MAX_STATE_BYTES}: ` +
+      `online-store item ${change.key} would hold ${Buffer.byteLength(json)} bytes of tiles, over ${MAX_STATE_BYTES}: ` +
         'use coarser tiles or fewer distinct features for this entity',
     );
   }
   // TTL: once the longest window plus lateness and skew has passed the last arrival, no read needs the item.
-  const horizon = batch.entity.maxWindowMs + options.spec.allowedLatenessMs + options.spec.maxFutureSkewMs;
+  const horizon = change.entity.maxWindowMs + options.spec.allowedLatenessMs + options.spec.maxFutureSkewMs;
   return {
-    next: { key: batch.key, version: (stored?.version ?? 0) + 1, state: json, watermarks: marks },
+    item: { key: change.key, version: (stored?.version ?? 0) + 1, state: json, watermarks: marks },
     expiresAtSeconds: Math.ceil((state.maxArrival + horizon) / 1000) + 3600,
   };
 }

@@ -11,6 +11,7 @@ import {
   groupByItem,
   type InputRecord,
   itemKeyOf,
+  type LegacyEntityStateJson,
   type Rejection,
   type ValidEvent,
 } from '../../core/index.js';
@@ -19,7 +20,7 @@ import { CapacityMeter } from './capacity.js';
 import { IdLedger } from './id-ledger.js';
 import { ItemCache } from './item-cache.js';
 import { batchGetItems } from './item-reads.js';
-import { type ItemWriterOptions, writeItem } from './item-writer.js';
+import { backfillChange, type ItemWriterOptions, liveChange, writeItem } from './item-writer.js';
 import { fromAttributes } from './tile-item.js';
 
 /** Read uncached items before writing them while more than this share of them exist (see existingShare). */
@@ -117,7 +118,15 @@ export class OnlineStore {
     const applicable = counted.filter((event) => isBefore(event.record, firstClaimFailure));
     const items = [...groupByItem(this.spec, applicable).values()];
     await this.prefetch(items.map((item) => item.key));
-    const writes = await mapSettled(items, this.concurrency, (item) => writeItem(this.writer, item));
+    const writes = await mapSettled(items, this.concurrency, (item) =>
+      writeItem(
+        this.writer,
+        liveChange(item, {
+          retentionMs: this.writer.watermarkRetentionMs,
+          latenessMs: this.spec.allowedLatenessMs + this.spec.maxFutureSkewMs,
+        }),
+      ),
+    );
     writes.forEach((write, i) => {
       if (write.status === 'fulfilled') return;
       for (const event of (items[i] as (typeof items)[number]).events)
@@ -130,6 +139,43 @@ export class OnlineStore {
       rejected: rejected.filter((rejection) => isBefore(rejection.record, retryFrom)),
       retryFrom: [...retryFrom.values()],
       errors: [...new Set(failures.map((f) => f.error))],
+    };
+  }
+
+  /**
+   * Backfills the named features from archive events (valid and deduped, in arrival order, as a clean pass of the
+   * spec decides them): each item gets each event into those features where live traffic did not count it and no
+   * backfill did before (core/engine/item-update.ts), so it can run while live traffic writes the same items and be
+   * run again. Other features are left as they are. Throws on a write that fails; what was written stays written.
+   */
+  async backfill(
+    events: readonly ValidEvent[],
+    featureNames: readonly string[],
+  ): Promise<{ items: number; changed: number }> {
+    const wanted = new Set(featureNames);
+    const positions = this.spec.entities.map((entity) =>
+      entity.features.flatMap(({ feature }, position) => (wanted.has(feature.name) ? [position] : [])),
+    );
+    const items = [...groupByItem(this.spec, events).values()].filter(
+      (item) => (positions[this.spec.entities.indexOf(item.entity)] ?? []).length > 0,
+    );
+    await this.prefetch(items.map((item) => item.key));
+    const writes = await mapSettled(items, this.concurrency, (item) =>
+      writeItem(
+        this.writer,
+        backfillChange(
+          item.key,
+          item.entity,
+          item.events,
+          positions[this.spec.entities.indexOf(item.entity)] as number[],
+        ),
+      ),
+    );
+    const failed = writes.find((write) => write.status === 'rejected');
+    if (failed) throw failed.reason;
+    return {
+      items: items.length,
+      changed: writes.filter((write) => write.status === 'fulfilled' && write.value.applied).length,
     };
   }
 
@@ -155,7 +201,9 @@ export class OnlineStore {
     return targets.map(({ entity, key }) => {
       const state = found.get(key)?.s?.S;
       return (
-        state ? EntityState.fromJSON(entity, JSON.parse(state) as EntityStateJson) : new EntityState(entity)
+        state
+          ? EntityState.fromJSON(entity, JSON.parse(state) as EntityStateJson | LegacyEntityStateJson)
+          : new EntityState(entity)
       ).read(t);
     });
   }

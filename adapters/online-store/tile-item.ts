@@ -1,12 +1,15 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { ShardWatermark } from '../../core/index.js';
 
 /**
  * One entity key's item in the online store:
  *   pk  S  item key, e.g. `card#c1`
  *   v   N  version, for optimistic concurrency between writers on different shards
- *   s   S  the tiles (EntityState JSON)
- *   w   M  per shard, the last sequence number applied here and its arrival time: `"<seq>@<arrivalMs>"`;
- *          a redelivered or partly applied batch skips what it already applied (exactly once in effect)
+ *   s   S  the tiles (EntityState JSON, layout 2: each feature's partials under its fingerprint)
+ *   w   M  per shard, the last sequence number applied here, its arrival time and the first sequence number
+ *          applied since the item was created: `"<seq>@<arrivalMs>@<firstSeq>"` (items written before first
+ *          marks were kept lack the third part); a redelivered or partly applied batch skips what it already
+ *          applied (exactly once in effect), and a backfill leaves to live traffic what it counted
  *   x   N  expiry, epoch seconds (the table's TTL attribute): past the longest window plus lateness
  */
 export interface TileItem {
@@ -16,16 +19,16 @@ export interface TileItem {
   readonly watermarks: ReadonlyMap<string, Watermark>;
 }
 
-export interface Watermark {
-  readonly sequenceNumber: string;
-  readonly arrivalMs: number;
-}
+export type Watermark = ShardWatermark;
 
 export const TTL_ATTRIBUTE = 'x';
 
 export function toAttributes(item: TileItem, expiresAtSeconds: number): Record<string, AttributeValue> {
   const w: Record<string, AttributeValue> = {};
-  for (const [shard, mark] of item.watermarks) w[shard] = { S: `${mark.sequenceNumber}@${mark.arrivalMs}` };
+  for (const [shard, mark] of item.watermarks) {
+    const first = mark.firstSequenceNumber === undefined ? '' : `@${mark.firstSequenceNumber}`;
+    w[shard] = { S: `${mark.sequenceNumber}@${mark.arrivalMs}${first}` };
+  }
   return {
     pk: { S: item.key },
     v: { N: String(item.version) },
@@ -40,8 +43,13 @@ export function fromAttributes(attributes: Record<string, AttributeValue>): Tile
   if (key === undefined) throw new Error('online-store item has no pk');
   const watermarks = new Map<string, Watermark>();
   for (const [shard, value] of Object.entries(attributes.w?.M ?? {})) {
-    const [sequenceNumber = '', arrival = '0'] = (value.S ?? '').split('@');
-    watermarks.set(shard, { sequenceNumber, arrivalMs: Number(arrival) });
+    const [sequenceNumber = '', arrival = '0', first] = (value.S ?? '').split('@');
+    watermarks.set(
+      shard,
+      first === undefined
+        ? { sequenceNumber, arrivalMs: Number(arrival) }
+        : { sequenceNumber, arrivalMs: Number(arrival), firstSequenceNumber: first },
+    );
   }
   return { key, version: Number(attributes.v?.N ?? 0), state: attributes.s?.S ?? '', watermarks };
 }

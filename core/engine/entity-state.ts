@@ -1,6 +1,7 @@
 import type { CompiledEntity, FeatureGroup } from '../spec/compile.js';
 import { AGGREGATORS, type Aggregator, type FeatureValue, type Partial } from './aggregates.js';
 import type { ValidEvent } from './classify.js';
+import { featureFingerprint } from './feature-fingerprint.js';
 import { murmur3 } from './hash.js';
 
 /**
@@ -24,17 +25,58 @@ export interface AheadEntry {
   p: Partial[];
 }
 
-/** The JSON the online store keeps: layout, latest arrival, and per group `[tileIndex, partials, ahead?]` rows. */
-export interface EntityStateJson {
-  l: string;
-  a: number;
-  g: [number, unknown[], [number, unknown[]][]?][][];
+/** Per shard, a Kinesis sequence number. */
+export type ShardMarks = Record<string, string>;
+
+/**
+ * What a feature's partials in one item know of the records counted into them, when that differs from the item's
+ * own watermarks (see core/engine/item-update.ts for the rules that read them):
+ * - `w0` (born): the item's per-shard watermarks when the feature's partials were created in an item that already
+ *   held others: records up to them were applied to the item before the feature existed there.
+ * - `b` (backfilled): per shard, the last archive record a backfill counted into this feature here.
+ */
+export interface ColumnMarks {
+  w0?: ShardMarks;
+  /** The item's latest arrival when `w0` was set: once the feature's window has passed it, `w0` can go. */
+  t?: number;
+  b?: ShardMarks;
 }
 
-/** What every state of an entity shares: aggregators per group and the layout fingerprint. Built once. */
+/**
+ * The JSON the online store keeps (layout 2): latest arrival; per tile size `[tileMs, fingerprints, rows]`, each row
+ * `[tileIndex, partials, ahead?]` holding one partial per fingerprint in that order; and marks per fingerprint.
+ * Keyed by feature fingerprint, so a spec that adds, removes or changes a feature reads every other feature's
+ * partials as they were.
+ */
+export interface EntityStateJson {
+  v: 2;
+  a: number;
+  g: [tileMs: number, fingerprints: string[], rows: StoredRow[]][];
+  m?: Record<string, ColumnMarks>;
+}
+type StoredRow = [number, unknown[], [number, unknown[]][]?];
+
+/**
+ * Layout 1, written before features were keyed by fingerprint: one fingerprint `l` of the whole entity's layout.
+ * It reads as it was when `l` is the layout the entity still has (the spec did not change for this entity), and as
+ * empty otherwise; the next write stores it in layout 2.
+ */
+export interface LegacyEntityStateJson {
+  l: string;
+  a: number;
+  g: StoredRow[][];
+}
+
+/** What every state of an entity shares: aggregators and fingerprints per group, positions. Built once. */
 interface EntityPlan {
   readonly aggs: readonly Aggregator[][];
-  readonly layout: string;
+  /** Per group, per feature of the group: its fingerprint. */
+  readonly fingerprints: readonly string[][];
+  /** Per group, per feature of the group: its position in `entity.features` (spec order). */
+  readonly positions: readonly number[][];
+  /** Fingerprint → [group, index in group]. */
+  readonly byFingerprint: ReadonlyMap<string, readonly [number, number]>;
+  readonly legacyLayout: string;
 }
 const plans = new WeakMap<CompiledEntity, EntityPlan>();
 
@@ -42,20 +84,41 @@ function planOf(entity: CompiledEntity): EntityPlan {
   let plan = plans.get(entity);
   if (!plan) {
     const aggs = entity.groups.map((group: FeatureGroup) => group.features.map((f) => AGGREGATORS[f.agg]));
+    const fingerprints = entity.groups.map((group) => group.features.map(featureFingerprint));
+    const positions = entity.groups.map((group) =>
+      group.features.map((f) => entity.features.findIndex((e) => e.feature === f)),
+    );
+    const byFingerprint = new Map<string, [number, number]>();
+    for (const [gi, list] of fingerprints.entries()) {
+      for (const [fi, fingerprint] of list.entries()) {
+        if (byFingerprint.has(fingerprint)) {
+          throw new Error(
+            `features of entity "${entity.name}" share the fingerprint ${fingerprint}: rename one of them`,
+          );
+        }
+        byFingerprint.set(fingerprint, [gi, fi]);
+      }
+    }
     const meaning = ({
       description: _,
       ...rest
     }: CompiledEntity['features'][number]['feature']['definition']) => rest;
     const shape = entity.groups.map((g) => [g.tileMs, g.features.map((f) => meaning(f.definition))]);
-    plan = { aggs, layout: murmur3(JSON.stringify(shape)).toString(36) };
+    const legacyLayout = murmur3(JSON.stringify(shape)).toString(36);
+    plan = { aggs, fingerprints, positions, byFingerprint, legacyLayout };
     plans.set(entity, plan);
   }
   return plan;
 }
 
-/** A short fingerprint of what an entity's tiles hold, so a stored state is never read under another layout. */
-export function layoutOf(entity: CompiledEntity): string {
-  return planOf(entity).layout;
+/** The fingerprint layout 1 kept of the whole entity: a layout-1 item reads whole only under this one. */
+export function legacyLayoutOf(entity: CompiledEntity): string {
+  return planOf(entity).legacyLayout;
+}
+
+/** The fingerprints of an entity's features, in spec order. */
+export function fingerprintsOf(entity: CompiledEntity): string[] {
+  return entity.features.map(({ feature }) => featureFingerprint(feature));
 }
 
 export class EntityState {
@@ -63,14 +126,25 @@ export class EntityState {
   readonly tiles = new Map<number, Tile>();
   /** The latest arrival time α of any event counted here. */
   maxArrival = Number.NEGATIVE_INFINITY;
+  /** Per feature (spec order): its marks, when it has any. */
+  readonly marks: (ColumnMarks | undefined)[];
+  /**
+   * Features (spec order) whose partials the stored state did not hold: new in the spec, changed, or the whole
+   * state unreadable (another layout-1 layout). Empty for a state made fresh.
+   */
+  readonly unrevived: number[] = [];
   private readonly plan: EntityPlan;
 
   constructor(readonly entity: CompiledEntity) {
     this.plan = planOf(entity);
+    this.marks = new Array(entity.features.length).fill(undefined);
   }
 
-  /** Counts one valid, timely, non-duplicate event. */
-  apply(event: ValidEvent): void {
+  /**
+   * Counts one valid, timely, non-duplicate event; with `only`, into the features (by spec position) it marks 1,
+   * and no others.
+   */
+  apply(event: ValidEvent, only?: Uint8Array): void {
     const { tau, alpha, body } = event;
     const groups = this.entity.groups;
     for (let gi = 0; gi < groups.length; gi++) {
@@ -79,7 +153,9 @@ export class EntityState {
       const tile = this.tileAt(gi, Math.floor(tau / group.tileMs));
       const partials = tau < alpha ? tile.p : this.aheadEntry(tile, tau).p;
       const features = group.features;
+      const positions = this.plan.positions[gi] as number[];
       for (let fi = 0; fi < features.length; fi++) {
+        if (only && only[positions[fi] as number] !== 1) continue;
         const feature = features[fi] as (typeof features)[number];
         if (feature.matches && !feature.matches(body)) continue;
         const value = feature.getField ? feature.getField(body) : undefined;
@@ -144,23 +220,84 @@ export class EntityState {
     return this.tiles.size === 0;
   }
 
+  /** The spec position of the feature with this fingerprint, if the entity has it. */
+  positionOf(fingerprint: string): number | undefined {
+    const at = this.plan.byFingerprint.get(fingerprint);
+    return at && this.plan.positions[at[0]]?.[at[1]];
+  }
+
   toJSON(): EntityStateJson {
-    const g: EntityStateJson['g'] = this.entity.groups.map(() => []);
+    const rows: StoredRow[][] = this.entity.groups.map(() => []);
     for (const tile of this.tiles.values()) {
-      (g[tile.group] as EntityStateJson['g'][number]).push(
+      (rows[tile.group] as StoredRow[]).push(
         tile.a
           ? [tile.index, tile.p, tile.a.map((e): [number, unknown[]] => [e.tau, e.p])]
           : [tile.index, tile.p],
       );
     }
-    return { l: this.plan.layout, a: this.maxArrival, g };
+    const g = this.entity.groups.map((group, gi): EntityStateJson['g'][number] => [
+      group.tileMs,
+      this.plan.fingerprints[gi] as string[],
+      rows[gi] as StoredRow[],
+    ]);
+    const json: EntityStateJson = { v: 2, a: this.maxArrival, g };
+    this.marks.forEach((marks, position) => {
+      if (!marks) return;
+      json.m ??= {};
+      json.m[
+        featureFingerprint((this.entity.features[position] as CompiledEntity['features'][number]).feature)
+      ] = marks;
+    });
+    return json;
   }
 
-  /** Revives a stored state. A state written under another layout (the entity's features changed) starts empty. */
-  static fromJSON(entity: CompiledEntity, json: EntityStateJson): EntityState {
+  /**
+   * Revives a stored state: each feature's partials by its fingerprint; features the state lacks start empty and
+   * are listed in `unrevived`; partials of fingerprints the entity no longer has are left out (the next write
+   * drops them). A layout-1 state reads whole if its layout is the entity's, else as empty.
+   */
+  static fromJSON(entity: CompiledEntity, json: EntityStateJson | LegacyEntityStateJson): EntityState {
     const state = new EntityState(entity);
-    if (json.l !== state.plan.layout) return state;
+    if (!('v' in json)) return EntityState.fromLegacy(state, json);
     state.maxArrival = json.a ?? Number.NEGATIVE_INFINITY;
+    const revived = new Set<number>();
+    for (const [, fingerprints, rows] of json.g) {
+      // Where each stored column goes now: [group, index] or nothing. A fingerprint includes the tile size, so
+      // every column of one stored group lands in one group now.
+      const targets = fingerprints.map((fingerprint) => state.plan.byFingerprint.get(fingerprint));
+      const gi = targets.find((target) => target !== undefined)?.[0];
+      if (gi === undefined) continue;
+      const aggs = state.plan.aggs[gi] as Aggregator[];
+      targets.forEach((target) => {
+        if (target) revived.add((state.plan.positions[gi] as number[])[target[1]] as number);
+      });
+      const reviveInto = (into: Partial[], stored: unknown[]) => {
+        targets.forEach((target, j) => {
+          if (target) into[target[1]] = (aggs[target[1]] as Aggregator).revive(stored[j]);
+        });
+      };
+      for (const [index, partials, ahead] of rows) {
+        const tile = state.tileAt(gi, index);
+        reviveInto(tile.p, partials);
+        if (ahead) for (const [tau, p] of ahead) reviveInto(state.aheadEntry(tile, tau).p, p);
+      }
+    }
+    for (const [fingerprint, marks] of Object.entries(json.m ?? {})) {
+      const position = state.positionOf(fingerprint);
+      if (position !== undefined && revived.has(position)) state.marks[position] = marks;
+    }
+    entity.features.forEach((_, position) => {
+      if (!revived.has(position)) state.unrevived.push(position);
+    });
+    return state;
+  }
+
+  private static fromLegacy(state: EntityState, json: LegacyEntityStateJson): EntityState {
+    state.maxArrival = json.a ?? Number.NEGATIVE_INFINITY;
+    if (json.l !== state.plan.legacyLayout) {
+      for (const position of state.entity.features.keys()) state.unrevived.push(position);
+      return state;
+    }
     json.g.forEach((rows, gi) => {
       const aggs = state.plan.aggs[gi] as Aggregator[];
       const revive = (partials: unknown[]) => partials.map((p, fi) => (aggs[fi] as Aggregator).revive(p));

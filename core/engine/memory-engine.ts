@@ -1,9 +1,8 @@
 import type { InputRecord } from '../record.js';
 import type { CompiledEntity, CompiledSpec } from '../spec/compile.js';
 import type { FeatureValue } from './aggregates.js';
-import { duplicateOf } from './batch.js';
-import { classify, isRejection, itemKey, type Rejection } from './classify.js';
-import { DedupeIndex } from './dedupe.js';
+import { isRejection, itemKey, type Rejection } from './classify.js';
+import { CleanPass } from './clean-pass.js';
 import { EntityState } from './entity-state.js';
 
 export type Outcome = 'counted' | Rejection['reason'];
@@ -16,8 +15,6 @@ export interface IngestResult {
   readonly rejected: Rejection[];
 }
 
-const REDELIVERY_HORIZON_MS = 60_000;
-
 /**
  * The engine with its state in memory: the offline replay, the tests' reference and the benchmark use it.
  * Same classification, dedupe and tile code as the online store; only the storage differs.
@@ -25,16 +22,14 @@ const REDELIVERY_HORIZON_MS = 60_000;
 export class MemoryEngine {
   readonly states = new Map<string, EntityState>();
   readonly totals: Totals = { counted: 0, invalid: 0, future: 0, late: 0, duplicate: 0 };
-  private readonly dedupe: DedupeIndex | undefined;
   /**
-   * Records taken, by shard and sequence number: a record delivered twice (a Lambda retry, a Firehose duplicate in
-   * the archive) counts once. Every copy of a record carries its one arrival time, so remembering a minute of
-   * arrivals is enough when records come in arrival order, and it keeps memory small.
+   * The rules, the id dedupe, and records taken by shard and sequence number: a record delivered twice (a Lambda
+   * retry, a Firehose duplicate in the archive) counts once.
    */
-  private readonly taken = new DedupeIndex(REDELIVERY_HORIZON_MS);
+  private readonly pass: CleanPass;
 
   constructor(readonly spec: CompiledSpec) {
-    this.dedupe = spec.getId ? new DedupeIndex(spec.dedupeHorizonMs) : undefined;
+    this.pass = new CleanPass(spec);
   }
 
   /**
@@ -81,18 +76,13 @@ export class MemoryEngine {
       state.settle(nowMs);
       if (state.isEmpty()) this.states.delete(key);
     }
-    this.dedupe?.prune(nowMs);
-    this.taken.prune(nowMs);
+    this.pass.prune(nowMs);
   }
 
   /** One record through every rule and, when it counts, into its entities' tiles. */
   private take(record: InputRecord): Rejection | undefined {
-    if (this.taken.isDuplicate(`${record.shardId}\u0000${record.sequenceNumber}`, record.arrivalMs)) {
-      return redeliveryOf(record);
-    }
-    const event = classify(this.spec, record);
+    const event = this.pass.decide(record);
     if (isRejection(event)) return event;
-    if (event.id !== undefined && this.dedupe?.isDuplicate(event.id, event.alpha)) return duplicateOf(event);
     const entities = this.spec.entities;
     for (let ei = 0; ei < entities.length; ei++) {
       const key = event.itemKeys[ei] as string;
@@ -105,15 +95,6 @@ export class MemoryEngine {
     }
     return undefined;
   }
-}
-
-function redeliveryOf(record: InputRecord): Rejection {
-  return {
-    record,
-    reason: 'duplicate',
-    rule: 'redelivered',
-    message: `record ${record.shardId}/${record.sequenceNumber} was already taken`,
-  };
 }
 
 export function entityNamed(spec: CompiledSpec, name: string): CompiledEntity {

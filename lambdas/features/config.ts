@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { type Env, keyPrefix, optional, readEnv, required } from '../shared/config.js';
+import { type Env, keyPrefix, oneOf, optional, readEnv, required } from '../shared/config.js';
 
 const schema = z.object({
   TABLE_NAME: required('the online-store table name'),
@@ -7,6 +7,7 @@ const schema = z.object({
   QUARANTINE_PREFIX: keyPrefix('quarantine/'),
   LATE_PREFIX: keyPrefix('late/'),
   RAW_ARCHIVE_STREAM: optional(),
+  RAW_ARCHIVE_RECORDS: oneOf(['packed', 'one-per-line'], 'one-per-line'),
   RAW_OVERSIZE_PREFIX: keyPrefix('raw-oversize/'),
 });
 
@@ -17,6 +18,11 @@ export interface FeaturesConfig {
   readonly latePrefix: string;
   /** Firehose delivery stream for the raw archive; none: no archive. */
   readonly rawArchiveStream: string | undefined;
+  /**
+   * `packed`: many JSON lines per Firehose record (a destination with format conversion reads them all);
+   * `one-per-line`: one record per line (an Iceberg destination reads one JSON document a record).
+   */
+  readonly rawArchiveRecords: 'packed' | 'one-per-line';
   /** Where archive records too large for Firehose go, in the side-output bucket. */
   readonly rawOversizePrefix: string;
 }
@@ -29,6 +35,7 @@ export function readFeaturesConfig(env: Env): FeaturesConfig {
     quarantinePrefix: c.QUARANTINE_PREFIX,
     latePrefix: c.LATE_PREFIX,
     rawArchiveStream: c.RAW_ARCHIVE_STREAM,
+    rawArchiveRecords: c.RAW_ARCHIVE_RECORDS,
     rawOversizePrefix: c.RAW_OVERSIZE_PREFIX,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Lambda entry point of the features function (Kinesis event-source mapping with ReportBatchItemFailures).
- * Env: TABLE_NAME, SIDE_OUTPUT_BUCKET, QUARANTINE_PREFIX, LATE_PREFIX, RAW_ARCHIVE_STREAM, RAW_OVERSIZE_PREFIX.
+ * Env: TABLE_NAME, SIDE_OUTPUT_BUCKET, QUARANTINE_PREFIX, LATE_PREFIX, RAW_ARCHIVE_STREAM, RAW_ARCHIVE_RECORDS,
+ * RAW_OVERSIZE_PREFIX.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
@@ -28,7 +29,9 @@ export const handler = handlerAtColdStart('features', () => {
     store: new OnlineStore({ client: dynamodb, tableName: config.tableName, spec }),
     sideOutputs: new S3SideOutputWriter(s3, config.sideOutputBucket),
     rawArchive: archive
-      ? new FirehoseWriter(tracer.captureAWSv3Client(new FirehoseClient({})), archive)
+      ? new FirehoseWriter(tracer.captureAWSv3Client(new FirehoseClient({})), archive, {
+          packLines: config.rawArchiveRecords === 'packed',
+        })
       : undefined,
     archiveColumns: compileArchiveColumns(spec.spec),
     prefixes: {

@@ -1,13 +1,7 @@
 import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import { registryDocument, registryVersions } from '../../adapters/model/model-registry.js';
 import { ConfigError, type Env } from '../shared/config.js';
-
-/**
- * The embedded models, put into a bundle at build time by esbuild (`define: { __STREAMFEATURES_MODELS__: ... }`,
- * lib/model-registry.ts `modelsToBuildIn`): JSON text of `{"champion": version, "documents": [document, ...]}`,
- * the configured model and an embedded challenger. Undefined when the code runs unbundled (tests, tsx).
- */
-declare const __STREAMFEATURES_MODELS__: string | undefined;
+import { FUNCTION_FILES, functionDirectory, readFunctionFile } from '../shared/spec.js';
 
 /** Where the score function finds its embedded models. */
 export interface ModelSource {
@@ -21,21 +15,24 @@ export interface ModelSource {
 }
 
 /**
- * The models built into the bundle, else the registry directory `STREAMFEATURES_MODEL_REGISTRY` names
- * (`<dir>/<version>.json`; tests, tsx). Call once, at module scope.
+ * The models deployed with the function (`models.json` beside the bundle: the configured model and an embedded
+ * challenger, staged at synth by lib/scoring-api.ts), else (unbundled: tests, tsx) the registry directory
+ * `STREAMFEATURES_MODEL_REGISTRY` names (`<dir>/<version>.json`). Call once, at module scope.
  */
-export function loadModelSource(env: Env = process.env): ModelSource {
-  if (typeof __STREAMFEATURES_MODELS__ !== 'undefined') return builtInModels(__STREAMFEATURES_MODELS__);
+export function loadModelSource(env: Env = process.env, directory = functionDirectory()): ModelSource {
+  if (directory !== undefined) {
+    return builtInModels(readFunctionFile(directory, FUNCTION_FILES.models, 'the models'));
+  }
   const registry = env.STREAMFEATURES_MODEL_REGISTRY;
   if (registry) return registryDirectory(registry);
   throw new Error(
-    'no embedded model: this code was bundled without __STREAMFEATURES_MODELS__ and STREAMFEATURES_MODEL_REGISTRY ' +
-      'is not set (bundle with scripts/bundle-lambdas.mjs or the CDK app, or point STREAMFEATURES_MODEL_REGISTRY ' +
-      'at a model registry directory)',
+    'no embedded model: this code runs unbundled and STREAMFEATURES_MODEL_REGISTRY is not set (point it at a ' +
+      'model registry directory, or run the bundle from a function directory staged by the streamfeatures ' +
+      'constructs)',
   );
 }
 
-/** The source `__STREAMFEATURES_MODELS__` describes. */
+/** The source a `models.json` describes: `{"champion": version, "documents": [document, ...]}`. */
 export function builtInModels(text: string): ModelSource {
   const { champion, documents } = JSON.parse(text) as {
     champion: string;

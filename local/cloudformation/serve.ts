@@ -1,12 +1,13 @@
 /**
- * Plugs CloudFormation and SSM Parameter Store into a running local cloud: the deploy hooks' emulators
- * (Firehose, SageMaker runtime, HTTP APIs: local/deploy-hooks.ts), the Parameter Store, and the CloudFormation
+ * Plugs CloudFormation and SSM Parameter Store into a running local cloud: the deploy hooks (the cloud's
+ * Firehose, the SageMaker runtime, HTTP APIs: local/deploy-hooks.ts), the Parameter Store, and the CloudFormation
  * service whose stacks run in this process until the cloud stops (their mappings and functions stop first, then
  * the emulators they write to).
  */
 
 import { S3Client } from '@aws-sdk/client-s3';
 import { type DeployHooks, startDeployHooks } from '../deploy-hooks.js';
+import { registryOfDeployments } from '../lambda-api/registry.js';
 import type { LocalCloud } from '../local-cloud.js';
 import { ParameterStore } from '../ssm/parameter-store.js';
 import { startSsmServer } from '../ssm/server.js';
@@ -40,6 +41,8 @@ export async function serveCloudFormation(
     cloudEndpoint: cloud.endpoint,
     hooks: hooks.hooks,
     ssm: parameters,
+    // Function output to CloudWatch Logs (and EMF lines to metrics), as the cloud's other functions.
+    logSink: cloud.services.logSink,
     ...(options.mappingOptions === undefined ? {} : { mappingOptions: options.mappingOptions }),
     ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
   });
@@ -49,6 +52,8 @@ export async function serveCloudFormation(
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     forcePathStyle: true,
   });
+  // The Lambda API serves the deployed stacks' functions and mappings.
+  const removeRegistry = cloud.services.addRegistry(registryOfDeployments(() => service.deployments()));
   const server = await startCloudFormationServer(
     service,
     s3,
@@ -57,6 +62,7 @@ export async function serveCloudFormation(
   cloud.route('cloudformation', server.origin, {
     stop: async () => {
       await server.stop();
+      removeRegistry();
       await service.stop();
       s3.destroy();
     },

@@ -1,7 +1,7 @@
 /** The public types of a local deployment, and the shapes of the template and asset manifest it reads. */
 
 import type { KinesisEventSourceMapping } from '../event-source-mapping.js';
-import type { LocalLambdaFunction } from '../lambda-runtime.js';
+import type { FunctionLogSink, LocalLambdaFunction } from '../lambda-runtime.js';
 import type { ParameterStore } from '../ssm/parameter-store.js';
 
 export interface HookContext {
@@ -48,6 +48,8 @@ export interface EngineOptions {
   skippedReferences?: 'omit' | 'keep';
   /** Settings of the event-source mappings' runners (poll period, retry backoff). */
   mappingOptions?: { pollIntervalMs?: number; retryBaseDelayMs?: number; retryMaxDelayMs?: number };
+  /** Where each function's log lines go with their group and stream (the cloud's `services.logSink`). */
+  logSink?: FunctionLogSink;
   /** Log lines of the functions (source: the logical id) and notes of the mappings (source: their id). */
   onLog?: (source: string, line: string) => void;
   /** The Parameter Store that AWS::SSM::Parameter writes to and SSM parameter types read. */

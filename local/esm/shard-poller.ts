@@ -30,11 +30,26 @@ const MIN_GET_RECORDS_INTERVAL_MS = 200;
 /** How often shards are listed again, to find children of resharded ones. */
 const LIST_SHARDS_INTERVAL_MS = 10_000;
 
+/**
+ * Where each shard of a stopped runner goes on: after its checkpoint, at the time its LATEST iterator was
+ * taken, at its first position, or nowhere (`'done'`: read to its end).
+ */
+export type ShardResume = Partial<GetShardIteratorCommandInput> | 'done';
+
+/** A runner's extras: the counters to add to (kept across restarts), and where each shard resumes. */
+export interface RunnerOptions extends KinesisMappingOptions {
+  counters?: MappingCounters;
+  resumeFrom?: ReadonlyMap<string, ShardResume>;
+}
+
+/** A runner of the mapping's pollers (mapping.ts restarts one on Enable or a changed setting). */
+export type ShardPollers = Omit<KinesisEventSourceMapping, 'state' | 'settings' | 'update'> & {
+  /** Where each shard would resume if started again now (meaningful once stopped). */
+  resumePositions(): Map<string, ShardResume>;
+};
+
 /** Starts polling at once; `stop()` ends it. */
-export function startKinesisEventSourceMapping(
-  settings: KinesisMappingSettings,
-  options: KinesisMappingOptions,
-): KinesisEventSourceMapping {
+export function startShardPollers(settings: KinesisMappingSettings, options: RunnerOptions): ShardPollers {
   const uuid = settings.uuid ?? randomUUID();
   const region = options.region ?? 'us-east-1';
   const { streamArn, streamName } = kinesisStreamOfArn(settings.eventSourceArn);
@@ -71,7 +86,7 @@ export function startKinesisEventSourceMapping(
   }
   for (const warning of warnings) log(warning);
 
-  const counters: MappingCounters = {
+  const counters: MappingCounters = options.counters ?? {
     invocations: 0,
     records: 0,
     retries: 0,
@@ -176,8 +191,10 @@ export function startKinesisEventSourceMapping(
     while (!stopping.signal.aborted) {
       try {
         if (!shard.started) {
+          const takenAt = Date.now();
           shard.iterator = await iteratorFor(shard, shard.position);
           shard.started = true;
+          shard.iteratorTakenAt = takenAt;
         }
         let gotRecords = false;
         if (!shard.closed && shard.buffer.length < batchSize && !batchReady(shard, batchSize, windowMs))
@@ -231,6 +248,7 @@ export function startKinesisEventSourceMapping(
     for (const shard of found) {
       const shardId = shard.ShardId;
       if (shardId === undefined || shards.has(shardId)) continue;
+      const resume = options.resumeFrom?.get(shardId);
       const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
         (id): id is string => id !== undefined && known.has(id),
       );
@@ -242,20 +260,26 @@ export function startKinesisEventSourceMapping(
         parents,
         iterator: undefined,
         // Shards there at the start begin at StartingPosition; later ones (children) at their start.
-        position: startPosition(initial && parents.length === 0),
+        position:
+          resume !== undefined && resume !== 'done' ? resume : startPosition(initial && parents.length === 0),
         started: false,
-        done: false,
+        done: resume === 'done',
         closed: false,
         buffer: [],
         bufferBytes: 0,
         firstBufferedAt: 0,
         lastReadSequence: undefined,
-        checkpoint: undefined,
+        checkpoint:
+          resume !== undefined && resume !== 'done' && resume.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER'
+            ? resume.StartingSequenceNumber
+            : undefined,
+        iteratorTakenAt: undefined,
         caughtUpSince: Number.NEGATIVE_INFINITY,
         inFlight: false,
         lastGetRecordsAt: 0,
       };
       shards.set(shardId, state);
+      if (state.done) continue;
       const loop = runShard(state).finally(() => loops.delete(loop));
       loops.add(loop);
     }
@@ -317,6 +341,24 @@ export function startKinesisEventSourceMapping(
     functionArn: settings.functionArn,
     counters,
     warnings,
+    resumePositions() {
+      const positions = new Map<string, ShardResume>();
+      for (const s of shards.values()) {
+        if (s.done) positions.set(s.shardId, 'done');
+        else if (s.checkpoint !== undefined)
+          positions.set(s.shardId, {
+            ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+            StartingSequenceNumber: s.checkpoint,
+          });
+        else if (s.position.ShardIteratorType === 'LATEST' && s.iteratorTakenAt !== undefined)
+          positions.set(s.shardId, {
+            ShardIteratorType: 'AT_TIMESTAMP',
+            Timestamp: new Date(s.iteratorTakenAt),
+          });
+        else positions.set(s.shardId, s.position);
+      }
+      return positions;
+    },
     shards: () =>
       [...shards.values()].map((s) => ({
         shardId: s.shardId,

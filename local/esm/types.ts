@@ -35,6 +35,8 @@ export interface KinesisMappingSettings {
   parallelizationFactor?: number;
   /** Where discarded batches are recorded. @default none: they are dropped (and counted) */
   onFailure?: FailureDestination;
+  /** False: created Disabled (no polling until `update({ enabled: true })`). @default true */
+  enabled?: boolean;
   /** Settings present in the template that this runner does not apply (reported in `warnings`). */
   ignored?: readonly string[];
 }
@@ -79,6 +81,17 @@ export interface MappingCounters {
   pollErrors: number;
 }
 
+/** What UpdateEventSourceMapping may change here. */
+export interface MappingUpdate {
+  enabled?: boolean;
+  batchSize?: number;
+  maximumBatchingWindowInSeconds?: number;
+  maximumRetryAttempts?: number;
+  maximumRecordAgeInSeconds?: number;
+  bisectBatchOnFunctionError?: boolean;
+  functionResponseTypes?: readonly string[];
+}
+
 export interface KinesisEventSourceMapping {
   readonly uuid: string;
   readonly eventSourceArn: string;
@@ -106,6 +119,16 @@ export interface KinesisEventSourceMapping {
    * `timeoutMs` naming the shards still busy.
    */
   drain(timeoutMs?: number): Promise<void>;
+  /** `Enabled`, or `Disabled` after `update({ enabled: false })` (the pollers stopped). */
+  readonly state: 'Enabled' | 'Disabled';
+  /** The settings in force (after updates). */
+  settings(): Readonly<KinesisMappingSettings>;
+  /**
+   * Applies UpdateEventSourceMapping's changes: `enabled: false` stops the pollers (in-flight batches finish);
+   * `enabled: true` starts them again where each shard stopped (after its last processed record); a changed
+   * batch setting restarts them the same way. Resolves once applied.
+   */
+  update(changes: MappingUpdate): Promise<void>;
   /** Stops polling; resolves once in-flight batches have finished. Idempotent. */
   stop(): Promise<void>;
 }
@@ -133,6 +156,8 @@ export interface ShardState {
   firstBufferedAt: number;
   lastReadSequence: string | undefined;
   checkpoint: string | undefined;
+  /** When the shard's first iterator was asked for (where a LATEST start resumes after a restart). */
+  iteratorTakenAt: number | undefined;
   /** When the last GetRecords that came back empty and not behind had started. */
   caughtUpSince: number;
   inFlight: boolean;

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { StreamConfig } from './config.js';
 import { errorDocumentObject } from './error-documents.js';
 import { DEFAULT_TIME_TOKENS, dateParts, evaluatePrefix, objectKey } from './key-layout.js';
-import { ConversionError, encodeParquet, rowOf, yieldToLoop } from './parquet.js';
+import { ConversionError, encodeParquet, rowsOf, yieldToLoop } from './parquet.js';
 
 const CONVERSION_CHUNK = 2_000;
 const NEWLINE = Buffer.from('\n');
@@ -55,13 +55,15 @@ export async function objectsOf(
   const { columns, serde } = config.conversion;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const rows: unknown[][] = [];
+  let converted = 0;
   let firstRowArrival: number | undefined;
   const failures: { record: Buffered; message: string }[] = [];
   for (let i = 0; i < batch.length; i++) {
     if (i > 0 && i % CONVERSION_CHUNK === 0) await yieldToLoop();
     const record = batch[i] as Buffered;
     try {
-      rows.push(rowOf(record.data, columns, serde, decoder));
+      rows.push(...rowsOf(record.data, columns, serde, decoder));
+      converted++;
       firstRowArrival ??= record.arrivalMs;
     } catch (error) {
       if (!(error instanceof ConversionError)) throw error;
@@ -73,7 +75,8 @@ export async function objectsOf(
     objects.push({
       key: destinationKey(firstRowArrival as number),
       body: await encodeParquet(columns, rows, config.conversion),
-      records: rows.length,
+      // Firehose records, not rows: a record may hold many documents.
+      records: converted,
       failed: false,
     });
   }

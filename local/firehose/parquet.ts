@@ -4,6 +4,7 @@ import type { TextDecoder } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { ByteWriter, parquetWrite, type SchemaElement } from 'hyparquet-writer';
 import type { HiveField, HiveType } from './glue-columns.js';
+import { jsonDocumentsOf } from './json-documents.js';
 import { describe, isObject } from './values.js';
 
 const PARQUET_ROW_GROUP = 100_000;
@@ -98,26 +99,38 @@ function convert(value: unknown, type: HiveType, path: string, options: SerDeOpt
   }
 }
 
-/** One record's row, in column order; throws ConversionError. */
-export function rowOf(
+/**
+ * One record's rows, in column order: one for each JSON document it holds (json-documents.ts). Throws
+ * ConversionError when the record is not text or any of its documents fails: the whole record then goes to the
+ * error output, as a record is the unit Firehose delivers or fails.
+ */
+export function rowsOf(
   data: Buffer,
   columns: readonly HiveField[],
   options: SerDeOptions,
   decoder: TextDecoder,
-): unknown[] {
+): unknown[][] {
   let text: string;
   try {
-    text = decoder.decode(data).trim();
+    text = decoder.decode(data);
   } catch {
     throw new ConversionError('the record is not UTF-8 text');
   }
+  const documents = jsonDocumentsOf(text);
+  if (documents.length === 0) throw new ConversionError('the record is not JSON: it is empty');
+  if (documents.length === 1) return [rowOf(documents[0] as string, columns, options, 'the record')];
+  return documents.map((document, i) => rowOf(document, columns, options, `document ${i + 1} of the record`));
+}
+
+/** One JSON document's row, in column order; throws ConversionError naming `what`. */
+function rowOf(text: string, columns: readonly HiveField[], options: SerDeOptions, what: string): unknown[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ConversionError(`the record is not JSON: ${(error as Error).message}`);
+    throw new ConversionError(`${what} is not JSON: ${(error as Error).message}`);
   }
-  if (!isObject(parsed)) throw new ConversionError(`the record is not a JSON object: ${describe(parsed)}`);
+  if (!isObject(parsed)) throw new ConversionError(`${what} is not a JSON object: ${describe(parsed)}`);
   const keys = keysOf(parsed, options);
   return columns.map((column) => {
     const key = options.keyMappings.get(column.name);

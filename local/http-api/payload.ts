@@ -38,6 +38,8 @@ export function eventOf(
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = (req.rawHeaders[i] as string).toLowerCase();
     const value = req.rawHeaders[i + 1] as string;
+    // The local cloud's endpoint's note of the path prefix it took off: not the client's header.
+    if (name === 'x-forwarded-prefix') continue;
     if (name === 'cookie') {
       cookies = [
         ...(cookies ?? []),

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeServer, listenLocal, readBody } from '../http-server.js';
 import { apiGatewayRequestId, eventOf, responseOf } from './payload.js';
 import { type CompiledRoute, compileRoute, matchRoute } from './routes.js';
-import { Refusal, verifySignature } from './sigv4.js';
+import { header, Refusal, verifySignature } from './sigv4.js';
 import { routeBucket, type TokenBucket } from './throttle.js';
 import type { HttpApiOptions, HttpApiResult, HttpApiRoute } from './types.js';
 
@@ -20,11 +20,13 @@ export class LocalHttpApi {
   private readonly credentials: Readonly<Record<string, string>>;
   private readonly apiId: string;
   private readonly accountId: string;
+  private readonly region: string;
 
   constructor(private readonly options: HttpApiOptions) {
     this.credentials = options.credentials ?? { test: 'test', local: 'local' };
     this.apiId = options.apiId ?? 'local';
     this.accountId = options.accountId ?? '000000000000';
+    this.region = options.region ?? 'us-east-1';
     this.settings = options.defaultRouteSettings;
     for (const route of options.routes) this.addRoute(route);
   }
@@ -128,7 +130,14 @@ export class LocalHttpApi {
       let accessKey: string | undefined;
       if (compiled.route.authorizationType === 'AWS_IAM') {
         try {
-          accessKey = await verifySignature(this.credentials, req, method, rawPath, rawQueryString, body);
+          accessKey = await verifySignature(
+            { credentials: this.credentials, region: this.region },
+            req,
+            method,
+            signedPathOf(req, rawPath),
+            rawQueryString,
+            body,
+          );
         } catch (error) {
           if (error instanceof Refusal) {
             message(error.statusCode, error.message);
@@ -172,6 +181,17 @@ export class LocalHttpApi {
       );
     }
   }
+}
+
+/**
+ * The path the client signed: the local cloud's endpoint serves an API at `/_aws/execute-api/<apiId>/<path>`,
+ * passes it on as `/<path>` and names the prefix it took off in X-Forwarded-Prefix.
+ */
+function signedPathOf(req: IncomingMessage, rawPath: string): string {
+  const prefix = header(req, 'x-forwarded-prefix');
+  return prefix !== undefined && /^\/_aws\/execute-api\/[^/]+$/.test(prefix)
+    ? `${prefix}${rawPath}`
+    : rawPath;
 }
 
 /** Starts a local HTTP API (see HttpApiOptions). */

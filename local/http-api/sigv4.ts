@@ -3,6 +3,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { sessionOfToken } from '../sts/sessions.js';
 
 const MAX_SKEW_MS = 5 * 60 * 1000;
 
@@ -44,9 +45,24 @@ const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret ' +
   'Access Key and signing method. Consult the service documentation for details.';
 
-/** Checks the request's SigV4 signature; returns its access key, or throws a Refusal. */
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+
+/** Who may call, and where the API lives. */
+export interface Verifier {
+  /** Long-term access key → secret key. */
+  readonly credentials: Readonly<Record<string, string>>;
+  /** The API's region: the credential scope must name it. */
+  readonly region: string;
+  /** Credentials with a session token must be ones the local STS issued and that have not expired. */
+  readonly now?: number;
+}
+
+/**
+ * Checks the request's SigV4 signature as API Gateway does; returns its access key, or throws a Refusal.
+ * `rawPath` is the path the client signed (with any prefix a proxy took off).
+ */
 export async function verifySignature(
-  credentials: Readonly<Record<string, string>>,
+  verifier: Verifier,
   req: IncomingMessage,
   method: string,
   rawPath: string,
@@ -71,14 +87,13 @@ export async function verifySignature(
   if (scope.length !== 5 || terminator !== 'aws4_request' || !accessKey || !scopeDate || !region) {
     throw new Refusal(403, `Credential should be scoped to a valid region. Credential=${credential}`);
   }
-  if (service !== 'execute-api') {
-    throw new Refusal(
-      403,
-      `Credential should be scoped to correct service: 'execute-api'. Credential=${credential}`,
-    );
+  if (region !== verifier.region) {
+    throw new Refusal(403, `Credential should be scoped to a valid region, not '${region}'. `);
   }
-  const secret = credentials[accessKey];
-  if (secret === undefined) throw new Refusal(403, 'The security token included in the request is invalid.');
+  if (service !== 'execute-api') {
+    throw new Refusal(403, `Credential should be scoped to correct service: 'execute-api'. `);
+  }
+  const secret = secretOf(verifier, accessKey, header(req, 'x-amz-security-token'));
   const amzDate = header(req, 'x-amz-date');
   const signingDate = amzDate === undefined ? undefined : parseAmzDate(amzDate);
   if (signingDate === undefined) {
@@ -149,6 +164,24 @@ export async function verifySignature(
     throw new Refusal(403, SIGNATURE_MISMATCH);
   }
   return accessKey;
+}
+
+/**
+ * The secret of the access key that signed: a long-term key's without a session token; with one, the secret
+ * the local STS issued with that token (to that access key), unexpired.
+ */
+function secretOf(verifier: Verifier, accessKey: string, sessionToken: string | undefined): string {
+  if (sessionToken === undefined) {
+    const secret = verifier.credentials[accessKey];
+    if (secret === undefined) throw new Refusal(403, INVALID_TOKEN);
+    return secret;
+  }
+  const issued = sessionOfToken(sessionToken);
+  if (issued === undefined || issued.accessKeyId !== accessKey) throw new Refusal(403, INVALID_TOKEN);
+  if (issued.expiration.getTime() <= (verifier.now ?? Date.now())) {
+    throw new Refusal(403, 'The security token included in the request is expired');
+  }
+  return issued.secretAccessKey;
 }
 
 export function header(req: IncomingMessage, name: string): string | undefined {

@@ -33,10 +33,15 @@ export interface HttpApiOptions {
     readonly throttlingRateLimit?: number;
     readonly throttlingBurstLimit?: number;
   };
-  /** Access key → secret key accepted on AWS_IAM routes. @default { test: 'test', local: 'local' } */
+  /**
+   * Long-term access key → secret key accepted on AWS_IAM routes; temporary credentials the local STS issued
+   * (local/sts/) are accepted too. @default { test: 'test', local: 'local' }
+   */
   readonly credentials?: Readonly<Record<string, string>>;
   /** @default 'local' */
   readonly apiId?: string;
+  /** The API's region: AWS_IAM routes refuse signatures scoped to another. @default 'us-east-1' */
+  readonly region?: string;
   /** @default '000000000000' */
   readonly accountId?: string;
   /** @default 30_000 */

@@ -1,45 +1,49 @@
-/** Builds the app's stack the way bin/app.ts does, for assertion tests: cdk.json's context, without bundling. */
+/** Builds this repository's app the way bin/app.ts does, for assertion tests: cdk.json's context and flags. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnElement } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { parseSpecJson, type Spec } from '../../core/index.js';
-import { CONFIG_KEYS, parseConfig, type StreamfeaturesConfigInput } from '../../lib/config.js';
-import { PROJECT_ROOT } from '../../lib/streamfeatures-function.js';
-import { StreamfeaturesStack } from '../../lib/streamfeatures-stack.js';
+import { appContext, CONTEXT_KEYS } from '../../lib/config.js';
+import { FeaturePipeline, type FeaturePipelineProps } from '../../lib/index.js';
+import { PACKAGE_ROOT } from '../../lib/streamfeatures-function.js';
 
-/** cdk.json's context: the CDK feature flags and the config's defaults, as `cdk synth` passes them. */
+/** cdk.json's context: the stage, the spec file and CDK's feature flags, as `cdk synth` passes them. */
 export const CDK_JSON_CONTEXT = (
-  JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }
 ).context;
 
+/** CDK's feature flags alone. */
+export const CDK_FLAGS = Object.fromEntries(
+  Object.entries(CDK_JSON_CONTEXT).filter(([key]) => !CONTEXT_KEYS.includes(key)),
+);
+
 export const FRAUD_SPEC: Spec = parseSpecJson(
-  readFileSync(join(PROJECT_ROOT, 'examples/fraud/spec.json'), 'utf8'),
+  readFileSync(join(PACKAGE_ROOT, 'examples/fraud/spec.json'), 'utf8'),
   'examples/fraud/spec.json',
 );
 
 export interface Synthesized {
   readonly app: App;
-  readonly stack: StreamfeaturesStack;
+  readonly stack: Stack;
+  readonly pipeline: FeaturePipeline;
   readonly template: Template;
 }
 
-/**
- * The stack for cdk.json's config with these keys replaced. Bundling is skipped (`aws:cdk:bundling-stacks`),
- * as `cdk synth --exclusively` does for other stacks: the handlers' bundles are `cdk synth`'s to check.
- */
-export function synthesize(overrides: StreamfeaturesConfigInput = {}, spec: Spec = FRAUD_SPEC): Synthesized {
-  const flags = Object.fromEntries(
-    Object.entries(CDK_JSON_CONTEXT).filter(([key]) => !(CONFIG_KEYS as readonly string[]).includes(key)),
-  );
-  const defaults = Object.fromEntries(
-    Object.entries(CDK_JSON_CONTEXT).filter(([key]) => (CONFIG_KEYS as readonly string[]).includes(key)),
-  );
-  const app = new App({ context: { ...flags, 'aws:cdk:bundling-stacks': [] } });
-  const config = parseConfig({ ...defaults, ...overrides });
-  const stack = new StreamfeaturesStack(app, `streamfeatures-${config.stage}`, { config, spec });
-  return { app, stack, template: Template.fromStack(stack) };
+/** The app's stack for cdk.json's context with these props set, as bin/app.ts builds it. */
+/** Props of the pipeline to set for one synth (the spec is its own argument). */
+export type PipelineOverrides = Partial<Omit<FeaturePipelineProps, 'spec'>>;
+
+export function synthesize(props: PipelineOverrides = {}, spec: Spec = FRAUD_SPEC): Synthesized {
+  const app = new App({ context: CDK_JSON_CONTEXT });
+  const { stage, overrides } = appContext(app.node.getAllContext());
+  const stageOf = props.stage ?? stage;
+  const stack = new Stack(app, `streamfeatures-${stageOf}`, {
+    description: `streamfeatures: real-time features for spec "${spec.name}" (${stageOf})`,
+  });
+  const pipeline = new FeaturePipeline(stack, 'Default', { spec, stage, ...overrides, ...props });
+  return { app, stack, pipeline, template: Template.fromStack(stack) };
 }
 
 type Resources = Record<
@@ -53,7 +57,7 @@ export function resourcesOf(template: Template, type: string): Resources {
 }
 
 /** The logical id of a construct's CloudFormation resource (an L2's default child, or the L1 itself). */
-export function logicalIdOf(stack: StreamfeaturesStack, construct: IConstruct): string {
+export function logicalIdOf(stack: Stack, construct: IConstruct): string {
   const element = CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild;
   if (!CfnElement.isCfnElement(element))
     throw new Error(`${construct.node.path} has no CloudFormation resource`);

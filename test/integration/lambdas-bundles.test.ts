@@ -1,10 +1,11 @@
 /**
- * The real esbuild bundles (scripts/bundle-lambdas.mjs, built as the CDK builds them) load on this machine's
- * Node and run: each in a child Node process, configured by env alone (the spec is built in), against DynamoDB
- * Local. Only paths that need no S3, Firehose or Kinesis are run here; the local cloud runs the rest.
+ * The real, generic esbuild bundles (scripts/bundle-lambdas.mjs, what the package ships) load on this machine's
+ * Node and run: each in a child Node process from a function directory laid out as the constructs stage it (the
+ * bundle, spec.json, and models.json for score), configured by env alone, against DynamoDB Local. Only paths that
+ * need no S3, Firehose or Kinesis are run here; the local cloud runs the rest.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,8 @@ import { compileSpec, type InputRecord, parseSpecJson } from '../../core/index.j
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
-import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
+import { FUNCTION_FILES } from '../../lambdas/shared/spec.js';
+import { DEFAULT_MODEL_REGISTRY, DEFAULT_MODEL_VERSION, modelsToBuildIn } from '../../lib/model-registry.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
 import { onShards, RECENT_START } from '../support/stream.js';
 
@@ -40,6 +42,14 @@ beforeAll(async () => {
     run(process.execPath, ['scripts/bundle-lambdas.mjs', '--outdir', outdir]),
   ]);
   expect(built.stdout).toMatch(/^features\s+\d+/m);
+  // What the constructs stage beside each bundle at synth (lib/streamfeatures-function.ts).
+  for (const name of ['features', 'score', 'ingest']) {
+    writeFileSync(join(outdir, name, FUNCTION_FILES.spec), JSON.stringify(spec.spec));
+  }
+  writeFileSync(
+    join(outdir, 'score', FUNCTION_FILES.models),
+    JSON.stringify(modelsToBuildIn(DEFAULT_MODEL_REGISTRY, DEFAULT_MODEL_VERSION)),
+  );
 });
 afterAll(async () => {
   await dynamo?.stop();
@@ -91,11 +101,11 @@ describe('Lambda bundles', () => {
     expect(values?.card_txn_count_1h).toBeGreaterThan(0);
   });
 
-  it('the score bundle scores from the table with the spec and the model built in', async () => {
+  it('the score bundle scores from the table with the spec and the model staged beside it', async () => {
     const first = JSON.parse(new TextDecoder().decode(valid[0]?.data)) as { card_id: string };
     const response = (await invoke(
       'score',
-      { TABLE_NAME: table },
+      { TABLE_NAME: table, MODEL_VERSION: DEFAULT_MODEL_VERSION },
       httpApiEvent({
         entities: { card: { card_id: first.card_id } },
         t: Math.max(...valid.map((r) => r.arrivalMs)) + 1,
@@ -118,5 +128,12 @@ describe('Lambda bundles', () => {
 
   it('a bundle without its configuration loads, and its invocations fail naming what is missing', async () => {
     await expect(invoke('score', {}, httpApiEvent({}))).rejects.toThrow(/TABLE_NAME: required/);
+  });
+
+  it('a bundle without its spec beside it fails naming the file it looked for', async () => {
+    unlinkSync(join(outdir, 'ingest', FUNCTION_FILES.spec));
+    await expect(invoke('ingest', { STREAM_NAME: 'events' }, httpApiEvent({}))).rejects.toThrow(
+      `cannot read the spec "${join(outdir, 'ingest', FUNCTION_FILES.spec)}"`,
+    );
   });
 });

@@ -281,7 +281,10 @@ describe('the synthesized stack on the local cloud', () => {
       recordsDropped: 0,
       pollErrors: 0,
     });
-    expect(features?.stats()).toMatchObject({ coldStarts: 1, errors: 0 });
+    expect(features?.stats()).toMatchObject({ errors: 0 });
+    // One execution environment per shard with a batch in flight, as Lambda scales a Kinesis mapping.
+    expect(features?.stats().coldStarts).toBeGreaterThanOrEqual(1);
+    expect(features?.stats().coldStarts).toBeLessThanOrEqual(mapping.shards().length);
 
     onStream = await readStream(streamName);
     expect(onStream).toHaveLength(traffic.records.length);

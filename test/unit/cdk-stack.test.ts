@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Size, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
-import { PROJECT_ROOT } from '../../lib/streamfeatures-function.js';
+import { DEFAULT_MODEL_VERSION } from '../../lib/index.js';
+import { PACKAGE_ROOT } from '../../lib/streamfeatures-function.js';
 import {
   actionsOf,
   logicalIdOf,
@@ -29,7 +29,7 @@ beforeAll(() => {
   dev = synthesize();
   const registry = mkdtempSync(join(tmpdir(), 'streamfeatures-registry-'));
   const placeholder = readFileSync(
-    join(PROJECT_ROOT, 'examples/fraud/models', `${DEFAULT_MODEL_VERSION}.json`),
+    join(PACKAGE_ROOT, 'examples/fraud/models', `${DEFAULT_MODEL_VERSION}.json`),
     'utf8',
   );
   writeFileSync(join(registry, `${DEFAULT_MODEL_VERSION}.json`), placeholder);
@@ -38,20 +38,24 @@ beforeAll(() => {
     JSON.stringify({ ...JSON.parse(placeholder), version: challengerVersion }),
   );
   shadow = synthesize({
-    scoring: { model: { registry }, challenger: { mode: 'shadow', version: challengerVersion } },
+    modelRegistry: registry,
+    challenger: { mode: 'shadow', version: challengerVersion },
   });
   prod = synthesize({
     stage: 'prod',
-    stream: { mode: 'provisioned', shards: 2, retentionHours: 48 },
-    featureComputer: { onFailure: 'sqs', enhancedFanOut: true, batchSize: 200, retryAttempts: 3 },
-    offlineStore: { format: 'iceberg', bufferSeconds: 60, bufferMiB: 16 },
-    scoring: {
-      auth: 'jwt',
-      jwtIssuer: 'https://auth.example.com/',
-      jwtAudience: ['streamfeatures'],
-      model: { backend: 'sagemaker', endpointName: 'Fraud-Model', timeoutMs: 150 },
-      challenger: { mode: 'split', endpointName: 'Fraud-Challenger', weight: 0.25 },
-    },
+    streamMode: 'provisioned',
+    shardCount: 2,
+    streamRetention: Duration.hours(48),
+    onFailure: 'sqs',
+    enhancedFanOut: true,
+    batchSize: 200,
+    retryAttempts: 3,
+    offlineFormat: 'iceberg',
+    offlineBufferInterval: Duration.seconds(60),
+    offlineBufferSize: Size.mebibytes(16),
+    apiAuth: { type: 'jwt', issuer: 'https://auth.example.com/', audience: ['streamfeatures'] },
+    model: { backend: 'sagemaker', endpointName: 'Fraud-Model', timeoutMs: 150 },
+    challenger: { mode: 'split', endpointName: 'Fraud-Challenger', weight: 0.25, timeoutMs: 150 },
     ingestApi: true,
     alarmEmail: 'oncall@example.com',
   });
@@ -69,18 +73,18 @@ describe('event-source mapping', () => {
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ParallelizationFactor: 1,
-      StartingPosition: 'TRIM_HORIZON',
+      StartingPosition: 'LATEST',
       MetricsConfig: { Metrics: ['EventCount'] },
-      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.stream.stream), 'Arn'] },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.pipeline.stream.stream), 'Arn'] },
     });
   });
 
   it('sends discarded batches to the side-output bucket by default, to an SQS queue on request', () => {
-    const bucket = logicalIdOf(dev.stack, dev.stack.featureComputer.sideOutputBucket);
+    const bucket = logicalIdOf(dev.stack, dev.pipeline.featureComputer.sideOutputBucket);
     dev.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [bucket, 'Arn'] } } },
     });
-    const queue = logicalIdOf(prod.stack, prod.stack.featureComputer.failureQueue as IConstruct);
+    const queue = logicalIdOf(prod.stack, prod.pipeline.featureComputer.failureQueue as IConstruct);
     prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 200,
       MaximumRetryAttempts: 3,
@@ -89,7 +93,7 @@ describe('event-source mapping', () => {
   });
 
   it('reads through an enhanced fan-out consumer when asked', () => {
-    const consumer = logicalIdOf(prod.stack, prod.stack.featureComputer.streamConsumer as IConstruct);
+    const consumer = logicalIdOf(prod.stack, prod.pipeline.featureComputer.streamConsumer as IConstruct);
     prod.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [consumer, 'ConsumerARN'] },
     });
@@ -98,26 +102,32 @@ describe('event-source mapping', () => {
 
 describe('Lambda functions', () => {
   it('run Node 22 on ARM64 with tracing and the wired environment', () => {
-    const service = dev.stack.featureComputer.serviceName;
+    const service = dev.pipeline.featureComputer.serviceName;
     dev.template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
       Environment: {
         Variables: {
-          TABLE_NAME: { Ref: logicalIdOf(dev.stack, dev.stack.onlineStore.table) },
-          SIDE_OUTPUT_BUCKET: { Ref: logicalIdOf(dev.stack, dev.stack.featureComputer.sideOutputBucket) },
+          TABLE_NAME: { Ref: logicalIdOf(dev.stack, dev.pipeline.onlineStore.table) },
+          SIDE_OUTPUT_BUCKET: { Ref: logicalIdOf(dev.stack, dev.pipeline.featureComputer.sideOutputBucket) },
           QUARANTINE_PREFIX: 'quarantine/',
           LATE_PREFIX: 'late/',
           RAW_OVERSIZE_PREFIX: 'raw-oversize/',
           RAW_ARCHIVE_STREAM: {
-            Ref: logicalIdOf(dev.stack, dev.stack.offlineStore.rawArchive.deliveryStream),
+            Ref: logicalIdOf(dev.stack, dev.pipeline.offlineStore.rawArchive.deliveryStream),
           },
+          // Parquet via format conversion: many JSON lines per Firehose record.
+          RAW_ARCHIVE_RECORDS: 'packed',
           POWERTOOLS_SERVICE_NAME: service,
           POWERTOOLS_METRICS_NAMESPACE: 'streamfeatures',
           NODE_OPTIONS: '--enable-source-maps',
         },
       },
+    });
+    // Iceberg: one JSON document a record.
+    prod.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RAW_ARCHIVE_RECORDS: 'one-per-line' }) },
     });
     prod.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -127,7 +137,7 @@ describe('Lambda functions', () => {
           MODEL_TIMEOUT_MS: '150',
           MODEL_FALLBACK: 'embedded',
           FEATURE_LOG_STREAM: {
-            Ref: logicalIdOf(prod.stack, prod.stack.offlineStore.featureLog.deliveryStream),
+            Ref: logicalIdOf(prod.stack, prod.pipeline.offlineStore.featureLog.deliveryStream),
           },
         }),
       },
@@ -135,7 +145,7 @@ describe('Lambda functions', () => {
     prod.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          STREAM_NAME: { Ref: logicalIdOf(prod.stack, prod.stack.stream.stream) },
+          STREAM_NAME: { Ref: logicalIdOf(prod.stack, prod.pipeline.stream.stream) },
         }),
       },
     });
@@ -144,7 +154,7 @@ describe('Lambda functions', () => {
 
 describe('scoring function: model versions and the challenger', () => {
   const scoreEnv = (s: Synthesized): Record<string, unknown> => {
-    const id = logicalIdOf(s.stack, s.stack.scoringApi.function);
+    const id = logicalIdOf(s.stack, s.pipeline.scoringApi.function);
     const environment = resourcesOf(s.template, 'AWS::Lambda::Function')[id]?.Properties?.Environment;
     return (environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
   };
@@ -170,7 +180,7 @@ describe('scoring function: model versions and the challenger', () => {
       CHALLENGER_MODE: 'shadow',
       CHALLENGER_VERSION: challengerVersion,
     });
-    expect(shadow.stack.scoringApi.models.documents.map((d) => d.version)).toEqual([
+    expect(shadow.pipeline.scoringApi.models.documents.map((d) => d.version)).toEqual([
       DEFAULT_MODEL_VERSION,
       challengerVersion,
     ]);
@@ -219,8 +229,8 @@ describe('IAM: least privilege', () => {
   });
 
   it('lets the scoring Lambda read the online store and never write it', () => {
-    const table = { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.onlineStore.table), 'Arn'] };
-    const statements = statementsOfRole(dev.template, roleOf(dev, dev.stack.scoringApi.function));
+    const table = { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.pipeline.onlineStore.table), 'Arn'] };
+    const statements = statementsOfRole(dev.template, roleOf(dev, dev.pipeline.scoringApi.function));
     const dynamodb = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
     expect(dynamodb.sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem']);
     expect(
@@ -231,9 +241,10 @@ describe('IAM: least privilege', () => {
   });
 
   it('lets the features Lambda write the online store', () => {
-    const actions = statementsOfRole(dev.template, roleOf(dev, dev.stack.featureComputer.function)).flatMap(
-      actionsOf,
-    );
+    const actions = statementsOfRole(
+      dev.template,
+      roleOf(dev, dev.pipeline.featureComputer.function),
+    ).flatMap(actionsOf);
     expect(actions).toEqual(
       expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem']),
     );
@@ -248,16 +259,16 @@ describe('IAM: least privilege', () => {
       'Fn::GetAtt': [logicalIdOf(dev.stack, dataset.deliveryStream), 'Arn'],
     });
     const puts = ['firehose:PutRecord', 'firehose:PutRecordBatch'];
-    expect(firehoseResources(dev.stack.featureComputer.function)).toEqual([
-      [puts, arn(dev.stack.offlineStore.rawArchive)],
+    expect(firehoseResources(dev.pipeline.featureComputer.function)).toEqual([
+      [puts, arn(dev.pipeline.offlineStore.rawArchive)],
     ]);
-    expect(firehoseResources(dev.stack.scoringApi.function)).toEqual([
-      [puts, arn(dev.stack.offlineStore.featureLog)],
+    expect(firehoseResources(dev.pipeline.scoringApi.function)).toEqual([
+      [puts, arn(dev.pipeline.offlineStore.featureLog)],
     ]);
   });
 
   const sagemakerStatements = (s: Synthesized) =>
-    statementsOfRole(s.template, roleOf(s, s.stack.scoringApi.function)).filter((statement) =>
+    statementsOfRole(s.template, roleOf(s, s.pipeline.scoringApi.function)).filter((statement) =>
       actionsOf(statement).some((a) => a.startsWith('sagemaker:')),
     );
 
@@ -279,7 +290,7 @@ describe('IAM: least privilege', () => {
   it('lets the ingest Lambda put records on the stream and nothing else of it', () => {
     const actions = statementsOfRole(
       prod.template,
-      roleOf(prod, prod.stack.ingestApi?.function ?? {}),
+      roleOf(prod, prod.pipeline.ingestApi?.function ?? {}),
     ).flatMap(actionsOf);
     expect(actions.filter((a) => a.startsWith('kinesis:')).sort()).toEqual([
       'kinesis:PutRecord',
@@ -384,7 +395,7 @@ describe('stages', () => {
 
 describe('offline store', () => {
   it('derives the raw archive table from the spec and converts to Parquet under dt=/hour=', () => {
-    const database = { Ref: logicalIdOf(dev.stack, dev.stack.offlineStore.database) };
+    const database = { Ref: logicalIdOf(dev.stack, dev.pipeline.offlineStore.database) };
     dev.template.hasResourceProperties('AWS::Glue::Table', {
       DatabaseName: database,
       TableInput: Match.objectLike({
@@ -456,7 +467,7 @@ describe('scoring API', () => {
 
 describe('monitoring', () => {
   const alarmProps = (s: Synthesized, name: string) => {
-    const alarm = s.stack.monitoring.alarms[name];
+    const alarm = s.pipeline.monitoring.alarms[name];
     if (!alarm) throw new Error(`no alarm ${name}`);
     return resourcesOf(s.template, 'AWS::CloudWatch::Alarm')[logicalIdOf(s.stack, alarm)]?.Properties ?? {};
   };
@@ -472,7 +483,7 @@ describe('monitoring', () => {
     expect(alarmProps(dev, 'Freshness')).toMatchObject({
       Namespace: 'streamfeatures',
       MetricName: 'FeatureFreshness',
-      Dimensions: [{ Name: 'service', Value: dev.stack.featureComputer.serviceName }],
+      Dimensions: [{ Name: 'service', Value: dev.pipeline.featureComputer.serviceName }],
       Threshold: 300_000,
     });
     expect(alarmProps(dev, 'QuarantineRate')).toMatchObject({ Threshold: 1 });
@@ -496,8 +507,7 @@ describe('monitoring', () => {
       Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: expect.any(String) } }],
       Threshold: 0,
     });
-    expect(Object.keys(dev.stack.monitoring.alarms).sort()).toEqual([
-      'EsmDroppedEvents',
+    expect(Object.keys(dev.pipeline.monitoring.alarms).sort()).toEqual([
       'EsmFailedInvokes',
       'FailureDestinationArrivals',
       'FailureDestinationDeliveryFailures',
@@ -525,7 +535,7 @@ describe('monitoring', () => {
       ExtendedStatistic: 'p99',
       Threshold: 1_000,
     });
-    expect(Object.keys(prod.stack.monitoring.alarms)).toEqual(
+    expect(Object.keys(prod.pipeline.monitoring.alarms)).toEqual(
       expect.arrayContaining(['IngestApi5xx', 'IngestErrors', 'RawArchiveDeliveryFailures']),
     );
     expect(alarmProps(prod, 'RawArchiveDeliveryFailures')).toMatchObject({
@@ -534,7 +544,7 @@ describe('monitoring', () => {
   });
 
   it('alarms on the scoring model falling back and on feature-log gaps, and on a challenger failing when one runs', () => {
-    const scoreService = [{ Name: 'service', Value: dev.stack.scoringApi.serviceName }];
+    const scoreService = [{ Name: 'service', Value: dev.pipeline.scoringApi.serviceName }];
     expect(alarmProps(dev, 'ModelFallbacks')).toMatchObject({
       Namespace: 'streamfeatures',
       MetricName: 'ModelFallbacks',
@@ -543,16 +553,16 @@ describe('monitoring', () => {
       EvaluationPeriods: 2,
     });
     expect(alarmProps(dev, 'FeatureLogErrors')).toMatchObject({ MetricName: 'FeatureLogErrors' });
-    expect(dev.stack.monitoring.alarms.ChallengerErrors).toBeUndefined();
+    expect(dev.pipeline.monitoring.alarms.ChallengerErrors).toBeUndefined();
     expect(alarmProps(shadow, 'ChallengerErrors')).toMatchObject({
       MetricName: 'ChallengerErrors',
-      Dimensions: [{ Name: 'service', Value: shadow.stack.scoringApi.serviceName }],
+      Dimensions: [{ Name: 'service', Value: shadow.pipeline.scoringApi.serviceName }],
       Threshold: 0,
     });
   });
 
   it('sends every alarm and its recovery to the KMS-encrypted topic, which CloudWatch may use', () => {
-    const topic = { Ref: logicalIdOf(dev.stack, dev.stack.monitoring.topic) };
+    const topic = { Ref: logicalIdOf(dev.stack, dev.pipeline.monitoring.topic) };
     dev.template.allResourcesProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [topic],
       OKActions: [topic],
@@ -605,6 +615,15 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-L1',
       'AwsSolutions-S1',
       'AwsSolutions-SQS3',
+      // AWS Control Tower's controls (test/unit/cdk-policy-validation.test.ts checks them).
+      'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
+      'cdk-validator-cfnguard::lambda_inside_vpc_check',
+      'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+      'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+      'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+      'cdk-validator-cfnguard::s3_bucket_versioning_enabled_check',
+      'cdk-validator-cfnguard::s3_event_notifications_enabled_check',
+      'cdk-validator-cfnguard::sqs_dlq_check',
     ]);
   });
 });

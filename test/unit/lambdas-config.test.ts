@@ -16,8 +16,17 @@ describe('features config', () => {
       quarantinePrefix: 'quarantine/',
       latePrefix: 'late/',
       rawArchiveStream: undefined,
+      rawArchiveRecords: 'one-per-line',
       rawOversizePrefix: 'raw-oversize/',
     });
+  });
+
+  it('packs archive records only when told, and names a bad RAW_ARCHIVE_RECORDS', () => {
+    const env = { TABLE_NAME: 't', SIDE_OUTPUT_BUCKET: 'b' };
+    expect(readFeaturesConfig({ ...env, RAW_ARCHIVE_RECORDS: 'packed' }).rawArchiveRecords).toBe('packed');
+    expect(() => readFeaturesConfig({ ...env, RAW_ARCHIVE_RECORDS: 'batched' })).toThrow(
+      'RAW_ARCHIVE_RECORDS: must be one of packed, one-per-line (got "batched")',
+    );
   });
 
   it('takes what the environment sets, and reads an empty variable as unset', () => {

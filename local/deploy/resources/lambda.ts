@@ -63,6 +63,7 @@ export async function createLambdaFunction(
     cloudEndpoint: local.cloudEndpoint,
     ...(typeof logGroup === 'string' ? { logGroupName: logGroup } : {}),
     ...(options.onLog ? { onLog: (line: string) => options.onLog?.(logicalId, line) } : {}),
+    ...(options.logSink ? { logSink: options.logSink } : {}),
   });
   functions.set(logicalId, fn);
   if (typeof p.Role === 'string') functionRoles.set(fn, p.Role);
