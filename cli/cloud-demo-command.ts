@@ -7,8 +7,8 @@ import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
-import { startDeployHooks } from '../local/deploy-hooks.js';
-import { type Deployment, deployTemplate } from '../local/deploy-template.js';
+import { bootstrapEnvironment } from '../local/cloudformation/bootstrap.js';
+import { cdkOutStack, type Deployment } from '../local/deploy-template.js';
 import { Sha256 } from '../local/http-api.js';
 import { startLocalCloud } from '../local/local-cloud.js';
 import { offlineReport, runOfflineDemo } from './demo-offline.js';
@@ -52,13 +52,16 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
   const synthMs = await synthesizeIfStale(io);
 
   io.err('starting the local cloud (kinesis-mock, DynamoDB Local, fauxqs)...\n');
-  const cloud = await startLocalCloud({ port: 0 });
   const logs = new Map<string, string[]>();
   const onLog = (source: string, line: string) => {
     const lines = logs.get(source);
     if (lines === undefined) logs.set(source, [line]);
     else lines.push(line);
   };
+  const cloud = await startLocalCloud({
+    port: 0,
+    cloudFormation: { onLog, mappingOptions: { retryBaseDelayMs: 50, retryMaxDelayMs: 200 } },
+  });
   let deployment: Deployment | undefined;
   const clientConfig = { endpoint: cloud.endpoint, region: REGION, credentials: CREDENTIALS };
   const kinesis = new KinesisClient(clientConfig);
@@ -66,15 +69,14 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
   const dynamodb = new DynamoDBClient(clientConfig);
   const scratch = mkdtempSync(join(tmpdir(), 'sf-demo-'));
   try {
-    const hooks = await startDeployHooks(cloud, { onLog });
+    const hooks = cloud.cloudFormation.hooks;
     io.err(`local cloud at ${cloud.endpoint} in ${cloud.startupMs} ms; deploying ${STACK}...\n`);
-    deployment = await deployTemplate({
-      cloudEndpoint: cloud.endpoint,
+    // Through the cloud's CloudFormation, as `cdk bootstrap` and `cdk deploy` would (the functions' code from
+    // cdk.out's asset folders).
+    await bootstrapEnvironment(cloud.cloudFormation.service);
+    deployment = await cloud.cloudFormation.service.deploy({
       stackName: STACK,
-      cdkOut: CDK_OUT,
-      hooks: hooks.hooks,
-      mappingOptions: { retryBaseDelayMs: 50, retryMaxDelayMs: 200 },
-      onLog,
+      ...cdkOutStack(CDK_OUT, STACK),
     });
     for (const warning of deployment.warnings) io.err(`  warning: ${warning}\n`);
     const streamName = requiredOutput(deployment, 'StreamName');
@@ -189,7 +191,7 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
     kinesis.destroy();
     s3.destroy();
     dynamodb.destroy();
-    await deployment?.stop().catch(() => undefined);
+    // The cloud stops the stack's mappings and functions first, then the emulators they write to.
     await cloud.stop();
     rmSync(scratch, { recursive: true, force: true });
   }

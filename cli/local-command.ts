@@ -52,9 +52,9 @@ export async function localCommand(args: readonly string[], io: CliIO): Promise<
     );
   }
   const stateDir = resolve(values['state-dir'] ?? DEFAULT_STATE_DIR);
-  if (verb === 'status') return status(stateDir, io);
-  if (verb === 'down') return down(stateDir, io);
   const port = values.port === undefined ? DEFAULT_PORT : portNumber(values.port);
+  if (verb === 'status') return status(stateDir, values.port === undefined ? undefined : port, io);
+  if (verb === 'down') return down(stateDir, values.port === undefined ? undefined : port, io);
   return values.foreground ? foreground(port, stateDir, io) : up(port, stateDir, io);
 }
 
@@ -89,7 +89,8 @@ function describeEmulators(emulators: readonly EmulatorInfo[]): string {
 }
 
 function exportLine(endpoint: string): string {
-  const env = localCloudClientEnv(endpoint);
+  // AWS_DEFAULT_REGION too: the AWS CLI v1 reads no AWS_REGION.
+  const env = { ...localCloudClientEnv(endpoint), AWS_DEFAULT_REGION: 'us-east-1' };
   return `export ${Object.entries(env)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')}\n`;
@@ -198,6 +199,13 @@ async function foreground(port: number, stateDir: string, io: CliIO): Promise<nu
       stateDir,
       owner: 'cli',
       onOutput: (source, line) => io.err(`[${source}] ${line}\n`),
+      // The deployed stacks' function logs, and each failed CloudFormation call, go to the cloud's log.
+      cloudFormation: {
+        onLog: (source, line) => io.err(`[${source}] ${line}\n`),
+        onCall: (action, error) => {
+          if (error !== undefined) io.err(`[cloudformation] ${action}: ${error}\n`);
+        },
+      },
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -224,10 +232,21 @@ async function foreground(port: number, stateDir: string, io: CliIO): Promise<nu
   return 0;
 }
 
-async function status(stateDir: string, io: CliIO): Promise<number> {
+/** The port of a recorded endpoint (`http://127.0.0.1:<port>`). */
+function portOf(endpoint: string): number {
+  return Number(new URL(endpoint).port);
+}
+
+async function status(stateDir: string, port: number | undefined, io: CliIO): Promise<number> {
   const s = await localCloudStatus(stateDir);
   if (s.endpoint === undefined) {
     io.out(`local cloud is not up (nothing recorded in ${shown(stateDir)})\n`);
+    return 1;
+  }
+  if (port !== undefined && portOf(s.endpoint) !== port) {
+    io.out(
+      `local cloud is not up on port ${port} (the one recorded in ${shown(stateDir)} listens at ${s.endpoint})\n`,
+    );
     return 1;
   }
   const since = s.startedAt === undefined ? '' : `, up since ${s.startedAt}`;
@@ -245,10 +264,26 @@ async function status(stateDir: string, io: CliIO): Promise<number> {
       `  ${e.name.padEnd(15)} pid ${`${e.pid}`.padEnd(8)} ${e.running ? 'alive' : 'GONE'}${rss}: ${states}\n`,
     );
   }
+  const emulated = new Set(s.emulators.flatMap((e) => e.services));
+  const inProcess = Object.entries(s.services).filter(([service]) => !emulated.has(service));
+  if (inProcess.length > 0) {
+    const states = inProcess.map(([service, state]) => `${service} ${state}`).join(', ');
+    io.out(
+      `  ${'in process'.padEnd(15)} pid ${`${s.ownerPid}`.padEnd(8)} ${s.running ? 'alive' : 'GONE'}: ${states}\n`,
+    );
+  }
   return s.up ? 0 : 1;
 }
 
-async function down(stateDir: string, io: CliIO): Promise<number> {
+async function down(stateDir: string, port: number | undefined, io: CliIO): Promise<number> {
+  if (port !== undefined) {
+    const recorded = (await localCloudStatus(stateDir)).endpoint;
+    if (recorded !== undefined && portOf(recorded) !== port) {
+      throw new CliError(
+        `the local cloud recorded in ${shown(stateDir)} listens at ${recorded}, not on port ${port}: nothing stopped (pass its --port, or none)`,
+      );
+    }
+  }
   const result = await stopLocalCloud(stateDir);
   if (!result.wasRecorded) {
     io.out(`local cloud is not running (nothing recorded in ${shown(stateDir)})\n`);

@@ -82,7 +82,12 @@ export async function startDeployHooks(
         stackName: context.stackName,
         physicalName: context.physicalName,
       });
-      return { physicalId: name, attributes: { Arn: arn } };
+      // Deleting the stream (an update that replaces it, the stack's deletion) delivers what it buffers.
+      return {
+        physicalId: name,
+        attributes: { Arn: arn },
+        stop: () => deleteDeliveryStream(firehose.origin, name),
+      };
     },
     'AWS::ApiGatewayV2::Api': async (logicalId, properties, context) => {
       if (properties.ProtocolType !== undefined && properties.ProtocolType !== 'HTTP') {
@@ -199,6 +204,22 @@ export async function startDeployHooks(
       return urls;
     },
   };
+}
+
+/** DeleteDeliveryStream through the emulator's own API; a stream already gone is fine. */
+async function deleteDeliveryStream(origin: string, name: string): Promise<void> {
+  const response = await fetch(origin, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'Firehose_20150804.DeleteDeliveryStream',
+    },
+    body: JSON.stringify({ DeliveryStreamName: name }),
+  });
+  const text = await response.text();
+  if (!response.ok && !/ResourceNotFound/.test(text)) {
+    throw new Error(`DeleteDeliveryStream ${name} answered ${response.status}: ${text.slice(0, 200)}`);
+  }
 }
 
 /** API Gateway ids: lower-case letters and digits (10 for an API, 7 for its parts). */

@@ -13,9 +13,14 @@
  * (local/event-source-mapping.ts). Properties a local resource does not apply (encryption, lifecycle,
  * point-in-time recovery, tracing...) are listed in its `notes`.
  *
- * Every other resource (IAM, KMS, CloudWatch, Glue, Firehose, API Gateway, Logs, Lambda permissions...) is
- * `skipped`, with a name and the usual attributes (Arn...) synthesized so that references to it still resolve,
- * unless a hook for its type creates it: `hooks['AWS::KinesisFirehose::DeliveryStream']` gets the logical id,
+ * The stack engine (local/deploy/stack.ts) also updates a stack to a new template (only the resources whose
+ * resolved properties changed) and deletes it; the local CloudFormation (local/cloudformation/) runs every
+ * deployment through it, `deployTemplate` included. Function code comes from the cdk.out asset folder when there
+ * is one, else from the zip at Code.S3Bucket/S3Key in the cloud's S3 (what `cdk deploy` published).
+ *
+ * The types of local/deploy/recorded-types.ts (IAM, KMS, CloudWatch, Logs, policies, ECR...) are recorded
+ * (`skipped`), with a name and the usual attributes (Arn...) synthesized so that references to them still resolve;
+ * a type neither created nor recorded fails, naming it. A hook for a type creates it instead: `hooks['AWS::KinesisFirehose::DeliveryStream']` gets the logical id,
  * the resolved properties and a context (the generated physical name, the cloud endpoint, the functions
  * running so far) and answers the physical id and attributes.
  *
@@ -26,10 +31,10 @@
  * Intrinsics: Ref (resources, parameters, AWS::Region, AccountId, Partition, URLSuffix, StackName, StackId,
  * NoValue, NotificationARNs), Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::GetAZs, Fn::If,
  * Fn::Equals, Fn::And, Fn::Or, Fn::Not, Condition, Fn::FindInMap, Fn::Base64, Fn::Length, Fn::ToJsonString.
- * Not: Fn::ImportValue, Fn::Cidr, transforms, Rules (the template's Rules are not evaluated).
+ * Not: Fn::ImportValue, Fn::Cidr, transforms. Rules are checked by the CloudFormation service (Fn::Contains).
  */
 
-export { deployTemplate } from './deploy/deploy.js';
+export { cdkOutStack, deployTemplate } from './deploy/deploy.js';
 export { generatedPhysicalName, LOCAL_ACCOUNT_ID, LOCAL_REGION } from './deploy/naming.js';
 export type {
   DeployedResource,

@@ -6,6 +6,11 @@
  *   dynamodb             DynamoDB Local (Java 17)               local/dynamodb-local.ts
  *   s3, sqs, sns         fauxqs                                 local/fauxqs.ts
  *   sts                  the endpoint itself                    local/sts/
+ *   cloudformation, ssm  our own, in this process               local/cloudformation/, local/ssm/
+ *
+ * CloudFormation deploys stacks onto the cloud (the CDK CLI's `cdk bootstrap/deploy/destroy`, or
+ * `cloud.cloudFormation.service.deploy` in process); their functions and event-source mappings run in this
+ * process until the cloud stops, and the Lambda API serves them.
  *
  * `startLocalCloud` runs it in this process (tests, the demo); the CLI's `local up` runs it in a background
  * process of its own. With a state directory, the cloud records there where it listens and the pid and start
@@ -15,6 +20,11 @@
 
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  type CloudFormationPlugin,
+  type ServeCloudFormationOptions,
+  serveCloudFormation,
+} from './cloudformation/serve.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { isSameProcess, listProcesses, processStartId, sleep } from './emulator-process.js';
 import { fauxqsAnswers, startFauxqsEmulator } from './fauxqs.js';
@@ -42,6 +52,8 @@ export interface LocalCloudOptions {
    * SIGTERM) or `embedded` (inside a program that must stop it itself). @default 'embedded'
    */
   owner?: 'cli' | 'embedded';
+  /** Settings of the CloudFormation service (log lines of deployed functions, calls). */
+  cloudFormation?: ServeCloudFormationOptions;
 }
 
 export interface EmulatorInfo {
@@ -72,6 +84,8 @@ export interface LocalCloud {
    * (Firehose delivers what it buffers to S3 through the endpoint).
    */
   route(service: string, origin: string, plugin?: LocalCloudPlugin): void;
+  /** CloudFormation (its stacks: `service.deployments()`), the SSM Parameter Store and the deploy hooks. */
+  readonly cloudFormation: CloudFormationPlugin;
   /** Serves an HTTP API (a LocalHttpApi's origin) at `apiEndpoint(apiId)` and its execute-api host names. */
   routeApi(apiId: string, origin: string): void;
   unrouteApi(apiId: string): void;
@@ -227,6 +241,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   for (const emulator of emulators) {
     for (const service of emulator.services) gateway.route(service, emulator.endpoint);
   }
+  const pluggedServices = new Set<string>();
   healthOf = async () => {
     if (state !== 'running') {
       return Object.fromEntries(
@@ -238,7 +253,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       probe(dynamoDbAnswers, dynamo.value.value.endpoint),
       probe(fauxqsAnswers, fauxqs.value.value.endpoint),
     ]);
-    return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f, ...services.health() };
+    const plugged = Object.fromEntries([...pluggedServices].map((s) => [s, 'running' as const]));
+    return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f, ...services.health(), ...plugged };
   };
   const services = await startLocalServices(gateway, log === undefined ? {} : { onLog: log });
   state = 'running';
@@ -266,7 +282,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   let stopping: Promise<void> | undefined;
   const plugins: LocalCloudPlugin[] = [];
-  return {
+  const cloud: Omit<LocalCloud, 'cloudFormation'> & { cloudFormation?: CloudFormationPlugin } = {
     endpoint: gateway.endpoint,
     port: gateway.port,
     startupMs,
@@ -275,6 +291,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     health: () => healthOf(),
     route(service: string, origin: string, plugin?: LocalCloudPlugin) {
       gateway.route(service, origin);
+      pluggedServices.add(service);
       if (plugin !== undefined && !plugins.includes(plugin)) plugins.push(plugin);
     },
     routeApi: (apiId: string, origin: string) => gateway.routeApi(apiId, origin),
@@ -300,6 +317,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       return stopping;
     },
   };
+  try {
+    cloud.cloudFormation = await serveCloudFormation(cloud as LocalCloud, options.cloudFormation);
+  } catch (error) {
+    await cloud.stop().catch(() => undefined);
+    throw error;
+  }
+  return cloud as LocalCloud;
 }
 
 function readState(stateDir: string): StateFile | undefined {

@@ -115,6 +115,12 @@ export class Resolver {
         return Buffer.from(String(this.resolve(arg, refs))).toString('base64');
       case 'Fn::Length':
         return this.list(arg, refs).length;
+      case 'Fn::Contains': {
+        // Rules only: whether the list holds the value.
+        const list = this.list(args[0], refs);
+        const wanted = this.resolve(args[1], refs);
+        return list.some((item) => String(item) === String(wanted));
+      }
       case 'Fn::ToJsonString':
         return JSON.stringify(this.resolve(arg, refs));
       default:

@@ -27,6 +27,8 @@ export const NAMES: Record<string, { property: string; maxLength: number; lowerc
   'AWS::CloudWatch::Dashboard': { property: 'DashboardName', maxLength: 255 },
   'AWS::ApiGatewayV2::Stage': { property: 'StageName', maxLength: 128 },
   'AWS::SSM::Parameter': { property: 'Name', maxLength: 2048 },
+  'AWS::ECR::Repository': { property: 'RepositoryName', maxLength: 256, lowercase: true },
+  'AWS::KMS::Alias': { property: 'AliasName', maxLength: 256 },
 };
 
 /**
@@ -101,6 +103,16 @@ export function synthesizedAttributes(
     }
     case 'AWS::KMS::Alias':
       return { physicalId: name, attributes: {} };
+    case 'AWS::ECR::Repository':
+      return {
+        physicalId: name,
+        attributes: {
+          Arn: `arn:aws:ecr:${r}:${a}:repository/${name}`,
+          RepositoryUri: `${a}.dkr.ecr.${r}.amazonaws.com/${name}`,
+        },
+      };
+    case 'AWS::SSM::Parameter':
+      return { physicalId: name, attributes: { Type: 'String', Value: '' } };
     case 'AWS::Logs::LogGroup':
       return { physicalId: name, attributes: { Arn: `arn:aws:logs:${r}:${a}:log-group:${name}:*` } };
     case 'AWS::KinesisFirehose::DeliveryStream':

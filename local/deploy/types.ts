@@ -2,6 +2,7 @@
 
 import type { KinesisEventSourceMapping } from '../event-source-mapping.js';
 import type { FunctionLogSink, LocalLambdaFunction } from '../lambda-runtime.js';
+import type { ParameterStore } from '../ssm/parameter-store.js';
 
 export interface HookContext {
   readonly type: string;
@@ -22,6 +23,8 @@ export interface HookResult {
   attributes?: Record<string, string>;
   /** Called by `Deployment.stop()`, in reverse order of creation. */
   stop?: () => Promise<void>;
+  /** Deletes it (the stack's deletion, or an update that creates it again): after `stop`. */
+  remove?: () => Promise<void>;
 }
 
 export type ResourceHook = (
@@ -30,15 +33,11 @@ export type ResourceHook = (
   context: HookContext,
 ) => Promise<HookResult>;
 
-export interface DeployTemplateOptions {
+/** Settings of the deployer, shared by every stack it deploys. */
+export interface EngineOptions {
   /** The local cloud's endpoint (`startLocalCloud().endpoint`), or LocalStack's. */
   cloudEndpoint: string;
-  /** @default 'cdk.out' */
-  cdkOut?: string;
-  stackName: string;
-  /** Values of the template's Parameters (else their Default). */
-  parameters?: Record<string, string>;
-  /** Creators for resource types this module skips, keyed by type. */
+  /** Creators for resource types this module does not create, keyed by type. */
   hooks?: Partial<Record<string, ResourceHook>>;
   /**
    * Variables added to every function's environment, after its own: e.g. `AWS_ENDPOINT_URL_FIREHOSE` when a
@@ -53,6 +52,39 @@ export interface DeployTemplateOptions {
   logSink?: FunctionLogSink;
   /** Log lines of the functions (source: the logical id) and notes of the mappings (source: their id). */
   onLog?: (source: string, line: string) => void;
+  /** The Parameter Store that AWS::SSM::Parameter writes to and SSM parameter types read. */
+  ssm?: ParameterStore;
+}
+
+export interface DeployTemplateOptions extends EngineOptions {
+  /** @default 'cdk.out' */
+  cdkOut?: string;
+  stackName: string;
+  /** Values of the template's Parameters (else their Default). */
+  parameters?: Record<string, string>;
+}
+
+/** A resource's state as CloudFormation's stack events name it. */
+export type ResourceStatus =
+  | 'CREATE_IN_PROGRESS'
+  | 'CREATE_COMPLETE'
+  | 'CREATE_FAILED'
+  | 'UPDATE_IN_PROGRESS'
+  | 'UPDATE_COMPLETE'
+  | 'UPDATE_FAILED'
+  | 'DELETE_IN_PROGRESS'
+  | 'DELETE_COMPLETE'
+  | 'DELETE_FAILED'
+  | 'DELETE_SKIPPED';
+
+/** One resource's step, as a stack event reports it. */
+export interface ResourceEvent {
+  logicalId: string;
+  type: string;
+  physicalId: string;
+  status: ResourceStatus;
+  reason?: string;
+  properties?: Record<string, unknown>;
 }
 
 export interface DeployedResource {
@@ -64,6 +96,8 @@ export interface DeployedResource {
   reason?: string;
   /** What Fn::GetAtt answers. */
   attributes: Record<string, string>;
+  /** Its properties as resolved when it was deployed: an update compares them to tell what changed. */
+  properties?: Record<string, unknown>;
   /** Template properties the local resource does not apply, and other remarks. */
   notes: string[];
   durationMs: number;
@@ -95,13 +129,24 @@ export interface TemplateResource {
   DependsOn?: string | string[];
   Condition?: string;
   Metadata?: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 
 export interface Template {
+  AWSTemplateFormatVersion?: string;
   Resources?: Record<string, TemplateResource>;
-  Outputs?: Record<string, { Value: unknown; Condition?: string }>;
+  Outputs?: Record<
+    string,
+    { Value: unknown; Condition?: string; Description?: string; Export?: { Name?: unknown } }
+  >;
   Conditions?: Record<string, unknown>;
-  Parameters?: Record<string, { Type?: string; Default?: unknown }>;
+  Parameters?: Record<string, { Type?: string; Default?: unknown; Description?: string; NoEcho?: unknown }>;
+  Rules?: Record<
+    string,
+    { RuleCondition?: unknown; Assertions?: Array<{ Assert: unknown; AssertDescription?: string }> }
+  >;
+  Description?: string;
   Mappings?: Record<string, Record<string, Record<string, unknown>>>;
 }
 

@@ -344,8 +344,10 @@ describe('local cloud', () => {
     const response = await fetch(`${process.env.AWS_ENDPOINT_URL}/_localstack/health`);
     expect(response.status).toBe(200);
     const { services } = (await response.json()) as { services: Record<string, string> };
-    for (const service of ['kinesis', 'dynamodb', 's3', 'sqs'])
-      expect([service, services[service]]).toEqual([service, 'running']);
+    const served = ['kinesis', 'dynamodb', 's3', 'sqs'];
+    // Ours, in this process: every service the cloud serves is listed.
+    if (external === undefined) served.push('sns', 'sts', 'cloudformation', 'ssm', 'firehose', 'sagemaker');
+    for (const service of served) expect([service, services[service]]).toEqual([service, 'running']);
   });
 
   describe.runIf(external === undefined && onLinux)('its processes', () => {
@@ -444,6 +446,8 @@ describe.runIf(external === undefined && onLinux && existsSync(CLI))(
         expect(up.code).toBe(0);
         const endpoint = /local cloud up at (http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1];
         expect(endpoint).toBeDefined();
+        expect(up.stdout).toContain(`AWS_ENDPOINT_URL=${endpoint} `);
+        expect(up.stdout).toMatch(/AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1/);
         const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
           owner: { pid: number };
           emulators: Array<{ pid: number }>;
@@ -454,8 +458,22 @@ describe.runIf(external === undefined && onLinux && existsSync(CLI))(
           expect(status.code).toBe(0);
           expect(status.stdout).toContain('kinesis running');
           expect(status.stdout).toContain('s3 running, sqs running');
+          expect(status.stdout).toMatch(/in process .*cloudformation running/);
+          expect(status.stdout).toMatch(/in process .*ssm running/);
 
-          const down = await cli('local', 'down', '--state-dir', dir);
+          // --port names which cloud: another port is not this one, and down then stops nothing.
+          const port = Number(new URL(endpoint as string).port);
+          const otherPort = String(port === 65_535 ? port - 1 : port + 1);
+          const elsewhere = await cli('local', 'status', '--port', otherPort, '--state-dir', dir);
+          expect(elsewhere.code).toBe(1);
+          expect(elsewhere.stdout).toContain(`not up on port ${otherPort}`);
+          const refused = await cli('local', 'down', '--port', otherPort, '--state-dir', dir);
+          expect(refused.code).not.toBe(0);
+          expect(refused.stderr).toContain(`not on port ${otherPort}: nothing stopped`);
+          expect(isSameProcess(state.owner.pid, undefined)).toBe(true);
+          expect((await cli('local', 'status', '--port', String(port), '--state-dir', dir)).code).toBe(0);
+
+          const down = await cli('local', 'down', '--port', String(port), '--state-dir', dir);
           expect(down).toMatchObject({ code: 0, stderr: '' });
           expect(down.stdout).toContain('local cloud stopped');
           expect(pids.filter((pid) => isSameProcess(pid, undefined))).toEqual([]);

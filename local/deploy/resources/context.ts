@@ -6,23 +6,28 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisEventSourceMapping } from '../../event-source-mapping.js';
 import type { LocalLambdaFunction } from '../../lambda-runtime.js';
+import type { ParameterStore } from '../../ssm/parameter-store.js';
 import type { Resolver } from '../intrinsics.js';
 import type { Local } from '../naming.js';
-import type { AssetManifest, DeployedResource, DeployTemplateOptions, TemplateResource } from '../types.js';
+import type { AssetManifest, DeployedResource, EngineOptions, TemplateResource } from '../types.js';
 
 export interface Created {
   physicalId: string;
   attributes: Record<string, string>;
   notes?: string[];
+  /** Ends what runs in this process for it (a function's worker, a mapping's pollers). */
   stop?: () => Promise<void>;
+  /** Deletes it from the cloud (when the stack drops it, or is deleted, and its DeletionPolicy allows). */
+  remove?: () => Promise<void>;
   /** Not created after all (a service the cloud does not serve): the reason. */
   skipped?: string;
 }
 
 export interface CreatorContext {
   readonly local: Local;
-  readonly options: DeployTemplateOptions;
-  readonly cdkOut: string;
+  readonly options: EngineOptions;
+  /** The cdk.out folder whose asset folders hold the functions' code; none when deploying what a CLI published. */
+  readonly cdkOut: string | undefined;
   readonly assets: AssetManifest;
   readonly kinesis: KinesisClient;
   readonly dynamodb: DynamoDBClient;
@@ -32,11 +37,16 @@ export interface CreatorContext {
   readonly functions: Map<string, LocalLambdaFunction>;
   readonly functionRoles: Map<LocalLambdaFunction, string>;
   readonly mappings: Map<string, KinesisEventSourceMapping>;
-  readonly temporaryDirs: string[];
   readonly resolver: Resolver;
   warn(message: string): void;
   functionNamed(nameOrArn: string): LocalLambdaFunction | undefined;
   nameFor(type: string, logicalId: string, properties: Record<string, unknown>): string;
+  /** On an update: the resource as deployed before. */
+  readonly previous?: DeployedResource;
+  /** On an update of an event-source mapping: when the mapping it replaces stopped reading (epoch ms). */
+  readonly resumeAtMs?: number;
+  /** The SSM Parameter Store that AWS::SSM::Parameter writes to, when the cloud has one. */
+  readonly ssm?: ParameterStore;
 }
 
 export type Creator = (

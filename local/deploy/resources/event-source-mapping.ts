@@ -22,7 +22,8 @@ export async function createEventSourceMapping(
 ): Promise<Created> {
   const { local, options, kinesis, mappings, functionRoles, functionNamed } = ctx;
   const base = synthesizedAttributes('AWS::Lambda::EventSourceMapping', logicalId, logicalId, local);
-  const uuid = randomUUID();
+  // An update keeps the mapping's UUID, as Lambda does.
+  const uuid = ctx.previous?.physicalId || randomUUID();
   const sourceArn = String(p.EventSourceArn ?? '');
   if (!/^arn:[^:]+:kinesis:/.test(sourceArn)) {
     const service = sourceArn.split(':')[2] || 'self-managed';
@@ -50,10 +51,15 @@ export async function createEventSourceMapping(
       eventSourceArn: sourceArn,
       functionArn: fn.functionArn,
       ...(functionRoles.get(fn) ? { invokeIdentityArn: functionRoles.get(fn) } : {}),
-      startingPosition: String(p.StartingPosition ?? 'LATEST') as StartingPosition,
-      ...(p.StartingPositionTimestamp === undefined
-        ? {}
-        : { startingPositionTimestamp: Number(p.StartingPositionTimestamp) }),
+      // An updated mapping goes on from where the one it replaces stopped.
+      ...(ctx.resumeAtMs === undefined
+        ? {
+            startingPosition: String(p.StartingPosition ?? 'LATEST') as StartingPosition,
+            ...(p.StartingPositionTimestamp === undefined
+              ? {}
+              : { startingPositionTimestamp: Number(p.StartingPositionTimestamp) }),
+          }
+        : { startingPosition: 'AT_TIMESTAMP' as const, startingPositionTimestamp: ctx.resumeAtMs / 1000 }),
       ...numberSetting(p, 'BatchSize', 'batchSize'),
       ...numberSetting(p, 'MaximumBatchingWindowInSeconds', 'maximumBatchingWindowInSeconds'),
       ...numberSetting(p, 'MaximumRetryAttempts', 'maximumRetryAttempts'),
@@ -68,7 +74,8 @@ export async function createEventSourceMapping(
     },
     {
       kinesis,
-      invoke: (event) => fn.invoke(event),
+      // The function running now: an update of the function swaps it under the mapping.
+      invoke: (event) => (functionNamed(fn.functionName) ?? fn).invoke(event),
       region: local.region,
       ...options.mappingOptions,
       ...(options.onLog ? { onLog: (line: string) => options.onLog?.(logicalId, line) } : {}),
@@ -80,6 +87,10 @@ export async function createEventSourceMapping(
   return {
     physicalId: uuid,
     attributes,
+    stop: async () => {
+      await mapping.stop();
+      if (mappings.get(logicalId) === mapping) mappings.delete(logicalId);
+    },
     notes: [
       `${kinesisStreamOfArn(sourceArn).streamName} → ${fn.functionName}${onFailure ? `, on failure → ${onFailure.arn}` : ''}`,
       ...mapping.warnings,

@@ -1,12 +1,14 @@
 /** Lambda functions with Node.js runtimes, run here (local/lambda-runtime.ts) from their cdk.out asset. */
 
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createLambdaFunction as startLambdaFunction } from '../../lambda-runtime.js';
 import { NO_VALUE } from '../intrinsics.js';
 import { synthesizedAttributes } from '../naming.js';
 import type { TemplateResource } from '../types.js';
+import { provideRuntimeSdk, unpackZip } from '../unpack-zip.js';
 import { getPath, isRecord, notApplied } from '../util.js';
 import type { Created, CreatorContext } from './context.js';
 
@@ -25,8 +27,9 @@ export async function createLambdaFunction(
   if (!runtime.startsWith('nodejs'))
     return skip(`runtime ${runtime || '(none)'} does not run here (Node.js only)`);
   if (Array.isArray(p.Layers) && p.Layers.length > 0) return skip('layers are not supported locally');
-  const codeDir = functionCode(ctx, logicalId, p, raw);
-  if (typeof codeDir !== 'string') return skip(codeDir.reason);
+  const code = await functionCode(ctx, logicalId, p, raw);
+  if (typeof code !== 'object' || 'reason' in code) return skip(code.reason);
+  const codeDir = code.dir;
 
   // Each variable on its own, to know which resources it references.
   const rawVariables = getPath(raw.Properties ?? {}, 'Environment.Variables');
@@ -66,8 +69,13 @@ export async function createLambdaFunction(
   if (typeof p.Role === 'string') functionRoles.set(fn, p.Role);
   return {
     ...base,
+    stop: async () => {
+      await fn.stop();
+      if (functions.get(logicalId) === fn) functions.delete(logicalId);
+      if (code.temporary) rmSync(codeDir, { recursive: true, force: true });
+    },
     notes: [
-      `code ${codeDir}`,
+      `code ${code.from}`,
       ...notApplied(p, [
         'FunctionName',
         'Code',
@@ -85,32 +93,57 @@ export async function createLambdaFunction(
   };
 }
 
-/** The folder of a function's code: the asset of Code.S3Key, an inline ZipFile, or the asset metadata. */
-function functionCode(
+/**
+ * The folder of a function's code: the cdk.out asset folder of Code.S3Key (a deployment from cdk.out), else the
+ * zip at Code.S3Bucket/S3Key in the cloud's S3 (what the CDK CLI published), unpacked; or an inline ZipFile.
+ */
+async function functionCode(
   ctx: CreatorContext,
   logicalId: string,
   p: Record<string, unknown>,
   raw: TemplateResource,
-): string | { reason: string } {
-  const { cdkOut, assets, temporaryDirs } = ctx;
+): Promise<{ dir: string; from: string; temporary: boolean } | { reason: string }> {
+  const { cdkOut, assets } = ctx;
   const code = isRecord(p.Code) ? p.Code : {};
   if (typeof code.ZipFile === 'string') {
     const dir = mkdtempSync(join(tmpdir(), `sf-inline-${logicalId}-`));
-    temporaryDirs.push(dir);
     writeFileSync(join(dir, 'index.js'), code.ZipFile);
-    return dir;
+    return { dir, from: 'inline ZipFile', temporary: true };
   }
   let path: string | undefined;
-  if (typeof code.S3Key === 'string') {
+  if (typeof code.S3Key === 'string' && cdkOut !== undefined) {
     const hash = code.S3Key.replace(/\.[a-z]+$/i, '');
     const source = assets.files?.[hash]?.source;
     if (source?.path) path = join(cdkOut, source.path);
   }
   const metadataPath = raw.Metadata?.['aws:asset:path'];
-  if (path === undefined && typeof metadataPath === 'string') path = join(cdkOut, metadataPath);
-  if (path === undefined) return { reason: 'its code is neither a cdk.out asset nor inline' };
-  if (!existsSync(path)) return { reason: `its asset ${path} is missing (synthesize again)` };
-  if (!statSync(path).isDirectory())
-    return { reason: `its asset ${path} is a file (zipped assets are not unpacked)` };
-  return path;
+  if (path === undefined && typeof metadataPath === 'string' && cdkOut !== undefined) {
+    path = join(cdkOut, metadataPath);
+  }
+  if (path !== undefined && existsSync(path) && statSync(path).isDirectory()) {
+    return { dir: path, from: path, temporary: false };
+  }
+  if (typeof code.S3Bucket === 'string' && typeof code.S3Key === 'string') {
+    const location = `s3://${code.S3Bucket}/${code.S3Key}`;
+    let zip: Uint8Array;
+    try {
+      const object = await ctx.s3.send(new GetObjectCommand({ Bucket: code.S3Bucket, Key: code.S3Key }));
+      zip = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (error) {
+      throw new Error(
+        `its code ${location} could not be read from the cloud's S3: ${(error as Error).message}`,
+      );
+    }
+    const dir = mkdtempSync(join(tmpdir(), `sf-code-${logicalId}-`));
+    try {
+      unpackZip(zip, dir);
+      provideRuntimeSdk(dir);
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`its code ${location} is not a zip archive that unpacks: ${(error as Error).message}`);
+    }
+    return { dir, from: location, temporary: true };
+  }
+  if (path !== undefined) return { reason: `its asset ${path} is missing (synthesize again)` };
+  return { reason: 'its code is neither in S3, nor a cdk.out asset, nor inline' };
 }

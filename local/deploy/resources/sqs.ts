@@ -1,6 +1,10 @@
 /** SQS queues, with their attributes. */
 
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import { notApplied } from '../util.js';
 import type { Created, CreatorContext } from './context.js';
 
@@ -29,8 +33,17 @@ export async function createSqsQueue(
     if (value !== undefined)
       attributes[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
-  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const url = created.QueueUrl ?? '';
+  // An update of a queue that keeps its name sets its attributes (CreateQueue refuses other attributes).
+  const previousUrl = ctx.previous?.attributes.QueueUrl;
+  let url: string;
+  if (previousUrl !== undefined && ctx.previous?.attributes.QueueName === name) {
+    const { FifoQueue: _fixed, ...settable } = attributes;
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: previousUrl, Attributes: settable }));
+    url = previousUrl;
+  } else {
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    url = created.QueueUrl ?? '';
+  }
   const got = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
   const arn = got.Attributes?.QueueArn ?? `arn:aws:sqs:${local.region}:${local.accountId}:${name}`;
   return {
