@@ -35,6 +35,12 @@ export const PARTITION_KEYS: readonly Column[] = [
   { name: 'hour', type: 'string', comment: 'arrival hour, UTC, 00-23' },
 ];
 
+/** The dt/hour partition values of an instant (epoch ms, UTC), for writers whose records carry them (Iceberg). */
+export function partitionValues(epochMs: number): { dt: string; hour: string } {
+  const iso = new Date(epochMs).toISOString();
+  return { dt: iso.slice(0, 10), hour: iso.slice(11, 13) };
+}
+
 /** Every record as Kinesis delivered it, enough to replay the stream (adapters/side-outputs/layout.ts). */
 export const RAW_ARCHIVE_BASE_COLUMNS: readonly Column[] = [
   { name: 'arrival_ms', type: 'bigint', comment: 'Kinesis ApproximateArrivalTimestamp, epoch ms' },

@@ -190,6 +190,10 @@ export class FeatureComputer extends Construct {
               RAW_ARCHIVE_STREAM: props.rawArchive.deliveryStreamName,
               // Format conversion reads many JSON documents in one record; an Iceberg destination one.
               RAW_ARCHIVE_RECORDS: props.rawArchive.format === 'parquet' ? 'packed' : 'one-per-line',
+              // Iceberg partitions on dt/hour columns the records carry.
+              ...(props.rawArchive.writersAddPartitionFields
+                ? { RAW_ARCHIVE_PARTITION_FIELDS: 'dt-hour' }
+                : {}),
             }
           : {}),
       },

@@ -94,7 +94,8 @@ export interface OfflineDatasetProps {
 
 /**
  * One offline table and the Firehose delivery stream that fills it. Writers put JSON records whose keys are the
- * column names (plus `dt` and `hour`, which Iceberg partitions on; with Parquet the S3 prefix carries them).
+ * column names, plus `dt` and `hour` when `writersAddPartitionFields` says so (Iceberg partitions on those
+ * columns; with Parquet the S3 prefix Firehose writes carries them).
  */
 export class OfflineDataset extends Construct {
   public readonly table: glue.CfnTable;
@@ -107,12 +108,18 @@ export class OfflineDataset extends Construct {
   public readonly format: OfflineFormat;
   /** The Firehose buffering interval. */
   public readonly bufferInterval: Duration;
+  /**
+   * Whether each record must carry the `dt`/`hour` partition values (`partitionValues` of its arrival time):
+   * true with Iceberg, whose destination writes only the columns it gets.
+   */
+  public readonly writersAddPartitionFields: boolean;
 
   constructor(scope: Construct, id: string, props: OfflineDatasetProps) {
     super(scope, id);
     throwIfProblems(this, offlineDeliveryProblems(props));
     this.format = props.format ?? 'parquet';
     this.bufferInterval = props.bufferInterval ?? DEFAULT_BUFFER_INTERVAL;
+    this.writersAddPartitionFields = this.format === 'iceberg';
     const bufferSeconds = this.bufferInterval.toSeconds();
     const bufferMiB = (props.bufferSize ?? DEFAULT_BUFFER_SIZE).toMebibytes();
 

@@ -90,6 +90,17 @@ function icebergType(type: ColumnType, nextId: () => number): string | object {
   };
 }
 
+/**
+ * An Apache Iceberg table in the shape AWS documents for CloudFormation: the table's name at the top level and
+ * everything else (location, schema, partition spec, properties) in `OpenTableFormatInput.IcebergInput
+ * .IcebergTableInput`, with no `TableInput` at all. Glue refuses table metadata in both places ("Table metadata
+ * is expected only via TableInput or via IcebergTableInputProperties inside OpenTableFormatInput"), and a table
+ * described by `TableInput.StorageDescriptor` loses `table_type`/`metadata_location` on its first CloudFormation
+ * update. docs/deploy.md (Iceberg tables) cites the sources.
+ *
+ * The table partitions by identity on `dt` and `hour`, which the writers put in every record (`partitionValues`
+ * in core/offline-schema.ts): Firehose's Iceberg destination writes the columns it gets, nothing from a prefix.
+ */
 export function icebergTable(scope: Construct, props: OfflineTableProps, location: string): glue.CfnTable {
   const stack = Stack.of(scope);
   const columns = [...props.columns, ...PARTITION_KEYS];
@@ -109,11 +120,7 @@ export function icebergTable(scope: Construct, props: OfflineTableProps, locatio
   return new glue.CfnTable(scope, 'Table', {
     catalogId: stack.account,
     databaseName: props.database.ref,
-    tableInput: {
-      name: props.tableName,
-      description: props.description,
-      storageDescriptor: { columns: glueColumns(columns), location },
-    },
+    name: props.tableName,
     openTableFormatInput: {
       icebergInput: {
         metadataOperation: 'CREATE',
@@ -130,7 +137,11 @@ export function icebergTable(scope: Construct, props: OfflineTableProps, locatio
               transform: 'identity',
             })),
           },
-          properties: { 'write.format.default': 'parquet', 'write.parquet.compression-codec': 'zstd' },
+          properties: {
+            comment: props.description,
+            'write.format.default': 'parquet',
+            'write.parquet.compression-codec': 'zstd',
+          },
         },
       },
     },

@@ -152,6 +152,8 @@ export class ScoringApi extends Construct {
           : {}),
         ...challengerWiring(challenger, challengerTimeoutMs),
         ...(props.featureLog ? { FEATURE_LOG_STREAM: props.featureLog.deliveryStreamName } : {}),
+        // Iceberg partitions on dt/hour columns the records carry.
+        ...(props.featureLog?.writersAddPartitionFields ? { FEATURE_LOG_PARTITION_FIELDS: 'dt-hour' } : {}),
       },
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,

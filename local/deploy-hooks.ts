@@ -72,9 +72,13 @@ export async function startDeployHooks(
 
   const hooks: Partial<Record<string, ResourceHook>> = {
     'AWS::Glue::Table': async (logicalId, properties, context) => {
-      firehose.registerGlueTableFromTemplate(properties as never);
+      // An Iceberg table (a top-level Name and OpenTableFormatInput, no TableInput) is only recorded: the local
+      // Firehose has no Iceberg destination, so nothing reads its schema.
+      const iceberg = properties.TableInput === undefined && properties.OpenTableFormatInput !== undefined;
+      if (!iceberg) firehose.registerGlueTableFromTemplate(properties as never);
       const input = properties.TableInput as { Name?: unknown } | undefined;
-      const name = typeof input?.Name === 'string' ? input.Name : context.physicalName;
+      const named = iceberg ? properties.Name : input?.Name;
+      const name = typeof named === 'string' ? named : context.physicalName;
       return { physicalId: name, attributes: { Name: name, LogicalId: logicalId } };
     },
     'AWS::KinesisFirehose::DeliveryStream': async (logicalId, properties, context) => {

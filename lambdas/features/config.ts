@@ -8,6 +8,7 @@ const schema = z.object({
   LATE_PREFIX: keyPrefix('late/'),
   RAW_ARCHIVE_STREAM: optional(),
   RAW_ARCHIVE_RECORDS: oneOf(['packed', 'one-per-line'], 'one-per-line'),
+  RAW_ARCHIVE_PARTITION_FIELDS: oneOf(['none', 'dt-hour'], 'none'),
   RAW_OVERSIZE_PREFIX: keyPrefix('raw-oversize/'),
 });
 
@@ -23,6 +24,11 @@ export interface FeaturesConfig {
    * `one-per-line`: one record per line (an Iceberg destination reads one JSON document a record).
    */
   readonly rawArchiveRecords: 'packed' | 'one-per-line';
+  /**
+   * `dt-hour`: each archive record carries `dt` and `hour` of its arrival time (an Iceberg table partitions on
+   * them); `none`: the S3 prefix Firehose writes carries them (Parquet).
+   */
+  readonly rawArchivePartitionFields: 'none' | 'dt-hour';
   /** Where archive records too large for Firehose go, in the side-output bucket. */
   readonly rawOversizePrefix: string;
 }
@@ -36,6 +42,7 @@ export function readFeaturesConfig(env: Env): FeaturesConfig {
     latePrefix: c.LATE_PREFIX,
     rawArchiveStream: c.RAW_ARCHIVE_STREAM,
     rawArchiveRecords: c.RAW_ARCHIVE_RECORDS,
+    rawArchivePartitionFields: c.RAW_ARCHIVE_PARTITION_FIELDS,
     rawOversizePrefix: c.RAW_OVERSIZE_PREFIX,
   };
 }

@@ -14,7 +14,7 @@ import {
 } from '../../adapters/side-outputs/layout.js';
 import type { SideOutputWriter } from '../../adapters/side-outputs/side-output-writer.js';
 import { compareSequenceNumbers, type InputRecord, type Rejection } from '../../core/index.js';
-import type { ArchiveColumnValues } from '../../core/offline-schema.js';
+import { type ArchiveColumnValues, partitionValues } from '../../core/offline-schema.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
 import { decodeKinesisRecord } from './kinesis-records.js';
 
@@ -26,6 +26,11 @@ export interface FeaturesHandlerDeps {
   readonly rawArchive?: RecordStreamWriter | undefined;
   /** Reads the archive's typed spec columns from a record's body (compileArchiveColumns). @default - base columns only */
   readonly archiveColumns?: (body: unknown) => ArchiveColumnValues;
+  /**
+   * Whether each archive record carries `dt` and `hour` of its Kinesis arrival time (an Iceberg table partitions
+   * on them). @default false - the S3 prefix Firehose writes carries them (Parquet)
+   */
+  readonly archivePartitionFields?: boolean;
   readonly prefixes: { readonly quarantine: string; readonly late: string; readonly rawOversize: string };
   readonly logger: HandlerLogger;
   readonly metrics: HandlerMetrics;
@@ -180,7 +185,10 @@ async function writeSideOutputs(
     if (deps.rawArchive) {
       const oversize: unknown[] = [];
       for (const record of shardRecords) {
-        const line = rawArchiveLine(record, deps.archiveColumns);
+        const archived = rawArchiveLine(record, deps.archiveColumns);
+        const line = deps.archivePartitionFields
+          ? { ...archived, ...partitionValues(record.arrivalMs) }
+          : archived;
         const bytes = encoder.encode(`${JSON.stringify(line)}\n`);
         if (bytes.byteLength <= FIREHOSE_LIMITS.maxRecordBytes) toArchive.push(bytes);
         else oversize.push(line);

@@ -1,7 +1,7 @@
 /**
  * Lambda entry point of the features function (Kinesis event-source mapping with ReportBatchItemFailures).
  * Env: TABLE_NAME, SIDE_OUTPUT_BUCKET, QUARANTINE_PREFIX, LATE_PREFIX, RAW_ARCHIVE_STREAM, RAW_ARCHIVE_RECORDS,
- * RAW_OVERSIZE_PREFIX.
+ * RAW_ARCHIVE_PARTITION_FIELDS, RAW_OVERSIZE_PREFIX.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
@@ -34,6 +34,7 @@ export const handler = handlerAtColdStart('features', () => {
         })
       : undefined,
     archiveColumns: compileArchiveColumns(spec.spec),
+    archivePartitionFields: config.rawArchivePartitionFields === 'dt-hour',
     prefixes: {
       quarantine: config.quarantinePrefix,
       late: config.latePrefix,

@@ -30,6 +30,7 @@ const schema = z.object({
   CHALLENGER_TIMEOUT_MS: millis(300), // as MODEL_TIMEOUT_MS
   CHALLENGER_WEIGHT: share(),
   FEATURE_LOG_STREAM: optional(),
+  FEATURE_LOG_PARTITION_FIELDS: oneOf(['none', 'dt-hour'], 'none'),
 });
 
 export type ScoreConfig =
@@ -64,6 +65,11 @@ interface Common {
   readonly challenger: ChallengerConfig;
   /** Firehose delivery stream for the feature + prediction log; none: no log. */
   readonly featureLogStream: string | undefined;
+  /**
+   * `dt-hour`: each feature-log record carries `dt` and `hour` of its request time (an Iceberg table partitions
+   * on them); `none`: the S3 prefix Firehose writes carries them (Parquet).
+   */
+  readonly featureLogPartitionFields: 'none' | 'dt-hour';
 }
 
 export function readScoreConfig(env: Env): ScoreConfig {
@@ -79,6 +85,7 @@ export function readScoreConfig(env: Env): ScoreConfig {
     modelVersion: c.MODEL_VERSION,
     challenger,
     featureLogStream: c.FEATURE_LOG_STREAM,
+    featureLogPartitionFields: c.FEATURE_LOG_PARTITION_FIELDS,
   };
   if (c.MODEL_BACKEND === 'embedded') return { ...common, backend: 'embedded' };
   return {

@@ -2,7 +2,7 @@
  * Lambda entry point of the score function (HTTP API, payload 2.0).
  * Env: TABLE_NAME, MODEL_BACKEND, MODEL_VERSION, SAGEMAKER_ENDPOINT_NAME, MODEL_TIMEOUT_MS, MODEL_FALLBACK,
  * CHALLENGER_MODE, CHALLENGER_VERSION, CHALLENGER_ENDPOINT_NAME, CHALLENGER_TIMEOUT_MS, CHALLENGER_WEIGHT,
- * FEATURE_LOG_STREAM.
+ * FEATURE_LOG_STREAM, FEATURE_LOG_PARTITION_FIELDS.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
@@ -63,6 +63,7 @@ export const handler = handlerAtColdStart('score', () => {
     featureLog: config.featureLogStream
       ? new FirehoseWriter(tracer.captureAWSv3Client(new FirehoseClient({})), config.featureLogStream)
       : undefined,
+    featureLogPartitionFields: config.featureLogPartitionFields === 'dt-hour',
     logger,
     metrics,
   });

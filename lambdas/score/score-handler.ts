@@ -9,6 +9,7 @@ import type { FeatureReader } from '../../adapters/feature-client.js';
 import type { RecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
 import type { FeatureVector, ModelScore, ScoringModel } from '../../adapters/model/model.js';
 import type { CompiledSpec } from '../../core/index.js';
+import { partitionValues } from '../../core/offline-schema.js';
 import { errorResponse, HttpError, jsonBody, jsonResponse } from '../shared/http.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
 import { parseScoreRequest } from './request.js';
@@ -37,6 +38,11 @@ export interface ScoreHandlerDeps {
   readonly challenger?: Challenger | undefined;
   /** The feature + prediction log (a Firehose delivery stream); none: no log. */
   readonly featureLog?: RecordStreamWriter | undefined;
+  /**
+   * Whether each feature-log record carries `dt` and `hour` of its request time (an Iceberg table partitions on
+   * them). @default false - the S3 prefix Firehose writes carries them (Parquet)
+   */
+  readonly featureLogPartitionFields?: boolean;
   readonly logger: HandlerLogger;
   readonly metrics: HandlerMetrics;
   /** @default Date.now */
@@ -174,6 +180,7 @@ async function score(
             shadow_model_version: shadowed?.modelVersion ?? challenger.name,
           }
         : {}),
+      ...(deps.featureLogPartitionFields ? partitionValues(requestMs) : {}),
     };
     try {
       await deps.featureLog.put([encoder.encode(`${JSON.stringify(line)}\n`)]);

@@ -432,7 +432,7 @@ describe('offline store', () => {
 
   it('writes Apache Iceberg tables through the Iceberg destination when asked', () => {
     prod.template.hasResourceProperties('AWS::Glue::Table', {
-      TableInput: Match.objectLike({ Name: 'feature_log' }),
+      Name: 'feature_log',
       OpenTableFormatInput: { IcebergInput: Match.objectLike({ MetadataOperation: 'CREATE', Version: '2' }) },
     });
     prod.template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {

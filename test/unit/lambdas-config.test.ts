@@ -17,8 +17,19 @@ describe('features config', () => {
       latePrefix: 'late/',
       rawArchiveStream: undefined,
       rawArchiveRecords: 'one-per-line',
+      rawArchivePartitionFields: 'none',
       rawOversizePrefix: 'raw-oversize/',
     });
+  });
+
+  it('adds dt/hour to archive records only when told, and names a bad RAW_ARCHIVE_PARTITION_FIELDS', () => {
+    const env = { TABLE_NAME: 't', SIDE_OUTPUT_BUCKET: 'b' };
+    expect(
+      readFeaturesConfig({ ...env, RAW_ARCHIVE_PARTITION_FIELDS: 'dt-hour' }).rawArchivePartitionFields,
+    ).toBe('dt-hour');
+    expect(() => readFeaturesConfig({ ...env, RAW_ARCHIVE_PARTITION_FIELDS: 'day' })).toThrow(
+      'RAW_ARCHIVE_PARTITION_FIELDS: must be one of none, dt-hour (got "day")',
+    );
   });
 
   it('packs archive records only when told, and names a bad RAW_ARCHIVE_RECORDS', () => {
@@ -66,6 +77,7 @@ describe('score config', () => {
       modelVersion: undefined,
       challenger: { mode: 'off' },
       featureLogStream: undefined,
+      featureLogPartitionFields: 'none',
       backend: 'embedded',
     });
   });

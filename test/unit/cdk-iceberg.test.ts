@@ -1,0 +1,231 @@
+/**
+ * The Iceberg option as CloudFormation and Glue take it: each table in the one shape AWS documents (no
+ * `TableInput` next to `OpenTableFormatInput`), and the writers putting the partition values the tables declare.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MemoryRecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
+import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
+import { compileSpec, type InputRecord, parseSpecJson } from '../../core/index.js';
+import {
+  compileArchiveColumns,
+  featureLogColumns,
+  PARTITION_KEYS,
+  rawArchiveColumns,
+} from '../../core/offline-schema.js';
+import placeholder from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
+import { readFeaturesConfig } from '../../lambdas/features/config.js';
+import { createFeaturesHandler } from '../../lambdas/features/features-handler.js';
+import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
+import { readScoreConfig } from '../../lambdas/score/config.js';
+import { createScoreHandler } from '../../lambdas/score/score-handler.js';
+import { httpApiEvent } from '../../lambdas/shared/http.js';
+import { resourcesOf, type Synthesized, synthesize } from '../cdk/synth.js';
+
+const spec = parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8'));
+
+interface IcebergField {
+  readonly Id: number;
+  readonly Name: string;
+  readonly Type: string;
+}
+interface IcebergTableInput {
+  readonly Location: unknown;
+  readonly Schema: { readonly Fields: readonly IcebergField[] };
+  readonly PartitionSpec: {
+    readonly Fields: readonly { Name: string; SourceId: number; Transform: string }[];
+  };
+}
+interface GlueTableProps {
+  readonly Name?: string;
+  readonly TableInput?: { readonly Name?: string; readonly StorageDescriptor?: { Columns?: unknown[] } };
+  readonly OpenTableFormatInput?: {
+    readonly IcebergInput: {
+      MetadataOperation: string;
+      Version: string;
+      IcebergTableInput?: IcebergTableInput;
+    };
+  };
+}
+
+function glueTables(synth: Synthesized): GlueTableProps[] {
+  return Object.values(resourcesOf(synth.template, 'AWS::Glue::Table')).map(
+    (resource) => resource.Properties as GlueTableProps,
+  );
+}
+
+function icebergTable(synth: Synthesized, name: string): IcebergTableInput {
+  const table = glueTables(synth).find((t) => t.Name === name);
+  const input = table?.OpenTableFormatInput?.IcebergInput.IcebergTableInput;
+  if (!input) throw new Error(`no Iceberg table ${name}`);
+  return input;
+}
+
+/** The names of the columns a table's partition spec reads. */
+function partitionColumns(table: IcebergTableInput): string[] {
+  return table.PartitionSpec.Fields.map((field) => {
+    const source = table.Schema.Fields.find((f) => f.Id === field.SourceId);
+    if (!source) throw new Error(`partition field ${field.Name} reads no schema field (${field.SourceId})`);
+    return source.Name;
+  });
+}
+
+/** A function's environment as Lambda would see it: CloudFormation references replaced by placeholder names. */
+function environmentOf(synth: Synthesized, variable: string): Record<string, string> {
+  const fn = Object.values(resourcesOf(synth.template, 'AWS::Lambda::Function')).find((f) => {
+    const variables = (f.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables;
+    return variables?.[variable] !== undefined;
+  });
+  const variables = (fn?.Properties?.Environment as { Variables: Record<string, unknown> } | undefined)
+    ?.Variables;
+  if (!variables) throw new Error(`no function has ${variable}`);
+  return Object.fromEntries(
+    Object.entries(variables).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value : `resolved-${key.toLowerCase()}`,
+    ]),
+  );
+}
+
+const quiet = {
+  logger: { info: () => {}, warn: () => {}, error: () => {}, addContext: () => {} },
+  metrics: { addMetric: () => {}, publishStoredMetrics: () => {} } as never,
+};
+
+/** The raw-archive lines the features function sends for one record, configured by `env`. */
+async function archivedLines(
+  env: Record<string, string>,
+  record: InputRecord,
+): Promise<Record<string, unknown>[]> {
+  const config = readFeaturesConfig(env);
+  const rawArchive = new MemoryRecordStreamWriter();
+  const handler = createFeaturesHandler({
+    store: { applyBatch: async () => ({ counted: [], rejected: [], retryFrom: [], errors: [] }) },
+    sideOutputs: { put: async () => {} },
+    rawArchive,
+    archiveColumns: compileArchiveColumns(spec),
+    archivePartitionFields: config.rawArchivePartitionFields === 'dt-hour',
+    prefixes: { quarantine: 'quarantine/', late: 'late/', rawOversize: 'raw-oversize/' },
+    ...quiet,
+  });
+  await handler(kinesisStreamEvent([record]));
+  return rawArchive.lines() as Record<string, unknown>[];
+}
+
+/** The feature-log lines the scoring function sends for one request at `nowMs`, configured by `env`. */
+async function loggedLines(env: Record<string, string>, nowMs: number): Promise<Record<string, unknown>[]> {
+  const config = readScoreConfig(env);
+  const featureLog = new MemoryRecordStreamWriter();
+  const handler = createScoreHandler({
+    spec: compileSpec(spec),
+    store: { readFeatures: async (requests) => requests.map(() => ({ card_txn_count_10m: 1 })) },
+    model: EmbeddedModel.fromDocument(placeholder),
+    featureLog,
+    featureLogPartitionFields: config.featureLogPartitionFields === 'dt-hour',
+    now: () => nowMs,
+    ...quiet,
+  });
+  await handler(httpApiEvent({ entities: { card: { card_id: 'c1' } } }));
+  return featureLog.lines() as Record<string, unknown>[];
+}
+
+// 2026-03-01T17:42:05.123Z
+const ARRIVAL_MS = Date.UTC(2026, 2, 1, 17, 42, 5, 123);
+const record: InputRecord = {
+  data: new TextEncoder().encode('{"ts":1700000000000,"event_id":"e1","card_id":"c1","amount":3}'),
+  arrivalMs: ARRIVAL_MS,
+  shardId: 'shardId-000000000000',
+  sequenceNumber: '49590338271490256608559692538361571095921575989136588898',
+  partitionKey: 'c1',
+};
+
+let iceberg: Synthesized;
+let parquet: Synthesized;
+beforeAll(() => {
+  iceberg = synthesize({ offlineFormat: 'iceberg' });
+  parquet = synthesize();
+});
+
+describe('Iceberg tables', () => {
+  it('fails if a table sends TableInput (StorageDescriptor columns or only a name) next to IcebergInput', () => {
+    const tables = glueTables(iceberg);
+    expect(tables.map((t) => t.Name).sort()).toEqual(['feature_log', 'raw_events']);
+    for (const table of tables) {
+      expect(table.TableInput).toBeUndefined();
+      expect(table.OpenTableFormatInput?.IcebergInput).toMatchObject({
+        MetadataOperation: 'CREATE',
+        Version: '2',
+        IcebergTableInput: { Location: expect.anything(), Schema: expect.anything() },
+      });
+    }
+  });
+
+  it('keeps the Parquet tables as Hive tables: TableInput and no IcebergInput', () => {
+    for (const table of glueTables(parquet)) {
+      expect(table.OpenTableFormatInput).toBeUndefined();
+      expect(table.TableInput?.StorageDescriptor?.Columns?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('declares every column the Parquet table has, and partitions by identity on dt and hour', () => {
+    const expected = {
+      raw_events: rawArchiveColumns(spec),
+      feature_log: featureLogColumns(spec),
+    };
+    for (const [name, columns] of Object.entries(expected)) {
+      const table = icebergTable(iceberg, name);
+      expect(table.Schema.Fields.map((f) => f.Name)).toEqual([
+        ...columns.map((c) => c.name),
+        ...PARTITION_KEYS.map((k) => k.name),
+      ]);
+      const ids = table.Schema.Fields.map((f) => f.Id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(partitionColumns(table)).toEqual(['dt', 'hour']);
+      expect(table.PartitionSpec.Fields.map((f) => f.Transform)).toEqual(['identity', 'identity']);
+    }
+  });
+
+  it('points each Firehose Iceberg destination at a table the template declares', () => {
+    const names = new Set(glueTables(iceberg).map((t) => t.Name));
+    const streams = Object.values(resourcesOf(iceberg.template, 'AWS::KinesisFirehose::DeliveryStream'));
+    const destinations = streams.flatMap((s) => {
+      const config = s.Properties?.IcebergDestinationConfiguration as
+        | { DestinationTableConfigurationList: { DestinationTableName: string }[] }
+        | undefined;
+      return config?.DestinationTableConfigurationList ?? [];
+    });
+    expect(destinations.map((d) => d.DestinationTableName).sort()).toEqual(['feature_log', 'raw_events']);
+    for (const d of destinations) expect(names.has(d.DestinationTableName)).toBe(true);
+  });
+});
+
+describe('partition values the writers send', () => {
+  it('the features function puts every partition column of raw_events in each archive record, from its arrival time', async () => {
+    const lines = await archivedLines(environmentOf(iceberg, 'RAW_ARCHIVE_STREAM'), record);
+    expect(lines).toHaveLength(1);
+    for (const column of partitionColumns(icebergTable(iceberg, 'raw_events'))) {
+      expect(lines[0]).toHaveProperty(column);
+    }
+    expect(lines[0]).toMatchObject({ dt: '2026-03-01', hour: '17', arrival_ms: ARRIVAL_MS });
+  });
+
+  it('the scoring function puts every partition column of feature_log in each log record, from its request time', async () => {
+    const lines = await loggedLines(environmentOf(iceberg, 'FEATURE_LOG_STREAM'), ARRIVAL_MS);
+    expect(lines).toHaveLength(1);
+    for (const column of partitionColumns(icebergTable(iceberg, 'feature_log'))) {
+      expect(lines[0]).toHaveProperty(column);
+    }
+    expect(lines[0]).toMatchObject({ dt: '2026-03-01', hour: '17', request_ms: ARRIVAL_MS });
+  });
+
+  it('with Parquet the records carry no dt/hour: the S3 prefix Firehose writes holds them', async () => {
+    const [archived] = await archivedLines(environmentOf(parquet, 'RAW_ARCHIVE_STREAM'), record);
+    const [logged] = await loggedLines(environmentOf(parquet, 'FEATURE_LOG_STREAM'), ARRIVAL_MS);
+    for (const line of [archived, logged]) {
+      expect(line).toBeDefined();
+      expect(line).not.toHaveProperty('dt');
+      expect(line).not.toHaveProperty('hour');
+    }
+  });
+});
