@@ -43,9 +43,9 @@ import {
   replay,
 } from '../../core/index.js';
 import { generateFraudTraffic, type Traffic } from '../../examples/fraud/generate.js';
-import { type Deployment, deployTemplate } from '../../local/deploy-template.js';
-import type { StreamInvocationRecord } from '../../local/event-source-mapping.js';
-import { startLocalCloud } from '../../local/local-cloud.js';
+import { type Deployment, deployTemplate } from '../../packages/local-cloud/src/deploy-template.js';
+import type { StreamInvocationRecord } from '../../packages/local-cloud/src/event-source-mapping.js';
+import { startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 
 const run = promisify(execFile);
 const STACK = 'streamfeatures-dev';

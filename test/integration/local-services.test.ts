@@ -57,9 +57,12 @@ import { FUNCTION_FILES } from '../../lambdas/shared/spec.js';
 import {
   type KinesisEventSourceMapping,
   startKinesisEventSourceMapping,
-} from '../../local/event-source-mapping.js';
-import { createLambdaFunction, type LocalLambdaFunction } from '../../local/lambda-runtime.js';
-import { type LocalCloud, startLocalCloud } from '../../local/local-cloud.js';
+} from '../../packages/local-cloud/src/event-source-mapping.js';
+import {
+  createLambdaFunction,
+  type LocalLambdaFunction,
+} from '../../packages/local-cloud/src/lambda-runtime.js';
+import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 import { createTestTable } from '../support/dynamodb.js';
 import { onShards, RECENT_START } from '../support/stream.js';
 

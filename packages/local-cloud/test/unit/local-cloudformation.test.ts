@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { changesBetween } from '../../local/cloudformation/changes.js';
-import { parseQuery, toXml } from '../../local/cloudformation/query-protocol.js';
-import { parseTemplate, s3LocationOf } from '../../local/cloudformation/template-source.js';
-import { ParameterStore } from '../../local/ssm/parameter-store.js';
+import { changesBetween } from '../../src/cloudformation/changes.js';
+import { parseQuery, toXml } from '../../src/cloudformation/query-protocol.js';
+import { parseTemplate, s3LocationOf } from '../../src/cloudformation/template-source.js';
+import { ParameterStore } from '../../src/ssm/parameter-store.js';
 
 describe('the query protocol', () => {
   it('reads member lists in index order, nested fields included', () => {

@@ -5,7 +5,7 @@ import {
   roleIdOf,
   sessionOfAccessKey,
   sessionOfToken,
-} from '../../local/sts/sessions.js';
+} from '../../src/sts/sessions.js';
 
 const identity = {
   arn: 'arn:aws:sts::000000000000:assumed-role/deploy/s1',

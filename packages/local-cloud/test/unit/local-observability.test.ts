@@ -1,12 +1,12 @@
 /** The pure parts of the local cloud's Logs, metrics and Lambda APIs: filter patterns, the bounded log store,
  * EMF parsing, statistics, the query protocol's codec and FunctionName reading. */
 import { describe, expect, it } from 'vitest';
-import { samplesOfEmfLine } from '../../local/cloudwatch/emf.js';
-import { bucketsOf, percentile, statistic } from '../../local/cloudwatch/statistics.js';
-import { functionNameOf } from '../../local/lambda-api/registry.js';
-import { compileFilterPattern, FilterPatternError } from '../../local/logs/filter-pattern.js';
-import { LogStore } from '../../local/logs/log-store.js';
-import { decodeQueryParams, toXml } from '../../local/services/query-protocol.js';
+import { samplesOfEmfLine } from '../../src/cloudwatch/emf.js';
+import { bucketsOf, percentile, statistic } from '../../src/cloudwatch/statistics.js';
+import { functionNameOf } from '../../src/lambda-api/registry.js';
+import { compileFilterPattern, FilterPatternError } from '../../src/logs/filter-pattern.js';
+import { LogStore } from '../../src/logs/log-store.js';
+import { decodeQueryParams, toXml } from '../../src/services/query-protocol.js';
 
 describe('filter patterns', () => {
   it('matches every term, quoted phrases as written, and honours -exclusions and ?alternatives', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executeApiTarget, executeApiUrl } from '../../local/gateway.js';
+import { executeApiTarget, executeApiUrl } from '../../src/gateway.js';
 
 describe('execute-api routing on the local cloud endpoint', () => {
   it('finds the API of a LocalStack execute-api host name, keeping the path as it is', () => {

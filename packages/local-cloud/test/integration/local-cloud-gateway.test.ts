@@ -3,8 +3,8 @@ import { createServer as createNetServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../local/emulator-process.js';
-import { type Gateway, serviceForRequest, startGateway } from '../../local/gateway.js';
+import { findFreePort } from '../../src/emulator-process.js';
+import { type Gateway, serviceForRequest, startGateway } from '../../src/gateway.js';
 
 /** What a stand-in emulator received. */
 interface Received {

@@ -31,7 +31,7 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../local/local-cloud.js';
+import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
 
 const run = promisify(execFile);
 let cloud: LocalCloud;

@@ -1,9 +1,9 @@
 import { parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
-import { streamConfig } from '../../local/firehose/config.js';
-import { glueFields } from '../../local/firehose/glue-columns.js';
-import { jsonDocumentsOf } from '../../local/firehose/json-documents.js';
-import { type Buffered, objectsOf } from '../../local/firehose/objects.js';
+import { streamConfig } from '../../src/firehose/config.js';
+import { glueFields } from '../../src/firehose/glue-columns.js';
+import { jsonDocumentsOf } from '../../src/firehose/json-documents.js';
+import { type Buffered, objectsOf } from '../../src/firehose/objects.js';
 
 describe('the JSON documents of one Firehose record', () => {
   it('splits documents written one after another, with or without whitespace between them', () => {

@@ -3,7 +3,7 @@
  * (`POST /endpoints/{EndpointName}/invocations`, signed with service `sagemaker`), each configured endpoint
  * served by the embedded model (adapters/model/embedded-model.ts) as a model container would serve it.
  *
- * The container contract is the one adapters/model/sagemaker-model.ts speaks: request `application/json`
+ * The container contract: request `application/json`
  * `{"features": {name: value}}`, answer `{"score": number}` (plus `"modelVersion"` when the endpoint is
  * configured to name one), with `x-Amzn-Invoked-Production-Variant` naming the variant.
  *
@@ -18,17 +18,26 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EmbeddedModel } from '../adapters/model/embedded-model.js';
-import type { FeatureVector } from '../adapters/model/model.js';
 import { closeServer, listenLocal, readBody, sendJson } from './http-server.js';
 
 /** InvokeEndpoint takes at most 25 MB of payload. */
 const MAX_PAYLOAD_BYTES = 25 * 1000 * 1000;
 const INVOCATIONS = /^\/endpoints\/([^/]+)\/invocations$/;
 
+/**
+ * What a model container computes: the hook through which the caller plugs its own model into the emulator
+ * (the local cloud knows no model format). A throw answers as a 424 ModelError with status 400.
+ */
+export interface EndpointModel {
+  /** Answered as `"modelVersion"` when the endpoint's `modelVersion` is `true`. */
+  readonly version?: string;
+  /** The score of one request's `features` object (as parsed from its JSON). */
+  scoreVector(features: Readonly<Record<string, unknown>>): number;
+}
+
 export interface SageMakerEndpointConfig {
-  /** The model the endpoint serves: an EmbeddedModel, or its JSON document (a model registry file, examples/fraud/models/). */
-  readonly model: EmbeddedModel | unknown;
+  /** The model the endpoint serves. */
+  readonly model: EndpointModel;
   /** @default 'AllTraffic' */
   readonly variant?: string;
   /** Answer `"modelVersion"`: the document's version (`true`) or this string. @default - not answered */
@@ -54,7 +63,7 @@ export interface SageMakerRuntimeOptions {
 
 interface Endpoint {
   readonly name: string;
-  readonly model: EmbeddedModel;
+  readonly model: EndpointModel;
   readonly variant: string;
   readonly modelVersion: string | undefined;
   readonly latencyMs: number | undefined;
@@ -116,10 +125,7 @@ export class SageMakerRuntimeEmulator {
 
   /** Adds or replaces an endpoint (names are case-insensitive, as SageMaker's are). */
   setEndpoint(name: string, config: SageMakerEndpointConfig): void {
-    const model =
-      config.model instanceof EmbeddedModel
-        ? config.model
-        : EmbeddedModel.fromDocument(config.model, `the model of endpoint ${name}`);
+    const model = config.model;
     this.endpoints.set(name.toLowerCase(), {
       name,
       model,
@@ -250,7 +256,12 @@ export class SageMakerRuntimeEmulator {
     if (typeof features !== 'object' || features === null || Array.isArray(features)) {
       throw containerError(400, 'the body needs a "features" object');
     }
-    const score = endpoint.model.scoreVector(features as FeatureVector);
+    let score: number;
+    try {
+      score = endpoint.model.scoreVector(features as Readonly<Record<string, unknown>>);
+    } catch (error) {
+      throw containerError(400, error instanceof Error ? error.message : String(error));
+    }
     return endpoint.modelVersion === undefined ? { score } : { score, modelVersion: endpoint.modelVersion };
   }
 }

@@ -6,7 +6,7 @@ import {
   queryErrorCode,
   xmlErrorOf,
   xmlResultOf,
-} from '../../local/sqs-query/translate.js';
+} from '../../src/sqs-query/translate.js';
 
 const params = (text: string) => new Map(new URLSearchParams(text));
 
