@@ -1,5 +1,5 @@
 /**
- * The synthesized CDK stack deployed on the embedded local cloud (local/deploy-template.ts): real Kinesis
+ * The synthesized CDK stack deployed on the embedded local cloud (packages/local-cloud/src/deploy-template.ts): real Kinesis
  * (kinesis-mock), DynamoDB Local and S3/SQS/SNS (fauxqs), the real features bundle from cdk.out run by the
  * Lambda runtime, fed by the event-source-mapping runner. Fraud traffic goes on the stream with PutRecords; the
  * online store must then answer what the offline replay of the same records (with the arrival times Kinesis

@@ -1,5 +1,5 @@
 /**
- * The local cloud's own emulators against real peers, behind the local cloud's one endpoint (local/gateway.ts):
+ * The local cloud's own emulators against real peers, behind the local cloud's one endpoint (packages/local-cloud/src/gateway.ts):
  * the Firehose emulator delivering the template's delivery streams into fauxqs's S3, read back with DuckDB; the
  * SageMaker runtime through the SDK's SageMakerRuntimeClient; the HTTP API adapter with SigV4-signed requests.
  */

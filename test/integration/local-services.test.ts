@@ -1,5 +1,5 @@
 /**
- * The pipeline's own APIs on the local cloud's endpoint (local/services): Lambda, CloudWatch Logs, CloudWatch
+ * The pipeline's own APIs on the local cloud's endpoint (packages/local-cloud/src/services): Lambda, CloudWatch Logs, CloudWatch
  * metrics and Firehose, each through the AWS SDK v3 and through the AWS CLI (the v1 on PATH, which speaks
  * RPC v2 CBOR to CloudWatch, and Debian's v2.9 at /usr/bin/aws, which speaks the query protocol), on the
  * real features bundle (scripts/bundle-lambdas.mjs) fed by a real Kinesis mapping on kinesis-mock.

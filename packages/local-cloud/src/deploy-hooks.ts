@@ -1,5 +1,5 @@
 /**
- * Hooks for `deployTemplate` (local/deploy-template.ts) that plug this process's emulators into the local cloud,
+ * Hooks for `deployTemplate` (src/deploy-template.ts) that plug this process's emulators into the local cloud,
  * so the whole synthesized stack runs:
  *
  *   AWS::Glue::Table                       its columns registered with the Firehose emulator
@@ -60,7 +60,7 @@ export async function startDeployHooks(
   options: DeployHooksOptions = {},
 ): Promise<DeployHooks> {
   const log = options.onLog;
-  // The cloud's own Firehose (local/services), already routed and stopped with the cloud.
+  // The cloud's own Firehose (src/services), already routed and stopped with the cloud.
   const firehose = cloud.services.firehose;
   const sagemaker = await new SageMakerRuntimeEmulator().start();
   cloud.route('sagemaker', sagemaker.origin, sagemaker);

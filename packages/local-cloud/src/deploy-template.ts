@@ -9,16 +9,16 @@
  * Created on the cloud: Kinesis streams (on demand or ShardCount; waited ACTIVE; retention) and stream
  * consumers, DynamoDB tables (keys, billing, indexes, streams; TTL by UpdateTimeToLive), S3 buckets, SQS queues
  * (attributes), SNS topics (when the cloud serves SNS). Run here: Lambda functions with Node.js runtimes (the
- * bundle of the asset folder, local/lambda-runtime.ts) and their Kinesis event-source mappings
- * (local/event-source-mapping.ts). Properties a local resource does not apply (encryption, lifecycle,
+ * bundle of the asset folder, src/lambda-runtime.ts) and their Kinesis event-source mappings
+ * (src/event-source-mapping.ts). Properties a local resource does not apply (encryption, lifecycle,
  * point-in-time recovery, tracing...) are listed in its `notes`.
  *
- * The stack engine (local/deploy/stack.ts) also updates a stack to a new template (only the resources whose
- * resolved properties changed) and deletes it; the local CloudFormation (local/cloudformation/) runs every
+ * The stack engine (src/deploy/stack.ts) also updates a stack to a new template (only the resources whose
+ * resolved properties changed) and deletes it; the local CloudFormation (src/cloudformation/) runs every
  * deployment through it, `deployTemplate` included. Function code comes from the cdk.out asset folder when there
  * is one, else from the zip at Code.S3Bucket/S3Key in the cloud's S3 (what `cdk deploy` published).
  *
- * The types of local/deploy/recorded-types.ts (IAM, KMS, CloudWatch, Logs, policies, ECR...) are recorded
+ * The types of src/deploy/recorded-types.ts (IAM, KMS, CloudWatch, Logs, policies, ECR...) are recorded
  * (`skipped`), with a name and the usual attributes (Arn...) synthesized so that references to them still resolve;
  * a type neither created nor recorded fails, naming it. A hook for a type creates it instead: `hooks['AWS::KinesisFirehose::DeliveryStream']` gets the logical id,
  * the resolved properties and a context (the generated physical name, the cloud endpoint, the functions

@@ -11,7 +11,7 @@
  * - The wrapper runs `java` directly (no shell in between); java starts no children of its own. We still
  *   spawn it detached (own process group) and signal the whole group, and add a tiny `sh` watchdog that
  *   kills the group if this Node process dies without running its 'exit' handlers (SIGKILL, SIGINT): all of
- *   that, the port checks and the last output lines are local/emulator-process.ts's (`ownProcess`...).
+ *   that, the port checks and the last output lines are src/emulator-process.ts's (`ownProcess`...).
  * - Without `-sharedDb` every access key + region pair gets its own database; we always pass it, so all
  *   clients see the same tables whatever credentials they use, like one AWS account.
  */

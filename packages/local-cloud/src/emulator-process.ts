@@ -1,6 +1,6 @@
 /**
  * Starts the Node-based emulators of the local cloud (kinesis-mock, fauxqs) as child processes that never
- * outlive us, with the care local/dynamodb-local.ts takes for java:
+ * outlive us, with the care src/dynamodb-local.ts takes for java:
  * - each runs in its own process group (detached) and is stopped by signalling the whole group: SIGTERM,
  *   then SIGKILL after a grace period (kinesis-mock can hang in its shutdown hooks after a broken HTTP/2
  *   connection, so the grace period is what ends it);

@@ -34,7 +34,7 @@
  * - Retries wait `retryBaseDelayMs · 2^(attempt − 1)`, at most `retryMaxDelayMs` (Lambda backs off too, by an
  *   amount it does not document); splits do not wait.
  *
- * - UpdateEventSourceMapping (`update()`, local/esm/mapping.ts): disabling stops the pollers once in-flight
+ * - UpdateEventSourceMapping (`update()`, src/esm/mapping.ts): disabling stops the pollers once in-flight
  *   batches finish; enabling starts them again after each shard's last processed record; a changed batch or
  *   retry setting restarts them the same way.
  *

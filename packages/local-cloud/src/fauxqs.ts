@@ -12,8 +12,8 @@
  * - It keeps everything in memory and buffers each request body: one request body may be at most 11 MiB
  *   (Fastify's bodyLimit, fixed inside buildApp), so S3 objects above that need a multipart upload.
  * - SQS speaks only the JSON protocol (the AWS SDK v3's); query-protocol (form-encoded) calls are taken as SNS.
- *   The endpoint translates SQS query-protocol calls in front of it (local/sqs-query/), and answers STS itself
- *   (local/sts/) rather than sending it fauxqs's GetCallerIdentity.
+ *   The endpoint translates SQS query-protocol calls in front of it (src/sqs-query/), and answers STS itself
+ *   (src/sts/) rather than sending it fauxqs's GetCallerIdentity.
  * - Queues are looked up by their exact URL, `http://<the Host header of CreateQueue>/000000000000/<name>`
  *   (see SERVER_SCRIPT): a client must reach a queue through the host:port it was created with
  *   (`127.0.0.1:4566` and `localhost:4566` are different queues' URLs).

@@ -17,9 +17,9 @@
  * - A service the cloud does not serve gets a 501 naming it; one still starting, a 503; an emulator not
  *   answering, a 502 naming it.
  * - TLS on the same port: a connection whose first byte is a TLS handshake (0x16) is served with certificates
- *   made at start (local/gateway-tls.ts), then told HTTP/1.1 from HTTP/2 by ALPN.
- * - STS is answered here (local/sts/), and SQS's query protocol is translated to the JSON protocol in front of
- *   the SQS emulator (local/sqs-query/).
+ *   made at start (src/gateway-tls.ts), then told HTTP/1.1 from HTTP/2 by ALPN.
+ * - STS is answered here (src/sts/), and SQS's query protocol is translated to the JSON protocol in front of
+ *   the SQS emulator (src/sqs-query/).
  * - HTTP APIs (`routeApi`) answer as LocalStack routes execute-api: the Host `<apiId>.execute-api.localhost`
  *   (or `.localhost.localstack.cloud`, see EXECUTE_API_HOST), and the path form
  *   `/_aws/execute-api/<apiId>/<path>`, which needs no name resolution. In the path form the API sees `/<path>`,

@@ -29,7 +29,7 @@
  *   handlers (three parameters) work too.
  * - Logs: the function's stdout and stderr, line by line, with START / END / REPORT lines around each
  *   invocation, to `onLog`, to `logSink` (with the log group, the environment's own log stream
- *   `YYYY/MM/DD/[$LATEST]<hex>` and the time: local/logs stores them for CloudWatch Logs) and a ring buffer
+ *   `YYYY/MM/DD/[$LATEST]<hex>` and the time: src/logs stores them for CloudWatch Logs) and a ring buffer
  *   (`logs()`); each outcome carries its invocation's lines (`logLines`, for Invoke's `LogType: Tail`).
  *
  * Not Lambda: a Worker shares the host process (its CPU, its file system, its timezone and the native
@@ -37,7 +37,7 @@
  * `@aws-sdk/*` packages a bundle leaves external resolve from the node_modules above the code folder rather
  * than from the runtime.
  *
- * The parts, one job each (local/lambda/): types.ts, environment-variables.ts (process.env), handler-module.ts
+ * The parts, one job each (src/lambda/): types.ts, environment-variables.ts (process.env), handler-module.ts
  * (finding the handler), worker.ts (the code each Worker runs) and worker-script.ts (finding it),
  * execution-environment.ts (one Worker), function.ts (invocations, stats, logs).
  */

@@ -1,12 +1,12 @@
 /**
- * The embedded local cloud: real emulators behind one LocalStack-style endpoint (local/gateway.ts), so a
+ * The embedded local cloud: real emulators behind one LocalStack-style endpoint (src/gateway.ts), so a
  * client sets only AWS_ENDPOINT_URL (plus any credentials and a region).
  *
- *   kinesis              kinesis-mock (npm kinesis-local)       local/kinesis-mock.ts
- *   dynamodb             DynamoDB Local (Java 17)               local/dynamodb-local.ts
- *   s3, sqs, sns         fauxqs                                 local/fauxqs.ts
- *   sts                  the endpoint itself                    local/sts/
- *   cloudformation, ssm  our own, in this process               local/cloudformation/, local/ssm/
+ *   kinesis              kinesis-mock (npm kinesis-local)       src/kinesis-mock.ts
+ *   dynamodb             DynamoDB Local (Java 17)               src/dynamodb-local.ts
+ *   s3, sqs, sns         fauxqs                                 src/fauxqs.ts
+ *   sts                  the endpoint itself                    src/sts/
+ *   cloudformation, ssm  our own, in this process               src/cloudformation/, src/ssm/
  *
  * CloudFormation deploys stacks onto the cloud (the CDK CLI's `cdk bootstrap/deploy/destroy`, or
  * `cloud.cloudFormation.service.deploy` in process); their functions and event-source mappings run in this
@@ -74,7 +74,7 @@ export interface LocalCloud {
   /** From the call to every emulator answering. */
   startupMs: number;
   emulators: readonly EmulatorInfo[];
-  /** The pipeline's APIs served here: Lambda, CloudWatch Logs and metrics, Firehose (local/services). */
+  /** The pipeline's APIs served here: Lambda, CloudWatch Logs and metrics, Firehose (src/services). */
   services: LocalServices;
   /** Probes every emulator, as `/_localstack/health` does. */
   health(): Promise<Record<string, ServiceState>>;

@@ -1,6 +1,6 @@
 /**
  * Plugs CloudFormation and SSM Parameter Store into a running local cloud: the deploy hooks (the cloud's
- * Firehose, the SageMaker runtime, HTTP APIs: local/deploy-hooks.ts), the Parameter Store, and the CloudFormation
+ * Firehose, the SageMaker runtime, HTTP APIs: src/deploy-hooks.ts), the Parameter Store, and the CloudFormation
  * service whose stacks run in this process until the cloud stops (their mappings and functions stop first, then
  * the emulators they write to).
  */

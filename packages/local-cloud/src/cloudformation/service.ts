@@ -1,5 +1,5 @@
 /**
- * The local CloudFormation: stacks, change sets and stack events over the deployer (local/deploy/stack.ts), as
+ * The local CloudFormation: stacks, change sets and stack events over the deployer (src/deploy/stack.ts), as
  * the CDK CLI and the AWS CLI drive them. Operations run in the background, as on AWS: CreateStack answers at
  * once with the stack in CREATE_IN_PROGRESS, and the caller polls DescribeStacks / DescribeStackEvents.
  *

@@ -1,6 +1,6 @@
 /**
  * Deploys a synthesized stack from a cdk.out folder in this process, through a CloudFormation service of its own
- * (local/cloudformation/service.ts): the one deploy path, the one `cdk deploy` drives on the local cloud.
+ * (src/cloudformation/service.ts): the one deploy path, the one `cdk deploy` drives on the local cloud.
  */
 
 import { existsSync, readFileSync } from 'node:fs';

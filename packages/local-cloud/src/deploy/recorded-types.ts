@@ -1,14 +1,14 @@
 /**
  * Resource types the local cloud records without creating anything: each gets its name, ARN and usual attributes
- * (local/deploy/naming.ts) so references to it resolve, and its stack events say it was recorded and why. Any
- * type neither created (local/deploy/creators.ts, or a hook) nor listed here fails, naming the type: a stack is
+ * (src/deploy/naming.ts) so references to it resolve, and its stack events say it was recorded and why. Any
+ * type neither created (src/deploy/creators.ts, or a hook) nor listed here fails, naming the type: a stack is
  * never half deployed in silence.
  */
 
 const IAM = 'IAM is not enforced by the local cloud';
 const KMS = 'data is not encrypted by the local cloud';
 const POLICY = 'resource policies are not enforced by the local cloud';
-const HOOKED = 'served only when the deployment runs with the local cloud hooks (local/deploy-hooks.ts)';
+const HOOKED = 'served only when the deployment runs with the local cloud hooks (src/deploy-hooks.ts)';
 
 export const RECORDED_TYPES: Readonly<Record<string, string>> = {
   'AWS::IAM::Role': IAM,

@@ -46,7 +46,7 @@ export interface KinesisMappingOptions {
   kinesis?: KinesisClient;
   /** Used when `kinesis` is omitted. */
   cloudEndpoint?: string;
-  /** Invokes the function (local/lambda-runtime.ts `invoke`). */
+  /** Invokes the function (src/lambda-runtime.ts `invoke`). */
   invoke(event: KinesisEvent): Promise<InvokeOutcome>;
   /** @default 'us-east-1' */
   region?: string;

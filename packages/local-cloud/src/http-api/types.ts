@@ -35,7 +35,7 @@ export interface HttpApiOptions {
   };
   /**
    * Long-term access key → secret key accepted on AWS_IAM routes; temporary credentials the local STS issued
-   * (local/sts/) are accepted too. @default { test: 'test', local: 'local' }
+   * (src/sts/) are accepted too. @default { test: 'test', local: 'local' }
    */
   readonly credentials?: Readonly<Record<string, string>>;
   /** @default 'local' */

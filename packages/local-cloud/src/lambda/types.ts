@@ -45,7 +45,7 @@ export interface LambdaFunctionConfig {
   logGroupName?: string;
   /** Each log line, as CloudWatch Logs would get it. */
   onLog?: (line: string) => void;
-  /** Each log line with its group, stream and time: e.g. the local CloudWatch Logs (local/logs). */
+  /** Each log line with its group, stream and time: e.g. the local CloudWatch Logs (src/logs). */
   logSink?: FunctionLogSink;
 }
 

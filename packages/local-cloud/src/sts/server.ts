@@ -1,6 +1,6 @@
 /**
  * The local STS (query protocol, API version 2011-06-15): AssumeRole and GetSessionToken issue local temporary
- * credentials (local/sts/sessions.ts); GetCallerIdentity answers who the caller is, the assumed role for
+ * credentials (src/sts/sessions.ts); GetCallerIdentity answers who the caller is, the assumed role for
  * credentials it issued, the account root for any other access key (test/test).
  *
  * As AWS does: a RoleArn that is not an IAM role ARN, a RoleSessionName outside `[\w+=,.@-]{2,64}`, or a

@@ -1,4 +1,4 @@
-/** Kinesis event-source mappings, run here (local/event-source-mapping.ts), with their on-failure destinations. */
+/** Kinesis event-source mappings, run here (src/event-source-mapping.ts), with their on-failure destinations. */
 
 import { randomUUID } from 'node:crypto';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';

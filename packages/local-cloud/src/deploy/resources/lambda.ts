@@ -1,4 +1,4 @@
-/** Lambda functions with Node.js runtimes, run here (local/lambda-runtime.ts) from their cdk.out asset. */
+/** Lambda functions with Node.js runtimes, run here (src/lambda-runtime.ts) from their cdk.out asset. */
 
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-/** SSM parameters, written to the local cloud's Parameter Store (local/ssm/). */
+/** SSM parameters, written to the local cloud's Parameter Store (src/ssm/). */
 
 import { synthesizedAttributes } from '../naming.js';
 import { notApplied } from '../util.js';
