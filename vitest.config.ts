@@ -9,7 +9,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/property/**/*.test.ts'],
+          include: [
+            'test/unit/**/*.test.ts',
+            'test/property/**/*.test.ts',
+            // The local cloud's own tests live in its package (packages/local-cloud).
+            'packages/*/test/unit/**/*.test.ts',
+          ],
           // CI machines are shared and sometimes slow: a unit test that trains a model or synthesizes a stack
           // takes seconds on a quiet machine and many times that under load. The limit catches a hang, not
           // slowness; no test may depend on the machine's speed.
@@ -20,7 +25,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'packages/*/test/integration/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: 'forks',

@@ -3,13 +3,13 @@
  * and the same records as a Lambda receives them (payload base64-encoded inside the Kinesis event).
  */
 import { readFileSync } from 'node:fs';
+import { onShards } from '../cli/simulated-stream.js';
 import { type CompiledSpec, compileSpec, type InputRecord, parseSpecJson } from '../core/index.js';
 import {
   DEFAULT_TRAFFIC_OPTIONS,
   type FraudLabel,
   generateFraudTraffic,
 } from '../examples/fraud/generate.js';
-import { onShards } from '../local/simulated-stream.js';
 
 /** A Kinesis event record reduced to what the handler reads: the payload is still base64 text. */
 export interface KinesisRecord {

@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createOnlineStoreTable } from '../adapters/online-store/table.js';
-import { startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../packages/local-cloud/src/dynamodb-local.js';
 import { tallyCalls } from './ddb-calls.js';
 import {
   type EngineBreakdown,

@@ -7,10 +7,10 @@ import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
-import { bootstrapEnvironment } from '../local/cloudformation/bootstrap.js';
-import { cdkOutStack, type Deployment } from '../local/deploy-template.js';
-import { Sha256 } from '../local/http-api.js';
-import { startLocalCloud } from '../local/local-cloud.js';
+import { bootstrapEnvironment } from '../packages/local-cloud/src/cloudformation/bootstrap.js';
+import { cdkOutStack, type Deployment } from '../packages/local-cloud/src/deploy-template.js';
+import { Sha256 } from '../packages/local-cloud/src/http-api.js';
+import { startLocalCloud } from '../packages/local-cloud/src/local-cloud.js';
 import { offlineReport, runOfflineDemo } from './demo-offline.js';
 import { CliError, type CliIO, countOf, describeCounts, progress } from './io.js';
 import { offlineFiles, parquetRows } from './offline-files.js';

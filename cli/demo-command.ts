@@ -4,10 +4,10 @@ import { OnlineStore } from '../adapters/online-store/online-store.js';
 import { createOnlineStoreTable } from '../adapters/online-store/table.js';
 import { compileSpec, type FeatureValue, type InputRecord, parseSpecJson, replay } from '../core/index.js';
 import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
-import { startDynamoDbLocal } from '../local/dynamodb-local.js';
-import { batchesOf, onShards } from '../local/simulated-stream.js';
+import { startDynamoDbLocal } from '../packages/local-cloud/src/dynamodb-local.js';
 import { type CliIO, describeCounts, progress } from './io.js';
 import { packagePath } from './package-files.js';
+import { batchesOf, onShards } from './simulated-stream.js';
 
 export interface DemoOptions {
   /** Base events to generate. @default 5000 */

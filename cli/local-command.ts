@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { portIsFree } from '../local/emulator-process.js';
+import { portIsFree } from '../packages/local-cloud/src/emulator-process.js';
 import {
   DEFAULT_PORT,
   DEFAULT_STATE_DIR,
@@ -14,7 +14,7 @@ import {
   prepareStateDir,
   startLocalCloud,
   stopLocalCloud,
-} from '../local/local-cloud.js';
+} from '../packages/local-cloud/src/local-cloud.js';
 import { CliError, type CliIO } from './io.js';
 
 const LOG_FILE = 'cloud.log';

@@ -13,8 +13,8 @@ const quiet = process.argv.includes('--quiet');
 await build({
   entryPoints: {
     streamfeatures: 'bin/streamfeatures.ts',
-    // The code each local Lambda execution environment runs in its Worker (local/lambda/worker-script.ts).
-    'lambda-worker': 'local/lambda/worker.ts',
+    // The code each local Lambda execution environment runs in its Worker (packages/local-cloud/src/lambda/worker-script.ts).
+    'lambda-worker': 'packages/local-cloud/src/lambda/worker.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

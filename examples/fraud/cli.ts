@@ -12,8 +12,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
+import { onShards } from '../../cli/simulated-stream.js';
 import { parseSpecJson } from '../../core/index.js';
-import { onShards } from '../../local/simulated-stream.js';
 import {
   DEFAULT_TRAFFIC_OPTIONS,
   eventLinesText,

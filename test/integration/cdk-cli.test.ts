@@ -16,7 +16,11 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
-import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../local/local-cloud.js';
+import {
+  type LocalCloud,
+  localCloudClientEnv,
+  startLocalCloud,
+} from '../../packages/local-cloud/src/local-cloud.js';
 
 const run = promisify(execFile);
 const STACK = 'streamfeatures-dev';

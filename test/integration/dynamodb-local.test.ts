@@ -2,7 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DynamoDbLocal, findFreePort, startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import {
+  type DynamoDbLocal,
+  findFreePort,
+  startDynamoDbLocal,
+} from '../../packages/local-cloud/src/dynamodb-local.js';
 import { createTestTable, dynamoForTests } from '../support/dynamodb.js';
 
 /** Pids of live DynamoDB Local java processes started with `-port <port>`, read from /proc. */

@@ -20,11 +20,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDeployHooks } from '../../local/deploy-hooks.js';
-import { type Deployment, deployTemplate } from '../../local/deploy-template.js';
-import { Sha256 } from '../../local/http-api.js';
-import { type LocalCloud, startLocalCloud } from '../../local/local-cloud.js';
-import { issueCredentials } from '../../local/sts/sessions.js';
+import { startDeployHooks } from '../../packages/local-cloud/src/deploy-hooks.js';
+import { type Deployment, deployTemplate } from '../../packages/local-cloud/src/deploy-template.js';
+import { Sha256 } from '../../packages/local-cloud/src/http-api.js';
+import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
+import { issueCredentials } from '../../packages/local-cloud/src/sts/sessions.js';
 
 const REGION = 'us-east-1';
 const STATIC = { accessKeyId: 'test', secretAccessKey: 'test' };

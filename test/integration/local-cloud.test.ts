@@ -41,14 +41,18 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort, isSameProcess, listProcesses } from '../../local/emulator-process.js';
-import { startKinesisMock } from '../../local/kinesis-mock.js';
+import {
+  findFreePort,
+  isSameProcess,
+  listProcesses,
+} from '../../packages/local-cloud/src/emulator-process.js';
+import { startKinesisMock } from '../../packages/local-cloud/src/kinesis-mock.js';
 import {
   type LocalCloud,
   localCloudClientEnv,
   localCloudStatus,
   startLocalCloud,
-} from '../../local/local-cloud.js';
+} from '../../packages/local-cloud/src/local-cloud.js';
 import { CLI, runCli } from '../support/cli.js';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The synthesized CDK stack deployed on the embedded local cloud (local/deploy-template.ts): real Kinesis
+ * The synthesized CDK stack deployed on the embedded local cloud (packages/local-cloud/src/deploy-template.ts): real Kinesis
  * (kinesis-mock), DynamoDB Local and S3/SQS/SNS (fauxqs), the real features bundle from cdk.out run by the
  * Lambda runtime, fed by the event-source-mapping runner. Fraud traffic goes on the stream with PutRecords; the
  * online store must then answer what the offline replay of the same records (with the arrival times Kinesis
@@ -43,9 +43,9 @@ import {
   replay,
 } from '../../core/index.js';
 import { generateFraudTraffic, type Traffic } from '../../examples/fraud/generate.js';
-import { type Deployment, deployTemplate } from '../../local/deploy-template.js';
-import type { StreamInvocationRecord } from '../../local/event-source-mapping.js';
-import { startLocalCloud } from '../../local/local-cloud.js';
+import { type Deployment, deployTemplate } from '../../packages/local-cloud/src/deploy-template.js';
+import type { StreamInvocationRecord } from '../../packages/local-cloud/src/event-source-mapping.js';
+import { startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 
 const run = promisify(execFile);
 const STACK = 'streamfeatures-dev';

@@ -1,5 +1,5 @@
 /**
- * The local cloud's own emulators against real peers, behind the local cloud's one endpoint (local/gateway.ts):
+ * The local cloud's own emulators against real peers, behind the local cloud's one endpoint (packages/local-cloud/src/gateway.ts):
  * the Firehose emulator delivering the template's delivery streams into fauxqs's S3, read back with DuckDB; the
  * SageMaker runtime through the SDK's SageMakerRuntimeClient; the HTTP API adapter with SigV4-signed requests.
  */
@@ -26,11 +26,11 @@ import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import { ModelError } from '../../adapters/model/model.js';
 import { SageMakerModel } from '../../adapters/model/sagemaker-model.js';
 import modelDocument from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
-import { type Fauxqs, startFauxqsEmulator } from '../../local/fauxqs.js';
-import { FirehoseEmulator, type GlueColumn } from '../../local/firehose-emulator.js';
-import { type Gateway, startGateway } from '../../local/gateway.js';
-import { LocalHttpApi, Sha256 } from '../../local/http-api.js';
-import { SageMakerRuntimeEmulator } from '../../local/sagemaker-runtime.js';
+import { type Fauxqs, startFauxqsEmulator } from '../../packages/local-cloud/src/fauxqs.js';
+import { FirehoseEmulator, type GlueColumn } from '../../packages/local-cloud/src/firehose-emulator.js';
+import { type Gateway, startGateway } from '../../packages/local-cloud/src/gateway.js';
+import { LocalHttpApi, Sha256 } from '../../packages/local-cloud/src/http-api.js';
+import { SageMakerRuntimeEmulator } from '../../packages/local-cloud/src/sagemaker-runtime.js';
 import { resourcesOf, synthesize } from '../cdk/synth.js';
 import { duckdb } from '../support/duckdb.js';
 
@@ -67,7 +67,7 @@ beforeAll(async () => {
   firehoseClient = new FirehoseClient(client);
 
   sagemaker = await new SageMakerRuntimeEmulator({
-    endpoints: { [ENDPOINT_NAME]: { model: modelDocument } },
+    endpoints: { [ENDPOINT_NAME]: { model: EmbeddedModel.fromDocument(modelDocument) } },
   }).start();
   gateway.route('sagemaker', sagemaker.origin);
 

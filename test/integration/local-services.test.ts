@@ -1,5 +1,5 @@
 /**
- * The pipeline's own APIs on the local cloud's endpoint (local/services): Lambda, CloudWatch Logs, CloudWatch
+ * The pipeline's own APIs on the local cloud's endpoint (packages/local-cloud/src/services): Lambda, CloudWatch Logs, CloudWatch
  * metrics and Firehose, each through the AWS SDK v3 and through the AWS CLI (the v1 on PATH, which speaks
  * RPC v2 CBOR to CloudWatch, and Debian's v2.9 at /usr/bin/aws, which speaks the query protocol), on the
  * real features bundle (scripts/bundle-lambdas.mjs) fed by a real Kinesis mapping on kinesis-mock.
@@ -57,9 +57,12 @@ import { FUNCTION_FILES } from '../../lambdas/shared/spec.js';
 import {
   type KinesisEventSourceMapping,
   startKinesisEventSourceMapping,
-} from '../../local/event-source-mapping.js';
-import { createLambdaFunction, type LocalLambdaFunction } from '../../local/lambda-runtime.js';
-import { type LocalCloud, startLocalCloud } from '../../local/local-cloud.js';
+} from '../../packages/local-cloud/src/event-source-mapping.js';
+import {
+  createLambdaFunction,
+  type LocalLambdaFunction,
+} from '../../packages/local-cloud/src/lambda-runtime.js';
+import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 import { createTestTable } from '../support/dynamodb.js';
 import { onShards, RECENT_START } from '../support/stream.js';
 

@@ -5,10 +5,10 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
-import { startDeployHooks } from '../../local/deploy-hooks.js';
-import { type Deployment, deployTemplate } from '../../local/deploy-template.js';
-import { Sha256 } from '../../local/http-api.js';
-import { type LocalCloud, startLocalCloud } from '../../local/local-cloud.js';
+import { startDeployHooks } from '../../packages/local-cloud/src/deploy-hooks.js';
+import { type Deployment, deployTemplate } from '../../packages/local-cloud/src/deploy-template.js';
+import { Sha256 } from '../../packages/local-cloud/src/http-api.js';
+import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 
 let cloud: LocalCloud;
 let deployment: Deployment;

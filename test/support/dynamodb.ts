@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createOnlineStoreTable } from '../../adapters/online-store/table.js';
-import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { startDynamoDbLocal } from '../../packages/local-cloud/src/dynamodb-local.js';
 
 export interface DynamoForTests {
   client: DynamoDBClient;

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
+import { onShards } from '../../cli/simulated-stream.js';
 import {
   type CompiledSpec,
   compileSpec,
@@ -16,7 +17,6 @@ import {
   replay,
 } from '../../core/index.js';
 import { generateFraudTraffic, type TrafficOptions } from '../../examples/fraud/generate.js';
-import { onShards } from '../../local/simulated-stream.js';
 
 export const FRAUD_SPEC_FILE = new URL('../../examples/fraud/spec.json', import.meta.url);
 

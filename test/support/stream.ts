@@ -1,6 +1,6 @@
 import type { InputRecord } from '../../core/index.js';
 
-export { batchesOf, onShards } from '../../local/simulated-stream.js';
+export { batchesOf, onShards } from '../../cli/simulated-stream.js';
 
 const encoder = new TextEncoder();
 
