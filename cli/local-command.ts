@@ -170,10 +170,16 @@ async function up(port: number, stateDir: string, io: CliIO): Promise<number> {
   if (message.type === 'failed') throw new CliError(`${message.message}\n(log: ${shown(logPath)})`);
   io.out(
     `local cloud up at ${message.endpoint} in ${seconds(message.startupMs)}\n${describeEmulators(message.emulators)}` +
-      `state and log in ${shown(stateDir)}; stop it with \`streamfeatures local down\`\n` +
+      `state and log in ${shown(stateDir)}; stop it with \`${downCommand(stateDir)}\`\n` +
       `clients need only: ${exportLine(message.endpoint)}`,
   );
   return 0;
+}
+
+/** The `down` that stops this cloud: `--state-dir` named when it is not the default, or `down` would not find it. */
+function downCommand(stateDir: string): string {
+  const custom = stateDir !== resolve(DEFAULT_STATE_DIR);
+  return `streamfeatures local down${custom ? ` --state-dir ${shown(stateDir)}` : ''}`;
 }
 
 function logTail(path: string): string {

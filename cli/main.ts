@@ -168,7 +168,7 @@ them as JSON: {"t": ..., "at": "...", "entities": [{"entity": "card", "key": {"c
 "features": {...}}, ...]}.
 
   --spec S       the feature spec the table was written with (as for spec check)
-  --table T      the online-store table (the stack's OnlineStoreTableName output)
+  --table T      the online-store table (the stack's TableName output)
   --entity E     an entity of the spec; the --key flags after it give its key fields
   --key F=V      a key field and its value (repeat for a composite key: --key card_id=c1 --key merchant_id=m1)
   --at T         read as of T: epoch ms or ISO-8601 with a zone (default now)

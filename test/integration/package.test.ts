@@ -2,8 +2,10 @@
  * The package as an adopter gets it, outside this repository: `npm pack` (which builds it), `init` an app in a
  * temporary folder, install the tarball there (a plain `npm install --prefer-offline`: the registry's packages
  * come from the npm cache when it has them), `cdk synth` with the app's own cdk-nag check, the app's own test
- * and type check, and the installed CLI. Deploying that app onto the local cloud, putting events and reading
- * them with `features get` is not part of this test (see the README's status).
+ * and type check, and the installed CLI. Then, as the app's README tells its user, in the app's folder and with
+ * the app's own installed tools only: `streamfeatures local up`, `cdk bootstrap`, `cdk deploy` with
+ * `--outputs-file`, the app's producer script, `streamfeatures features get` until the counts show the events,
+ * `cdk destroy`, `streamfeatures local down`. The steps share one packed and installed app, in order.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,16 +30,27 @@ let root: string;
 let app: string;
 let pack: PackReport;
 const timings: Record<string, number> = {};
+let testStarted: number;
+/** The local cloud `local up` started for the deploy steps, if it is up: where it keeps its state. */
+let cloudStateDir: string | undefined;
+/** The app user's environment once the local cloud is up: theirs, minus AWS and CDK settings, plus its four. */
+let cloudEnv: NodeJS.ProcessEnv;
 
 /** Runs a command in a folder; its output on failure. */
-async function sh(command: string, args: string[], cwd: string, timeoutMinutes = 10) {
+async function sh(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeoutMinutes = 10,
+  env: NodeJS.ProcessEnv = process.env,
+) {
   const started = performance.now();
   try {
     return await run(command, args, {
       cwd,
       timeout: timeoutMinutes * MINUTES,
       maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', NO_UPDATE_NOTIFIER: '1' },
+      env: { ...env, npm_config_audit: 'false', npm_config_fund: 'false', NO_UPDATE_NOTIFIER: '1' },
     });
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
@@ -45,12 +58,15 @@ async function sh(command: string, args: string[], cwd: string, timeoutMinutes =
       `${command} ${args.join(' ')} (in ${cwd}) failed: ${failed.message}\n${failed.stdout}\n${failed.stderr}`,
     );
   } finally {
-    timings[`${command} ${args[0]}`] = Math.round(performance.now() - started);
+    // `npx cdk deploy`, `npx streamfeatures local up`: the command and its verbs, without flags.
+    const verbs = args.slice(0, 3).filter((arg, i) => i === 0 || !arg.startsWith('-'));
+    const label = command === 'npx' ? verbs.join(' ') : `${command} ${args[0]}`;
+    timings[label] = Math.round(performance.now() - started);
   }
 }
 
 beforeAll(async () => {
-  const started = performance.now();
+  testStarted = performance.now();
   // Outside the repository: nothing above the app resolves to this checkout's node_modules.
   root = mkdtempSync(join(tmpdir(), 'streamfeatures-package-'));
   expect(root.startsWith(REPO)).toBe(false);
@@ -66,11 +82,16 @@ beforeAll(async () => {
     15,
   );
   await sh('npx', ['cdk', 'synth', '--quiet'], app);
-  timings.total = Math.round(performance.now() - started);
+  timings.setup = Math.round(performance.now() - testStarted);
 }, 30 * MINUTES);
 
-afterAll(() => {
+afterAll(async () => {
   if (!root) return;
+  // A failed step can leave the local cloud up: stop it, as its user would.
+  if (cloudStateDir) {
+    await sh('npx', ['streamfeatures', 'local', 'down', '--state-dir', cloudStateDir], app).catch(() => {});
+  }
+  timings.total = Math.round(performance.now() - testStarted);
   // The figures the README quotes: the tarball's size and how long this test took.
   writeFileSync(
     join(REPO, '.tmp', 'package-test.json'),
@@ -81,7 +102,7 @@ afterAll(() => {
     ),
   );
   rmSync(root, { recursive: true, force: true });
-});
+}, 2 * MINUTES);
 
 describe('the package, installed outside the repository', () => {
   it('ships the compiled library with declarations, the CLI, the Lambda bundles, the default models and the templates only', () => {
@@ -159,4 +180,153 @@ describe('the package, installed outside the repository', () => {
     },
     5 * MINUTES,
   );
+
+  it(
+    'starts the local cloud with the installed CLI, from the app folder, on a free port',
+    async () => {
+      const stateDir = join(root, 'local-cloud');
+      const { stdout } = await sh(
+        'npx',
+        ['streamfeatures', 'local', 'up', '--port', '0', '--state-dir', stateDir],
+        app,
+        5,
+      );
+      cloudStateDir = stateDir;
+      const endpoint = /local cloud up at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      expect(endpoint, stdout).toBeDefined();
+      // The hint it prints stops this cloud, not the default one.
+      expect(stdout).toContain(`streamfeatures local down --state-dir ${stateDir}`);
+      const clean = Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')),
+      );
+      cloudEnv = {
+        ...clean,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_REGION: 'us-east-1',
+      };
+    },
+    5 * MINUTES,
+  );
+
+  it(
+    "bootstraps and deploys the app onto it with the app's own CDK CLI, writing the outputs the README names",
+    async () => {
+      expect(cloudEnv, 'the local cloud is up').toBeDefined();
+      // As the README has it: the account and region come from the local STS and AWS_REGION.
+      await sh('npx', ['cdk', 'bootstrap'], app, 10, cloudEnv);
+      await sh(
+        'npx',
+        ['cdk', 'deploy', 'my-features-dev', '--require-approval', 'never', '--outputs-file', 'outputs.json'],
+        app,
+        15,
+        cloudEnv,
+      );
+      const outputs = stackOutputs();
+      expect(outputs.StreamName).toMatch(/^my-features-dev-/);
+      expect(outputs.TableName).toMatch(/^my-features-dev-/);
+      expect(outputs.ScoringUrl).toContain(cloudEnv.AWS_ENDPOINT_URL);
+    },
+    20 * MINUTES,
+  );
+
+  it(
+    "counts the events the app's producer script puts, read back with the installed `features get`",
+    async () => {
+      const { StreamName, TableName } = stackOutputs();
+      const cards = ['c0', 'c1', 'c2'];
+      // 60 payments over 3 cards: 20 each, with merchants m0..m6 all among each card's (i % 7 over i % 3 = k).
+      const { stdout } = await sh(
+        'node',
+        ['scripts/put-events.mjs', '--stream', StreamName, '--count', '60', '--cards', String(cards.length)],
+        app,
+        5,
+        cloudEnv,
+      );
+      expect(stdout).toContain(`put 60 of 60 events on ${StreamName}`);
+      const get = [
+        'streamfeatures',
+        'features',
+        'get',
+        '--spec',
+        'spec.mjs',
+        '--table',
+        TableName,
+        ...cards.flatMap((card) => ['--entity', 'card', '--key', `card_id=${card}`]),
+      ];
+      const started = performance.now();
+      const read = await until('the counts of c0, c1, c2 to reach 20', async () => {
+        const { stdout: json } = await sh('npx', get, app, 5, cloudEnv);
+        const answer = JSON.parse(json) as FeaturesAnswer;
+        const counts = answer.entities.map((e) => e.features.card_txn_count_10m);
+        return counts.every((count) => typeof count === 'number' && count >= 20) ? answer : undefined;
+      });
+      timings['events to features'] = Math.round(performance.now() - started);
+      expect(read.entities.map((e) => e.key.card_id)).toEqual(cards);
+      for (const { features } of read.entities) {
+        expect(features.card_txn_count_10m).toBe(20);
+        expect(features.card_distinct_merchants_24h).toBe(7);
+        expect(features.card_amount_sum_1h).toBeCloseTo((features.card_amount_avg_24h as number) * 20, 6);
+      }
+    },
+    10 * MINUTES,
+  );
+
+  it(
+    'destroys the stack and stops the local cloud with the installed CLI, leaving it not running',
+    async () => {
+      await sh('npx', ['cdk', 'destroy', 'my-features-dev', '--force'], app, 10, cloudEnv);
+      const stateDir = cloudStateDir as string;
+      const { stdout } = await sh('npx', ['streamfeatures', 'local', 'down', '--state-dir', stateDir], app);
+      expect(stdout).toMatch(/local cloud stopped: .*kinesis-mock.*DynamoDB Local.*fauxqs/);
+      cloudStateDir = undefined;
+      const { stdout: status } = await sh(
+        'npx',
+        ['streamfeatures', 'local', 'status', '--state-dir', stateDir],
+        app,
+      ).catch((error: Error) => ({ stdout: error.message }));
+      expect(status).toContain('local cloud is not up');
+    },
+    10 * MINUTES,
+  );
 });
+
+interface FeaturesAnswer {
+  entities: {
+    entity: string;
+    key: Record<string, string>;
+    features: Record<string, number | string | null>;
+  }[];
+}
+
+/** The deployed stack's outputs the steps use, from the outputs.json `cdk deploy --outputs-file` wrote. */
+function stackOutputs(): { StreamName: string; TableName: string; ScoringUrl: string } {
+  const all = JSON.parse(readFileSync(join(app, 'outputs.json'), 'utf8')) as Record<
+    string,
+    Record<string, string>
+  >;
+  const outputs = all['my-features-dev'] ?? {};
+  const named = (key: string): string => {
+    const value = outputs[key];
+    if (value === undefined)
+      throw new Error(`outputs.json has no ${key} (it has ${Object.keys(outputs).join(', ')})`);
+    return value;
+  };
+  return { StreamName: named('StreamName'), TableName: named('TableName'), ScoringUrl: named('ScoringUrl') };
+}
+
+/** Polls `probe` until it answers, or fails naming what did not happen by the deadline. */
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 5 * MINUTES,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}

@@ -12,7 +12,9 @@ export function featuresStack(app: App, stage: Stage): Stack {
   const stack = new Stack(app, `{{name}}-${stage}`, {
     description: `{{name}}: real-time features (${stage})`,
   });
-  new FeaturePipeline(stack, 'Features', {
+  // The id `Default` is one CDK leaves out of logical ids, so the stack's outputs are plain `StreamName`,
+  // `TableName`, `ScoringUrl`, ... in `cdk deploy`'s output and in outputs.json (as the README names them).
+  new FeaturePipeline(stack, 'Default', {
     spec,
     // `prod` retains the data stores and turns on deletion protection; `dev` lets them go with the stack.
     stage,
