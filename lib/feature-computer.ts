@@ -19,7 +19,7 @@ import { acknowledgeControl } from './policy-acknowledgements.js';
 import { SecureBucket } from './secure-bucket.js';
 import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
 
-/** Key prefixes of the side outputs in the side-output bucket (DESIGN.md: quarantine and late outputs). */
+/** Key prefixes of the side outputs in the side-output bucket (README, "Semantics": the quarantine and late outputs). */
 export const SIDE_OUTPUT_PREFIXES = {
   quarantine: 'quarantine/',
   late: 'late/',

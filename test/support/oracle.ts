@@ -1,5 +1,5 @@
 /**
- * A brute-force reference for the feature semantics (DESIGN.md, "Feature semantics (normative)"), written from the
+ * A brute-force reference for the feature semantics (the README's "Semantics", normative), written from the
  * text and not from the engine: every record is classified in one pass in arrival order, and every query scans every
  * counted event. No tiles, no partial aggregates, no sketches, no incremental state. Slow on purpose; obvious first.
  *

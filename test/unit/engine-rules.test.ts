@@ -1,5 +1,5 @@
 /**
- * The normative feature semantics (DESIGN.md), one rule at a time, through the public API: classify, MemoryEngine
+ * The normative feature semantics (README, "Semantics"), one rule at a time, through the public API: classify, MemoryEngine
  * and replay. Each test names the behaviour it pins down.
  */
 import { describe, expect, it } from 'vitest';
