@@ -266,13 +266,7 @@ export class FeaturePipeline extends Construct {
       stream: this.stream.stream,
       table: this.onlineStore.table,
       rawArchive: this.offlineStore.rawArchive,
-      batchSize: props.batchSize,
-      maxBatchingWindow: props.maxBatchingWindow,
-      retryAttempts: props.retryAttempts,
-      maxRecordAge: props.maxRecordAge,
-      parallelizationFactor: props.parallelizationFactor,
-      onFailure: props.onFailure,
-      enhancedFanOut: props.enhancedFanOut,
+      ...featureComputerSettingsOf(props),
       ...(props.existingSideOutputBucketObj
         ? {
             existingSideOutputBucketObj: props.existingSideOutputBucketObj,
@@ -422,13 +416,7 @@ function pipelineProblems(pipeline: Construct, props: FeaturePipelineProps): str
     ...atPath(
       path('FeatureComputer'),
       featureComputerProblems({
-        batchSize: props.batchSize,
-        maxBatchingWindow: props.maxBatchingWindow,
-        retryAttempts: props.retryAttempts,
-        maxRecordAge: props.maxRecordAge,
-        parallelizationFactor: props.parallelizationFactor,
-        onFailure: props.onFailure,
-        enhancedFanOut: props.enhancedFanOut,
+        ...featureComputerSettingsOf(props),
         ...(props.existingStreamObj && !(props.existingStreamObj instanceof kinesis.Stream)
           ? { stream: props.existingStreamObj }
           : {}),
@@ -449,4 +437,19 @@ function pipelineProblems(pipeline: Construct, props: FeaturePipelineProps): str
       monitoringProblems({ thresholds: props.alarmThresholds, alarmEmail: props.alarmEmail }),
     ),
   ];
+}
+
+/** The feature computer's settings among the pipeline's props: what it is built with and what is checked. */
+function featureComputerSettingsOf(props: FeaturePipelineProps) {
+  const { batchSize, maxBatchingWindow, retryAttempts, maxRecordAge, parallelizationFactor, onFailure } =
+    props;
+  return {
+    batchSize,
+    maxBatchingWindow,
+    retryAttempts,
+    maxRecordAge,
+    parallelizationFactor,
+    onFailure,
+    enhancedFanOut: props.enhancedFanOut,
+  };
 }
