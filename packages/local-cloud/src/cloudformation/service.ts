@@ -431,6 +431,22 @@ export class CloudFormationService {
     record.disableRollback = request.disableRollback === true;
   }
 
+  /** Brings the stack's running resources to the request's template, reporting each resource's events. */
+  private apply(
+    record: StackRecord,
+    request: StackRequest,
+    parameters: SettledParameter[],
+    onEvent: (event: ResourceEvent) => void,
+  ): Promise<void> {
+    return record.live.apply({
+      template: request.template,
+      parameters: parameterValues(parameters),
+      ...(request.source?.cdkOut === undefined ? {} : { cdkOut: request.source.cdkOut }),
+      ...(request.source?.assets === undefined ? {} : { assets: request.source.assets }),
+      onEvent,
+    });
+  }
+
   private async create(
     record: StackRecord,
     request: StackRequest,
@@ -441,22 +457,16 @@ export class CloudFormationService {
     this.stackEvent(record, 'CREATE_IN_PROGRESS', 'User Initiated');
     const failed: string[] = [];
     try {
-      await record.live.apply({
-        template: request.template,
-        parameters: parameterValues(parameters),
-        ...(request.source?.cdkOut === undefined ? {} : { cdkOut: request.source.cdkOut }),
-        ...(request.source?.assets === undefined ? {} : { assets: request.source.assets }),
-        onEvent: (event) => {
-          if (event.status === 'CREATE_FAILED') failed.push(event.logicalId);
-          if (event.status.startsWith('DELETE') && record.status === 'CREATE_IN_PROGRESS') {
-            this.stackEvent(
-              record,
-              record.disableRollback ? 'CREATE_FAILED' : 'ROLLBACK_IN_PROGRESS',
-              rollbackReason(failed),
-            );
-          }
-          this.event(record, event);
-        },
+      await this.apply(record, request, parameters, (event) => {
+        if (event.status === 'CREATE_FAILED') failed.push(event.logicalId);
+        if (event.status.startsWith('DELETE') && record.status === 'CREATE_IN_PROGRESS') {
+          this.stackEvent(
+            record,
+            record.disableRollback ? 'CREATE_FAILED' : 'ROLLBACK_IN_PROGRESS',
+            rollbackReason(failed),
+          );
+        }
+        this.event(record, event);
       });
     } catch (error) {
       const reason = `The following resource(s) failed to create: [${failed.join(', ')}]. ${(error as Error).message}`;
@@ -478,18 +488,12 @@ export class CloudFormationService {
     this.stackEvent(record, 'UPDATE_IN_PROGRESS', 'User Initiated');
     const failed: string[] = [];
     try {
-      await record.live.apply({
-        template: request.template,
-        parameters: parameterValues(parameters),
-        ...(request.source?.cdkOut === undefined ? {} : { cdkOut: request.source.cdkOut }),
-        ...(request.source?.assets === undefined ? {} : { assets: request.source.assets }),
-        onEvent: (event) => {
-          if (event.status.endsWith('_FAILED')) failed.push(event.logicalId);
-          if (event.status.startsWith('DELETE') && record.status === 'UPDATE_IN_PROGRESS') {
-            this.stackEvent(record, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
-          }
-          this.event(record, event);
-        },
+      await this.apply(record, request, parameters, (event) => {
+        if (event.status.endsWith('_FAILED')) failed.push(event.logicalId);
+        if (event.status.startsWith('DELETE') && record.status === 'UPDATE_IN_PROGRESS') {
+          this.stackEvent(record, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+        }
+        this.event(record, event);
       });
     } catch (error) {
       const reason = `The following resource(s) failed to update: [${failed.join(', ')}]. ${(error as Error).message}`;
