@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { Column } from '../core/offline-schema.js';
 import { allow } from './defaults.js';
 import { Problems, throwIfProblems } from './errors.js';
+import { allowKeyVia } from './key-grants.js';
 import { logsKeyOf } from './logs-key.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { icebergTable, parquetTable } from './offline-tables.js';
@@ -185,13 +186,7 @@ export class OfflineDataset extends Construct {
       'Firehose names its objects at delivery (date partitions, random suffixes): the grant is limited to the ' +
         "dataset's own prefix and its error prefix.",
     );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
-      }),
-    );
+    allowKeyVia(this.role, props.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt'], 's3');
     allow(
       this.role,
       this.format === 'parquet'
