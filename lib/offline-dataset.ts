@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { Column } from '../core/offline-schema.js';
 import { allow } from './defaults.js';
 import { Problems, throwIfProblems } from './errors.js';
+import { IcebergTableOptimizers } from './iceberg-optimizers.js';
 import { allowKeyVia } from './key-grants.js';
 import { logsKeyOf } from './logs-key.js';
 import { acknowledgeWildcardResources } from './nag.js';
@@ -100,6 +101,8 @@ export interface OfflineDatasetProps {
  */
 export class OfflineDataset extends Construct {
   public readonly table: glue.CfnTable;
+  /** With Iceberg: the table's compaction, snapshot retention and orphan-file deletion. */
+  public readonly optimizers?: IcebergTableOptimizers;
   public readonly deliveryStream: firehose.CfnDeliveryStream;
   /** The delivery stream's name: what writers put records to. */
   public readonly deliveryStreamName: string;
@@ -139,6 +142,16 @@ export class OfflineDataset extends Construct {
     this.table =
       this.format === 'parquet' ? parquetTable(this, props, location) : icebergTable(this, props, location);
     this.table.node.addDependency(props.database);
+    if (this.format === 'iceberg') {
+      this.optimizers = new IcebergTableOptimizers(this, 'Optimizers', {
+        table: this.table,
+        databaseName,
+        tableName: props.tableName,
+        bucket: props.bucket,
+        prefix: props.prefix,
+        encryptionKey: props.encryptionKey,
+      });
+    }
 
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     this.logGroup = new logs.LogGroup(this, 'DeliveryErrors', {
