@@ -140,4 +140,14 @@ describe('kms:ViaService on every key grant of a role', () => {
       expect.arrayContaining(['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer']),
     );
   });
+
+  it("keeps the event-source mapping's logical id, so that an update does not replace the mapping", () => {
+    // The id CDK gave the mapping before the read grant was replaced: a new id would make CloudFormation replace
+    // the mapping, which starts reading at LATEST (docs/deploy.md, "Switching enhancedFanOut").
+    expect(Object.keys(resourcesOf(dev.template, 'AWS::Lambda::EventSourceMapping'))).toEqual([
+      'FeatureComputerHandlerFunctionKinesisEventSourcestreamfeaturesdevStreamB13D6671EAD7E4B2',
+    ]);
+    const [efo] = Object.keys(resourcesOf(everything.template, 'AWS::Lambda::EventSourceMapping'));
+    expect(efo).toMatch(/^FeatureComputerHandlerFunctionKinesisConsumerEventSourcestreamfeaturesprod/);
+  });
 });
