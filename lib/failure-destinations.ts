@@ -3,6 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { allow } from './defaults.js';
+import { allowKeyVia } from './key-grants.js';
 import { acknowledgeWildcardResources } from './nag.js';
 
 /**
@@ -30,7 +31,7 @@ export class S3FailureDestination implements lambda.IEventSourceDlq {
       );
     }
     allow(targetHandler, ['s3:ListBucket'], [this.bucket.bucketArn]);
-    if (this.key) allow(targetHandler, ['kms:GenerateDataKey'], [this.key.keyArn]);
+    if (this.key) allowKeyVia(targetHandler, this.key, ['kms:GenerateDataKey'], 's3');
     return { destination: this.bucket.bucketArn };
   }
 }
@@ -44,7 +45,7 @@ export class SqsFailureDestination implements lambda.IEventSourceDlq {
 
   bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
     allow(targetHandler, ['sqs:SendMessage'], [this.queue.queueArn]);
-    if (this.key) allow(targetHandler, ['kms:GenerateDataKey', 'kms:Decrypt'], [this.key.keyArn]);
+    if (this.key) allowKeyVia(targetHandler, this.key, ['kms:GenerateDataKey', 'kms:Decrypt'], 'sqs');
     return { destination: this.queue.queueArn };
   }
 }

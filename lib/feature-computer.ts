@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +13,7 @@ import type { Spec } from '../core/index.js';
 import { allow, newDataKey } from './defaults.js';
 import { ignoredWith, onlyWith, Problems, quote, throwIfProblems } from './errors.js';
 import { S3FailureDestination, SqsFailureDestination } from './failure-destinations.js';
+import { allowKeyVia } from './key-grants.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import type { OfflineDataset } from './offline-dataset.js';
 import { acknowledgeControl } from './policy-acknowledgements.js';
@@ -230,9 +231,15 @@ export class FeatureComputer extends Construct {
         stream: props.stream,
         streamConsumerName: `${Stack.of(this).stackName}-features`,
       });
-      this.eventSource = new sources.KinesisConsumerEventSource(this.streamConsumer, common);
+      const consumer = this.streamConsumer;
+      const readConsumer = withReadGrant(consumer, (grantee) => {
+        grantStreamRead(props.stream, grantee);
+        consumer.grant(grantee, ...CONSUMER_READ_ACTIONS);
+      });
+      this.eventSource = new sources.KinesisConsumerEventSource(readConsumer, common);
     } else {
-      this.eventSource = new sources.KinesisEventSource(props.stream, common);
+      const readStream = withReadGrant(props.stream, (grantee) => grantStreamRead(props.stream, grantee));
+      this.eventSource = new sources.KinesisEventSource(readStream, common);
     }
     this.function.addEventSource(this.eventSource);
     this.eventSourceMappingId = this.eventSource.eventSourceMappingId;
@@ -243,14 +250,11 @@ export class FeatureComputer extends Construct {
     allow(role, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], [props.table.tableArn]);
     const tableKey = props.table.encryptionKey;
     if (tableKey) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
-          resources: [tableKey.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
-          },
-        }),
+      allowKeyVia(
+        role,
+        tableKey,
+        ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        'dynamodb',
       );
     }
     const sideOutputArns = Object.values(SIDE_OUTPUT_PREFIXES).map((prefix) =>
@@ -263,9 +267,42 @@ export class FeatureComputer extends Construct {
       'Side-output objects are named per batch (dt=/hour=/shard-sequence range): PutObject is limited to the ' +
         'quarantine/, late/ and raw-oversize/ prefixes of the side-output bucket.',
     );
-    if (this.sideOutputKey) allow(role, ['kms:GenerateDataKey'], [this.sideOutputKey.keyArn]);
+    if (this.sideOutputKey) allowKeyVia(role, this.sideOutputKey, ['kms:GenerateDataKey'], 's3');
     props.rawArchive?.grantPutRecords(role);
   }
+}
+
+/** What CDK's `grantRead` gives on a stream and on an enhanced fan-out consumer (aws-cdk-lib aws-kinesis). */
+const STREAM_READ_ACTIONS = [
+  'kinesis:DescribeStreamSummary',
+  'kinesis:GetRecords',
+  'kinesis:GetShardIterator',
+  'kinesis:ListShards',
+  'kinesis:SubscribeToShard',
+  'kinesis:DescribeStream',
+  'kinesis:ListStreams',
+  'kinesis:DescribeStreamConsumer',
+];
+const CONSUMER_READ_ACTIONS = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'];
+
+/**
+ * The mapping reads the stream with the function's role; Kinesis decrypts the records with that role's
+ * `kms:Decrypt` on the stream key, so the key is granted through Kinesis only.
+ */
+function grantStreamRead(stream: kinesis.IStream, grantee: iam.IGrantable): void {
+  stream.grant(grantee, ...STREAM_READ_ACTIONS);
+  if (stream.encryptionKey) allowKeyVia(grantee, stream.encryptionKey, ['kms:Decrypt'], 'kinesis');
+}
+
+/**
+ * The stream or consumer as the event source sees it, with its read grant replaced: CDK's `grantRead` also
+ * grants `kms:Decrypt` on the stream key with no condition. Everything else (its node, its ARN) is the source's
+ * own, so the mapping's logical id stays what it was, and CloudFormation does not replace the mapping.
+ */
+function withReadGrant<T extends object>(source: T, grantRead: (grantee: iam.IGrantable) => void): T {
+  return new Proxy(source, {
+    get: (target, property) => (property === 'grantRead' ? grantRead : Reflect.get(target, property, target)),
+  });
 }
 
 function newFailureQueue(scope: Construct, key: kms.IKey, removalPolicy = RemovalPolicy.RETAIN): sqs.Queue {

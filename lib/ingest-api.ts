@@ -7,6 +7,7 @@ import type { Spec } from '../core/index.js';
 import { allow } from './defaults.js';
 import { throwIfProblems } from './errors.js';
 import { type HttpApiOptions, httpApiOptionsOf, httpApiProblems, LambdaHttpApi } from './http-api.js';
+import { allowKeyVia } from './key-grants.js';
 import { StreamfeaturesFunction, type StreamfeaturesFunctionProps } from './streamfeatures-function.js';
 
 /** Also the HTTP API's settings (auth, throttling, log retention): lib/http-api.ts. */
@@ -48,7 +49,8 @@ export class IngestApi extends Construct {
     this.function = this.handler.function;
     allow(this.handler.role, ['kinesis:PutRecord', 'kinesis:PutRecords'], [props.stream.streamArn]);
     if (props.stream.encryptionKey) {
-      allow(this.handler.role, ['kms:GenerateDataKey'], [props.stream.encryptionKey.keyArn]);
+      // Kinesis encrypts the records with the caller's data key: through Kinesis only.
+      allowKeyVia(this.handler.role, props.stream.encryptionKey, ['kms:GenerateDataKey'], 'kinesis');
     }
     this.http = new LambdaHttpApi(this, 'Http', {
       handler: this.function,

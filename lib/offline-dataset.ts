@@ -10,6 +10,8 @@ import { Construct } from 'constructs';
 import type { Column } from '../core/offline-schema.js';
 import { allow } from './defaults.js';
 import { Problems, throwIfProblems } from './errors.js';
+import { IcebergTableOptimizers } from './iceberg-optimizers.js';
+import { allowKeyVia } from './key-grants.js';
 import { logsKeyOf } from './logs-key.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { icebergTable, parquetTable } from './offline-tables.js';
@@ -99,6 +101,8 @@ export interface OfflineDatasetProps {
  */
 export class OfflineDataset extends Construct {
   public readonly table: glue.CfnTable;
+  /** With Iceberg: the table's compaction, snapshot retention and orphan-file deletion. */
+  public readonly optimizers?: IcebergTableOptimizers;
   public readonly deliveryStream: firehose.CfnDeliveryStream;
   /** The delivery stream's name: what writers put records to. */
   public readonly deliveryStreamName: string;
@@ -138,6 +142,16 @@ export class OfflineDataset extends Construct {
     this.table =
       this.format === 'parquet' ? parquetTable(this, props, location) : icebergTable(this, props, location);
     this.table.node.addDependency(props.database);
+    if (this.format === 'iceberg') {
+      this.optimizers = new IcebergTableOptimizers(this, 'Optimizers', {
+        table: this.table,
+        databaseName,
+        tableName: props.tableName,
+        bucket: props.bucket,
+        prefix: props.prefix,
+        encryptionKey: props.encryptionKey,
+      });
+    }
 
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
     this.logGroup = new logs.LogGroup(this, 'DeliveryErrors', {
@@ -185,13 +199,7 @@ export class OfflineDataset extends Construct {
       'Firehose names its objects at delivery (date partitions, random suffixes): the grant is limited to the ' +
         "dataset's own prefix and its error prefix.",
     );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
-      }),
-    );
+    allowKeyVia(this.role, props.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt'], 's3');
     allow(
       this.role,
       this.format === 'parquet'

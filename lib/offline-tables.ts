@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type { Construct } from 'constructs';
 import { type Column, type ColumnType, hiveType, PARTITION_KEYS } from '../core/offline-schema.js';
+import { throwIfProblems } from './errors.js';
 
 /** The Glue tables of the offline store: a Hive table read as Parquet, or an Apache Iceberg table. */
 
@@ -63,31 +65,94 @@ const ICEBERG_PRIMITIVES = {
   boolean: 'boolean',
 } as const;
 
+/** Iceberg field ids are 32-bit signed; ours stay at or below 2^30, leaving room for ids an engine adds. */
+const FIELD_ID_SPACE = 2 ** 30;
+
 /**
- * An Iceberg schema type: a primitive's name, or a nested type as Iceberg's JSON form (every nested field and
- * map key/value takes the next id).
+ * The Iceberg field id of a field, from its path in the table (`arrival_ms`, `features.card_txn_count_10m`,
+ * `entities.value.key`): the first 30 bits of its SHA-256, plus one. Iceberg finds columns by id, not by name or
+ * position, so an id must not change while the column lives: an id from the path stays the same when a spec adds,
+ * removes or reorders fields anywhere. `icebergSchemaFields` fails on two paths with one id.
  */
-function icebergType(type: ColumnType, nextId: () => number): string | object {
+export function icebergFieldId(path: string): number {
+  return (createHash('sha256').update(path).digest().readUInt32BE(0) % FIELD_ID_SPACE) + 1;
+}
+
+/** Gives out field ids by path, and remembers them to report two paths with the same id. */
+class FieldIds {
+  private readonly byId = new Map<number, string>();
+  readonly collisions: string[] = [];
+
+  idOf(path: string): number {
+    const id = icebergFieldId(path);
+    const earlier = this.byId.get(id);
+    if (earlier !== undefined && earlier !== path) {
+      this.collisions.push(`fields "${earlier}" and "${path}" get the same Iceberg field id ${id}`);
+    }
+    this.byId.set(id, path);
+    return id;
+  }
+}
+
+/** An Iceberg schema type: a primitive's name, or a nested type as Iceberg's JSON form, ids from paths. */
+function icebergType(type: ColumnType, path: string, ids: FieldIds): string | object {
   if (typeof type === 'string') return ICEBERG_PRIMITIVES[type];
   if ('struct' in type) {
     return {
       type: 'struct',
       fields: type.struct.map((f) => ({
-        id: nextId(),
+        id: ids.idOf(`${path}.${f.name}`),
         name: f.name,
         required: false,
-        type: icebergType(f.type, nextId),
+        type: icebergType(f.type, `${path}.${f.name}`, ids),
       })),
     };
   }
   return {
     type: 'map',
-    'key-id': nextId(),
+    'key-id': ids.idOf(`${path}.key`),
     key: ICEBERG_PRIMITIVES[type.map.key],
-    'value-id': nextId(),
-    value: icebergType(type.map.value, nextId),
+    'value-id': ids.idOf(`${path}.value`),
+    value: icebergType(type.map.value, `${path}.value`, ids),
     'value-required': false,
   };
+}
+
+export interface IcebergSchemaField {
+  readonly id: number;
+  readonly name: string;
+  /** A primitive's name, or a nested type's Iceberg JSON as a string (what Glue's `IcebergStructField` takes). */
+  readonly type: string;
+  readonly required: false;
+  readonly doc: string;
+}
+
+/**
+ * The top-level fields of an Iceberg schema for these columns, every id (nested ones too) from the field's path,
+ * and a problem naming the table and both fields for each two paths that get the same id.
+ */
+export function icebergSchemaFields(
+  columns: readonly Column[],
+  table: string,
+): { fields: IcebergSchemaField[]; problems: string[] } {
+  const ids = new FieldIds();
+  const fields = columns.map((column): IcebergSchemaField => {
+    const id = ids.idOf(column.name);
+    const type = icebergType(column.type, column.name, ids);
+    return {
+      id,
+      name: column.name,
+      type: typeof type === 'string' ? type : JSON.stringify(type),
+      required: false,
+      doc: column.comment,
+    };
+  });
+  const problems = ids.collisions.map(
+    (collision) =>
+      `Iceberg table ${table}: ${collision} (ids come from field paths, so that they stay the same when the ` +
+      'spec changes); rename one of the fields',
+  );
+  return { fields, problems };
 }
 
 /**
@@ -100,23 +165,12 @@ function icebergType(type: ColumnType, nextId: () => number): string | object {
  *
  * The table partitions by identity on `dt` and `hour`, which the writers put in every record (`partitionValues`
  * in core/offline-schema.ts): Firehose's Iceberg destination writes the columns it gets, nothing from a prefix.
+ * Field ids come from field paths (`icebergFieldId`), so a spec change keeps every remaining column's id.
  */
 export function icebergTable(scope: Construct, props: OfflineTableProps, location: string): glue.CfnTable {
   const stack = Stack.of(scope);
-  const columns = [...props.columns, ...PARTITION_KEYS];
-  // Top-level fields take ids 1..n; nested ids follow.
-  let lastId = columns.length;
-  const nextId = () => ++lastId;
-  const fields = columns.map((column, i) => {
-    const type = icebergType(column.type, nextId);
-    return {
-      id: i + 1,
-      name: column.name,
-      type: typeof type === 'string' ? type : JSON.stringify(type),
-      required: false,
-      doc: column.comment,
-    };
-  });
+  const { fields, problems } = icebergSchemaFields([...props.columns, ...PARTITION_KEYS], props.tableName);
+  throwIfProblems(scope, problems);
   return new glue.CfnTable(scope, 'Table', {
     catalogId: stack.account,
     databaseName: props.database.ref,
@@ -133,7 +187,8 @@ export function icebergTable(scope: Construct, props: OfflineTableProps, locatio
             fields: PARTITION_KEYS.map((key, i) => ({
               fieldId: 1000 + i,
               name: key.name,
-              sourceId: columns.indexOf(key) + 1,
+              // A top-level field's path is its name.
+              sourceId: icebergFieldId(key.name),
               transform: 'identity',
             })),
           },

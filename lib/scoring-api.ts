@@ -1,7 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
@@ -9,6 +8,7 @@ import { FUNCTION_FILES } from '../lambdas/shared/spec.js';
 import { allow } from './defaults.js';
 import { InvalidPropsError, Problems, quote, throwIfProblems } from './errors.js';
 import { type HttpApiOptions, httpApiOptionsOf, httpApiProblems, LambdaHttpApi } from './http-api.js';
+import { allowKeyVia } from './key-grants.js';
 import {
   type BuiltInModels,
   DEFAULT_MODEL_REGISTRY,
@@ -168,15 +168,7 @@ export class ScoringApi extends Construct {
     const role = this.handler.role;
     allow(role, ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], [props.table.tableArn]);
     if (props.table.encryptionKey) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt', 'kms:DescribeKey'],
-          resources: [props.table.encryptionKey.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com` },
-          },
-        }),
-      );
+      allowKeyVia(role, props.table.encryptionKey, ['kms:Decrypt', 'kms:DescribeKey'], 'dynamodb');
     }
     props.featureLog?.grantPutRecords(role);
     // InvokeEndpoint on the endpoints this function calls, and on nothing when it calls none.

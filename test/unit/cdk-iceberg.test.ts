@@ -20,7 +20,21 @@ import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
 import { readScoreConfig } from '../../lambdas/score/config.js';
 import { createScoreHandler } from '../../lambdas/score/score-handler.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
-import { resourcesOf, type Synthesized, synthesize } from '../cdk/synth.js';
+import {
+  ICEBERG_ORPHAN_FILE_RETENTION_DAYS,
+  ICEBERG_SNAPSHOT_RETENTION_DAYS,
+} from '../../lib/iceberg-optimizers.js';
+import { icebergFieldId, icebergSchemaFields } from '../../lib/offline-tables.js';
+import { CREATORS } from '../../packages/local-cloud/src/deploy/engine.js';
+import { RECORDED_TYPES } from '../../packages/local-cloud/src/deploy/recorded-types.js';
+import {
+  actionsOf,
+  logicalIdOf,
+  resourcesOf,
+  type Synthesized,
+  statementsOfRole,
+  synthesize,
+} from '../cdk/synth.js';
 
 const spec = parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8'));
 
@@ -227,5 +241,216 @@ describe('partition values the writers send', () => {
       expect(line).not.toHaveProperty('dt');
       expect(line).not.toHaveProperty('hour');
     }
+  });
+});
+
+interface OptimizerProps {
+  readonly DatabaseName: unknown;
+  readonly TableName: string;
+  readonly Type: string;
+  readonly TableOptimizerConfiguration: {
+    readonly Enabled: boolean;
+    readonly RoleArn: { 'Fn::GetAtt': [string, string] };
+    readonly [key: string]: unknown;
+  };
+}
+
+function optimizers(synth: Synthesized): { id: string; props: OptimizerProps; dependsOn: string[] }[] {
+  return Object.entries(resourcesOf(synth.template, 'AWS::Glue::TableOptimizer')).map(([id, r]) => ({
+    id,
+    props: r.Properties as unknown as OptimizerProps,
+    dependsOn: (r.DependsOn as string[] | undefined) ?? [],
+  }));
+}
+
+describe('Glue table optimizers', () => {
+  it('compacts, expires snapshots of and deletes orphan files from each Iceberg table, and declares none for Parquet', () => {
+    const declared = optimizers(iceberg).map((o) => `${o.props.TableName}:${o.props.Type}`);
+    expect(declared.sort()).toEqual(
+      ['compaction', 'retention', 'orphan_file_deletion']
+        .flatMap((type) => [`raw_events:${type}`, `feature_log:${type}`])
+        .sort(),
+    );
+    expect(optimizers(parquet)).toEqual([]);
+    for (const { props } of optimizers(iceberg)) {
+      expect(props.TableOptimizerConfiguration.Enabled).toBe(true);
+      expect(props.DatabaseName).toEqual({ Ref: expect.stringMatching(/^OfflineStoreDatabase/) });
+    }
+    const byType = Object.fromEntries(
+      optimizers(iceberg)
+        .filter((o) => o.props.TableName === 'raw_events')
+        .map((o) => [o.props.Type, o.props.TableOptimizerConfiguration]),
+    );
+    expect(byType.compaction).toMatchObject({
+      CompactionConfiguration: { IcebergConfiguration: { Strategy: 'binpack' } },
+    });
+    expect(byType.retention).toMatchObject({
+      RetentionConfiguration: {
+        IcebergConfiguration: {
+          SnapshotRetentionPeriodInDays: ICEBERG_SNAPSHOT_RETENTION_DAYS,
+          NumberOfSnapshotsToRetain: 1,
+          CleanExpiredFiles: true,
+        },
+      },
+    });
+    expect(byType.orphan_file_deletion).toMatchObject({
+      OrphanFileDeletionConfiguration: {
+        IcebergConfiguration: { OrphanFileRetentionPeriodInDays: ICEBERG_ORPHAN_FILE_RETENTION_DAYS },
+      },
+    });
+  });
+
+  it("runs each optimizer with its own table's role, created after the table and the role's policy", () => {
+    const store = iceberg.pipeline.offlineStore;
+    for (const dataset of [store.rawArchive, store.featureLog]) {
+      const role = dataset.optimizers?.role;
+      if (!role) throw new Error(`${dataset.node.path} has no optimizers`);
+      const roleId = logicalIdOf(iceberg.stack, role);
+      const tableId = logicalIdOf(iceberg.stack, dataset.table);
+      const policyId = logicalIdOf(iceberg.stack, role.node.findChild('DefaultPolicy'));
+      const own = optimizers(iceberg).filter((o) => o.props.TableName === (dataset.table.name as string));
+      expect(own).toHaveLength(3);
+      for (const o of own) {
+        expect(o.props.TableOptimizerConfiguration.RoleArn).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+        expect(o.dependsOn).toEqual(expect.arrayContaining([tableId, roleId, policyId]));
+      }
+    }
+  });
+
+  it('gives the optimizer role what AWS documents, narrowed to its table: its location, the table, the logs, the key via S3', () => {
+    const dataset = iceberg.pipeline.offlineStore.rawArchive;
+    const role = dataset.optimizers?.role;
+    if (!role) throw new Error('no optimizer role');
+    const roleId = logicalIdOf(iceberg.stack, role);
+    const trust = resourcesOf(iceberg.template, 'AWS::IAM::Role')[roleId]?.Properties
+      ?.AssumeRolePolicyDocument;
+    expect(trust).toMatchObject({
+      Statement: [
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' } },
+      ],
+    });
+    const statements = statementsOfRole(iceberg.template, roleId);
+    const granted = Object.fromEntries(
+      statements.map((s) => [
+        actionsOf(s).sort().join(' '),
+        JSON.stringify(s.Resource) + JSON.stringify(s.Condition ?? {}),
+      ]),
+    );
+    expect(Object.keys(granted).sort()).toEqual(
+      [
+        's3:DeleteObject s3:GetObject s3:PutObject',
+        's3:ListBucket',
+        'kms:Decrypt kms:GenerateDataKey',
+        'glue:GetTable glue:UpdateTable',
+        'logs:CreateLogGroup logs:CreateLogStream logs:PutLogEvents',
+      ].sort(),
+    );
+    const objects = granted['s3:DeleteObject s3:GetObject s3:PutObject'] ?? '';
+    expect(objects).toContain('/raw/*');
+    expect(objects).not.toContain('/features/');
+    expect(granted['kms:Decrypt kms:GenerateDataKey']).toContain('"kms:ViaService"');
+    expect(granted['glue:GetTable glue:UpdateTable']).toContain('/raw_events');
+    expect(granted['glue:GetTable glue:UpdateTable']).not.toContain('feature_log');
+    for (const group of ['iceberg-compaction', 'iceberg-retention', 'iceberg-orphan-file-deletion']) {
+      expect(granted['logs:CreateLogGroup logs:CreateLogStream logs:PutLogEvents']).toContain(
+        `/aws-glue/${group}/logs:*`,
+      );
+    }
+  });
+
+  it('deploys on the local cloud as far as before: it creates or records every resource type of the Iceberg stack', () => {
+    const types = new Set(
+      Object.values(iceberg.template.toJSON().Resources as Record<string, { Type: string }>).map(
+        (r) => r.Type,
+      ),
+    );
+    const unknown = [...types].filter(
+      (type) => CREATORS[type] === undefined && RECORDED_TYPES[type] === undefined,
+    );
+    expect(unknown).toEqual([]);
+    expect(RECORDED_TYPES['AWS::Glue::TableOptimizer']).toBeDefined();
+  });
+});
+
+/** Every field id of a table's schema by the field's path, nested ones included (`features.card_txn_count_10m`). */
+function idsByPath(table: IcebergTableInput): Map<string, number> {
+  const ids = new Map<string, number>();
+  const visit = (type: unknown, path: string) => {
+    if (typeof type !== 'object' || type === null) return;
+    const nested = type as { fields?: { id: number; name: string; type: unknown }[]; [k: string]: unknown };
+    for (const f of nested.fields ?? []) {
+      ids.set(`${path}.${f.name}`, f.id);
+      visit(f.type, `${path}.${f.name}`);
+    }
+    if (nested.type === 'map') {
+      ids.set(`${path}.key`, nested['key-id'] as number);
+      ids.set(`${path}.value`, nested['value-id'] as number);
+      visit(nested.value, `${path}.value`);
+    }
+  };
+  for (const field of table.Schema.Fields) {
+    ids.set(field.Name, field.Id);
+    visit(field.Type.startsWith('{') ? JSON.parse(field.Type) : field.Type, field.Name);
+  }
+  return ids;
+}
+
+describe('Iceberg field ids', () => {
+  it('keeps every existing column id when the spec adds an event field in the middle (and a feature in the middle)', () => {
+    const features = [...spec.features];
+    features.splice(3, 0, {
+      ...features[2],
+      name: 'card_tip_sum_1h',
+      agg: 'sum',
+      field: 'tip',
+    } as (typeof features)[number]);
+    const entities = Object.entries(spec.entities);
+    entities.splice(1, 0, ['device', ['device_id']]);
+    const grown = parseSpecJson(
+      JSON.stringify({ ...spec, entities: Object.fromEntries(entities), features }),
+    );
+    const after = synthesize({ offlineFormat: 'iceberg' }, grown);
+    for (const name of ['raw_events', 'feature_log']) {
+      const before = idsByPath(icebergTable(iceberg, name));
+      const now = idsByPath(icebergTable(after, name));
+      expect(now.size).toBeGreaterThan(before.size);
+      for (const [path, id] of before) expect({ path, id: now.get(path) }).toEqual({ path, id });
+      const ids = [...now.values()];
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    // The new columns really sit between old ones, so position-based ids would have moved.
+    const names = icebergTable(after, 'raw_events').Schema.Fields.map((f) => f.Name);
+    expect(names.indexOf('device_id')).toBeLessThan(names.indexOf('merchant_id'));
+    expect(names.indexOf('tip')).toBeLessThan(names.indexOf('geo_country'));
+  });
+
+  it('partitions on the ids of dt and hour, whatever columns come before them', () => {
+    for (const name of ['raw_events', 'feature_log']) {
+      const table = icebergTable(iceberg, name);
+      expect(table.PartitionSpec.Fields.map((f) => f.SourceId)).toEqual([
+        icebergFieldId('dt'),
+        icebergFieldId('hour'),
+      ]);
+    }
+  });
+
+  it('names both fields and the table when two field paths get the same id (the synth then fails)', () => {
+    // Two names whose ids collide, found by trying names until two share an id (about 40,000 tries).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const name = `field_${i}`;
+      const id = icebergFieldId(name);
+      const earlier = seen.get(id);
+      if (earlier !== undefined) pair = [earlier, name];
+      seen.set(id, name);
+    }
+    const [first, second] = pair;
+    const columns = [first, second].map((name) => ({ name, type: 'double' as const, comment: name }));
+    const { problems } = icebergSchemaFields(columns, 'raw_events');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`"${first}" and "${second}"`);
+    expect(problems[0]).toContain('raw_events');
+    expect(icebergSchemaFields(columns.slice(0, 1), 'raw_events').problems).toEqual([]);
   });
 });

@@ -29,6 +29,8 @@ export const RECORDED_TYPES: Readonly<Record<string, string>> = {
   'AWS::CDK::Metadata': 'CDK bookkeeping',
   'AWS::Glue::Database': 'no Glue catalog runs locally (tables reach the Firehose emulator through a hook)',
   'AWS::Glue::Table': HOOKED,
+  'AWS::Glue::TableOptimizer':
+    'no Glue catalog runs locally and Iceberg tables are only recorded: nothing to compact',
   'AWS::KinesisFirehose::DeliveryStream': HOOKED,
   'AWS::ApiGatewayV2::Api': HOOKED,
   'AWS::ApiGatewayV2::Integration': HOOKED,
