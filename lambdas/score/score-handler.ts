@@ -12,7 +12,7 @@ import type { CompiledSpec } from '../../core/index.js';
 import { partitionValues } from '../../core/offline-schema.js';
 import { errorResponse, HttpError, jsonBody, jsonResponse } from '../shared/http.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
-import { parseScoreRequest } from './request.js';
+import { MAX_SCORE_REQUEST_BYTES, parseScoreRequest } from './request.js';
 import { assignmentKey, assignVariant, type Variant } from './variants.js';
 
 /**
@@ -100,7 +100,7 @@ async function score(
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const started = performance.now();
-  const request = parseScoreRequest(deps.spec, jsonBody(event));
+  const request = parseScoreRequest(deps.spec, jsonBody(event, { maxBytes: MAX_SCORE_REQUEST_BYTES }));
   const requestMs = now();
   const t = request.t ?? requestMs;
 
