@@ -46,6 +46,7 @@ export { type CompiledEntity, type CompiledFeature, type CompiledSpec, compileSp
 export { describeIssues, SpecError, valueAt } from './spec/errors.js';
 export { parseSpec, parseSpecJson } from './spec/normalize.js';
 export * from './spec/types.js';
+export { keyBytesOver, MAX_KEY_BYTES, MAX_NAME_BYTES, utf8Bytes } from './store-limits.js';
 export {
   labelLookup,
   type PlanOptions,
