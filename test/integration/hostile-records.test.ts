@@ -55,7 +55,8 @@ describe('a key or id DynamoDB cannot store', () => {
       if (i === 3) bodies.push({ card_id: 'c'.repeat(3000), merchant_id: 'm1' });
       if (i === 8) bodies.push({ card_id: 'c1', merchant_id: 'm'.repeat(2100) });
       if (i === 12) bodies.push({ event_id: 'e'.repeat(3000), card_id: 'c2', merchant_id: 'm1' });
-      if (i === 15) bodies.push({ event_id: 'i'.repeat(MAX_KEY_BYTES), card_id: atLimitCard, merchant_id: 'm1' });
+      if (i === 15)
+        bodies.push({ event_id: 'i'.repeat(MAX_KEY_BYTES), card_id: atLimitCard, merchant_id: 'm1' });
     }
     const records = stream(bodies);
     const table = await createTestTable(dynamo.client);
@@ -134,11 +135,19 @@ describe('non-finite results read the same online and offline', () => {
     const applied = await store.applyBatch(records);
     expect(applied.errors).toEqual([]);
     expect(applied.counted).toHaveLength(4);
-    const client = new FeatureClient({ spec, tableName: table, client: dynamo.client, consistentReads: true });
+    const client = new FeatureClient({
+      spec,
+      tableName: table,
+      client: dynamo.client,
+      consistentReads: true,
+    });
     const t = RECENT_START + 10_000;
 
     // Act
-    const online = await client.get({ card: { card_id: 'huge' }, merchant: { merchant_id: 'm1' } }, { at: t });
+    const online = await client.get(
+      { card: { card_id: 'huge' }, merchant: { merchant_id: 'm1' } },
+      { at: t },
+    );
     const onlineLarge = await client.get({ card: { card_id: 'large' } }, { at: t });
     const { answers } = replay(spec, records, [
       { entity: 'card', key: { card_id: 'huge' }, t },

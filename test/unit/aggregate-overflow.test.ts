@@ -67,7 +67,15 @@ describe('overflow reads as null, the same in memory and as stored', () => {
       ]),
       T + 5000,
     );
-    expect(memory).toEqual({ count: 2, sum: null, avg: null, min: 1e308, max: 1e308, stddev: 0, last: 1e308 });
+    expect(memory).toEqual({
+      count: 2,
+      sum: null,
+      avg: null,
+      min: 1e308,
+      max: 1e308,
+      stddev: 0,
+      last: 1e308,
+    });
     expect(online).toEqual(memory);
   });
 

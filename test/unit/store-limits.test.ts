@@ -55,7 +55,8 @@ function record(fields: Record<string, unknown>): InputRecord {
 
 function rejectionOf(input: InputRecord): Rejection {
   const result = classify(spec, input);
-  if (!isRejection(result)) throw new Error(`expected a rejection, got a valid event (keys ${result.itemKeys})`);
+  if (!isRejection(result))
+    throw new Error(`expected a rejection, got a valid event (keys ${result.itemKeys})`);
   return result;
 }
 
