@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeatureClient } from '../../adapters/feature-client.js';
+import { FeatureClient, FeatureRequestError } from '../../adapters/feature-client.js';
 import { MemoryRecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import type { RawArchiveLine, RejectionLine } from '../../adapters/side-outputs/layout.js';
@@ -118,6 +118,22 @@ describe('a key or id DynamoDB cannot store', () => {
     const ledger = (items.Items ?? []).filter((item) => item.pk?.S?.startsWith('id!'));
     expect(ledger).toHaveLength(21);
     expect((items.Items ?? []).some((item) => (item.pk?.S ?? '').includes('c'.repeat(3000)))).toBe(false);
+  });
+});
+
+describe('reading a key longer than the store holds', () => {
+  it('fails as a request error naming the entity, its bytes and the limit, before DynamoDB is asked', async () => {
+    const table = await createTestTable(dynamo.client);
+    const client = new FeatureClient({ spec, tableName: table, client: dynamo.client });
+    const error = await client
+      .get({ card: { card_id: 'c'.repeat(3000) }, merchant: { merchant_id: 'm1' } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeatureRequestError);
+    expect((error as FeatureRequestError).problems).toEqual([
+      `card: the key is ${'card#'.length + 3000} bytes in UTF-8 after escaping, over the limit of ${MAX_KEY_BYTES}`,
+    ]);
+    const fits = 'c'.repeat(MAX_KEY_BYTES - 'card#'.length);
+    expect((await client.get({ card: { card_id: fits } })).card.card_txn_count_10m).toBe(0);
   });
 });
 
