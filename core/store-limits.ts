@@ -26,6 +26,14 @@ export const MAX_KEY_BYTES = DYNAMODB_PARTITION_KEY_MAX_BYTES - STORE_KEY_RESERV
  */
 export const MAX_NAME_BYTES = DYNAMODB_KEY_ATTRIBUTE_NAME_MAX_BYTES;
 
+/**
+ * The most UTF-8 bytes of JSON a `last` feature's value may have. `last` is the one aggregation that keeps an event's
+ * value as it came, in each tile it is the last of (up to 64 a window), and an item holds at most 400 KB (DynamoDB's
+ * item size limit): without a bound, one record with a huge value would make its item unwritable and hold back its
+ * batch. Other aggregations keep numbers or hashes.
+ */
+export const MAX_LAST_VALUE_BYTES = 1024;
+
 /** The UTF-8 length of a string as the AWS SDK sends it: a lone surrogate becomes U+FFFD (3 bytes). */
 export function utf8Bytes(text: string): number {
   let bytes = 0;
@@ -43,6 +51,15 @@ export function utf8Bytes(text: string): number {
 
 function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
+}
+
+/** The UTF-8 length of a value's JSON over MAX_LAST_VALUE_BYTES, or undefined when it fits. */
+export function lastValueBytesOver(value: unknown): number | undefined {
+  if (typeof value === 'number' || typeof value === 'boolean') return undefined;
+  // A string's JSON has at most 6 bytes per UTF-16 unit (`\u0000`) and its quotes: a short one costs one comparison.
+  if (typeof value === 'string' && value.length * 6 + 2 <= MAX_LAST_VALUE_BYTES) return undefined;
+  const bytes = utf8Bytes(JSON.stringify(value) ?? '');
+  return bytes > MAX_LAST_VALUE_BYTES ? bytes : undefined;
 }
 
 /**

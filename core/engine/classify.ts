@@ -1,7 +1,13 @@
 import type { InputRecord } from '../record.js';
 import type { CompiledEntity, CompiledSpec } from '../spec/compile.js';
 import { NUMERIC_AGGREGATIONS } from '../spec/types.js';
-import { keyBytesOver, MAX_KEY_BYTES, utf8Bytes } from '../store-limits.js';
+import {
+  keyBytesOver,
+  lastValueBytesOver,
+  MAX_KEY_BYTES,
+  MAX_LAST_VALUE_BYTES,
+  utf8Bytes,
+} from '../store-limits.js';
 import { parseEventTime } from './event-time.js';
 
 /** Why a record changed no feature. */
@@ -11,7 +17,7 @@ export interface Rejection {
   readonly record: InputRecord;
   readonly reason: RejectReason;
   /** Which rule: `not-json`, `not-object`, `time-missing`, `time-unparsable`, `key-missing`, `key-too-long`,
-   * `id-missing`, `id-too-long`, `field-missing`, `field-type`, `future`, `late`, `duplicate`. */
+   * `id-missing`, `id-too-long`, `field-missing`, `field-type`, `value-too-long`, `future`, `late`, `duplicate`. */
   readonly rule: string;
   /** A sentence that names the bad value. */
   readonly message: string;
@@ -170,6 +176,13 @@ function fieldProblem(
       return {
         rule: 'field-type',
         message: `field "${feature.field}" (for ${feature.name}) must be ${wanted} (got ${preview(value)})`,
+      };
+    }
+    const bytes = feature.agg === 'last' ? lastValueBytesOver(value) : undefined;
+    if (bytes !== undefined) {
+      return {
+        rule: 'value-too-long',
+        message: `field "${feature.field}" (for ${feature.name}) is ${bytes} bytes of JSON, over the limit of ${MAX_LAST_VALUE_BYTES} (got ${preview(value)})`,
       };
     }
   }

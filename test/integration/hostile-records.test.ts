@@ -47,7 +47,7 @@ function stream(bodies: readonly Record<string, unknown>[]): InputRecord[] {
 
 describe('a key or id DynamoDB cannot store', () => {
   it('is quarantined with its rule while its neighbours are counted and archived, and the batch is not retried', async () => {
-    // Arrange: valid neighbours, three records DynamoDB would refuse, and one whose keys are exactly at the limit.
+    // Arrange: valid neighbours, four records DynamoDB would refuse (keys, an id, an item too large), and one whose keys are exactly at the limit.
     const atLimitCard = 'c'.repeat(MAX_KEY_BYTES - 'card_merchant#'.length - '#m1'.length);
     const bodies: Record<string, unknown>[] = [];
     for (let i = 0; i < 20; i++) {
@@ -55,6 +55,8 @@ describe('a key or id DynamoDB cannot store', () => {
       if (i === 3) bodies.push({ card_id: 'c'.repeat(3000), merchant_id: 'm1' });
       if (i === 8) bodies.push({ card_id: 'c1', merchant_id: 'm'.repeat(2100) });
       if (i === 12) bodies.push({ event_id: 'e'.repeat(3000), card_id: 'c2', merchant_id: 'm1' });
+      // The last event of card c4: its value would be the one the card's item keeps.
+      if (i === 19) bodies.push({ card_id: 'c4', merchant_id: 'm2', geo: { country: 'x'.repeat(500_000) } });
       if (i === 15)
         bodies.push({ event_id: 'i'.repeat(MAX_KEY_BYTES), card_id: atLimitCard, merchant_id: 'm1' });
     }
@@ -80,11 +82,17 @@ describe('a key or id DynamoDB cannot store', () => {
     // Assert: no record comes again; the three are quarantined with their rules and byte lengths.
     expect(response.batchItemFailures).toEqual([]);
     const quarantine = sideOutputs.lines('quarantine/') as RejectionLine[];
-    expect(quarantine.map((line) => line.rule)).toEqual(['key-too-long', 'key-too-long', 'id-too-long']);
+    expect(quarantine.map((line) => line.rule)).toEqual([
+      'key-too-long',
+      'key-too-long',
+      'id-too-long',
+      'value-too-long',
+    ]);
     expect(quarantine[0]?.message).toContain('"card_id" 3000 bytes');
     expect(quarantine[1]?.message).toContain('"merchant_id" 2100 bytes');
     expect(quarantine[2]?.message).toContain('"event_id" is 3000 bytes');
-    expect(r.sum('RecordsInvalid')).toBe(3);
+    expect(quarantine[3]?.message).toContain('"geo.country" (for card_last_country_7d) is 500002 bytes');
+    expect(r.sum('RecordsInvalid')).toBe(4);
     expect(r.sum('RecordsCounted')).toBe(21);
     expect(r.sum('BatchRetries')).toBe(0);
 
@@ -96,12 +104,13 @@ describe('a key or id DynamoDB cannot store', () => {
     // Nothing partly applied: the merchants count exactly their valid events (m1: 10 + the one at the limit),
     // card c1 does not count the event refused for its merchant, and the ledger holds only counted ids.
     const readAt = RECENT_START + bodies.length * 1000;
-    const [m1, m2, c1, c2, atLimit] = await store.readFeatures(
+    const [m1, m2, c1, c2, c4, atLimit] = await store.readFeatures(
       [
         { entity: 'merchant', key: { merchant_id: 'm1' } },
         { entity: 'merchant', key: { merchant_id: 'm2' } },
         { entity: 'card', key: { card_id: 'c1' } },
         { entity: 'card', key: { card_id: 'c2' } },
+        { entity: 'card', key: { card_id: 'c4' } },
         { entity: 'card_merchant', key: { card_id: atLimitCard, merchant_id: 'm1' } },
       ],
       readAt,
@@ -110,6 +119,7 @@ describe('a key or id DynamoDB cannot store', () => {
     expect(m2?.merchant_txn_count_10m).toBe(10);
     expect(c1?.card_txn_count_10m).toBe(4);
     expect(c2?.card_txn_count_10m).toBe(4);
+    expect(c4).toMatchObject({ card_txn_count_10m: 4, card_last_country_7d: 'US' });
     expect(atLimit?.card_merchant_txn_count_7d).toBe(1);
     const engine = new MemoryEngine(spec);
     engine.ingest(records);

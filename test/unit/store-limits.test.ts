@@ -14,6 +14,7 @@ import {
   isRejection,
   itemKey,
   MAX_KEY_BYTES,
+  MAX_LAST_VALUE_BYTES,
   MAX_NAME_BYTES,
   MemoryEngine,
   parseSpec,
@@ -144,6 +145,47 @@ describe('keys the online store cannot write are invalid with their own rule', (
       rows.push(answer.features);
     expect(rows).toEqual([{ merchant_n: 2 }]);
     expect(sweep.totals).toMatchObject({ counted: 2, invalid: 3 });
+  });
+});
+
+describe('a value a last feature would keep in every tile is bounded', () => {
+  const withLast = compileSpec(
+    parseSpec({
+      version: 1,
+      name: 'last',
+      event: { timeField: 'ts' },
+      entities: { card: ['card_id'] },
+      features: [
+        {
+          name: 'last_note',
+          entity: 'card',
+          agg: 'last',
+          field: 'note',
+          window: '10m',
+          where: { field: 'kind', eq: 'kept' },
+        },
+      ],
+    }),
+  );
+  const noted = (note: unknown, kind = 'kept') => classify(withLast, record({ note, kind, card_id: 'c1' }));
+
+  it(`counts a value of exactly ${MAX_LAST_VALUE_BYTES} bytes of JSON and quarantines a longer one as value-too-long`, () => {
+    const fits = 'n'.repeat(MAX_LAST_VALUE_BYTES - 2);
+    expect(isRejection(noted(fits))).toBe(false);
+    const r = noted(`${fits}n`);
+    if (!isRejection(r)) throw new Error('expected a rejection');
+    expect([r.reason, r.rule]).toEqual(['invalid', 'value-too-long']);
+    expect(r.message).toContain('field "note" (for last_note)');
+    expect(r.message).toContain(
+      `${MAX_LAST_VALUE_BYTES + 1} bytes of JSON, over the limit of ${MAX_LAST_VALUE_BYTES}`,
+    );
+  });
+
+  it('measures objects and escapes as JSON, and leaves events the feature does not count alone', () => {
+    expect((noted({ text: 'x'.repeat(2000) }) as Rejection).rule).toBe('value-too-long');
+    expect((noted('\u0000'.repeat(200)) as Rejection).rule).toBe('value-too-long');
+    expect(isRejection(noted('x'.repeat(5000), 'other'))).toBe(false);
+    expect(isRejection(noted(12345))).toBe(false);
   });
 });
 
