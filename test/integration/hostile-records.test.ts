@@ -12,12 +12,17 @@ import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import type { RawArchiveLine, RejectionLine } from '../../adapters/side-outputs/layout.js';
 import { MemorySideOutputWriter } from '../../adapters/side-outputs/side-output-writer.js';
 import {
+  ArrivalSweep,
   compileSpec,
   type InputRecord,
+  labelLookup,
   MAX_KEY_BYTES,
   MemoryEngine,
   parseSpecJson,
+  planTrainingSet,
+  pointInTime,
   replay,
+  trainingRow,
 } from '../../core/index.js';
 import { createFeaturesHandler } from '../../lambdas/features/features-handler.js';
 import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
@@ -148,7 +153,7 @@ describe('reading a key longer than the store holds', () => {
 });
 
 describe('non-finite results read the same online and offline', () => {
-  it('a sum of two 1e308 is null from the FeatureClient and the replay; 1e120 gives the same finite values', async () => {
+  it('a sum of two 1e308 is null from the FeatureClient, the replay and the training set; 1e120 gives the same finite values', async () => {
     // Arrange
     const records = stream([
       { card_id: 'huge', merchant_id: 'm1', amount: 1e308 },
@@ -181,7 +186,21 @@ describe('non-finite results read the same online and offline', () => {
       { entity: 'card', key: { card_id: 'large' }, t },
     ]);
 
+    const label = { card_id: 'huge', ts: t, label: 1 };
+    const plan = planTrainingSet(spec, label, { entities: ['card'] });
+    const lookup = labelLookup(spec, plan, label, 1);
+    async function* chunks() {
+      yield records;
+    }
+    const rows: (string | number | null)[][] = [];
+    for await (const answer of pointInTime(new ArrivalSweep(spec), chunks(), [lookup]))
+      rows.push(trainingRow(plan, lookup, answer.features));
+
     // Assert
+    const trainingValues = Object.fromEntries(
+      plan.columns.flatMap((column, i) => (column.name in online.card ? [[column.name, rows[0]?.[i]]] : [])),
+    );
+    expect(trainingValues).toEqual(online.card);
     expect(online.card).toMatchObject({
       card_txn_count_1h: 2,
       card_amount_sum_1h: null,
