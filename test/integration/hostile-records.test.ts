@@ -8,6 +8,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeatureClient, FeatureRequestError } from '../../adapters/feature-client.js';
 import { MemoryRecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
+import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import type { RawArchiveLine, RejectionLine } from '../../adapters/side-outputs/layout.js';
 import { MemorySideOutputWriter } from '../../adapters/side-outputs/side-output-writer.js';
@@ -24,8 +25,11 @@ import {
   replay,
   trainingRow,
 } from '../../core/index.js';
+import modelDocument from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
 import { createFeaturesHandler } from '../../lambdas/features/features-handler.js';
 import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
+import { createScoreHandler, type ScoreResponse } from '../../lambdas/score/score-handler.js';
+import { httpApiEvent } from '../../lambdas/shared/http.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
 import { recorder } from '../support/observability.js';
 import { jsonRecord, RECENT_START } from '../support/stream.js';
@@ -153,7 +157,7 @@ describe('reading a key longer than the store holds', () => {
 });
 
 describe('non-finite results read the same online and offline', () => {
-  it('a sum of two 1e308 is null from the FeatureClient, the replay and the training set; 1e120 gives the same finite values', async () => {
+  it('a sum of two 1e308 is null from the FeatureClient, the scoring API, the replay and the training set; 1e120 gives the same finite values', async () => {
     // Arrange
     const records = stream([
       { card_id: 'huge', merchant_id: 'm1', amount: 1e308 },
@@ -186,6 +190,16 @@ describe('non-finite results read the same online and offline', () => {
       { entity: 'card', key: { card_id: 'large' }, t },
     ]);
 
+    const r = recorder();
+    const score = createScoreHandler({
+      spec,
+      store: client,
+      model: EmbeddedModel.fromDocument(modelDocument),
+      logger: r.logger,
+      metrics: r.metricsSink,
+      now: () => t,
+    });
+    const scored = await score(httpApiEvent({ entities: { card: { card_id: 'huge' } }, t }));
     const label = { card_id: 'huge', ts: t, label: 1 };
     const plan = planTrainingSet(spec, label, { entities: ['card'] });
     const lookup = labelLookup(spec, plan, label, 1);
@@ -201,6 +215,8 @@ describe('non-finite results read the same online and offline', () => {
       plan.columns.flatMap((column, i) => (column.name in online.card ? [[column.name, rows[0]?.[i]]] : [])),
     );
     expect(trainingValues).toEqual(online.card);
+    expect(scored.statusCode).toBe(200);
+    expect((JSON.parse(scored.body as string) as ScoreResponse).features).toEqual(online.card);
     expect(online.card).toMatchObject({
       card_txn_count_1h: 2,
       card_amount_sum_1h: null,
