@@ -4,16 +4,16 @@
  * could not write is invalid with its own rule, so it never holds back the batch it came in.
  *
  * DynamoDB's documented limits (Amazon DynamoDB Developer Guide, "Quotas in Amazon DynamoDB", "Partition keys and
- * sort keys" and "Supported data types and naming rules"): a partition key value is 1 to 2,048 bytes, a sort key
- * value 1 to 1,024 bytes (both UTF-8); names of key attributes, index keys and projected attributes at most 255.
+ * sort keys" and "Supported data types and naming rules"): a partition key value is 1 to 2,048 bytes of UTF-8 (a
+ * sort key value 1 to 1,024, but the online-store table has none); names of index keys and projected attributes at
+ * most 255.
  */
 export const DYNAMODB_PARTITION_KEY_MAX_BYTES = 2048;
-export const DYNAMODB_SORT_KEY_MAX_BYTES = 1024;
 export const DYNAMODB_KEY_ATTRIBUTE_NAME_MAX_BYTES = 255;
 
 /**
  * Room kept in a partition key for what the store adds around the keys the engine forms (the id ledger's `id!`
- * prefix; a suffix such as a shard's name if a layout ever splits an item). The online-store table has no sort key.
+ * prefix; a suffix such as a shard's name if a layout ever splits an item).
  */
 export const STORE_KEY_RESERVE_BYTES = 48;
 
