@@ -8,6 +8,9 @@ import {
   type CompiledSpec,
   compileSpec,
   type FeatureValue,
+  itemKey,
+  keyBytesOver,
+  MAX_KEY_BYTES,
   parseEventTime,
   parseSpec,
   type Spec,
@@ -112,6 +115,15 @@ export class FeatureClient<E extends string = string> implements FeatureReader {
       for (const field of Object.keys(key)) {
         if (!entity.keyFields.includes(field))
           problems.push(`${name}.${field}: not a key field of "${name}" (its key is ${keyList})`);
+      }
+      const values = entity.keyFields.map((field) => key[field]);
+      if (values.every((value) => value !== undefined)) {
+        // The same bound the engine holds events to (core/store-limits.ts): no event with such a key counted.
+        const bytes = keyBytesOver(itemKey(name, values as (string | number)[]));
+        if (bytes !== undefined)
+          problems.push(
+            `${name}: the key is ${bytes} bytes in UTF-8 after escaping, over the limit of ${MAX_KEY_BYTES}`,
+          );
       }
       requests.push({ entity: name, key });
     }

@@ -47,6 +47,14 @@ export { describeIssues, SpecError, valueAt } from './spec/errors.js';
 export { parseSpec, parseSpecJson } from './spec/normalize.js';
 export * from './spec/types.js';
 export {
+  keyBytesOver,
+  lastValueBytesOver,
+  MAX_KEY_BYTES,
+  MAX_LAST_VALUE_BYTES,
+  MAX_NAME_BYTES,
+  utf8Bytes,
+} from './store-limits.js';
+export {
   labelLookup,
   type PlanOptions,
   planTrainingSet,

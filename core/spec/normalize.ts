@@ -1,5 +1,6 @@
 import { formatDuration, parseDuration } from '../duration.js';
 import { isValidFieldPath } from '../field-path.js';
+import { MAX_KEY_BYTES, MAX_NAME_BYTES, utf8Bytes } from '../store-limits.js';
 import { describeIssues, formatPath, SpecError } from './errors.js';
 import { entityKeysSchema, featureSchema, type SpecInput, specSchema } from './schema.js';
 import {
@@ -81,6 +82,7 @@ export function parseSpec(input: unknown, source?: string): Spec {
   }
 
   checkNames(raw, issues);
+  checkStoreLimits(raw, issues);
   const features: FeatureSpec[] = raw.features.map(([i, f]) => {
     const at = (key: string): PropertyKey[] => ['features', i, key];
     if (raw.entitiesComplete && !(f.entity in raw.entities)) {
@@ -164,6 +166,35 @@ function checkNames(raw: SpecParts, issues: string[]): void {
     if (clash !== undefined) {
       issues.push(
         `features[${i}].name: ${JSON.stringify(name)} is also a column of every training set (${clash}): name the feature otherwise`,
+      );
+    }
+  }
+}
+
+/**
+ * What the spec decides of what the online store writes must fit DynamoDB's limits (core/store-limits.ts): every
+ * item key starts with its entity's name and holds a `#` and at least one byte per key field; feature names become
+ * column names (and attribute names, should a layout write them so).
+ */
+function checkStoreLimits(raw: SpecParts, issues: string[]): void {
+  for (const [name, keys] of Object.entries(raw.entities)) {
+    const nameBytes = utf8Bytes(name);
+    if (nameBytes > MAX_NAME_BYTES) {
+      issues.push(
+        `entities.${name.slice(0, 40)}...: the entity name is ${nameBytes} bytes, over the limit of ${MAX_NAME_BYTES}`,
+      );
+    } else if (nameBytes + 2 * keys.length > MAX_KEY_BYTES) {
+      issues.push(
+        `entities.${name}: ${keys.length} key fields make every key at least ${nameBytes + 2 * keys.length} bytes, ` +
+          `over the key limit of ${MAX_KEY_BYTES}`,
+      );
+    }
+  }
+  for (const [i, name] of raw.featureNames) {
+    const bytes = utf8Bytes(name);
+    if (bytes > MAX_NAME_BYTES) {
+      issues.push(
+        `features[${i}].name: ${JSON.stringify(`${name.slice(0, 40)}...`)} is ${bytes} bytes, over the limit of ${MAX_NAME_BYTES}`,
       );
     }
   }
