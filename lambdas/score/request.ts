@@ -2,22 +2,15 @@
 import * as z from 'zod/mini';
 import '../../core/zod-messages.js';
 import type { EntityKeyRequest } from '../../adapters/online-store/online-store.js';
-import { type CompiledSpec, itemKey, valueAt } from '../../core/index.js';
+import { type CompiledSpec, itemKey, keyBytesOver, MAX_KEY_BYTES, valueAt } from '../../core/index.js';
 import { formatPath, type ValidationIssue } from '../../core/spec/errors.js';
 import { HttpError, listProblems, preview, shortName } from '../shared/http.js';
 
 /**
  * The largest body the score function reads (413 above it). A request names each entity once, with keys of at
- * most MAX_PARTITION_KEY_BYTES: a few KB at the very most. Lambda itself refuses events over 6 MB.
+ * most MAX_KEY_BYTES: a few KB at the very most. Lambda itself refuses events over 6 MB.
  */
 export const MAX_SCORE_REQUEST_BYTES = 1024 * 1024;
-
-/**
- * DynamoDB's limit on a partition key value, in UTF-8 bytes (2048). The online store's item key is the entity
- * name and each key value, `%` and `#` escaped (core/engine/classify.ts itemKey): a key longer than this cannot
- * be stored, so it has no features, and DynamoDB would refuse the read.
- */
-export const MAX_PARTITION_KEY_BYTES = 2048;
 
 const keyValue = z.union([z.string(), z.number()], { error: 'must be a string or a number' });
 
@@ -81,12 +74,13 @@ export function parseScoreRequest(spec: CompiledSpec, body: unknown): ScoreReque
     }
     if (problems.length === before) {
       const values = entity.keyFields.map((field) => key[field] as string | number);
-      const bytes = Buffer.byteLength(itemKey(name, values), 'utf8');
-      if (bytes > MAX_PARTITION_KEY_BYTES) {
+      // The engine quarantines an event whose item key is longer (core/store-limits.ts): no such key has features.
+      const bytes = keyBytesOver(itemKey(name, values));
+      if (bytes !== undefined) {
         const where = entity.keyFields.length === 1 ? `${at}.${entity.keyFields[0]}` : at;
         problems.push(
           `${where}: key too long: the store's key for it is ${bytes} bytes (UTF-8, "${name}#" and escapes ` +
-            `included); DynamoDB takes at most ${MAX_PARTITION_KEY_BYTES}`,
+            `included); the store takes at most ${MAX_KEY_BYTES}`,
         );
       }
     }

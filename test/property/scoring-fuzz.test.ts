@@ -238,7 +238,7 @@ describe('the scoring API answers any client input without a 5xx', () => {
       const body = JSON.stringify({ entities: { card: { card_id: 'c'.repeat(n) } } });
       const response = await handler(eventOf({ body, ...json }));
       expect(expectClientAnswer(response, `${n} characters`)).toBe(400);
-      expect(response.body).toContain('DynamoDB takes at most 2048');
+      expect(response.body).toContain('the store takes at most 2000');
     }
   });
 

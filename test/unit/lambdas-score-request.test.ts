@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileSpec, parseSpecJson } from '../../core/index.js';
-import {
-  MAX_PARTITION_KEY_BYTES,
-  MAX_SCORE_REQUEST_BYTES,
-  parseScoreRequest,
-} from '../../lambdas/score/request.js';
+import { compileSpec, MAX_KEY_BYTES, parseSpecJson } from '../../core/index.js';
+import { MAX_SCORE_REQUEST_BYTES, parseScoreRequest } from '../../lambdas/score/request.js';
 import {
   HttpError,
   httpApiEvent,
@@ -122,15 +118,15 @@ describe('score request validation', () => {
 
 describe('score requests the store cannot answer', () => {
   // The store's key is `card#<card_id>`: 5 bytes before the value.
-  const fits = 'x'.repeat(MAX_PARTITION_KEY_BYTES - 5);
+  const fits = 'x'.repeat(MAX_KEY_BYTES - 5);
 
-  it("accepts a key whose stored form is exactly DynamoDB's 2048-byte partition key limit", () => {
+  it("accepts a key whose stored form is exactly the store's key limit (2000 bytes: DynamoDB's 2048 less the store's reserve)", () => {
     expect(parseScoreRequest(spec, { entities: { card: { card_id: fits } } }).entities).toHaveLength(1);
   });
 
   it('fails on a key one byte over, naming the field, the byte count and the limit', () => {
     expect(messageOf({ entities: { card: { card_id: `${fits}x` } } })).toBe(
-      `invalid request: entities.card.card_id: key too long: the store's key for it is 2049 bytes (UTF-8, "card#" and escapes included); DynamoDB takes at most 2048`,
+      `invalid request: entities.card.card_id: key too long: the store's key for it is 2001 bytes (UTF-8, "card#" and escapes included); the store takes at most 2000`,
     );
   });
 
@@ -139,7 +135,7 @@ describe('score requests the store cannot answer', () => {
     expect(messageOf({ entities: { card: { card_id: '#'.repeat(700) } } })).toContain('2105 bytes');
     // 700 three-byte characters.
     expect(messageOf({ entities: { card: { card_id: '€'.repeat(700) } } })).toContain('2105 bytes');
-    expect(parseScoreRequest(spec, { entities: { card: { card_id: 'é'.repeat(1000) } } }).t).toBeUndefined();
+    expect(parseScoreRequest(spec, { entities: { card: { card_id: 'é'.repeat(990) } } }).t).toBeUndefined();
   });
 
   it('fails on a composite key too long as a whole, naming the entity', () => {
