@@ -20,7 +20,13 @@ import { CapacityMeter } from './capacity.js';
 import { IdLedger } from './id-ledger.js';
 import { ItemCache } from './item-cache.js';
 import { batchGetItems } from './item-reads.js';
-import { backfillChange, type ItemWriterOptions, liveChange, writeItem } from './item-writer.js';
+import {
+  backfillChange,
+  type ItemWriterOptions,
+  liveChange,
+  type WriteOutcome,
+  writeItem,
+} from './item-writer.js';
 import { fromAttributes } from './tile-item.js';
 
 /** Read uncached items before writing them while more than this share of them exist (see existingShare). */
@@ -117,7 +123,7 @@ export class OnlineStore {
     const firstClaimFailure = earliestPerShard(failures.map((f) => f.record));
     const applicable = counted.filter((event) => isBefore(event.record, firstClaimFailure));
     const items = [...groupByItem(this.spec, applicable).values()];
-    await this.prefetch(items.map((item) => item.key));
+    const blind = !(await this.prefetch(items.map((item) => item.key)));
     const writes = await mapSettled(items, this.concurrency, (item) =>
       writeItem(
         this.writer,
@@ -127,6 +133,7 @@ export class OnlineStore {
         }),
       ),
     );
+    if (blind) this.learnFromBlindWrites(writes);
     writes.forEach((write, i) => {
       if (write.status === 'fulfilled') return;
       for (const event of (items[i] as (typeof items)[number]).events)
@@ -159,7 +166,7 @@ export class OnlineStore {
     const items = [...groupByItem(this.spec, events).values()].filter(
       (item) => (positions[this.spec.entities.indexOf(item.entity)] ?? []).length > 0,
     );
-    await this.prefetch(items.map((item) => item.key));
+    const blind = !(await this.prefetch(items.map((item) => item.key)));
     const writes = await mapSettled(items, this.concurrency, (item) =>
       writeItem(
         this.writer,
@@ -171,6 +178,7 @@ export class OnlineStore {
         ),
       ),
     );
+    if (blind) this.learnFromBlindWrites(writes);
     const failed = writes.find((write) => write.status === 'rejected');
     if (failed) throw failed.reason;
     return {
@@ -210,14 +218,33 @@ export class OnlineStore {
 
   /**
    * One read round for the items the cache does not hold, unless most such items have lately turned out not to
-   * exist: then they are written blind (created on condition that they do not exist).
+   * exist: then they are written blind (created on condition that they do not exist). False when it wrote blind:
+   * the writes' outcomes then teach what the read would have (learnFromBlindWrites).
    */
-  private async prefetch(keys: readonly string[]): Promise<void> {
+  private async prefetch(keys: readonly string[]): Promise<boolean> {
     const missing = keys.filter((key) => !this.writer.cache.has(key));
-    if (missing.length === 0 || this.existingShare < READ_FIRST_ABOVE) return;
+    if (missing.length === 0) return true;
+    if (this.existingShare < READ_FIRST_ABOVE) return false;
     const found = await batchGetItems(this.options.client, this.options.tableName, missing, this.meter);
     for (const attributes of found.values()) this.writer.cache.set(fromAttributes(attributes));
     this.learnExistingShare(found.size / missing.length);
+    return true;
+  }
+
+  /**
+   * Writes made without a read say as much as a read would: an item created blind did not exist, one whose blind
+   * create was refused did. Without this the share, once below the threshold, could never rise again, and a
+   * store whose items have come to exist (a day into traffic) would keep paying a refused put and a re-read each.
+   */
+  private learnFromBlindWrites(writes: readonly PromiseSettledResult<WriteOutcome>[]): void {
+    let blind = 0;
+    let existed = 0;
+    for (const write of writes) {
+      if (write.status !== 'fulfilled' || write.value.blindCreate === undefined) continue;
+      blind++;
+      if (write.value.blindCreate === 'existed') existed++;
+    }
+    if (blind > 0) this.learnExistingShare(existed / blind);
   }
 
   private learnExistingShare(observed: number): void {
