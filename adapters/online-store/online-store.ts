@@ -11,6 +11,7 @@ import {
   groupByItem,
   type InputRecord,
   itemKeyOf,
+  itemSizeProblems,
   type LegacyEntityStateJson,
   type Rejection,
   type ValidEvent,
@@ -82,6 +83,8 @@ export class OnlineStore {
   private existingShare = 0.5;
 
   constructor(private readonly options: OnlineStoreOptions) {
+    const oversized = itemSizeProblems(options.spec);
+    if (oversized.length > 0) throw new Error(`online store: ${oversized.join('; ')}`);
     this.spec = options.spec;
     this.meter = options.meter ?? new CapacityMeter();
     this.concurrency = options.concurrency ?? 32;
