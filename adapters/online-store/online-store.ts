@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  type CompiledEntity,
   type CompiledSpec,
   classifyBatch,
   compareSequenceNumbers,
@@ -29,6 +30,7 @@ import {
   writeItem,
 } from './item-writer.js';
 import { fromAttributes } from './tile-item.js';
+import { itemKeysToRead, splitBySlot } from './writer-slots.js';
 
 /** Read uncached items before writing them while more than this share of them exist (see existingShare). */
 const READ_FIRST_ABOVE = 0.25;
@@ -125,7 +127,7 @@ export class OnlineStore {
     // only take a record after all earlier records of that shard bound for it.
     const firstClaimFailure = earliestPerShard(failures.map((f) => f.record));
     const applicable = counted.filter((event) => isBefore(event.record, firstClaimFailure));
-    const items = [...groupByItem(this.spec, applicable).values()];
+    const items = splitBySlot(this.spec, [...groupByItem(this.spec, applicable).values()]);
     const blind = !(await this.prefetch(items.map((item) => item.key)));
     const writes = await mapSettled(items, this.concurrency, (item) =>
       writeItem(
@@ -166,8 +168,11 @@ export class OnlineStore {
     const positions = this.spec.entities.map((entity) =>
       entity.features.flatMap(({ feature }, position) => (wanted.has(feature.name) ? [position] : [])),
     );
-    const items = [...groupByItem(this.spec, events).values()].filter(
-      (item) => (positions[this.spec.entities.indexOf(item.entity)] ?? []).length > 0,
+    const items = splitBySlot(
+      this.spec,
+      [...groupByItem(this.spec, events).values()].filter(
+        (item) => (positions[this.spec.entities.indexOf(item.entity)] ?? []).length > 0,
+      ),
     );
     const blind = !(await this.prefetch(items.map((item) => item.key)));
     const writes = await mapSettled(items, this.concurrency, (item) =>
@@ -192,7 +197,8 @@ export class OnlineStore {
 
   /**
    * Feature values of several entity keys as of t (default now), in one BatchGetItem round trip
-   * (up to 100 keys; more are read in parallel calls). Values come back in request order.
+   * (up to 100 keys; more are read in parallel calls; an entity written by several shards is read as its writer
+   * slots' items, see writer-slots.ts). Values come back in request order.
    */
   async readFeatures(
     requests: readonly EntityKeyRequest[],
@@ -200,22 +206,27 @@ export class OnlineStore {
   ): Promise<Record<string, FeatureValue>[]> {
     const targets = requests.map((request) => {
       const entity = entityNamed(this.spec, request.entity);
-      return { entity, key: itemKeyOf(entity, request.key) };
+      return { entity, keys: itemKeysToRead(this.spec, entity, itemKeyOf(entity, request.key)) };
     });
     const found = await batchGetItems(
       this.options.client,
       this.options.tableName,
-      targets.map((target) => target.key),
+      targets.flatMap((target) => target.keys),
       this.meter,
       { consistent: this.options.consistentReads ?? false, projection: 'pk, s' },
     );
-    return targets.map(({ entity, key }) => {
+    const revive = (entity: CompiledEntity, key: string) => {
       const state = found.get(key)?.s?.S;
       return (
-        state
-          ? EntityState.fromJSON(entity, JSON.parse(state) as EntityStateJson | LegacyEntityStateJson)
-          : new EntityState(entity)
-      ).read(t);
+        state && EntityState.fromJSON(entity, JSON.parse(state) as EntityStateJson | LegacyEntityStateJson)
+      );
+    };
+    return targets.map(({ entity, keys }) => {
+      const [first, ...rest] = keys.map((key) => revive(entity, key));
+      const state = first || new EntityState(entity);
+      // A key stored in several items (writer slots): their tiles merged, in slot order.
+      for (const other of rest) if (other) state.mergeFrom(other);
+      return state.read(t);
     });
   }
 
