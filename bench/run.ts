@@ -61,9 +61,9 @@ const config = quick
       trainingRecords: 100_000,
     };
 /**
- * Section 6's world: a week compressed to 20,000 events a day (a card makes about 1.5 transactions a day, as real
- * cards do); 500 is the FeatureComputer's default batchSize. About 8 minutes on a 2-core machine, most of it
- * DynamoDB Local's write rate.
+ * Section 6's world: a week compressed to 12,000 events a day (a card makes about 1.5 transactions a day, as real
+ * cards do); 500 is the FeatureComputer's default batchSize. About 5 minutes on a 2-core machine (the quick one,
+ * 6,000 a day, under 3), most of it DynamoDB Local's write rate.
  */
 const STEADY: SteadyStateOptions = {
   days: 7,
@@ -73,7 +73,7 @@ const STEADY: SteadyStateOptions = {
   loadBatchSize: 100_000,
   ...(quick
     ? { eventsPerDay: 6_000, cards: 4_000, merchants: 400 }
-    : { eventsPerDay: 20_000, cards: 14_000, merchants: 1_400 }),
+    : { eventsPerDay: 12_000, cards: 8_000, merchants: 800 }),
 };
 const SHARDS = 2;
 const ENGINE_BATCH = 1000;

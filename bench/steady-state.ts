@@ -1,11 +1,11 @@
 /**
  * Steady-state online-store cost: what the store costs a day into a week of traffic, not on the first minutes into
- * an empty table. A week of fraud event time (examples/fraud generator), compressed (20,000 events a day over a
- * smaller world than the generator's default, so a card sees about as many transactions a day as a real one), on
+ * an empty table. A week of fraud event time (examples/fraud generator), compressed (run.ts sets the events a day
+ * and a world smaller than the generator's default, so a card sees about as many transactions a day as a real one), on
  * four shards, one OnlineStore per shard (as Lambda runs one instance per shard) applying its shard's batches
  * concurrently with the others, against DynamoDB Local, every call counted by bench/ddb-calls.ts.
  *
- * How the week is run in minutes: days 1 to 6 less the last hours are applied by the same four stores in large
+ * How the week is run in minutes: days 1 to 6 less the last hours are applied by four stores in large
  * batches (one write per distinct item per batch) with the id ledger off (its items would not outlive the dedupe
  * horizon anyway); the last hours of day 6 then run in the function's own batch size to warm the stores' caches,
  * and day 7 in that batch size is measured. The table holds what a week of the store's own writes leaves: items
