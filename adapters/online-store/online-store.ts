@@ -68,8 +68,9 @@ export interface EntityKeyRequest {
 }
 
 /**
- * The online store on DynamoDB: one item per entity key holding its tiles (see tile-item.ts), written once per
- * batch, exactly once in effect; feature vectors read in one BatchGetItem.
+ * The online store on DynamoDB: one item per entity key holding its tiles (see tile-item.ts; an entity several
+ * shards write, one per writer slot, see writer-slots.ts), written once per batch, exactly once in effect; feature
+ * vectors read in one BatchGetItem.
  */
 export class OnlineStore {
   readonly meter: CapacityMeter;
