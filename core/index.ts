@@ -26,6 +26,12 @@ export { parseEventTime } from './engine/event-time.js';
 export { featureFingerprint, fingerprintOf } from './engine/feature-fingerprint.js';
 export { DistinctSketch } from './engine/hll.js';
 export {
+  ITEM_BOUND_ASSUMPTIONS,
+  ITEM_LIMIT_BYTES,
+  itemBytesBound,
+  itemSizeProblems,
+} from './engine/item-size.js';
+export {
   appliedLive,
   applyBackfill,
   applyLive,
