@@ -47,6 +47,14 @@ export { describeIssues, SpecError, valueAt } from './spec/errors.js';
 export { parseSpec, parseSpecJson } from './spec/normalize.js';
 export * from './spec/types.js';
 export {
+  type DefinitionChange,
+  definitionChanges,
+  describeDefinitionChanges,
+  type SpecVersion,
+  specHash,
+  specVersionOf,
+} from './spec-version.js';
+export {
   labelLookup,
   type PlanOptions,
   planTrainingSet,
