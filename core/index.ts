@@ -54,6 +54,7 @@ export {
   specHash,
   specVersionOf,
 } from './spec-version.js';
+export { type ItemDefinitions, itemDefinitions, type StoredDefinition } from './stored-definitions.js';
 export {
   labelLookup,
   type PlanOptions,

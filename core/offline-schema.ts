@@ -143,6 +143,16 @@ export function featureLogColumns(spec: Spec): Column[] {
         type: 'string',
         comment: 'shadow mode: the challenger that scored',
       },
+      {
+        name: 'spec_hash',
+        type: 'string',
+        comment: 'the content hash of the spec the features were computed under',
+      },
+      {
+        name: 'fingerprints',
+        type: { map: { key: 'string', value: 'string' } },
+        comment: "feature name to its definition's fingerprint under that spec",
+      },
     ],
     'feature log',
   );

@@ -17,8 +17,19 @@ export interface SpecVersion {
   readonly fingerprints: Readonly<Record<string, string>>;
 }
 
-/** The spec version of a compiled spec. */
+/** The spec version of a compiled spec (computed once per spec: the scoring path logs it with every request). */
 export function specVersionOf(spec: CompiledSpec): SpecVersion {
+  let version = versions.get(spec);
+  if (version === undefined) {
+    version = versionOf(spec);
+    versions.set(spec, version);
+  }
+  return version;
+}
+
+const versions = new WeakMap<CompiledSpec, SpecVersion>();
+
+function versionOf(spec: CompiledSpec): SpecVersion {
   const fingerprints: Record<string, string> = {};
   for (const entity of spec.entities) {
     for (const { feature } of entity.features) fingerprints[feature.name] = featureFingerprint(feature);

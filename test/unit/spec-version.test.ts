@@ -5,8 +5,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
+import { readFeatureLog } from '../../adapters/archive/feature-log.js';
 import { readSpecVersionMetadata } from '../../adapters/archive/spec-version-metadata.js';
-import { parseModelDocument } from '../../adapters/model/embedded-model.js';
+import { MemoryRecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
+import { EmbeddedModel, parseModelDocument } from '../../adapters/model/embedded-model.js';
 import type { CliIO } from '../../cli/io.js';
 import { trainCommand } from '../../cli/train-command.js';
 import { buildTrainingSet } from '../../cli/training-set-command.js';
@@ -19,8 +21,12 @@ import {
   specHash,
   specVersionOf,
 } from '../../core/index.js';
+import { featureLogColumns } from '../../core/offline-schema.js';
 import { generateFraudTraffic, labelLinesText } from '../../examples/fraud/generate.js';
+import placeholder from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
 import { embeddedModel, registryDirectory } from '../../lambdas/score/models.js';
+import { createScoreHandler } from '../../lambdas/score/score-handler.js';
+import { httpApiEvent } from '../../lambdas/shared/http.js';
 import { modelsToBuildIn } from '../../lib/model-registry.js';
 import { ScoringApi } from '../../lib/scoring-api.js';
 import { onShards } from '../support/stream.js';
@@ -82,6 +88,38 @@ describe('spec version', () => {
       { feature: 'card_amount_sum_1h', recorded: before.fingerprints.card_amount_sum_1h, now: null },
     ]);
     expect(definitionChanges(recorded, before)).toEqual([]);
+  });
+});
+
+describe('the feature log', () => {
+  it('logs with every request the spec hash and fingerprints, in columns the Glue table declares, read back', async () => {
+    // Arrange
+    const compiled = compileSpec(fraud);
+    const featureLog = new MemoryRecordStreamWriter();
+    const handler = createScoreHandler({
+      spec: compiled,
+      store: { readFeatures: async (requests) => requests.map(() => ({ card_txn_count_10m: 1 })) },
+      model: EmbeddedModel.fromDocument(placeholder),
+      featureLog,
+      logger: { info: () => {}, warn: () => {}, error: () => {}, addContext: () => {} },
+      metrics: { addMetric: () => {}, publishStoredMetrics: () => {} } as never,
+    });
+
+    // Act
+    await handler(httpApiEvent({ entities: { card: { card_id: 'c1' } } }));
+
+    // Assert
+    const [line] = featureLog.lines() as Record<string, unknown>[];
+    const version = specVersionOf(compiled);
+    expect(line).toMatchObject({ spec_hash: version.hash, fingerprints: version.fingerprints });
+    expect(featureLogColumns(fraud).filter((c) => ['spec_hash', 'fingerprints'].includes(c.name))).toEqual([
+      expect.objectContaining({ name: 'spec_hash', type: 'string' }),
+      expect.objectContaining({ name: 'fingerprints', type: { map: { key: 'string', value: 'string' } } }),
+    ]);
+    const file = join(mkdtempSync(join(tmpdir(), 'sf-log-')), 'log.jsonl');
+    writeFileSync(file, `${JSON.stringify(line)}\n`);
+    const [logged] = await readFeatureLog(file);
+    expect(logged).toMatchObject({ specHash: version.hash, fingerprints: version.fingerprints });
   });
 });
 
