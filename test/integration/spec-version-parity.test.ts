@@ -180,6 +180,7 @@ describe('spec versions, like with like', { timeout: 240_000 }, () => {
         table,
         features: [CHANGED, ADDED],
         now: readAt,
+        checkpoint: join(dir, 'backfill.checkpoint.json'),
         clients: { dynamodb: dynamo.client, s3: () => never() },
       },
       quietIO,
