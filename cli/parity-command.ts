@@ -286,7 +286,14 @@ export function renderParity(report: ParityReport): string {
       lines.push(`  ${side.padEnd(9)} ${feature}: not compared, ${parts.join(', ')} (not skew)`);
     }
   }
-  lines.push(report.skew ? 'SKEW: the online and offline paths disagree (see above)' : 'no skew');
+  const apart = Object.values(report.notComparable).some((byFeature) => Object.keys(byFeature).length > 0);
+  lines.push(
+    report.skew
+      ? 'SKEW: the online and offline paths disagree (see above)'
+      : apart
+        ? 'no skew in the values compared; values of another definition were not compared (backfill them: see above)'
+        : 'no skew',
+  );
   return `${lines.join('\n')}\n`;
 }
 
