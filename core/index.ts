@@ -47,15 +47,6 @@ export { describeIssues, SpecError, valueAt } from './spec/errors.js';
 export { parseSpec, parseSpecJson } from './spec/normalize.js';
 export * from './spec/types.js';
 export {
-  type DefinitionChange,
-  definitionChanges,
-  describeDefinitionChanges,
-  type SpecVersion,
-  specHash,
-  specVersionOf,
-} from './spec-version.js';
-export { type ItemDefinitions, itemDefinitions, type StoredDefinition } from './stored-definitions.js';
-export {
   labelLookup,
   type PlanOptions,
   planTrainingSet,
@@ -64,3 +55,12 @@ export {
   type TrainingPlan,
   trainingRow,
 } from './training-set.js';
+export {
+  type DefinitionChange,
+  definitionChanges,
+  describeDefinitionChanges,
+  type SpecVersion,
+  specHash,
+  specVersionOf,
+} from './spec-version.js';
+export { type ItemDefinitions, itemDefinitions, type StoredDefinition } from './stored-definitions.js';
