@@ -47,15 +47,6 @@ export { describeIssues, SpecError, valueAt } from './spec/errors.js';
 export { parseSpec, parseSpecJson } from './spec/normalize.js';
 export * from './spec/types.js';
 export {
-  labelLookup,
-  type PlanOptions,
-  planTrainingSet,
-  type TrainingColumn,
-  type TrainingLabel,
-  type TrainingPlan,
-  trainingRow,
-} from './training-set.js';
-export {
   type DefinitionChange,
   definitionChanges,
   describeDefinitionChanges,
@@ -64,3 +55,12 @@ export {
   specVersionOf,
 } from './spec-version.js';
 export { type ItemDefinitions, itemDefinitions, type StoredDefinition } from './stored-definitions.js';
+export {
+  labelLookup,
+  type PlanOptions,
+  planTrainingSet,
+  type TrainingColumn,
+  type TrainingLabel,
+  type TrainingPlan,
+  trainingRow,
+} from './training-set.js';
