@@ -16,6 +16,7 @@ import {
   type Spec,
   type SpecBuilder,
 } from '../core/index.js';
+import { type DefinedValues, readDefinedFeatures } from './online-definitions.js';
 import { type EntityKeyRequest, OnlineStore } from './online-store/online-store.js';
 
 /** An entity's key: each key field and its value, e.g. `{ card_id: 'c1' }`. */
@@ -54,11 +55,14 @@ export class FeatureRequestError extends Error {
 export class FeatureClient<E extends string = string> implements FeatureReader {
   readonly spec: CompiledSpec;
   private readonly store: OnlineStore;
+  private readonly table: { client: DynamoDBClient; tableName: string; consistent: boolean };
 
   constructor(options: FeatureClientOptions<E>) {
     this.spec = compiledOf(options.spec);
+    const client = options.client ?? new DynamoDBClient({});
+    this.table = { client, tableName: options.tableName, consistent: options.consistentReads ?? false };
     this.store = new OnlineStore({
-      client: options.client ?? new DynamoDBClient({}),
+      client,
       tableName: options.tableName,
       spec: this.spec,
       ...(options.consistentReads === undefined ? {} : { consistentReads: options.consistentReads }),
@@ -86,6 +90,14 @@ export class FeatureClient<E extends string = string> implements FeatureReader {
   /** The same read in the store's request form, values in request order (what the scoring function calls). */
   readFeatures(requests: readonly EntityKeyRequest[], t?: number): Promise<Record<string, FeatureValue>[]> {
     return this.store.readFeatures(requests, t);
+  }
+
+  /**
+   * The same read, each key's values with the definitions they were computed under: the spec's fingerprint of
+   * each feature, and whether the item holds partials under it (core/stored-definitions.ts).
+   */
+  readWithDefinitions(requests: readonly EntityKeyRequest[], t = Date.now()): Promise<DefinedValues[]> {
+    return readDefinedFeatures({ ...this.table, spec: this.spec }, requests, t);
   }
 
   /** Checks every entity and key against the spec; throws one FeatureRequestError naming every problem. */

@@ -53,6 +53,14 @@ export { describeIssues, SpecError, valueAt } from './spec/errors.js';
 export { parseSpec, parseSpecJson } from './spec/normalize.js';
 export * from './spec/types.js';
 export {
+  type DefinitionChange,
+  definitionChanges,
+  describeDefinitionChanges,
+  type SpecVersion,
+  specHash,
+  specVersionOf,
+} from './spec-version.js';
+export {
   keyBytesOver,
   lastValueBytesOver,
   MAX_KEY_BYTES,
@@ -60,6 +68,7 @@ export {
   MAX_NAME_BYTES,
   utf8Bytes,
 } from './store-limits.js';
+export { type ItemDefinitions, itemDefinitions, type StoredDefinition } from './stored-definitions.js';
 export {
   labelLookup,
   type PlanOptions,

@@ -9,6 +9,7 @@ import {
   DEFAULT_MAX_FUTURE_SKEW,
   type FeatureSpec,
   MAX_TILES_PER_WINDOW,
+  NUMERIC_AGGREGATIONS,
   type Spec,
   type WhereFilter,
 } from './types.js';
@@ -62,6 +63,7 @@ export function parseSpec(input: unknown, source?: string): Spec {
 
   if (raw.event.timeField !== undefined) checkPath(raw.event.timeField, ['event', 'timeField']);
   if (raw.event.idField !== undefined) checkPath(raw.event.idField, ['event', 'idField']);
+  for (const path of Object.keys(raw.event.fields ?? {})) checkPath(path, ['event', 'fields', path]);
   const lateness = durationAt(
     raw.event.allowedLateness,
     ['event', 'allowedLateness'],
@@ -97,6 +99,13 @@ export function parseSpec(input: unknown, source?: string): Spec {
       issues.push(`${formatPath(at('field'))}: ${JSON.stringify(f.agg)} needs a field to aggregate`);
     }
     if (f.field !== undefined) checkPath(f.field, at('field'));
+    const declared = f.field === undefined ? undefined : raw.event.fields?.[f.field];
+    if (declared === 'string' && NUMERIC_AGGREGATIONS.includes(f.agg)) {
+      issues.push(
+        `${formatPath(at('field'))}: ${JSON.stringify(f.agg)} needs a number, but event.fields declares ` +
+          `${JSON.stringify(f.field)} a string`,
+      );
+    }
     const where = f.where && normalizeWhere(f.where, [...at('where')], issues);
 
     const windowMs = durationAt(f.window, at('window'));
@@ -123,6 +132,7 @@ export function parseSpec(input: unknown, source?: string): Spec {
     allowedLateness: formatDuration(lateness),
     maxFutureSkew: formatDuration(skew),
     dedupeHorizon: formatDuration(horizon),
+    ...(raw.event.fields === undefined ? {} : { fields: raw.event.fields }),
   };
   return { version: 1, name: raw.name as string, event, entities: raw.entities, features };
 }
