@@ -19,7 +19,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventSource } from '../../adapters/archive/event-source.js';
 import { FeatureClient } from '../../adapters/feature-client.js';
 import { compileSpec, parseSpecJson, type Spec } from '../../core/index.js';
-import { CONTEXT_KEYS } from '../../lib/config.js';
 import { CLI } from '../support/cli.js';
 
 const run = promisify(execFile);
@@ -437,10 +436,9 @@ describe('a spec change on the local cloud, deployed and backfilled while traffi
   it(
     'deploys spec B with the CDK CLI while the traffic flows',
     async () => {
-      // The deploy guard refuses a change that empties features unless the user says a backfill is planned.
-      const guard = CONTEXT_KEYS.includes('backfillPlanned') ? ['-c', 'backfillPlanned=true'] : [];
+      // The spec guard refuses a change that empties features unless the user says a backfill is planned.
       deployBStarted = Date.now();
-      await deploy(specBFile, guard, 'out-b');
+      await deploy(specBFile, ['-c', 'backfillPlanned=true'], 'out-b');
       sentBeforeDeploy = [...sent];
       // The new function counts the added feature from live traffic.
       await untilCards(
