@@ -1,6 +1,6 @@
 import type { CompiledEntity, CompiledSpec, FeatureGroup } from '../spec/compile.js';
-import { MAX_KEY_BYTES, MAX_LAST_VALUE_BYTES } from '../store-limits.js';
 import type { Aggregation } from '../spec/types.js';
+import { MAX_KEY_BYTES, MAX_LAST_VALUE_BYTES } from '../store-limits.js';
 import { featureFingerprint } from './feature-fingerprint.js';
 import { REGISTERS, SPARSE_LIMIT } from './hll.js';
 
