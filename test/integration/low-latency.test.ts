@@ -13,7 +13,8 @@ import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
-import { type Deployment, deployTemplate } from '../../packages/local-cloud/src/deploy-template.js';
+import { bootstrapEnvironment } from '../../packages/local-cloud/src/cloudformation/bootstrap.js';
+import { cdkOutStack, type Deployment } from '../../packages/local-cloud/src/deploy-template.js';
 import { startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 
 const run = promisify(execFile);
@@ -21,7 +22,7 @@ const STACK = 'streamfeatures-dev';
 const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
 const config = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 
-let cloud: { endpoint: string; stop(): Promise<void> };
+let cloud: Awaited<ReturnType<typeof startLocalCloud>>;
 let deployment: Deployment;
 let outDir: string;
 
@@ -34,11 +35,14 @@ beforeAll(async () => {
     { timeout: 240_000 },
   );
   [cloud] = await Promise.all([startLocalCloud({ port: 0 }), synth]);
-  deployment = await deployTemplate({ cloudEndpoint: cloud.endpoint, cdkOut: outDir, stackName: STACK });
+  // Through the cloud's own CloudFormation, as `cdk deploy` would: the functions then log to the cloud's
+  // CloudWatch Logs, whose EMF lines become its metrics.
+  await bootstrapEnvironment(cloud.cloudFormation.service);
+  deployment = await cloud.cloudFormation.service.deploy({ stackName: STACK, ...cdkOutStack(outDir, STACK) });
 }, 300_000);
 
 afterAll(async () => {
-  await deployment?.stop();
+  // The cloud stops the stack's mappings and functions first.
   await cloud?.stop();
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
