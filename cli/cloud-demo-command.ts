@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -95,7 +94,6 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
   const kinesis = new KinesisClient(clientConfig);
   const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
   const dynamodb = new DynamoDBClient(clientConfig);
-  const cloudwatch = new CloudWatchClient(clientConfig);
   const scratch = mkdtempSync(join(tmpdir(), 'sf-demo-'));
   try {
     const hooks = cloud.cloudFormation.hooks;
@@ -136,7 +134,7 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
       countedBefore += counted;
       const deadline = Date.now() + 15_000;
       for (;;) {
-        const stats = await eventFreshness(cloudwatch, SERVICE_NAME, startMs, phaseEnd);
+        const stats = await eventFreshness(cloud.endpoint, SERVICE_NAME, startMs, phaseEnd);
         if (stats.values >= counted || Date.now() > deadline) return { ...stats, counted };
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -313,7 +311,6 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
     kinesis.destroy();
     s3.destroy();
     dynamodb.destroy();
-    cloudwatch.destroy();
     // The cloud stops the stack's mappings and functions first, then the emulators they write to.
     await cloud.stop();
     rmSync(scratch, { recursive: true, force: true });

@@ -3,15 +3,17 @@
  * say, a backlog put at once, per-event freshness read back from the CloudWatch metric the features function
  * emitted (EventFreshness), and how soon a sample of events is readable through the scoring API.
  */
-import { type CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+
 import {
   type KinesisClient,
   ListShardsCommand,
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
 import type { FraudLabel, GeneratedRecord, Traffic } from '../examples/fraud/traffic-types.js';
+import { Sha256 } from '../packages/local-cloud/src/http-api.js';
 
 /** PutRecords takes at most 500 records a call. */
 export const PUT_CHUNK = 500;
@@ -207,24 +209,24 @@ export interface FreshnessStats {
  * with a period covering it), with its sample count, p50, p99 and maximum.
  */
 export async function eventFreshness(
-  cloudwatch: CloudWatchClient,
+  endpoint: string,
   serviceName: string,
   startMs: number,
   endMs: number,
 ): Promise<FreshnessStats> {
   const period = Math.max(60, Math.ceil((endMs - startMs) / 60_000) * 60);
-  const answer = await cloudwatch.send(
-    new GetMetricStatisticsCommand({
-      Namespace: 'streamfeatures',
-      MetricName: 'EventFreshness',
-      Dimensions: [{ Name: 'service', Value: serviceName }],
-      StartTime: new Date(startMs),
-      EndTime: new Date(endMs),
-      Period: period,
-      Statistics: ['SampleCount', 'Maximum'],
-      ExtendedStatistics: ['p50', 'p99'],
-    }),
-  );
+  const answer = (await cloudWatchCall(endpoint, 'GetMetricStatistics', {
+    Namespace: 'streamfeatures',
+    MetricName: 'EventFreshness',
+    Dimensions: [{ Name: 'service', Value: serviceName }],
+    StartTime: startMs / 1000,
+    EndTime: endMs / 1000,
+    Period: period,
+    Statistics: ['SampleCount', 'Maximum'],
+    ExtendedStatistics: ['p50', 'p99'],
+  })) as {
+    Datapoints?: { SampleCount?: number; Maximum?: number; ExtendedStatistics?: Record<string, number> }[];
+  };
   const points = answer.Datapoints ?? [];
   const values = points.reduce((n, p) => n + (p.SampleCount ?? 0), 0);
   const point = points[0];
@@ -234,6 +236,44 @@ export async function eventFreshness(
     p99: point?.ExtendedStatistics?.p99,
     max: points.length === 0 ? undefined : Math.max(...points.map((p) => p.Maximum ?? 0)),
   };
+}
+
+const cloudWatchSigner = new SignatureV4({
+  service: 'monitoring',
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  sha256: Sha256,
+});
+
+/**
+ * One CloudWatch call in its AWS JSON 1.0 protocol, SigV4-signed: the CLI's package carries no CloudWatch SDK
+ * client for this one read.
+ */
+async function cloudWatchCall(endpoint: string, operation: string, input: unknown): Promise<unknown> {
+  const url = new URL(endpoint);
+  const body = JSON.stringify(input);
+  const signed = await cloudWatchSigner.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: '/',
+    headers: {
+      host: url.host,
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `GraniteServiceVersion20100801.${operation}`,
+    },
+    body,
+  });
+  const response = await fetch(new URL('/', url), {
+    method: 'POST',
+    headers: signed.headers as Record<string, string>,
+    body,
+  });
+  const text = await response.text();
+  if (!response.ok)
+    throw new Error(`CloudWatch ${operation} answered ${response.status}: ${text.slice(0, 200)}`);
+  return JSON.parse(text);
 }
 
 export function percentile(values: readonly number[], p: number): number | undefined {
