@@ -32,6 +32,8 @@ export interface OfflineDemoOptions {
   readonly table: string;
   readonly labels: readonly FraudLabel[];
   readonly servedVersions: readonly string[];
+  /** Parity compares feature-log lines logged from this time on (the scoring sample after the stream drained). */
+  readonly loggedSince?: number;
   readonly registry: string;
   readonly scratch: string;
   readonly clients: { readonly dynamodb: DynamoDBClient; readonly s3: S3Client };
@@ -75,6 +77,7 @@ export async function runOfflineDemo(options: OfflineDemoOptions, io: CliIO): Pr
       models: options.registry,
       sample: 200,
       at: Date.now(),
+      loggedSince: options.loggedSince,
       clients: { dynamodb: options.clients.dynamodb, s3 },
     },
     io,

@@ -37,6 +37,12 @@ export interface ParityOptions {
   readonly sample?: number | undefined;
   /** The time the online store is read as of. @default now */
   readonly at?: number | undefined;
+  /**
+   * Only feature-log lines logged from this time on: a line logged while the stream was still being processed
+   * differs from the replay by what had arrived but was not yet written, which is freshness, not skew.
+   * @default - every line
+   */
+  readonly loggedSince?: number | undefined;
   readonly seed?: number | undefined;
   readonly reorderWindowMs?: number | undefined;
   readonly arrivalField?: string | undefined;
@@ -119,7 +125,12 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
   const spec = compileSpec(await loadSpecFile(options.spec));
   const sampleSize = options.sample ?? 200;
   const logged = options.featureLog
-    ? sampleEvenly(await readFeatureLog(options.featureLog, options.clients?.s3), sampleSize)
+    ? sampleEvenly(
+        (await readFeatureLog(options.featureLog, options.clients?.s3)).filter(
+          (line) => line.t >= (options.loggedSince ?? Number.NEGATIVE_INFINITY),
+        ),
+        sampleSize,
+      )
     : [];
   const source = await openEventSource(spec, options.archive, { ...options, s3: options.clients?.s3 });
   io.err(`parity: replaying ${source.description}; ${logged.length} logged lines sampled\n`);

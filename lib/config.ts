@@ -112,6 +112,10 @@ function typed(kind: Kind, raw: unknown): { ok: unknown } | { error: string } {
     case 'json':
       return typeof value === 'object' && value !== null ? { ok: value } : { error: 'must be a JSON object' };
     case 'duration': {
+      // A setting may be zero (`maxBatchingWindow=0s` is the low-latency configuration): the props' own range
+      // checks refuse a zero where it is not allowed, naming the prop.
+      if (value === 0 || (typeof value === 'string' && /^\s*0+\s*(ms|s|m|h|d)?\s*$/.test(value)))
+        return { ok: Duration.seconds(0) };
       const parsed = parseDuration(value);
       return 'error' in parsed ? { error: parsed.error } : { ok: Duration.millis(parsed.ms) };
     }

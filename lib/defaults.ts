@@ -10,6 +10,13 @@ import type { Construct } from 'constructs';
  */
 export const DEFAULT_BACKFILL_PLANNED = false;
 
+/**
+ * The per-event freshness alarm's threshold: the p99 of EventFreshness (Kinesis arrival → features written), in
+ * seconds. A healthy pipeline's p99 is a few seconds (the 1 s poll, the 1 s batching window, the batch's work), so
+ * this alarms on a backlog that users feel long before the IteratorAge alarm's 3 minutes.
+ */
+export const DEFAULT_FRESHNESS_P99_SECONDS = 30;
+
 /** What a deployment stage changes: data stores are kept and guarded in `prod`, disposable in `dev`. */
 export interface StageDefaults {
   /** Removal policy of stores holding state (table, stream, queues, their keys, log groups). */

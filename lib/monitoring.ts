@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { Spec } from '../core/index.js';
-import { newDataKey } from './defaults.js';
+import { DEFAULT_FRESHNESS_P99_SECONDS, newDataKey } from './defaults.js';
 import { ignoredWith, Problems, throwIfProblems } from './errors.js';
 import type { FeatureComputer } from './feature-computer.js';
 import type { LambdaHttpApi } from './http-api.js';
@@ -19,7 +19,7 @@ import { above, esmMetric, FIVE_MINUTES, graph, handlerMetric, outcomeRates } fr
 export interface MonitoringThresholds {
   /** IteratorAge maximum of the features Lambda. @default 3 */
   readonly iteratorAgeMinutes?: number;
-  /** FeatureFreshness maximum. @default 300 */
+  /** p99 of EventFreshness, per event: Kinesis arrival → its features written. @default 30 */
   readonly freshnessSeconds?: number;
   /** (invalid + future) / all records. @default 1 */
   readonly quarantinePercent?: number;
@@ -34,7 +34,7 @@ export interface MonitoringThresholds {
 /** The alarm thresholds unless told otherwise. */
 export const DEFAULT_THRESHOLDS: Required<MonitoringThresholds> = {
   iteratorAgeMinutes: 3,
-  freshnessSeconds: 300,
+  freshnessSeconds: DEFAULT_FRESHNESS_P99_SECONDS,
   quarantinePercent: 1,
   latePercent: 5,
   apiP99Ms: 1_000,
@@ -91,12 +91,6 @@ export interface MonitoringProps {
    * @default - the datasets' default (DEFAULT_BUFFER_INTERVAL, 300)
    */
   readonly firehoseBufferSeconds?: number;
-  /**
-   * When the features Lambda emits FeatureFreshness per feature, the dimension that names the feature: each
-   * feature then gets its own graph line and alarm.
-   * @default - none: one freshness alarm for the service (the handler emits FeatureFreshness per batch today)
-   */
-  readonly featureFreshnessDimension?: string;
   /**
    * The scoring Lambda's Powertools service name, and whether a challenger runs beside its model: alarms on model
    * failures (the fallback answering), challenger failures and feature-log gaps.
@@ -256,29 +250,18 @@ export class Monitoring extends Construct {
       above(t.latePercent, 2, `Over ${t.latePercent}% of records arrive late: they change no feature.`),
     );
 
-    const freshness: cloudwatch.IMetric[] = [];
-    const threshold = t.freshnessSeconds * 1_000;
-    if (props.featureFreshnessDimension) {
-      for (const { name } of props.spec.features) {
-        const metric = handlerMetric(serviceName, 'FeatureFreshness', 'Maximum', {
-          [props.featureFreshnessDimension]: name,
-        });
-        freshness.push(metric.with({ label: name }));
-        this.alarm(
-          `Freshness_${name}`,
-          metric,
-          above(threshold, 3, `Feature ${name} is over ${t.freshnessSeconds} s stale.`),
-        );
-      }
-    } else {
-      const metric = handlerMetric(serviceName, 'FeatureFreshness', 'Maximum');
-      freshness.push(metric.with({ label: 'all features' }));
-      this.alarm(
-        'Freshness',
-        metric,
-        above(threshold, 3, `Features are written over ${t.freshnessSeconds} s after their records arrived.`),
-      );
-    }
+    // Per event, what users wait for: every counted event's features are written in the same store write, so
+    // one distribution covers every feature (no per-feature metric needed).
+    const freshness = (statistic: string) => handlerMetric(serviceName, 'EventFreshness', statistic);
+    this.alarm(
+      'Freshness',
+      freshness('p99'),
+      above(
+        t.freshnessSeconds * 1_000,
+        3,
+        `1% of events wait over ${t.freshnessSeconds} s from Kinesis arrival to their features written.`,
+      ),
+    );
 
     this.dashboard.addWidgets(
       graph('Iterator age (ms, max)', [iteratorAge]),
@@ -293,7 +276,11 @@ export class Monitoring extends Construct {
       graph('Quarantine and late (%)', [quarantineRate, lateRate]),
     );
     this.dashboard.addWidgets(
-      graph('Feature freshness (ms, max)', freshness),
+      graph('Event freshness: arrival to features written (ms)', [
+        freshness('p50').with({ label: 'p50' }),
+        freshness('p99').with({ label: 'p99' }),
+        freshness('Maximum').with({ label: 'max' }),
+      ]),
       graph('Batch retries and side-output errors', [
         handlerMetric(serviceName, 'BatchRetries'),
         handlerMetric(serviceName, 'SideOutputErrors'),

@@ -80,6 +80,15 @@ describe('app context (cdk.json, -c)', () => {
     });
   });
 
+  it('takes a zero duration (maxBatchingWindow=0s, the low-latency configuration), as the props allow', () => {
+    for (const zero of ['0s', '0', 0]) {
+      const { overrides } = appContext({ ...base, maxBatchingWindow: zero, enhancedFanOut: 'true' });
+      expect(overrides.maxBatchingWindow?.toMilliseconds()).toBe(0);
+      expect(overrides.enhancedFanOut).toBe(true);
+    }
+    expect(() => appContext({ ...base, maxBatchingWindow: '0x' })).toThrow(/maxBatchingWindow: "0x"/);
+  });
+
   it('fails naming every bad value and unknown key at once, and lets CDK’s own keys pass', () => {
     expect(
       contextIssues({

@@ -6,6 +6,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_FRESHNESS_P99_SECONDS } from '../../lib/defaults.js';
 import { DEFAULT_MODEL_VERSION } from '../../lib/index.js';
 import { PACKAGE_ROOT } from '../../lib/streamfeatures-function.js';
 import {
@@ -482,10 +483,13 @@ describe('monitoring', () => {
     });
     expect(alarmProps(dev, 'Freshness')).toMatchObject({
       Namespace: 'streamfeatures',
-      MetricName: 'FeatureFreshness',
+      MetricName: 'EventFreshness',
       Dimensions: [{ Name: 'service', Value: dev.pipeline.featureComputer.serviceName }],
-      Threshold: 300_000,
+      ExtendedStatistic: 'p99',
+      Threshold: DEFAULT_FRESHNESS_P99_SECONDS * 1_000,
+      EvaluationPeriods: 3,
     });
+    expect(alarmProps(dev, 'Freshness').Statistic).toBeUndefined();
     expect(alarmProps(dev, 'QuarantineRate')).toMatchObject({ Threshold: 1 });
     expect(alarmProps(dev, 'LateRate')).toMatchObject({ Threshold: 5 });
     const quarantine = JSON.stringify(alarmProps(dev, 'QuarantineRate').Metrics);
@@ -499,6 +503,28 @@ describe('monitoring', () => {
       expect(quarantine).toContain(`"MetricName":"${metric}","Namespace":"streamfeatures"`);
     }
     expect(quarantine).toContain('"Name":"service"');
+  });
+
+  it('alarms on the p99 of per-event freshness at the freshnessSeconds threshold a caller sets', () => {
+    const custom = synthesize({ alarmThresholds: { freshnessSeconds: 7 } });
+    expect(alarmProps(custom, 'Freshness')).toMatchObject({
+      MetricName: 'EventFreshness',
+      ExtendedStatistic: 'p99',
+      Threshold: 7_000,
+    });
+    expect(DEFAULT_FRESHNESS_P99_SECONDS).not.toBe(7);
+  });
+
+  it('graphs per-event freshness as p50, p99 and maximum, and no per-batch FeatureFreshness anywhere', () => {
+    const dashboards = resourcesOf(dev.template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(Object.values(dashboards)[0]?.Properties?.DashboardBody);
+    const widget = /Event freshness: arrival to features written \(ms\).*?\}\}/.exec(body)?.[0] ?? '';
+    expect(widget).not.toBe('');
+    for (const stat of ['p50', 'p99', 'Maximum']) {
+      expect(widget).toContain(`\\"stat\\":\\"${stat}\\"`);
+      expect(widget).toContain('EventFreshness');
+    }
+    expect(JSON.stringify(dev.template.toJSON())).not.toContain('FeatureFreshness');
   });
 
   it('alarms on the event-source mapping, the failure destination, throttles, APIs, Lambdas and Firehose', () => {

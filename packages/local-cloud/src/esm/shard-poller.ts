@@ -68,7 +68,11 @@ export function startShardPollers(settings: KinesisMappingSettings, options: Run
     (settings.maximumRecordAgeInSeconds ?? -1) < 0 ? -1 : (settings.maximumRecordAgeInSeconds ?? 0) * 1000;
   const bisect = settings.bisectBatchOnFunctionError ?? false;
   const partialResponses = (settings.functionResponseTypes ?? []).includes('ReportBatchItemFailures');
-  const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const fanOut = settings.eventSourceArn !== streamArn;
+  // Lambda polls a shard once a second through standard iterators; an enhanced fan-out consumer has records
+  // pushed to it instead (SubscribeToShard, ~70 ms propagation). Locally a consumer is read with standard
+  // iterators, polled as often as Kinesis allows a shard's reads (5 a second), the nearest a poll gets to a push.
+  const pollIntervalMs = options.pollIntervalMs ?? (fanOut ? MIN_GET_RECORDS_INTERVAL_MS : 1_000);
   const retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
   const retryMaxDelayMs = options.retryMaxDelayMs ?? 10_000;
   const invokeIdentityArn =
@@ -81,8 +85,10 @@ export function startShardPollers(settings: KinesisMappingSettings, options: Run
       `ParallelizationFactor ${settings.parallelizationFactor} runs as 1 (one batch per shard at a time)`,
     );
   }
-  if (settings.eventSourceArn !== streamArn) {
-    warnings.push('the stream consumer is read with standard iterators (no enhanced fan-out push)');
+  if (fanOut) {
+    warnings.push(
+      `the stream consumer is read with standard iterators every ${pollIntervalMs} ms (no enhanced fan-out push)`,
+    );
   }
   for (const warning of warnings) log(warning);
 
