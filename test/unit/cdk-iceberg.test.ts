@@ -25,7 +25,7 @@ import {
   ICEBERG_SNAPSHOT_RETENTION_DAYS,
 } from '../../lib/iceberg-optimizers.js';
 import { icebergFieldId, icebergSchemaFields } from '../../lib/offline-tables.js';
-import { CREATORS } from '../../packages/local-cloud/src/deploy/engine.js';
+import { creatorFor } from '../../packages/local-cloud/src/deploy/engine.js';
 import { RECORDED_TYPES } from '../../packages/local-cloud/src/deploy/recorded-types.js';
 import {
   actionsOf,
@@ -365,7 +365,7 @@ describe('Glue table optimizers', () => {
       ),
     );
     const unknown = [...types].filter(
-      (type) => CREATORS[type] === undefined && RECORDED_TYPES[type] === undefined,
+      (type) => creatorFor(type) === undefined && RECORDED_TYPES[type] === undefined,
     );
     expect(unknown).toEqual([]);
     expect(RECORDED_TYPES['AWS::Glue::TableOptimizer']).toBeDefined();
