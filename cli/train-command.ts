@@ -10,6 +10,7 @@ import {
   type TrainingSetColumns,
   trainModel,
 } from '../adapters/model/training.js';
+import { trainingDistributions } from '../adapters/model/training-distributions.js';
 import { parseFlags, usageError } from './flags.js';
 import { CliError, type CliIO } from './io.js';
 
@@ -73,7 +74,9 @@ export async function trainCommand(options: TrainOptions, io: CliIO): Promise<nu
     );
   }
   const file = join(options.outDir, `${trained.document.version}.json`);
-  await writeFileAtomic(file, `${JSON.stringify(trained.document, null, 2)}\n`);
+  // The training set's feature distributions ride along, for drift monitoring (they do not change the version).
+  const document = { ...trained.document, featureDistributions: trainingDistributions(set.numeric) };
+  await writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`);
   io.out(report(trained, options.trainingSet, file, seconds));
   return 0;
 }
