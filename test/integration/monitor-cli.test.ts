@@ -1,132 +1,21 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
-import { EmbeddedModel, parseModelDocument } from '../../adapters/model/embedded-model.js';
 import { rocAuc } from '../../adapters/model/metrics.js';
-import { trainingDistributions } from '../../adapters/model/training-distributions.js';
-import { jsonLinesText, rejectionLine, sideOutputKey } from '../../adapters/side-outputs/layout.js';
-import { onShards } from '../../cli/simulated-stream.js';
-import { classify, isRejection } from '../../core/index.js';
-import { seededRandom } from '../../core/seeded-random.js';
 import { runCli } from '../support/cli.js';
-import { FRAUD_SPEC_FILE, fraudSpec } from '../support/fraud-training-set.js';
-import { servedVectors } from '../support/served-vectors.js';
+import { FRAUD_SPEC_FILE } from '../support/fraud-training-set.js';
+import { type MonitorFixture, writeMonitorFixture } from '../support/monitor-fixture.js';
 
-/**
- * `streamfeatures monitor` on generated traffic: the fraud generator's events as the raw archive and side outputs,
- * a feature log of the example model's scores (a shadow beside it), and delayed labels arriving days later, some
- * by request id and some by entity keys + time, one of them bad.
- */
-const spec = fraudSpec();
+/** `streamfeatures monitor` on generated traffic with delayed labels (test/support/monitor-fixture.ts). */
 const DAY = 86_400_000;
 let dir: string;
-const paths = { log: '', labels: '', archive: '', sideOutputs: '', models: '' };
-let champion: EmbeddedModel;
-let expected: { labels: number[]; scores: number[]; labelled: number; predictions: number; records: number };
+let paths: MonitorFixture['paths'];
+let expected: MonitorFixture['expected'];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sf-monitor-'));
-  const registry = new URL('../../examples/fraud/models/', import.meta.url);
-  const championDoc = parseModelDocument(
-    JSON.parse(readFileSync(new URL('fraud-lr-52a6357d6140.json', registry), 'utf8')),
-  );
-  const shadowDoc = parseModelDocument(
-    JSON.parse(readFileSync(new URL('placeholder-untrained-0.json', registry), 'utf8')),
-  );
-  champion = new EmbeddedModel(championDoc);
-  const shadow = new EmbeddedModel(shadowDoc);
-
-  const { records, rows } = servedVectors({
-    events: 4_000,
-    eventsPerSecond: 0.5,
-    cards: 300,
-    merchants: 60,
-    seed: 11,
-  });
-  // Training distributions from every other row: the champion's registry entry as `train` writes it.
-  const numeric = spec.spec.features.filter((f) => f.agg !== 'last').map((f) => f.name);
-  const training = rows.filter((_, i) => i % 2 === 0);
-  paths.models = join(dir, 'models');
-  mkdirSync(paths.models);
-  const distributions = trainingDistributions(
-    new Map(
-      numeric.map((name) => [name, training.map((row) => (row.features[name] ?? null) as number | null)]),
-    ),
-  );
-  writeFileSync(
-    join(paths.models, `${championDoc.version}.json`),
-    JSON.stringify({ ...championDoc, featureDistributions: distributions }),
-  );
-  // The shadow's entry predates distributions.
-  writeFileSync(join(paths.models, `${shadowDoc.version}.json`), JSON.stringify(shadowDoc));
-
-  const random = seededRandom(5);
-  const log: unknown[] = [];
-  const labelsById: unknown[] = [];
-  const labelsByKeys: unknown[] = [];
-  expected = { labels: [], scores: [], labelled: 0, predictions: rows.length, records: records.length };
-  rows.forEach((row, i) => {
-    const score = champion.scoreVector(row.features as never);
-    log.push({
-      request_id: `req-${i}`,
-      request_ms: row.t + 40,
-      t: row.t,
-      entities: {
-        card: { card_id: row.card_id },
-        merchant: { merchant_id: row.merchant_id },
-        card_merchant: { card_id: row.card_id, merchant_id: row.merchant_id },
-      },
-      features: row.features,
-      score,
-      model_version: championDoc.version,
-      backend: 'embedded',
-      fallback: false,
-      variant: 'champion',
-      shadow_score: shadow.scoreVector(row.features as never),
-      shadow_model_version: shadowDoc.version,
-    });
-    if (random() < 0.2) return; // a fifth of the requests have no label yet
-    const labelTime = row.t + Math.round((1 + 29 * random()) * DAY); // chargebacks: 1 to 30 days later
-    expected.labelled++;
-    expected.labels.push(row.label);
-    expected.scores.push(score);
-    if (i % 2 === 0)
-      labelsById.push({ request_id: `req-${i}`, label: row.label === 1, label_time: labelTime });
-    else {
-      labelsByKeys.push({
-        card_id: row.card_id,
-        merchant_id: row.merchant_id,
-        ts: new Date(row.t).toISOString(),
-        label: row.label,
-        label_time: new Date(labelTime).toISOString(),
-      });
-    }
-  });
-  paths.log = join(dir, 'feature-log.jsonl');
-  writeFileSync(paths.log, jsonLinesText(log));
-  paths.labels = join(dir, 'labels');
-  mkdirSync(join(paths.labels, 'dt=2026-12-01'), { recursive: true });
-  writeFileSync(join(paths.labels, 'dt=2026-12-01', 'by-request.jsonl'), jsonLinesText(labelsById));
-  writeFileSync(
-    join(paths.labels, 'dt=2026-12-01', 'by-keys.jsonl'),
-    `${jsonLinesText(labelsByKeys)}{"card_id":"c1","label":"maybe","label_time":1}\n`,
-  );
-
-  // The pipeline's outputs for the same records: raw archive, and the set-aside ones in quarantine/ and late/.
-  const shardRecords = onShards(records, 2);
-  paths.archive = join(dir, 'archive');
-  writeRawArchive(paths.archive, spec.spec, shardRecords);
-  paths.sideOutputs = join(dir, 'side-outputs');
-  for (const record of shardRecords) {
-    const result = classify(spec, record);
-    if (!isRejection(result)) continue;
-    const prefix = result.reason === 'late' ? 'late/' : 'quarantine/';
-    const key = join(paths.sideOutputs, sideOutputKey(prefix, { first: record, last: record }));
-    mkdirSync(join(key, '..'), { recursive: true });
-    writeFileSync(key, jsonLinesText([rejectionLine(result)]));
-  }
+  ({ paths, expected } = writeMonitorFixture(dir));
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
