@@ -8,11 +8,15 @@ import {
   type CompiledSpec,
   compileSpec,
   type FeatureValue,
+  itemKey,
+  keyBytesOver,
+  MAX_KEY_BYTES,
   parseEventTime,
   parseSpec,
   type Spec,
   type SpecBuilder,
 } from '../core/index.js';
+import { type DefinedValues, readDefinedFeatures } from './online-definitions.js';
 import { type EntityKeyRequest, OnlineStore } from './online-store/online-store.js';
 
 /** An entity's key: each key field and its value, e.g. `{ card_id: 'c1' }`. */
@@ -51,11 +55,14 @@ export class FeatureRequestError extends Error {
 export class FeatureClient<E extends string = string> implements FeatureReader {
   readonly spec: CompiledSpec;
   private readonly store: OnlineStore;
+  private readonly table: { client: DynamoDBClient; tableName: string; consistent: boolean };
 
   constructor(options: FeatureClientOptions<E>) {
     this.spec = compiledOf(options.spec);
+    const client = options.client ?? new DynamoDBClient({});
+    this.table = { client, tableName: options.tableName, consistent: options.consistentReads ?? false };
     this.store = new OnlineStore({
-      client: options.client ?? new DynamoDBClient({}),
+      client,
       tableName: options.tableName,
       spec: this.spec,
       ...(options.consistentReads === undefined ? {} : { consistentReads: options.consistentReads }),
@@ -85,6 +92,14 @@ export class FeatureClient<E extends string = string> implements FeatureReader {
     return this.store.readFeatures(requests, t);
   }
 
+  /**
+   * The same read, each key's values with the definitions they were computed under: the spec's fingerprint of
+   * each feature, and whether the item holds partials under it (core/stored-definitions.ts).
+   */
+  readWithDefinitions(requests: readonly EntityKeyRequest[], t = Date.now()): Promise<DefinedValues[]> {
+    return readDefinedFeatures({ ...this.table, spec: this.spec }, requests, t);
+  }
+
   /** Checks every entity and key against the spec; throws one FeatureRequestError naming every problem. */
   requestsFor(entities: Readonly<Record<string, EntityKey>>): EntityKeyRequest[] {
     const declared = [...this.spec.entityByName.keys()].join(', ');
@@ -112,6 +127,15 @@ export class FeatureClient<E extends string = string> implements FeatureReader {
       for (const field of Object.keys(key)) {
         if (!entity.keyFields.includes(field))
           problems.push(`${name}.${field}: not a key field of "${name}" (its key is ${keyList})`);
+      }
+      const values = entity.keyFields.map((field) => key[field]);
+      if (values.every((value) => value !== undefined)) {
+        // The same bound the engine holds events to (core/store-limits.ts): no event with such a key counted.
+        const bytes = keyBytesOver(itemKey(name, values as (string | number)[]));
+        if (bytes !== undefined)
+          problems.push(
+            `${name}: the key is ${bytes} bytes in UTF-8 after escaping, over the limit of ${MAX_KEY_BYTES}`,
+          );
       }
       requests.push({ entity: name, key });
     }

@@ -16,8 +16,14 @@ export class CallTally {
   ledgerRefused = 0;
   tilePuts = 0;
   tileUnits = 0;
-  /** Tile writes refused because another writer changed the item since it was read. */
+  /** Tile writes refused because another writer changed the item since it was read (or a blind create met one). */
   tileConflicts = 0;
+  /** The units those refused tile writes cost (included in tileUnits). */
+  tileRefusedUnits = 0;
+  /** Units of accepted tile writes, by entity (the item key up to its first `#`). */
+  tileUnitsByEntity: Record<string, number> = {};
+  /** Accepted tile writes, by entity. */
+  tilePutsByEntity: Record<string, number> = {};
   batchGets = 0;
   batchGetKeys = 0;
   /** Keys asked for and found: DynamoDB Local charges nothing for the others, AWS charges 0.5 RCU each. */
@@ -34,6 +40,9 @@ const unitsOf = (consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): n
     (sum, c) => sum + (c.CapacityUnits ?? 0),
     0,
   );
+
+/** The entity of an online-store item key (`card#c1` → `card`). */
+export const entityOf = (pk: string): string => pk.slice(0, Math.max(0, pk.indexOf('#'))) || pk;
 
 /** Installs the counting middleware once; `current` is where calls are added up until replaced. */
 export function tallyCalls(client: DynamoDBClient): { current: CallTally } {
@@ -56,6 +65,9 @@ export function tallyCalls(client: DynamoDBClient): { current: CallTally } {
         } else if (command === 'PutItemCommand') {
           tally.tilePuts++;
           tally.tileUnits += units;
+          const entity = entityOf(input.Item?.pk?.S ?? '');
+          tally.tileUnitsByEntity[entity] = (tally.tileUnitsByEntity[entity] ?? 0) + units;
+          tally.tilePutsByEntity[entity] = (tally.tilePutsByEntity[entity] ?? 0) + 1;
         } else if (command === 'BatchGetItemCommand') {
           tally.batchGets++;
           tally.batchGetUnits += units;
@@ -80,7 +92,9 @@ export function tallyCalls(client: DynamoDBClient): { current: CallTally } {
           } else {
             tally.tilePuts++;
             tally.tileConflicts++;
-            tally.tileUnits += Math.ceil(Buffer.byteLength(input.Item?.s?.S ?? '') / 1024);
+            const refused = Math.ceil(Buffer.byteLength(input.Item?.s?.S ?? '') / 1024);
+            tally.tileUnits += refused;
+            tally.tileRefusedUnits += refused;
           }
         }
         throw error;

@@ -8,8 +8,11 @@
  *   3. feature-vector reads vs a single GetItem        (read-latency.ts)
  *   4. heap held per 1000-record batch                 (heap.ts)
  *   5. training-set build vs the engine alone          (training-set.ts)
+ *   6. steady-state online-store cost, a week in        (steady-state.ts; also writes bench/results/steady-state.json)
+ *
+ * `-- --steady-state` runs section 6 alone.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createOnlineStoreTable } from '../adapters/online-store/table.js';
@@ -25,11 +28,19 @@ import { batchSequence, loadFixture, toKinesis } from './fixture.js';
 import { type HeapResult, measureHeap } from './heap.js';
 import { type NaiveResult, naiveWrite } from './naive-writer.js';
 import { measureReads, type ReadResult } from './read-latency.js';
+import {
+  measureSteadyState,
+  renderSteadyState,
+  type SteadyStateOptions,
+  type SteadyStateResult,
+  writeSteadyStateFile,
+} from './steady-state.js';
 import { measureStoreCost, type StoreCostRun } from './store-cost.js';
 import { int, num, pct, renderTable, verdict } from './table.js';
 import { measureTrainingSet, renderTrainingSet, type TrainingSetResult } from './training-set.js';
 
 const quick = process.argv.includes('--quick');
+const steadyOnly = process.argv.includes('--steady-state');
 const config = quick
   ? {
       engineRecords: 50_000,
@@ -49,6 +60,21 @@ const config = quick
       reads: 500,
       trainingRecords: 100_000,
     };
+/**
+ * Section 6's world: a week compressed to 12,000 events a day (a card makes about 1.5 transactions a day, as real
+ * cards do); 500 is the FeatureComputer's default batchSize. About 5 minutes on a 2-core machine (the quick one,
+ * 6,000 a day, under 3), most of it DynamoDB Local's write rate.
+ */
+const STEADY: SteadyStateOptions = {
+  days: 7,
+  shards: 4,
+  batchSize: 500,
+  warmHours: 2,
+  loadBatchSize: 100_000,
+  ...(quick
+    ? { eventsPerDay: 6_000, cards: 4_000, merchants: 400 }
+    : { eventsPerDay: 12_000, cards: 8_000, merchants: 800 }),
+};
 const SHARDS = 2;
 const ENGINE_BATCH = 1000;
 const STORE_BATCHES = [100, 500] as const;
@@ -67,8 +93,9 @@ const progress = (message: string) =>
     `[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}\n`,
   );
 
-async function measureDynamo(fixture: ReturnType<typeof loadFixture>) {
-  const prefix = fixture.records.slice(0, config.storeRecords);
+async function withDynamoDbLocal<T>(
+  measure: (client: DynamoDBClient, tally: ReturnType<typeof tallyCalls>) => Promise<T>,
+): Promise<T> {
   progress('starting DynamoDB Local');
   const local = await startDynamoDbLocal();
   const client = new DynamoDBClient({
@@ -77,7 +104,32 @@ async function measureDynamo(fixture: ReturnType<typeof loadFixture>) {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    const tally = tallyCalls(client);
+    return await measure(client, tallyCalls(client));
+  } finally {
+    client.destroy();
+    await local.stop();
+    progress('DynamoDB Local stopped');
+  }
+}
+
+async function measureSteady(
+  client: DynamoDBClient,
+  tally: ReturnType<typeof tallyCalls>,
+): Promise<SteadyStateResult> {
+  const result = await measureSteadyState(
+    client,
+    tally,
+    readFileSync('examples/fraud/spec.json', 'utf8'),
+    STEADY,
+    progress,
+  );
+  progress(`wrote ${writeSteadyStateFile(result)}`);
+  return result;
+}
+
+async function measureDynamo(fixture: ReturnType<typeof loadFixture>) {
+  const prefix = fixture.records.slice(0, config.storeRecords);
+  return withDynamoDbLocal(async (client, tally) => {
     const runs: Record<string, StoreCostRun> = {};
     let loadedTable = '';
     for (const size of STORE_BATCHES) {
@@ -97,12 +149,9 @@ async function measureDynamo(fixture: ReturnType<typeof loadFixture>) {
     );
     progress(`reads: ${config.reads} vectors interleaved with ${config.reads} GetItem`);
     const reads = await measureReads(client, loadedTable, fixture.spec, prefix, config.reads);
-    return { runs, naive, reads };
-  } finally {
-    client.destroy();
-    await local.stop();
-    progress('DynamoDB Local stopped');
-  }
+    const steady = await measureSteady(client, tally);
+    return { runs, naive, reads, steady };
+  });
 }
 
 function storeSection(runs: Record<string, StoreCostRun>, naive: NaiveResult) {
@@ -127,12 +176,24 @@ function storeSection(runs: Record<string, StoreCostRun>, naive: NaiveResult) {
   };
 }
 
+function steadySection(steady: SteadyStateResult, store: ReturnType<typeof storeSection> | undefined) {
+  return renderSteadyState(steady, {
+    emptyTable: Object.values(store?.runs ?? {}).map((run) => ({
+      label: `empty table, ${run.shards} shards, batch ${run.batchSize}`,
+      writes: run.perThousand.writes / 1000,
+      reads: run.perThousand.readsAws / 1000,
+    })),
+    ...(store ? { naiveWritesPerEvent: store.naive.writeUnits / store.naive.events } : {}),
+  });
+}
+
 function printReport(
   engine: EngineResult & { breakdown: EngineBreakdown },
   heap: HeapResult,
   store: ReturnType<typeof storeSection> | undefined,
   reads: ReadResult | undefined,
   training: TrainingSetResult,
+  steady: SteadyStateResult | undefined,
   targets: Target[],
 ) {
   const out: string[] = [];
@@ -299,6 +360,10 @@ function printReport(
   out.push('', ...renderTrainingSet(training));
   out.push(
     '',
+    ...(steady ? steadySection(steady, store) : ['6. Steady-state cost: not measured (see error)']),
+  );
+  out.push(
+    '',
     'Targets',
     renderTable(
       ['figure', 'value', 'target', ''],
@@ -308,7 +373,35 @@ function printReport(
   console.log(out.join('\n'));
 }
 
+function steadyTarget(steady: SteadyStateResult): Target {
+  const value = steady.writeUnitsPerEvent.total;
+  const target = steady.target.writeUnitsPerEvent;
+  return {
+    figure: 'steady-state write units per event',
+    value,
+    target: `<= ${num(target)}`,
+    met: value <= target,
+  };
+}
+
+/** `--steady-state`: section 6 alone, beside its target. */
+async function mainSteadyOnly(): Promise<number> {
+  const steady = await withDynamoDbLocal(measureSteady);
+  console.log(
+    [
+      ...steadySection(steady, undefined),
+      '',
+      renderTable(
+        ['figure', 'value', 'target', ''],
+        [steadyTarget(steady)].map((t) => [t.figure, num(t.value), t.target, verdict(t.met)]),
+      ),
+    ].join('\n'),
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
+  if (steadyOnly) return mainSteadyOnly();
   progress(`generating ${int(config.engineRecords)} fraud records on ${SHARDS} shards`);
   const fixture = loadFixture(config.engineRecords, SHARDS);
   const batches = batchSequence(toKinesis(fixture.records), ENGINE_BATCH);
@@ -338,6 +431,7 @@ async function main(): Promise<number> {
   }
   const store = dynamo && storeSection(dynamo.runs, dynamo.naive);
   const reads = dynamo?.reads;
+  const steady = dynamo?.steady;
 
   const targets: Target[] = [
     { figure: 'engine/floor throughput', value: engine.ratio, target: '>= 0.70', met: engine.ratio >= 0.7 },
@@ -381,7 +475,8 @@ async function main(): Promise<number> {
     );
   }
 
-  printReport(engine, heap, store, reads, training, targets);
+  if (steady) targets.push(steadyTarget(steady));
+  printReport(engine, heap, store, reads, training, steady, targets);
   const cpu = cpus();
   const results = {
     machine: { node: process.version, cpus: cpu.length, cpuModel: cpu[0]?.model, loadAverage: loadavg() },
@@ -405,6 +500,7 @@ async function main(): Promise<number> {
       : { error },
     heap: { ...heap, target: null, met: null, note: 'informational: no target set' },
     trainingSet: { ...training, target: '>= 0.80' },
+    steadyState: steady ?? { error },
     targets: Object.fromEntries(
       targets.map((t) => [t.figure, { value: t.value, target: t.target, met: t.met }]),
     ),

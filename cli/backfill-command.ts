@@ -127,6 +127,10 @@ export async function runBackfill(options: BackfillOptions, io: CliIO): Promise<
   for await (const chunk of source.chunks) {
     for (const record of chunk) {
       records++;
+      const decided = pass.decide(record);
+      // A redelivered copy (a retried batch, archived again) repeats a record already taken, with the same arrival
+      // time: in arrival order it can follow later records of its shard that share that time. It is set aside.
+      if (isRejection(decided) && decided.rule === 'redelivered') continue;
       // The per-item marks need each shard's records in sequence order; Kinesis gives arrival times in that order.
       const previous = lastSequence.get(record.shardId);
       if (previous !== undefined && compareSequenceNumbers(record.sequenceNumber, previous) < 0) {
@@ -136,7 +140,6 @@ export async function runBackfill(options: BackfillOptions, io: CliIO): Promise<
         );
       }
       lastSequence.set(record.shardId, record.sequenceNumber);
-      const decided = pass.decide(record);
       if (isRejection(decided)) continue;
       counted++;
       if (decided.alpha < from) continue;

@@ -1,6 +1,8 @@
 import type { parseArgs } from 'node:util';
 import { type EntityKey, FeatureClient, FeatureRequestError } from '../adapters/feature-client.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
+import type { DefinedValues } from '../adapters/online-definitions.js';
+import { specVersionOf } from '../core/index.js';
 import { usageError } from './flags.js';
 import { CliError, type CliIO } from './io.js';
 
@@ -60,16 +62,25 @@ export async function featuresGet(options: FeaturesGetOptions, io: CliIO): Promi
   if (problems.length > 0) throw new CliError(`features get: ${problems.join('; ')}`, 2);
 
   const t = options.at ?? Date.now();
-  let values: Awaited<ReturnType<FeatureClient['readFeatures']>>;
+  let values: DefinedValues[];
   try {
-    values = await client.readFeatures(options.entities, t);
+    values = await client.readWithDefinitions(options.entities, t);
   } catch (error) {
     throw new CliError(`cannot read table ${JSON.stringify(options.table)}: ${describeAwsError(error)}`);
   }
+  // Beside each value, the definition it was computed under: the spec's fingerprint of the feature and what the
+  // item holds under it (computed, since-added: not backfilled yet, none: it reads empty).
   const answer = {
     t,
     at: new Date(t).toISOString(),
-    entities: options.entities.map(({ entity, key }, i) => ({ entity, key, features: values[i] })),
+    spec: { hash: specVersionOf(client.spec).hash },
+    entities: options.entities.map(({ entity, key }, i) => ({
+      entity,
+      key,
+      features: values[i]?.values,
+      definitions: values[i]?.definitions.features,
+      ...(values[i]?.definitions.others.length ? { otherDefinitions: values[i]?.definitions.others } : {}),
+    })),
   };
   io.out(`${JSON.stringify(answer, null, 2)}\n`);
   return 0;

@@ -13,10 +13,12 @@ import {
   compileSpec,
   type FeatureMismatches,
   type InputRecord,
+  type ItemDefinitions,
   type Lookup,
   ParityTally,
   pointInTime,
   sameValue,
+  specVersionOf,
 } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
 import { KeySample } from './key-sample.js';
@@ -53,7 +55,23 @@ export interface ParityReport {
   readonly archiveReachMs: number | null;
   readonly online?: Section & { readonly readAtMs: number; readonly lag: LagSection };
   readonly logged?: Section & { readonly scores: ScoreSection; readonly lag: LagSection };
+  /**
+   * Values not compared because the other side computed them under another definition than the replay's spec
+   * (compared like with like: the fingerprints differ), or, online, a feature added to items that held others and
+   * not backfilled yet (it counts only the records since). Per section and feature: how many. Not skew.
+   */
+  readonly notComparable: {
+    readonly online: Record<string, DefinitionCounts>;
+    readonly logged: Record<string, DefinitionCounts>;
+  };
   readonly skew: boolean;
+}
+
+export interface DefinitionCounts {
+  /** Computed by another definition: the item or logged line holds the feature under another fingerprint. */
+  anotherDefinition: number;
+  /** Online only: partials created when the feature was added to the item, not backfilled yet. */
+  sinceAdded: number;
 }
 
 interface Section {
@@ -116,9 +134,19 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
   const scores = new ScoreCheck(options.models);
   const counts = countFeatures(spec);
   const loggedLag = new ParityTally();
+  const version = specVersionOf(spec);
+  const notComparable = { online: new DefinitionTally(), logged: new DefinitionTally() };
   for await (const { lookup, features } of pointInTime(sweep, reach.tap(keys.tap(source.chunks)), lookups)) {
     const line = lookup.payload;
-    const names = featureNamesOf(spec, line.entities);
+    // Like with like: a feature logged under another definition than the replay's (or by a spec without it) is not
+    // compared. Lines logged before fingerprints were recorded are compared whole.
+    const recorded = Object.keys(line.fingerprints).length > 0;
+    const names = featureNamesOf(spec, line.entities).filter((name) => {
+      if (!recorded || line.fingerprints[name] === version.fingerprints[name]) return true;
+      notComparable.logged.add(name, 'anotherDefinition');
+      return false;
+    });
+    const partial = names.length < featureNamesOf(spec, line.entities).length;
     const what = `logged ${line.source} (t=${line.t})`;
     // Logged after the archive's latest arrival, within Firehose's buffering of it: the events it saw may still be
     // in the buffer. Differences that more events explain are lag; the score then differs too, so is not checked.
@@ -132,7 +160,8 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
     if (lag) loggedLag.compare(what, names, features, line.features);
     else {
       loggedTally.compare(what, names, features, line.features);
-      scores.check(line, features);
+      if (partial) scores.skip('with features computed by another definition');
+      else scores.check(line, features);
     }
   }
   const { events } = accountedTotals(source, sweep.totals);
@@ -150,12 +179,14 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
     const sampled = keys.keys();
     for (let i = 0; i < sampled.length; i += 100) {
       const chunk = sampled.slice(i, i + 100);
-      const values = await store.readFeatures(chunk, at);
+      const values = await store.readWithDefinitions(chunk, at);
       chunk.forEach((request, j) => {
         const offline = sweep.read(request.entity, request.key, at);
-        const other = values[j] ?? {};
+        const other = values[j]?.values ?? {};
         const what = `online ${request.entity} ${JSON.stringify(request.key)}`;
-        const names = Object.keys(offline);
+        const names = Object.keys(offline).filter((name) =>
+          comparableOnline(values[j]?.definitions, name, notComparable.online),
+        );
         const lag = archiveBehind && onlyMoreEvents(counts.get(request.entity) ?? [], offline, other);
         (lag ? lagged : tally).compare(what, names, offline, other);
       });
@@ -180,6 +211,7 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
     archiveReachMs: reach.ms,
     ...(online ? { online } : {}),
     ...(loggedSection ? { logged: loggedSection } : {}),
+    notComparable: { online: notComparable.online.counts(), logged: notComparable.logged.counts() },
     skew:
       (online?.mismatches ?? 0) > 0 ||
       (loggedSection?.mismatches ?? 0) > 0 ||
@@ -245,7 +277,23 @@ export function renderParity(report: ParityReport): string {
         `${skipped.length > 0 ? `; not recomputed: ${skipped.join(', ')}` : ''}`,
     );
   }
-  lines.push(report.skew ? 'SKEW: the online and offline paths disagree (see above)' : 'no skew');
+  for (const [side, byFeature] of Object.entries(report.notComparable)) {
+    for (const [feature, { anotherDefinition, sinceAdded }] of Object.entries(byFeature)) {
+      const parts = [
+        anotherDefinition > 0 ? `${anotherDefinition} computed by another definition` : '',
+        sinceAdded > 0 ? `${sinceAdded} added since and not backfilled yet` : '',
+      ].filter((part) => part !== '');
+      lines.push(`  ${side.padEnd(9)} ${feature}: not compared, ${parts.join(', ')} (not skew)`);
+    }
+  }
+  const apart = Object.values(report.notComparable).some((byFeature) => Object.keys(byFeature).length > 0);
+  lines.push(
+    report.skew
+      ? 'SKEW: the online and offline paths disagree (see above)'
+      : apart
+        ? 'no skew in the values compared; values of another definition were not compared (backfill them: see above)'
+        : 'no skew',
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -269,6 +317,39 @@ class ArchiveReach {
 /** True when a read at t may see events the archive lacks: t is past its latest arrival, by no more than Firehose buffers. */
 function mayLag(reachMs: number | null, t: number): boolean {
   return reachMs !== null && t > reachMs && t - reachMs <= ARCHIVE_LAG_BOUND_MS;
+}
+
+/** Per feature, the values not compared and why. */
+class DefinitionTally {
+  private readonly byFeature = new Map<string, DefinitionCounts>();
+
+  add(feature: string, why: keyof DefinitionCounts): void {
+    const entry = this.byFeature.get(feature) ?? { anotherDefinition: 0, sinceAdded: 0 };
+    entry[why]++;
+    this.byFeature.set(feature, entry);
+  }
+
+  counts(): Record<string, DefinitionCounts> {
+    return Object.fromEntries(this.byFeature);
+  }
+}
+
+/**
+ * Whether an online value can be compared with the replay's: the item holds the feature under the replay spec's
+ * definition, counting every record. An item that exists without it was written under another definition of it
+ * (or a spec without it); one where it was added to the item and not backfilled counts only the records since.
+ * A key with no item is compared: the replay says whether it should have one.
+ */
+function comparableOnline(
+  definitions: ItemDefinitions | undefined,
+  name: string,
+  tally: DefinitionTally,
+): boolean {
+  const stored = definitions?.features[name]?.stored;
+  if (definitions?.exists && stored === 'none') tally.add(name, 'anotherDefinition');
+  else if (stored === 'since-added') tally.add(name, 'sinceAdded');
+  else return true;
+  return false;
 }
 
 /** Per entity, its count features: events the archive lacks can only raise them. */
@@ -334,6 +415,11 @@ class ScoreCheck {
   private readonly models = new Map<string, EmbeddedModel | undefined>();
 
   constructor(private readonly registry: string | undefined) {}
+
+  /** A logged line whose score is not recomputed, and why. */
+  skip(why: string): void {
+    this.notRescored[why] = (this.notRescored[why] ?? 0) + 1;
+  }
 
   check(line: LoggedPrediction, features: Record<string, unknown>): void {
     const why =

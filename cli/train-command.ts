@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 // hyparquet's Node entry: its browser one lacks asyncBufferFromFile.
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { readSpecVersionMetadata } from '../adapters/archive/spec-version-metadata.js';
 import { writeFileAtomic } from '../adapters/files/atomic-file.js';
 import { checkModelName, DEFAULT_MODEL_NAME } from '../adapters/model/model-version.js';
 import {
@@ -73,12 +74,44 @@ export async function trainCommand(options: TrainOptions, io: CliIO): Promise<nu
         'to train anyway; no model was written',
     );
   }
-  const file = join(options.outDir, `${trained.document.version}.json`);
+  // The spec version the training set's features were computed under, for the model's features: the scoring path
+  // refuses the model under a spec that computes them otherwise. Not part of the content-hash version.
+  const recorded = await trainedUnder(options.trainingSet, trained.document.features);
+  const trainedDocument = recorded ? { ...trained.document, spec: recorded } : trained.document;
   // The training set's feature distributions ride along, for drift monitoring (they do not change the version).
-  const document = { ...trained.document, featureDistributions: trainingDistributions(set.numeric) };
+  const document = { ...trainedDocument, featureDistributions: trainingDistributions(set.numeric) };
+  const file = join(options.outDir, `${document.version}.json`);
   await writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`);
-  io.out(report(trained, options.trainingSet, file, seconds));
+  io.out(report({ ...trained, document }, options.trainingSet, file, seconds));
   return 0;
+}
+
+/** The training set's recorded spec version, narrowed to the model's features; undefined when it records none. */
+async function trainedUnder(
+  trainingSet: string,
+  features: readonly string[],
+): Promise<{ hash: string; fingerprints: Record<string, string> } | undefined> {
+  let version: Awaited<ReturnType<typeof readSpecVersionMetadata>>;
+  try {
+    version = await readSpecVersionMetadata(trainingSet);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  if (version === undefined) return undefined;
+  const fingerprints: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const name of features) {
+    const fingerprint = version.fingerprints[name];
+    if (fingerprint === undefined) missing.push(name);
+    else fingerprints[name] = fingerprint;
+  }
+  if (missing.length > 0) {
+    throw new CliError(
+      `${trainingSet}: its metadata records the spec version (hash ${version.hash}) but no fingerprint for ` +
+        `the feature column(s) ${missing.join(', ')}; no model was written`,
+    );
+  }
+  return { hash: version.hash, fingerprints };
 }
 
 function report(trained: TrainedModel, trainingSet: string, file: string, seconds: number): string {
@@ -104,6 +137,9 @@ function report(trained: TrainedModel, trainingSet: string, file: string, second
     line('train', train) +
     line('holdout', holdout) +
     `model ${document.version}\n` +
+    (document.spec
+      ? `trained under spec hash ${document.spec.hash} (feature fingerprints recorded in the model)\n`
+      : 'the training set records no spec version: the model records none, and is not checked against the deployed spec\n') +
     `wrote ${file}\n`
   );
 }

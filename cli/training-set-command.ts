@@ -5,9 +5,18 @@ import {
   openEventSource,
 } from '../adapters/archive/event-source.js';
 import { ParquetTableWriter } from '../adapters/archive/parquet-table-writer.js';
+import { specVersionMetadata } from '../adapters/archive/spec-version-metadata.js';
 import { readLabelLookups, scanLabels, sortedLabelLookups } from '../adapters/files/labels.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
-import { ArrivalSweep, compileSpec, pointInTime, type Totals, trainingRow } from '../core/index.js';
+import {
+  ArrivalSweep,
+  compileSpec,
+  pointInTime,
+  type SpecVersion,
+  specVersionOf,
+  type Totals,
+  trainingRow,
+} from '../core/index.js';
 import { type CliIO, describeCounts } from './io.js';
 
 export interface TrainingSetOptions {
@@ -32,6 +41,8 @@ export interface TrainingSetSummary {
   readonly seconds: number;
   readonly eventsPerSecond: number;
   readonly peakHeapMiB: number;
+  /** The spec version the features were computed under, with the fingerprints of the set's feature columns. */
+  readonly specVersion: SpecVersion;
 }
 
 /** How often the progress line is redrawn (a log gets one line each time). */
@@ -47,7 +58,11 @@ export async function trainingSetCommand(options: TrainingSetOptions, io: CliIO)
   const summary = await buildTrainingSet(options, io);
   io.err(
     `wrote ${summary.rows} rows (${summary.columns} columns) to ${options.out} in ${summary.seconds.toFixed(1)} s; ` +
-      `${summary.events} events: ${describeCounts(summary.totals)}; peak heap ${summary.peakHeapMiB} MiB\n`,
+      `${summary.events} events: ${describeCounts(summary.totals)}; peak heap ${summary.peakHeapMiB} MiB\n` +
+      `spec hash ${summary.specVersion.hash}; feature fingerprints ` +
+      `${Object.entries(summary.specVersion.fingerprints)
+        .map(([name, fingerprint]) => `${name}=${fingerprint}`)
+        .join(', ')}\n`,
   );
   return 0;
 }
@@ -95,7 +110,17 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
 
   // The output is made only once the inputs have opened without error, and appears only when complete.
   const sweep = new ArrivalSweep(spec);
-  const writer = new ParquetTableWriter(options.out, plan.columns);
+  // The features' spec version goes in the file's metadata, for `train` to record in the model.
+  const version = specVersionOf(spec);
+  const featureColumns = plan.entities.flatMap((entity) =>
+    entity.features.map(({ feature }) => feature.name),
+  );
+  const specVersion = { hash: version.hash, fingerprints: pick(version.fingerprints, featureColumns) };
+  const writer = new ParquetTableWriter(
+    options.out,
+    plan.columns,
+    specVersionMetadata(specVersion, featureColumns),
+  );
   const memory = new PeakMemory();
   const report = (final: boolean) => {
     const seconds = (performance.now() - started) / 1000;
@@ -128,7 +153,20 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
     seconds,
     eventsPerSecond: events / Math.max(seconds, 1e-3),
     peakHeapMiB: memory.peak,
+    specVersion,
   };
+}
+
+function pick(
+  fingerprints: Readonly<Record<string, string>>,
+  names: readonly string[],
+): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const fingerprint = fingerprints[name];
+    if (fingerprint !== undefined) picked[name] = fingerprint;
+  }
+  return picked;
 }
 
 /** The largest heap seen at the samples taken: what bounded memory means, measured. */

@@ -26,6 +26,12 @@ export { parseEventTime } from './engine/event-time.js';
 export { featureFingerprint, fingerprintOf } from './engine/feature-fingerprint.js';
 export { DistinctSketch } from './engine/hll.js';
 export {
+  ITEM_BOUND_ASSUMPTIONS,
+  ITEM_LIMIT_BYTES,
+  itemBytesBound,
+  itemSizeProblems,
+} from './engine/item-size.js';
+export {
   appliedLive,
   applyBackfill,
   applyLive,
@@ -46,6 +52,23 @@ export { type CompiledEntity, type CompiledFeature, type CompiledSpec, compileSp
 export { describeIssues, SpecError, valueAt } from './spec/errors.js';
 export { parseSpec, parseSpecJson } from './spec/normalize.js';
 export * from './spec/types.js';
+export {
+  type DefinitionChange,
+  definitionChanges,
+  describeDefinitionChanges,
+  type SpecVersion,
+  specHash,
+  specVersionOf,
+} from './spec-version.js';
+export {
+  keyBytesOver,
+  lastValueBytesOver,
+  MAX_KEY_BYTES,
+  MAX_LAST_VALUE_BYTES,
+  MAX_NAME_BYTES,
+  utf8Bytes,
+} from './store-limits.js';
+export { type ItemDefinitions, itemDefinitions, type StoredDefinition } from './stored-definitions.js';
 export {
   labelLookup,
   type PlanOptions,

@@ -62,10 +62,21 @@ export function columnName(fieldPath: string): string {
 
 /**
  * The raw archive's columns: the base columns, then one typed column per spec field (time, id, entity keys,
- * aggregated fields), named by `columnName`. A field only numeric aggregations read is `double`; any other is
- * `string`.
+ * aggregated fields, then the event fields declared in `event.fields` that nothing else reads), named by
+ * `columnName`. A declared field has its declared type (`int` a `bigint`); an undeclared one only numeric
+ * aggregations read is `double`, any other `string`.
  */
 export function rawArchiveColumns(spec: Spec): Column[] {
+  const specColumns = archiveFields(spec).map(
+    ({ path, type, role }): Column => ({ name: columnName(path), type, comment: `${role}: ${path}` }),
+  );
+  return checkUnique([...RAW_ARCHIVE_BASE_COLUMNS, ...specColumns], 'raw archive');
+}
+
+const DECLARED_COLUMN_TYPES = { int: 'bigint', double: 'double', string: 'string' } as const;
+
+/** The spec fields the raw archive types, in column order, with their column types and what each is. */
+function archiveFields(spec: Spec): { path: string; type: 'bigint' | 'double' | 'string'; role: string }[] {
   const fields = new Map<string, { numericOnly: boolean; role: string }>();
   const use = (path: string, numeric: boolean, role: string) => {
     const seen = fields.get(path);
@@ -82,14 +93,16 @@ export function rawArchiveColumns(spec: Spec): Column[] {
       use(feature.field, NUMERIC_AGGREGATIONS.includes(feature.agg), `field of feature ${feature.name}`);
     }
   }
-  const specColumns = [...fields].map(
-    ([path, { numericOnly, role }]): Column => ({
-      name: columnName(path),
-      type: numericOnly ? 'double' : 'string',
-      comment: `${role}: ${path}`,
-    }),
-  );
-  return checkUnique([...RAW_ARCHIVE_BASE_COLUMNS, ...specColumns], 'raw archive');
+  const declared = spec.event.fields ?? {};
+  for (const path of Object.keys(declared)) use(path, false, 'declared event field');
+  return [...fields].map(([path, { numericOnly, role }]) => {
+    const type = declared[path];
+    return {
+      path,
+      type: type !== undefined ? DECLARED_COLUMN_TYPES[type] : numericOnly ? 'double' : 'string',
+      role,
+    };
+  });
 }
 
 /**
@@ -143,6 +156,16 @@ export function featureLogColumns(spec: Spec): Column[] {
         type: 'string',
         comment: 'shadow mode: the challenger that scored',
       },
+      {
+        name: 'spec_hash',
+        type: 'string',
+        comment: 'the content hash of the spec the features were computed under',
+      },
+      {
+        name: 'fingerprints',
+        type: { map: { key: 'string', value: 'string' } },
+        comment: "feature name to its definition's fingerprint under that spec",
+      },
     ],
     'feature log',
   );
@@ -173,37 +196,31 @@ export type ArchiveColumnValues = Record<string, string | number | null>;
 
 /**
  * Reads the raw archive's typed spec columns (rawArchiveColumns after the base ones) out of an event's JSON body:
- * a `double` column takes a finite number and nothing else; a `string` column takes a string as it is, a number or
+ * a `bigint` column takes a safe integer and nothing else; a `double` column takes a finite number and nothing else; a `string` column takes a string as it is, a number or
  * boolean spelled out, an object or array as JSON. Anything absent or unreadable is null: the `data` column keeps
  * the record whole, so nothing is lost.
  */
 export function compileArchiveColumns(spec: Spec): (body: unknown) => ArchiveColumnValues {
-  const base = new Set(RAW_ARCHIVE_BASE_COLUMNS.map((c) => c.name));
-  const paths = new Map<string, string>();
-  const use = (path: string) => paths.set(columnName(path), path);
-  use(spec.event.timeField);
-  if (spec.event.idField !== undefined) use(spec.event.idField);
-  for (const keys of Object.values(spec.entities)) for (const key of keys) use(key);
-  for (const feature of spec.features) if (feature.field !== undefined) use(feature.field);
-  const columns = rawArchiveColumns(spec)
-    .filter((column) => !base.has(column.name))
-    .map((column) => ({
-      name: column.name,
-      numeric: column.type === 'double',
-      get: compileFieldPath(paths.get(column.name) as string),
-    }));
+  rawArchiveColumns(spec); // fails on colliding column names
+  const columns = archiveFields(spec).map(({ path, type }) => ({
+    name: columnName(path),
+    value: type === 'bigint' ? integerOrNull : type === 'double' ? numberOrNull : stringOrNull,
+    get: compileFieldPath(path),
+  }));
   return (body) => {
     const values: ArchiveColumnValues = {};
     const event =
       body !== null && typeof body === 'object' && !Array.isArray(body)
         ? (body as Record<string, unknown>)
         : undefined;
-    for (const column of columns) {
-      const value = event ? column.get(event) : undefined;
-      values[column.name] = column.numeric ? numberOrNull(value) : stringOrNull(value);
-    }
+    for (const column of columns) values[column.name] = column.value(event ? column.get(event) : undefined);
     return values;
   };
+}
+
+/** A `bigint` column takes a whole number a double holds exactly, and nothing else. */
+function integerOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
 }
 
 function numberOrNull(value: unknown): number | null {

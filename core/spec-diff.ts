@@ -111,10 +111,42 @@ export function diffSpecs(before: Spec, after: Spec): SpecDiff {
       .filter(([f, type]) => oldFields.has(f) && oldFields.get(f) !== type)
       .map(([field, type]) => ({ field, before: oldFields.get(field) as string, after: type })),
   };
+  const keyFields = new Set([...Object.values(before.entities), ...Object.values(after.entities)].flat());
   for (const { field, before: was, after: now } of fields.retyped) {
+    if (keyFields.has(field)) {
+      breaking.push(
+        `key field "${field}" changes type ${was} -> ${now}: stored items and archived records are keyed by its ` +
+          'values as they were; add a new entity (and field) instead',
+      );
+    } else if (WIDENINGS.has(`${was}->${now}`)) {
+      notes.push(
+        `the raw archive's column for "${field}" widens ${was} -> ${now}: the Glue table's column is retyped in ` +
+          `place; files written before keep ${was}, and the replay and backfill read the payload, so they replay ` +
+          'with the new ones',
+      );
+    } else if (after.event.fields?.[field] !== undefined) {
+      breaking.push(
+        `event field "${field}" narrows ${was} -> ${now} (event.fields declares it ${after.event.fields[field]}): ` +
+          `values the archive holds as ${was} may not fit ${now}; widen instead, or declare a new field`,
+      );
+    } else {
+      notes.push(
+        `the raw archive's column for "${field}" changes type ${was} -> ${now} with its use by the features: ` +
+          `files written before keep ${was} (the replay and backfill read the payload, not this column; an ` +
+          'Athena query over old partitions may not); declare its type in event.fields to keep the column as it is',
+      );
+    }
+  }
+  for (const { field, type } of fields.added) {
     notes.push(
-      `the raw archive's column for "${field}" changes type ${was} -> ${now}: files written before keep ${was} ` +
-        '(the replay and backfill read the payload, not this column; an Athena query over old partitions may not)',
+      `the raw archive gains a ${type} column for "${field}": the Glue table is updated in place, and files ` +
+        'written before lack it (null when queried; the replay reads the payload)',
+    );
+  }
+  for (const { field, type } of fields.removed) {
+    notes.push(
+      `the raw archive's ${type} column for "${field}" goes: files written before keep it, the Glue table no ` +
+        'longer shows it (the payload keeps the field, and the replay reads the payload)',
     );
   }
 
@@ -153,6 +185,9 @@ export function diffSpecs(before: Spec, after: Spec): SpecDiff {
     verdict,
   };
 }
+
+/** Column type changes that keep every value the archive holds: the rest narrow. */
+const WIDENINGS = new Set(['bigint->double', 'bigint->string', 'double->string']);
 
 /** The exit code `spec diff` answers with: 0 safe, 3 needs a backfill, 4 breaking (1 and 2: bad input, usage). */
 export const SPEC_DIFF_EXIT = { safe: 0, backfill: 3, breaking: 4 } as const;

@@ -40,6 +40,7 @@ const OVERRIDES: Record<OverridableProp, Kind> = {
   ingestApi: 'boolean',
   alarmEmail: 'string',
   alarmThresholds: 'json',
+  backfillPlanned: 'boolean',
 };
 
 /** The context keys the app reads. */

@@ -4,6 +4,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
+/**
+ * Whether a deploy has a backfill planned: unless it does, the spec guard refuses a spec change that leaves
+ * features empty until a backfill (lib/spec-guard.ts).
+ */
+export const DEFAULT_BACKFILL_PLANNED = false;
+
 /** What a deployment stage changes: data stores are kept and guarded in `prod`, disposable in `dev`. */
 export interface StageDefaults {
   /** Removal policy of stores holding state (table, stream, queues, their keys, log groups). */

@@ -20,10 +20,11 @@ import { type ApiAuth, httpApiProblems } from './http-api.js';
 import { IngestApi } from './ingest-api.js';
 import { Monitoring, type MonitoringThresholds, monitoringProblems } from './monitoring.js';
 import type { OfflineFormat } from './offline-dataset.js';
-import { OfflineStore, offlineStoreProblems } from './offline-store.js';
+import { OfflineStore, offlineStoreProblems, RAW_ARCHIVE_PREFIX } from './offline-store.js';
 import { OnlineStore, onlineStoreProblems } from './online-store.js';
 import { acknowledgeShortLogRetention } from './policy-acknowledgements.js';
 import { type Challenger, type ModelBackend, ScoringApi, scoringApiProblems } from './scoring-api.js';
+import { SpecGuard } from './spec-guard.js';
 
 /** A feature spec as the pipeline takes it: normalized, in JSON form, or a `defineSpec(...)` builder. */
 export type SpecSource = Spec | { toJSON(): unknown; build(): Spec } | Readonly<Record<string, unknown>>;
@@ -41,6 +42,15 @@ export interface FeaturePipelineProps {
    * @default 'dev'
    */
   readonly stage?: 'dev' | 'prod';
+
+  /**
+   * Say that this deploy's spec change has a backfill planned. Without it, a deploy that would leave features
+   * empty until a backfill (what `streamfeatures spec diff` lists as needing one: an added feature, a changed
+   * one) fails with spec diff's message and rolls back; a breaking change is refused either way. Pass it for that
+   * one deploy (`cdk deploy -c backfillPlanned=true`), not for good.
+   * @default false
+   */
+  readonly backfillPlanned?: boolean;
 
   /**
    * Stream capacity: `on-demand` scales shards automatically; `provisioned` uses `shardCount`.
@@ -220,6 +230,8 @@ export class FeaturePipeline extends Construct {
   /** With `ingestApi: true`. */
   public readonly ingestApi?: IngestApi;
   public readonly monitoring: Monitoring;
+  /** Refuses a spec change that leaves features empty without a backfill plan; the functions wait for it. */
+  public readonly specGuard: SpecGuard;
   /** Where the new buckets' server access logs go; none when every bucket is brought. */
   public readonly accessLogs?: AccessLogBucket;
 
@@ -297,6 +309,21 @@ export class FeaturePipeline extends Construct {
         ...logs,
       });
     }
+
+    this.specGuard = new SpecGuard(this, 'SpecGuard', {
+      spec,
+      backfillPlanned: props.backfillPlanned,
+      tableName: this.onlineStore.table.tableName,
+      rawArchiveUrl: `s3://${this.offlineStore.bucket.bucketName}/${RAW_ARCHIVE_PREFIX}/`,
+      ...logs,
+    });
+    // Every function that runs the spec changes only once the guard has passed (the features function's
+    // event-source mapping is under it).
+    this.specGuard.guard(
+      this.featureComputer.function,
+      this.scoringApi.function,
+      ...(this.ingestApi ? [this.ingestApi.function] : []),
+    );
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       spec,

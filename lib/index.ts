@@ -36,6 +36,7 @@ export {
 } from './scoring-api.js';
 export { SecureBucket, type SecureBucketProps } from './secure-bucket.js';
 export * from './spec.js';
+export { SpecGuard, type SpecGuardProps } from './spec-guard.js';
 export {
   type HandlerBundle,
   METRICS_NAMESPACE,

@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import type { LogisticModelDocument } from '../adapters/model/embedded-model.js';
 import * as registry from '../adapters/model/model-registry.js';
+import { modelSpecProblem } from '../adapters/model/model-spec-check.js';
+import { compileSpec, type Spec, specVersionOf } from '../core/index.js';
 import { PACKAGE_ROOT } from './streamfeatures-function.js';
 
 /**
@@ -35,15 +37,25 @@ export interface BuiltInModels {
   readonly documents: readonly LogisticModelDocument[];
 }
 
-/** The built-in models for a model version and, optionally, an embedded challenger, read from the registry. */
+/**
+ * The built-in models for a model version and, optionally, an embedded challenger, read from the registry. With
+ * the spec deployed beside them, a model trained on features that spec no longer computes (by fingerprint) fails,
+ * naming the model version and the features: the synth stops instead of serving inputs of another meaning.
+ */
 export function modelsToBuildIn(
   registry: string,
   version: string,
   challengerVersion?: string,
+  spec?: Spec,
 ): BuiltInModels {
   const documents = [readRegistryModel(registry, version)];
   if (challengerVersion !== undefined && challengerVersion !== version) {
     documents.push(readRegistryModel(registry, challengerVersion));
+  }
+  if (spec !== undefined) {
+    const deployed = specVersionOf(compileSpec(spec));
+    const problems = documents.flatMap((document) => modelSpecProblem(document, deployed) ?? []);
+    if (problems.length > 0) throw new Error(problems.join('; '));
   }
   return { champion: version, documents };
 }

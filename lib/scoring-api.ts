@@ -131,6 +131,7 @@ export class ScoringApi extends Construct {
         props.modelRegistry ?? DEFAULT_MODEL_REGISTRY,
         this.modelVersion,
         challenger?.version,
+        props.spec,
       );
     } catch (error) {
       throw new InvalidPropsError([`${this.node.path}: ${(error as Error).message}`]);

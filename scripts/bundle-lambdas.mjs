@@ -23,6 +23,7 @@ export const HANDLERS = {
   features: 'lambdas/features/handler.ts',
   score: 'lambdas/score/handler.ts',
   ingest: 'lambdas/ingest/handler.ts',
+  'spec-guard': 'lambdas/spec-guard/handler.ts',
 };
 
 /** The size a bundle should stay under, minified. */
@@ -118,7 +119,7 @@ async function main(argv) {
     else if (arg === '--quiet') quiet = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: node scripts/bundle-lambdas.mjs [--outdir DIR] [--quiet] [features|score|ingest ...]',
+        'usage: node scripts/bundle-lambdas.mjs [--outdir DIR] [--quiet] [features|score|ingest|spec-guard ...]',
       );
       return 0;
     } else options.names.push(arg);

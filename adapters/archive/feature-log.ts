@@ -17,6 +17,10 @@ export interface LoggedPrediction {
   readonly score: number | null;
   readonly modelVersion: string | null;
   readonly backend: string | null;
+  /** The hash of the spec the features were computed under; null in lines logged before it was recorded. */
+  readonly specHash: string | null;
+  /** Feature name -> the fingerprint of its definition when logged; empty in lines logged before. */
+  readonly fingerprints: Readonly<Record<string, string>>;
 }
 
 /**
@@ -65,5 +69,15 @@ function loggedPrediction(row: Record<string, unknown>, source: string): LoggedP
     score: typeof row.score === 'number' ? row.score : null,
     modelVersion: typeof row.model_version === 'string' ? row.model_version : null,
     backend: typeof row.backend === 'string' ? row.backend : null,
+    specHash: typeof row.spec_hash === 'string' ? row.spec_hash : null,
+    fingerprints: stringMap(row.fingerprints),
   };
+}
+
+/** A map column as JSON gives it (an object) or as hyparquet reads a Parquet map (an object too): strings only. */
+function stringMap(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const map: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) if (typeof item === 'string') map[key] = item;
+  return map;
 }

@@ -23,9 +23,11 @@ export class ParquetTableWriter {
   private buffers: Cell[][];
   rows = 0;
 
+  /** `metadata`: key-value pairs for the file's footer (the spec version its features were computed under). */
   constructor(
     path: string,
     private readonly columns: readonly TableColumn[],
+    metadata: readonly { key: string; value: string }[] = [],
   ) {
     this.file = new AtomicFile(path);
     const schema = schemaFromColumnData({
@@ -36,7 +38,11 @@ export class ParquetTableWriter {
         nullable: true,
       })),
     });
-    this.writer = new ParquetWriter({ writer: fileWriter(this.file.temporary), schema });
+    this.writer = new ParquetWriter({
+      writer: fileWriter(this.file.temporary),
+      schema,
+      ...(metadata.length > 0 ? { kvMetadata: [...metadata] } : {}),
+    });
     this.buffers = columns.map(() => []);
   }
 

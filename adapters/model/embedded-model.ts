@@ -16,8 +16,8 @@
  * same as imputing its training mean.
  *
  * A trained document (`streamfeatures train`) also carries `metrics` (on its held-out time range) and `training`
- * (where it came from). They describe the model and do not change a score, so its content-hash version
- * (model-version.ts) leaves them out.
+ * (where it came from), and `spec`: the spec hash and the fingerprints of its features (core/spec-version.ts). They
+ * describe the model and do not change a score, so its content-hash version (model-version.ts) leaves them out.
  */
 import * as z from 'zod/mini';
 import '../../core/zod-messages.js';
@@ -54,6 +54,15 @@ const trainingSchema = z.strictObject({
   library: z.string(),
 });
 
+/**
+ * The spec version the model was trained under (core/spec-version.ts): the spec's hash and the fingerprint of each
+ * feature the model reads. The scoring path refuses a model whose features the deployed spec computes otherwise.
+ */
+const specVersionSchema = z.strictObject({
+  hash: z.string().check(z.minLength(1)),
+  fingerprints: z.record(z.string(), z.string().check(z.minLength(1))),
+});
+
 const documentSchema = z.strictObject({
   version: z.string().check(z.minLength(1)),
   description: z.optional(z.string()),
@@ -63,6 +72,7 @@ const documentSchema = z.strictObject({
   transforms: z.optional(z.record(z.string(), transformSchema)),
   metrics: z.optional(metricsSchema),
   training: z.optional(trainingSchema),
+  spec: z.optional(specVersionSchema),
   /** Per numeric training-set column: its distribution, for drift monitoring (training-distributions.ts). */
   featureDistributions: z.optional(z.record(z.string(), distributionSchema)),
 });
@@ -99,6 +109,9 @@ export function parseModelDocument(input: unknown, source = 'model document'): L
       );
     }
   }
+  for (const name of Object.keys(document.spec?.fingerprints ?? {})) {
+    if (!seen.has(name)) problems.push(`spec.fingerprints.${name}: not one of the model's features`);
+  }
   if (problems.length > 0) throw new Error(`invalid ${source}: ${problems.join('; ')}`);
   return document;
 }
@@ -107,6 +120,8 @@ export class EmbeddedModel implements ScoringModel {
   readonly backend = 'embedded' as const;
   readonly version: string;
   readonly features: readonly string[];
+  /** The spec version it was trained under; undefined for a document that does not record it. */
+  readonly trainedUnder: LogisticModelDocument['spec'];
   private readonly weights: readonly number[];
   private readonly bias: number;
   private readonly transforms: readonly (FeatureTransform | undefined)[];
@@ -114,6 +129,7 @@ export class EmbeddedModel implements ScoringModel {
   constructor(document: LogisticModelDocument) {
     this.version = document.version;
     this.features = document.features;
+    this.trainedUnder = document.spec;
     this.weights = document.weights;
     this.bias = document.bias;
     this.transforms = document.features.map((name) => document.transforms?.[name]);

@@ -1,8 +1,9 @@
 /**
  * Content-addressed model versions: `<name>-<first 12 hex of sha256 of the canonical JSON of
  * {features, weights, bias, transforms}>`. Two documents that score every vector alike have the same version, and
- * any change to what a model computes changes it; `metrics`, `training` and `description` describe a model without
- * changing a score, so they are left out. A registry is then a folder of `<version>.json` files: training again
+ * any change to what a model computes changes it; `metrics`, `training`, `description` and `spec` (the spec version
+ * it was trained under) describe a model without changing a score, so they are left out: a committed model gains
+ * its spec version without changing its version. A registry is then a folder of `<version>.json` files: training again
  * adds a file, and rolling back is choosing an older one.
  */
 import { createHash } from 'node:crypto';

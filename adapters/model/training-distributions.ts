@@ -5,7 +5,7 @@
  * content-hash version leaves them out. Documents written before they existed have none, and still load.
  */
 import * as z from 'zod/mini';
-import { type FeatureDistribution, featureDistribution } from '../../core/monitoring/index.js';
+import { featureDistribution } from '../../core/monitoring/index.js';
 
 export const distributionSchema = z.strictObject({
   rows: z.number(),
@@ -14,12 +14,14 @@ export const distributionSchema = z.strictObject({
   shares: z.array(z.number()),
 });
 
+export type TrainingDistribution = z.infer<typeof distributionSchema>;
+
 /** Distributions of the training set's numeric columns, their numbers rounded to 6 significant digits (compact). */
 export function trainingDistributions(
   numeric: ReadonlyMap<string, ArrayLike<number | null>>,
-): Record<string, FeatureDistribution> {
+): Record<string, TrainingDistribution> {
   const round = (n: number) => Number(n.toPrecision(6));
-  const result: Record<string, FeatureDistribution> = {};
+  const result: Record<string, TrainingDistribution> = {};
   for (const [name, values] of numeric) {
     const { rows, nullShare, edges, shares } = featureDistribution(Array.from(values));
     result[name] = { rows, nullShare: round(nullShare), edges: edges.map(round), shares: shares.map(round) };

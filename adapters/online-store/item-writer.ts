@@ -7,6 +7,7 @@ import {
   type CompiledSpec,
   EntityState,
   type EntityStateJson,
+  ITEM_LIMIT_BYTES,
   type ItemBatch,
   type LegacyEntityStateJson,
   type LiveOptions,
@@ -18,8 +19,8 @@ import type { ItemCache } from './item-cache.js';
 import { getItemConsistent } from './item-reads.js';
 import { fromAttributes, type TileItem, toAttributes } from './tile-item.js';
 
-/** DynamoDB's item limit is 400 KB; stop short of it with a clear error rather than a failed write. */
-export const MAX_STATE_BYTES = 380_000;
+/** Stop short of DynamoDB's item limit (the rest is key, version, watermarks) with a clear error, not a failed write. */
+export const MAX_STATE_BYTES = ITEM_LIMIT_BYTES - 20 * 1024;
 const MAX_ATTEMPTS = 8;
 
 export interface ItemWriterOptions {

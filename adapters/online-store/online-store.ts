@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  type CompiledEntity,
   type CompiledSpec,
   classifyBatch,
   compareSequenceNumbers,
@@ -11,6 +12,7 @@ import {
   groupByItem,
   type InputRecord,
   itemKeyOf,
+  itemSizeProblems,
   type LegacyEntityStateJson,
   type Rejection,
   type ValidEvent,
@@ -20,8 +22,15 @@ import { CapacityMeter } from './capacity.js';
 import { IdLedger } from './id-ledger.js';
 import { ItemCache } from './item-cache.js';
 import { batchGetItems } from './item-reads.js';
-import { backfillChange, type ItemWriterOptions, liveChange, writeItem } from './item-writer.js';
+import {
+  backfillChange,
+  type ItemWriterOptions,
+  liveChange,
+  type WriteOutcome,
+  writeItem,
+} from './item-writer.js';
 import { fromAttributes } from './tile-item.js';
+import { itemKeysToRead, splitBySlot } from './writer-slots.js';
 
 /** Read uncached items before writing them while more than this share of them exist (see existingShare). */
 const READ_FIRST_ABOVE = 0.25;
@@ -59,8 +68,9 @@ export interface EntityKeyRequest {
 }
 
 /**
- * The online store on DynamoDB: one item per entity key holding its tiles (see tile-item.ts), written once per
- * batch, exactly once in effect; feature vectors read in one BatchGetItem.
+ * The online store on DynamoDB: one item per entity key holding its tiles (see tile-item.ts; an entity several
+ * shards write, one per writer slot, see writer-slots.ts), written once per batch, exactly once in effect; feature
+ * vectors read in one BatchGetItem.
  */
 export class OnlineStore {
   readonly meter: CapacityMeter;
@@ -76,6 +86,8 @@ export class OnlineStore {
   private existingShare = 0.5;
 
   constructor(private readonly options: OnlineStoreOptions) {
+    const oversized = itemSizeProblems(options.spec);
+    if (oversized.length > 0) throw new Error(`online store: ${oversized.join('; ')}`);
     this.spec = options.spec;
     this.meter = options.meter ?? new CapacityMeter();
     this.concurrency = options.concurrency ?? 32;
@@ -116,8 +128,8 @@ export class OnlineStore {
     // only take a record after all earlier records of that shard bound for it.
     const firstClaimFailure = earliestPerShard(failures.map((f) => f.record));
     const applicable = counted.filter((event) => isBefore(event.record, firstClaimFailure));
-    const items = [...groupByItem(this.spec, applicable).values()];
-    await this.prefetch(items.map((item) => item.key));
+    const items = splitBySlot(this.spec, [...groupByItem(this.spec, applicable).values()]);
+    const blind = !(await this.prefetch(items.map((item) => item.key)));
     const writes = await mapSettled(items, this.concurrency, (item) =>
       writeItem(
         this.writer,
@@ -127,6 +139,7 @@ export class OnlineStore {
         }),
       ),
     );
+    if (blind) this.learnFromBlindWrites(writes);
     writes.forEach((write, i) => {
       if (write.status === 'fulfilled') return;
       for (const event of (items[i] as (typeof items)[number]).events)
@@ -156,10 +169,13 @@ export class OnlineStore {
     const positions = this.spec.entities.map((entity) =>
       entity.features.flatMap(({ feature }, position) => (wanted.has(feature.name) ? [position] : [])),
     );
-    const items = [...groupByItem(this.spec, events).values()].filter(
-      (item) => (positions[this.spec.entities.indexOf(item.entity)] ?? []).length > 0,
+    const items = splitBySlot(
+      this.spec,
+      [...groupByItem(this.spec, events).values()].filter(
+        (item) => (positions[this.spec.entities.indexOf(item.entity)] ?? []).length > 0,
+      ),
     );
-    await this.prefetch(items.map((item) => item.key));
+    const blind = !(await this.prefetch(items.map((item) => item.key)));
     const writes = await mapSettled(items, this.concurrency, (item) =>
       writeItem(
         this.writer,
@@ -171,6 +187,7 @@ export class OnlineStore {
         ),
       ),
     );
+    if (blind) this.learnFromBlindWrites(writes);
     const failed = writes.find((write) => write.status === 'rejected');
     if (failed) throw failed.reason;
     return {
@@ -181,7 +198,8 @@ export class OnlineStore {
 
   /**
    * Feature values of several entity keys as of t (default now), in one BatchGetItem round trip
-   * (up to 100 keys; more are read in parallel calls). Values come back in request order.
+   * (up to 100 keys; more are read in parallel calls; an entity written by several shards is read as its writer
+   * slots' items, see writer-slots.ts). Values come back in request order.
    */
   async readFeatures(
     requests: readonly EntityKeyRequest[],
@@ -189,35 +207,59 @@ export class OnlineStore {
   ): Promise<Record<string, FeatureValue>[]> {
     const targets = requests.map((request) => {
       const entity = entityNamed(this.spec, request.entity);
-      return { entity, key: itemKeyOf(entity, request.key) };
+      return { entity, keys: itemKeysToRead(this.spec, entity, itemKeyOf(entity, request.key)) };
     });
     const found = await batchGetItems(
       this.options.client,
       this.options.tableName,
-      targets.map((target) => target.key),
+      targets.flatMap((target) => target.keys),
       this.meter,
       { consistent: this.options.consistentReads ?? false, projection: 'pk, s' },
     );
-    return targets.map(({ entity, key }) => {
+    const revive = (entity: CompiledEntity, key: string) => {
       const state = found.get(key)?.s?.S;
       return (
-        state
-          ? EntityState.fromJSON(entity, JSON.parse(state) as EntityStateJson | LegacyEntityStateJson)
-          : new EntityState(entity)
-      ).read(t);
+        state && EntityState.fromJSON(entity, JSON.parse(state) as EntityStateJson | LegacyEntityStateJson)
+      );
+    };
+    return targets.map(({ entity, keys }) => {
+      const [first, ...rest] = keys.map((key) => revive(entity, key));
+      const state = first || new EntityState(entity);
+      // A key stored in several items (writer slots): their tiles merged, in slot order.
+      for (const other of rest) if (other) state.mergeFrom(other);
+      return state.read(t);
     });
   }
 
   /**
    * One read round for the items the cache does not hold, unless most such items have lately turned out not to
-   * exist: then they are written blind (created on condition that they do not exist).
+   * exist: then they are written blind (created on condition that they do not exist). False when it wrote blind:
+   * the writes' outcomes then teach what the read would have (learnFromBlindWrites).
    */
-  private async prefetch(keys: readonly string[]): Promise<void> {
+  private async prefetch(keys: readonly string[]): Promise<boolean> {
     const missing = keys.filter((key) => !this.writer.cache.has(key));
-    if (missing.length === 0 || this.existingShare < READ_FIRST_ABOVE) return;
+    if (missing.length === 0) return true;
+    if (this.existingShare < READ_FIRST_ABOVE) return false;
     const found = await batchGetItems(this.options.client, this.options.tableName, missing, this.meter);
     for (const attributes of found.values()) this.writer.cache.set(fromAttributes(attributes));
     this.learnExistingShare(found.size / missing.length);
+    return true;
+  }
+
+  /**
+   * Writes made without a read say as much as a read would: an item created blind did not exist, one whose blind
+   * create was refused did. Without this the share, once below the threshold, could never rise again, and a
+   * store whose items have come to exist (a day into traffic) would keep paying a refused put and a re-read each.
+   */
+  private learnFromBlindWrites(writes: readonly PromiseSettledResult<WriteOutcome>[]): void {
+    let blind = 0;
+    let existed = 0;
+    for (const write of writes) {
+      if (write.status !== 'fulfilled' || write.value.blindCreate === undefined) continue;
+      blind++;
+      if (write.value.blindCreate === 'existed') existed++;
+    }
+    if (blind > 0) this.learnExistingShare(existed / blind);
   }
 
   private learnExistingShare(observed: number): void {

@@ -7,7 +7,8 @@ import { DistinctSketch } from './hll.js';
  * so the online store can keep them as they are.
  *
  * count: n · sum: s · avg: [n, s] · min/max: m | null · stddev: [n, mean, M2] (Welford, merged with Chan's
- * formula) · last: [τ, α, value] | null · distinct: DistinctSketch
+ * formula) · last: [τ, α, value] | null · distinct: DistinctSketch. A sum, avg or stddev partial is null once it
+ * overflowed (see OVERFLOWED).
  */
 export type Partial = number | null | number[] | LastPartial | DistinctSketch;
 export type LastPartial = [tau: number, alpha: number, value: unknown];
@@ -36,10 +37,23 @@ const count: Aggregator = {
   revive: plain,
 };
 
+/**
+ * Overflow (the README's Semantics): a sum, avg or stddev whose running state stops being a finite double is
+ * overflowed, kept as `null`. It reads as null, and merging it with anything gives null, so a tile that overflowed
+ * keeps its window's value null until it leaves the window. `null` because JSON, the online store's form of a
+ * partial, holds null where it cannot hold Infinity or NaN: the memory engine and the store keep the same state.
+ */
+const OVERFLOWED = null;
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : OVERFLOWED);
+/** A stored [n, ...] partial; one that JSON kept with a null inside (Infinity before) is overflowed. */
+const reviveTuple = (json: unknown): Partial =>
+  json === null || (json as unknown[]).includes(null) ? OVERFLOWED : [...(json as number[])];
+
 const sum: Aggregator = {
   empty: () => 0,
-  add: (p, v) => (p as number) + (v as number),
-  merge: (a, b) => (a as number) + (b as number),
+  add: (p, v) => (p === OVERFLOWED ? p : finite((p as number) + (v as number))),
+  merge: (a, b) =>
+    a === OVERFLOWED || b === OVERFLOWED ? OVERFLOWED : finite((a as number) + (b as number)),
   result: (p) => p,
   revive: plain,
 };
@@ -47,23 +61,30 @@ const sum: Aggregator = {
 const avg: Aggregator = {
   empty: () => [0, 0],
   add: (p, v) => {
+    if (p === OVERFLOWED) return p;
     const a = p as number[];
+    const s = (a[1] as number) + (v as number);
+    if (!Number.isFinite(s)) return OVERFLOWED;
     a[0] = (a[0] as number) + 1;
-    a[1] = (a[1] as number) + (v as number);
+    a[1] = s;
     return a;
   },
   merge: (p, q) => {
+    if (p === OVERFLOWED || q === OVERFLOWED) return OVERFLOWED;
     const a = p as number[];
     const b = q as number[];
+    const s = (a[1] as number) + (b[1] as number);
+    if (!Number.isFinite(s)) return OVERFLOWED;
     a[0] = (a[0] as number) + (b[0] as number);
-    a[1] = (a[1] as number) + (b[1] as number);
+    a[1] = s;
     return a;
   },
   result: (p) => {
+    if (p === OVERFLOWED) return null;
     const [n, s] = p as [number, number];
     return n === 0 ? null : s / n;
   },
-  revive: (json) => [...(json as number[])],
+  revive: reviveTuple,
 };
 
 function extreme(pick: (a: number, b: number) => number): Aggregator {
@@ -75,33 +96,43 @@ function extreme(pick: (a: number, b: number) => number): Aggregator {
 const stddev: Aggregator = {
   empty: () => [0, 0, 0],
   add: (p, v) => {
+    if (p === OVERFLOWED) return p;
     const a = p as number[];
     const x = v as number;
     const n = (a[0] as number) + 1;
     const delta = x - (a[1] as number);
     const mean = (a[1] as number) + delta / n;
+    const m2 = (a[2] as number) + delta * (x - mean);
+    if (!Number.isFinite(mean) || !Number.isFinite(m2)) return OVERFLOWED;
     a[0] = n;
     a[1] = mean;
-    a[2] = (a[2] as number) + delta * (x - mean);
+    a[2] = m2;
     return a;
   },
   merge: (p, q) => {
+    if (p === OVERFLOWED || q === OVERFLOWED) return OVERFLOWED;
     const a = p as number[];
     const [nb, meanB, m2b] = q as [number, number, number];
     const na = a[0] as number;
     if (nb === 0) return a;
+    // Into an empty partial: take the other as it is (the formula below would multiply an infinite delta² by 0).
+    if (na === 0) return [nb, meanB, m2b];
     const n = na + nb;
     const delta = meanB - (a[1] as number);
-    a[1] = (a[1] as number) + (delta * nb) / n;
-    a[2] = (a[2] as number) + m2b + (delta * delta * na * nb) / n;
+    const mean = (a[1] as number) + (delta * nb) / n;
+    const m2 = (a[2] as number) + m2b + (delta * delta * na * nb) / n;
+    if (!Number.isFinite(mean) || !Number.isFinite(m2)) return OVERFLOWED;
     a[0] = n;
+    a[1] = mean;
+    a[2] = m2;
     return a;
   },
   result: (p) => {
+    if (p === OVERFLOWED) return null;
     const [n, , m2] = p as [number, number, number];
     return n === 0 ? null : Math.sqrt(Math.max(0, m2) / n);
   },
-  revive: (json) => [...(json as number[])],
+  revive: reviveTuple,
 };
 
 /** The event with the greatest τ wins; on equal τ the later arrival; on equal arrival the later processed. */
@@ -119,9 +150,13 @@ const last: Aggregator = {
     const winner = laterOf(a as LastPartial | null, b as LastPartial | null);
     return winner === b && winner !== null ? [...winner] : winner;
   },
-  result: (p) => (p === null ? null : (p as LastPartial)[2]),
+  // A number JSON cannot hold (1e999 parses to Infinity) reads as null, as the store keeps it.
+  result: (p) => (p === null ? null : finiteOrOther((p as LastPartial)[2])),
   revive: plain,
 };
+
+const finiteOrOther = (value: unknown): unknown =>
+  typeof value === 'number' && !Number.isFinite(value) ? null : value;
 
 const distinct: Aggregator = {
   empty: () => new DistinctSketch(),

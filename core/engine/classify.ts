@@ -1,6 +1,13 @@
 import type { InputRecord } from '../record.js';
 import type { CompiledEntity, CompiledSpec } from '../spec/compile.js';
 import { NUMERIC_AGGREGATIONS } from '../spec/types.js';
+import {
+  keyBytesOver,
+  lastValueBytesOver,
+  MAX_KEY_BYTES,
+  MAX_LAST_VALUE_BYTES,
+  utf8Bytes,
+} from '../store-limits.js';
 import { parseEventTime } from './event-time.js';
 
 /** Why a record changed no feature. */
@@ -9,8 +16,8 @@ export type RejectReason = 'invalid' | 'future' | 'late' | 'duplicate';
 export interface Rejection {
   readonly record: InputRecord;
   readonly reason: RejectReason;
-  /** Which rule: `not-json`, `not-object`, `time-missing`, `time-unparsable`, `key-missing`, `id-missing`,
-   * `field-missing`, `field-type`, `future`, `late`, `duplicate`. */
+  /** Which rule: `not-json`, `not-object`, `time-missing`, `time-unparsable`, `key-missing`, `key-too-long`,
+   * `id-missing`, `id-too-long`, `field-missing`, `field-type`, `value-too-long`, `future`, `late`, `duplicate`. */
   readonly rule: string;
   /** A sentence that names the bad value. */
   readonly message: string;
@@ -92,6 +99,11 @@ export function classify(spec: CompiledSpec, record: InputRecord): ValidEvent | 
       return reject(record, 'invalid', 'id-missing', message, tau);
     }
     id = String(rawId);
+    const bytes = keyBytesOver(id);
+    if (bytes !== undefined) {
+      const message = `id field "${spec.idField}" is ${bytes} bytes in UTF-8, over the limit of ${MAX_KEY_BYTES} (got ${preview(id)})`;
+      return reject(record, 'invalid', 'id-too-long', message, tau);
+    }
   }
 
   const itemKeys: string[] = [];
@@ -105,6 +117,9 @@ export function classify(spec: CompiledSpec, record: InputRecord): ValidEvent | 
       }
       key += `#${escapeKeyValue(value)}`;
     }
+    const bytes = keyBytesOver(key);
+    if (bytes !== undefined)
+      return reject(record, 'invalid', 'key-too-long', keyTooLong(entity, event, bytes), tau);
     itemKeys.push(key);
     const problem = fieldProblem(entity, event);
     if (problem) return reject(record, 'invalid', problem.rule, problem.message, tau);
@@ -122,6 +137,18 @@ export function classify(spec: CompiledSpec, record: InputRecord): ValidEvent | 
   return id === undefined
     ? { record, body: event, tau, alpha, itemKeys }
     : { record, body: event, tau, alpha, id, itemKeys };
+}
+
+/** Names the entity, its key's byte length and the limit, and each key field's own length. */
+function keyTooLong(entity: CompiledEntity, event: Record<string, unknown>, bytes: number): string {
+  const fields = entity.keyFields.map((field, i) => {
+    const value = String((entity.keyGetters[i] as (e: Record<string, unknown>) => unknown)(event));
+    return `"${field}" ${utf8Bytes(value)} bytes ${preview(value)}`;
+  });
+  return (
+    `key of entity "${entity.name}" is ${bytes} bytes in UTF-8 after escaping, over the limit of ${MAX_KEY_BYTES} ` +
+    `(${fields.join(', ')})`
+  );
 }
 
 function isKeyValue(value: unknown): value is string | number {
@@ -149,6 +176,13 @@ function fieldProblem(
       return {
         rule: 'field-type',
         message: `field "${feature.field}" (for ${feature.name}) must be ${wanted} (got ${preview(value)})`,
+      };
+    }
+    const bytes = feature.agg === 'last' ? lastValueBytesOver(value) : undefined;
+    if (bytes !== undefined) {
+      return {
+        rule: 'value-too-long',
+        message: `field "${feature.field}" (for ${feature.name}) is ${bytes} bytes of JSON, over the limit of ${MAX_LAST_VALUE_BYTES} (got ${preview(value)})`,
       };
     }
   }

@@ -216,6 +216,20 @@ export class EntityState {
     return values;
   }
 
+  /**
+   * Merges another state of the same entity into this one, tile by tile (every partial is mergeable): a read of an
+   * entity key stored as several items (one per writer slot) merges them. Marks are the items' own and stay apart.
+   */
+  mergeFrom(other: EntityState): void {
+    for (const tile of other.tiles.values()) {
+      const aggs = this.plan.aggs[tile.group] as Aggregator[];
+      const into = this.tileAt(tile.group, tile.index);
+      mergePartials(aggs, into.p, tile.p);
+      for (const entry of tile.a ?? []) mergePartials(aggs, this.aheadEntry(into, entry.tau).p, entry.p);
+    }
+    if (other.maxArrival > this.maxArrival) this.maxArrival = other.maxArrival;
+  }
+
   isEmpty(): boolean {
     return this.tiles.size === 0;
   }

@@ -1,5 +1,5 @@
 import { parseSpec } from './normalize.js';
-import type { Aggregation, Spec, WhereFilter } from './types.js';
+import type { Aggregation, EventFieldType, Spec, WhereFilter } from './types.js';
 
 /**
  * Typed builders for the spec. They produce the same JSON form a user could write by hand, and `build()`
@@ -20,6 +20,8 @@ export interface EventOptions {
   allowedLateness?: Duration;
   maxFutureSkew?: Duration;
   dedupeHorizon?: Duration;
+  /** Event fields declared with a type, for the raw archive's columns (EventSpec.fields). */
+  fields?: Record<string, EventFieldType>;
 }
 
 export interface WindowOptions<E extends string> {

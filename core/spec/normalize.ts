@@ -1,5 +1,6 @@
 import { formatDuration, parseDuration } from '../duration.js';
 import { isValidFieldPath } from '../field-path.js';
+import { MAX_KEY_BYTES, MAX_NAME_BYTES, utf8Bytes } from '../store-limits.js';
 import { describeIssues, formatPath, SpecError } from './errors.js';
 import { entityKeysSchema, featureSchema, type SpecInput, specSchema } from './schema.js';
 import {
@@ -8,6 +9,7 @@ import {
   DEFAULT_MAX_FUTURE_SKEW,
   type FeatureSpec,
   MAX_TILES_PER_WINDOW,
+  NUMERIC_AGGREGATIONS,
   type Spec,
   type WhereFilter,
 } from './types.js';
@@ -61,6 +63,7 @@ export function parseSpec(input: unknown, source?: string): Spec {
 
   if (raw.event.timeField !== undefined) checkPath(raw.event.timeField, ['event', 'timeField']);
   if (raw.event.idField !== undefined) checkPath(raw.event.idField, ['event', 'idField']);
+  for (const path of Object.keys(raw.event.fields ?? {})) checkPath(path, ['event', 'fields', path]);
   const lateness = durationAt(
     raw.event.allowedLateness,
     ['event', 'allowedLateness'],
@@ -81,6 +84,7 @@ export function parseSpec(input: unknown, source?: string): Spec {
   }
 
   checkNames(raw, issues);
+  checkStoreLimits(raw, issues);
   const features: FeatureSpec[] = raw.features.map(([i, f]) => {
     const at = (key: string): PropertyKey[] => ['features', i, key];
     if (raw.entitiesComplete && !(f.entity in raw.entities)) {
@@ -95,6 +99,13 @@ export function parseSpec(input: unknown, source?: string): Spec {
       issues.push(`${formatPath(at('field'))}: ${JSON.stringify(f.agg)} needs a field to aggregate`);
     }
     if (f.field !== undefined) checkPath(f.field, at('field'));
+    const declared = f.field === undefined ? undefined : raw.event.fields?.[f.field];
+    if (declared === 'string' && NUMERIC_AGGREGATIONS.includes(f.agg)) {
+      issues.push(
+        `${formatPath(at('field'))}: ${JSON.stringify(f.agg)} needs a number, but event.fields declares ` +
+          `${JSON.stringify(f.field)} a string`,
+      );
+    }
     const where = f.where && normalizeWhere(f.where, [...at('where')], issues);
 
     const windowMs = durationAt(f.window, at('window'));
@@ -121,6 +132,7 @@ export function parseSpec(input: unknown, source?: string): Spec {
     allowedLateness: formatDuration(lateness),
     maxFutureSkew: formatDuration(skew),
     dedupeHorizon: formatDuration(horizon),
+    ...(raw.event.fields === undefined ? {} : { fields: raw.event.fields }),
   };
   return { version: 1, name: raw.name as string, event, entities: raw.entities, features };
 }
@@ -164,6 +176,35 @@ function checkNames(raw: SpecParts, issues: string[]): void {
     if (clash !== undefined) {
       issues.push(
         `features[${i}].name: ${JSON.stringify(name)} is also a column of every training set (${clash}): name the feature otherwise`,
+      );
+    }
+  }
+}
+
+/**
+ * What the spec decides of what the online store writes must fit DynamoDB's limits (core/store-limits.ts): every
+ * item key starts with its entity's name and holds a `#` and at least one byte per key field; feature names become
+ * column names (and attribute names, should a layout write them so).
+ */
+function checkStoreLimits(raw: SpecParts, issues: string[]): void {
+  for (const [name, keys] of Object.entries(raw.entities)) {
+    const nameBytes = utf8Bytes(name);
+    if (nameBytes > MAX_NAME_BYTES) {
+      issues.push(
+        `entities.${name.slice(0, 40)}...: the entity name is ${nameBytes} bytes, over the limit of ${MAX_NAME_BYTES}`,
+      );
+    } else if (nameBytes + 2 * keys.length > MAX_KEY_BYTES) {
+      issues.push(
+        `entities.${name}: ${keys.length} key fields make every key at least ${nameBytes + 2 * keys.length} bytes, ` +
+          `over the key limit of ${MAX_KEY_BYTES}`,
+      );
+    }
+  }
+  for (const [i, name] of raw.featureNames) {
+    const bytes = utf8Bytes(name);
+    if (bytes > MAX_NAME_BYTES) {
+      issues.push(
+        `features[${i}].name: ${JSON.stringify(`${name.slice(0, 40)}...`)} is ${bytes} bytes, over the limit of ${MAX_NAME_BYTES}`,
       );
     }
   }

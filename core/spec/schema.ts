@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import '../zod-messages.js';
-import { AGGREGATIONS } from './types.js';
+import { AGGREGATIONS, EVENT_FIELD_TYPES } from './types.js';
 
 /** The structural shape of the spec JSON form. Cross-field rules live in normalize.ts. */
 
@@ -47,6 +47,7 @@ export const specSchema = z.strictObject({
     allowedLateness: z.optional(duration),
     maxFutureSkew: z.optional(duration),
     dedupeHorizon: z.optional(duration),
+    fields: z.optional(z.record(fieldPath, z.enum(EVENT_FIELD_TYPES))),
   }),
   entities: z.record(identifier, entityKeysSchema),
   features: z.array(featureSchema).check(z.minLength(1)),

@@ -32,9 +32,23 @@ export interface FeatureSpec {
   description?: string;
 }
 
+/**
+ * The type of a declared event field: its raw-archive column's type (`int` a Glue `bigint`). A field may widen
+ * (`int` -> `double`, `int` or `double` -> `string`) and keep its archive; a narrowing is refused (core/spec-diff.ts).
+ */
+export const EVENT_FIELD_TYPES = ['int', 'double', 'string'] as const;
+export type EventFieldType = (typeof EVENT_FIELD_TYPES)[number];
+
 export interface EventSpec {
   timeField: string;
   idField?: string;
+  /**
+   * Event fields declared with a type, by field path: each gets a typed raw-archive column of that type (a
+   * field that may be absent, for example one no feature reads yet, is archived as null where absent). Types only
+   * the archive's columns: what events are valid is decided by the features, as before. Undeclared fields the
+   * spec reads get a column typed from their use (core/offline-schema.ts).
+   */
+  fields?: Record<string, EventFieldType>;
   allowedLateness: string;
   maxFutureSkew: string;
   dedupeHorizon: string;

@@ -12,7 +12,7 @@ import { FirehoseWriter } from '../../adapters/firehose/record-stream-writer.js'
 import type { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import type { ScoringModel } from '../../adapters/model/model.js';
 import { SageMakerModel } from '../../adapters/model/sagemaker-model.js';
-import type { CompiledSpec } from '../../core/index.js';
+import { type CompiledSpec, type SpecVersion, specVersionOf } from '../../core/index.js';
 import { handlerAtColdStart } from '../shared/entry.js';
 import type { HandlerLogger } from '../shared/observability.js';
 import { powertools } from '../shared/powertools.js';
@@ -32,7 +32,8 @@ export const handler = handlerAtColdStart('score', () => {
   const sagemaker = () =>
     (sagemakerClient ??= tracer.captureAWSv3Client(new SageMakerRuntimeClient({ maxAttempts: 2 })));
 
-  const embedded = embeddedModel(models, config.modelVersion, 'MODEL_VERSION');
+  const deployed = specVersionOf(spec);
+  const embedded = embeddedModel(models, config.modelVersion, 'MODEL_VERSION', deployed);
   warnOfUnknownFeatures(embedded, spec, logger);
   const model =
     config.backend === 'sagemaker'
@@ -45,8 +46,12 @@ export const handler = handlerAtColdStart('score', () => {
 
   let challenger: Challenger | undefined;
   if (config.challenger.mode !== 'off') {
-    const { name, model: challengerModel } = challengerModelOf(config.challenger, models, sagemaker, (m) =>
-      warnOfUnknownFeatures(m, spec, logger),
+    const { name, model: challengerModel } = challengerModelOf(
+      config.challenger,
+      models,
+      sagemaker,
+      (m) => warnOfUnknownFeatures(m, spec, logger),
+      deployed,
     );
     challenger =
       config.challenger.mode === 'split'
@@ -75,10 +80,11 @@ function challengerModelOf(
   models: ModelSource,
   sagemaker: () => SageMakerRuntimeClient,
   check: (model: EmbeddedModel) => void,
+  deployed: SpecVersion,
 ): { name: string; model: ScoringModel } {
   const target = config.model;
   if (target.backend === 'embedded') {
-    const model = embeddedModel(models, target.version, 'CHALLENGER_VERSION');
+    const model = embeddedModel(models, target.version, 'CHALLENGER_VERSION', deployed);
     check(model);
     return { name: target.version, model };
   }

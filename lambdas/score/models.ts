@@ -1,5 +1,7 @@
 import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import { registryDocument, registryVersions } from '../../adapters/model/model-registry.js';
+import { modelSpecProblem } from '../../adapters/model/model-spec-check.js';
+import type { SpecVersion } from '../../core/index.js';
 import { ConfigError, type Env } from '../shared/config.js';
 import { FUNCTION_FILES, functionDirectory, readFunctionFile } from '../shared/spec.js';
 
@@ -66,12 +68,15 @@ export function registryDirectory(registry: string): ModelSource {
 /**
  * The embedded model of a version (`variable` names where the version came from; none: the source's default),
  * validated, with its `version` field equal to the version asked for. Fails as a configuration error naming the
- * versions the source has.
+ * versions the source has; and, given the deployed spec's version, when the model was trained on features that
+ * spec no longer computes (by fingerprint), naming them: the cold start fails rather than score inputs of another
+ * meaning.
  */
 export function embeddedModel(
   source: ModelSource,
   version: string | undefined,
   variable: string,
+  deployed?: SpecVersion,
 ): EmbeddedModel {
   const wanted = version ?? source.defaultVersion;
   const has = `(it has: ${source.versions.join(', ') || 'no models'})`;
@@ -91,5 +96,10 @@ export function embeddedModel(
         `${JSON.stringify(model.version)}`,
     ]);
   }
+  const problem =
+    deployed === undefined
+      ? undefined
+      : modelSpecProblem({ version: model.version, spec: model.trainedUnder }, deployed);
+  if (problem !== undefined) throw new ConfigError('score', [`${variable}: ${problem}`]);
   return model;
 }

@@ -8,11 +8,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { FeatureReader } from '../../adapters/feature-client.js';
 import type { RecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
 import type { FeatureVector, ModelScore, ScoringModel } from '../../adapters/model/model.js';
-import type { CompiledSpec } from '../../core/index.js';
+import { type CompiledSpec, specVersionOf } from '../../core/index.js';
 import { partitionValues } from '../../core/offline-schema.js';
 import { errorResponse, HttpError, jsonBody, jsonResponse } from '../shared/http.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
-import { parseScoreRequest } from './request.js';
+import { MAX_SCORE_REQUEST_BYTES, parseScoreRequest } from './request.js';
 import { assignmentKey, assignVariant, type Variant } from './variants.js';
 
 /**
@@ -100,7 +100,7 @@ async function score(
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const started = performance.now();
-  const request = parseScoreRequest(deps.spec, jsonBody(event));
+  const request = parseScoreRequest(deps.spec, jsonBody(event, { maxBytes: MAX_SCORE_REQUEST_BYTES }));
   const requestMs = now();
   const t = request.t ?? requestMs;
 
@@ -174,6 +174,9 @@ async function score(
       backend,
       fallback: fellBack,
       variant,
+      // Which definitions computed the features: parity compares them with a replay of the same definitions only.
+      spec_hash: specVersionOf(deps.spec).hash,
+      fingerprints: specVersionOf(deps.spec).fingerprints,
       ...(challenger?.mode === 'shadow'
         ? {
             shadow_score: shadowed?.score ?? null,

@@ -21,23 +21,82 @@ export function errorResponse(error: HttpError): APIGatewayProxyStructuredResult
   return jsonResponse(error.statusCode, { message: error.message, ...error.details });
 }
 
-/** The request body parsed as JSON (decoded from base64 when API Gateway encoded it); 400 when it is not JSON. */
-export function jsonBody(event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): unknown {
+/**
+ * Deeper than this, a body answers 400 before it is parsed: the validators and JSON.stringify recurse, and a few
+ * thousand levels overflow the stack. The requests these functions take are a few levels deep.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** A 400 names this many problems at most, then says how many more: its size stays small whatever the body. */
+export const MAX_LISTED_PROBLEMS = 10;
+
+/** Names (entity names, fields) longer than this are cut in messages. */
+const MAX_NAME_CHARS = 64;
+
+/**
+ * The request body parsed as JSON (decoded from base64 when API Gateway encoded it). 400 when there is none, it
+ * is not JSON or it nests deeper than MAX_JSON_DEPTH; 413 when it is over `maxBytes`.
+ */
+export function jsonBody(
+  event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>,
+  options: { readonly maxBytes?: number } = {},
+): unknown {
   const raw = event.body;
-  if (raw === undefined || raw === '')
+  if (raw === undefined || raw === null || raw === '')
     throw new HttpError(400, 'the request has no body: send a JSON document');
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
+  const size = bytes ? bytes.length : Buffer.byteLength(raw, 'utf8');
+  if (options.maxBytes !== undefined && size > options.maxBytes) {
+    throw new HttpError(413, `the body is ${size} bytes: this API takes at most ${options.maxBytes}`);
+  }
+  const text = bytes ? bytes.toString('utf8') : raw;
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new HttpError(400, `the body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new HttpError(400, `the body is not JSON: ${(error as Error).message}`);
+    throw new HttpError(400, `the body is not JSON: ${clip((error as Error).message, 200)}`);
   }
+}
+
+/** Whether JSON text opens more than `limit` arrays or objects inside one another (brackets in strings aside). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      // A backslash escapes the next character.
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** `a; b; c` of the first MAX_LISTED_PROBLEMS problems, then `; and 12 more`. */
+export function listProblems(problems: readonly string[]): string {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join('; ');
+  const more = problems.length - MAX_LISTED_PROBLEMS;
+  return more > 0 ? `${listed}; and ${more} more` : listed;
+}
+
+/** A name as a message shows it: cut to MAX_NAME_CHARS characters. */
+export function shortName(name: string): string {
+  return clip(name, MAX_NAME_CHARS);
 }
 
 /** `{ "a": 1 }` → `{"a":1}`, cut to 80 characters: for naming a bad value in a message. */
 export function preview(value: unknown): string {
-  const text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return clip(value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value)), 80);
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
 /**

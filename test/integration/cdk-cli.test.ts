@@ -176,7 +176,7 @@ describe('the CDK CLI against the local cloud', () => {
     const stack = cloud.cloudFormation.service.get(STACK);
     expect(stack.status).toBe('CREATE_COMPLETE');
     const code = [...stack.live.resources.values()].filter((r) => r.type === 'AWS::Lambda::Function');
-    expect(code.length).toBe(2);
+    expect(code.length).toBe(3); // features, score, and the spec guard's
     for (const fn of code) expect(fn.notes.join(' ')).toMatch(/code s3:\/\/cdk-hnb659fds-assets-/);
     const counts = await putAndReadFeature(SPEC, 'card_txn_count_10m', ['cli-c1', 'cli-c2']);
     expect(counts).toEqual([3, 3]);
@@ -199,6 +199,9 @@ describe('the CDK CLI against the local cloud', () => {
         STACK,
         '-c',
         `specFile=${specFile2}`,
+        // The added feature reads empty until a backfill: the spec guard wants the plan said.
+        '-c',
+        'backfillPlanned=true',
         '--require-approval',
         'never',
         '--output',
@@ -214,17 +217,28 @@ describe('the CDK CLI against the local cloud', () => {
       )
       .map((e) => e.ResourceType)
       .sort();
-    expect(updated).toEqual(['AWS::Glue::Table', 'AWS::Lambda::Function', 'AWS::Lambda::Function']);
+    // The functions that run the spec (features, score, the guard's own, which has the spec beside it) and the
+    // guard, which takes the new spec's id.
+    expect(updated).toEqual([
+      'AWS::Glue::Table',
+      'AWS::Lambda::Function',
+      'AWS::Lambda::Function',
+      'AWS::Lambda::Function',
+      'Custom::StreamfeaturesSpecGuard',
+    ]);
     const deleted = stack.events.slice(eventsBefore).filter((e) => e.ResourceStatus.startsWith('DELETE'));
     expect(deleted).toEqual([]);
-    for (const [id, physicalId] of before) expect(stack.live.resources.get(id)?.physicalId).toBe(physicalId);
+    for (const [id, physicalId] of before) {
+      if (stack.live.resources.get(id)?.type === 'Custom::StreamfeaturesSpecGuard') continue;
+      expect(stack.live.resources.get(id)?.physicalId).toBe(physicalId);
+    }
     const maxima = await putAndReadFeature(specFile2, NEW_FEATURE, ['cli-c3']);
     expect(maxima).toEqual([250]);
   }, 300_000);
 
   it('destroys the stack: its stream and table are gone and nothing of it runs', async () => {
     const deployment = [...cloud.cloudFormation.service.deployments()].find((d) => d.stackName === STACK);
-    expect(deployment?.functions.size).toBe(2);
+    expect(deployment?.functions.size).toBe(3);
     const out = await cdk(['destroy', STACK, '--force', '--output', resolve(work, 'out2')]);
     expect(out).toMatch(/streamfeatures-dev: destroyed/);
     expect([...cloud.cloudFormation.service.deployments()].map((d) => d.stackName)).toEqual(['CDKToolkit']);

@@ -18,7 +18,7 @@ import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import type { ScoringModel } from '../../adapters/model/model.js';
 import { SageMakerModel } from '../../adapters/model/sagemaker-model.js';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
-import { compileSpec, parseSpecJson } from '../../core/index.js';
+import { compileSpec, parseSpecJson, specVersionOf } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import modelDocument from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
 import {
@@ -239,7 +239,7 @@ describe('score handler on DynamoDB Local, embedded model', () => {
     expect(metrics.BadRequests).toEqual([1, 1]);
   });
 
-  it('logs features, score and model version to the feature log', async () => {
+  it('logs features, score, model version and spec version to the feature log', async () => {
     const featureLog = new MemoryRecordStreamWriter();
     const { handler } = scoreHandler({ featureLog });
     const body = bodyOf(await handler(httpApiEvent({ entities, t: readAt }, { requestId: 'r-1' })));
@@ -255,6 +255,8 @@ describe('score handler on DynamoDB Local, embedded model', () => {
         backend: 'embedded',
         fallback: false,
         variant: 'champion',
+        spec_hash: specVersionOf(spec).hash,
+        fingerprints: specVersionOf(spec).fingerprints,
       },
     ]);
   });

@@ -217,6 +217,7 @@ describe('the synthesized stack on the local cloud', () => {
       'AWS::Lambda::Function',
       'AWS::S3::Bucket',
       'AWS::SNS::Topic',
+      'Custom::StreamfeaturesSpecGuard',
     ]);
     for (const type of [
       'AWS::IAM::Role',
@@ -239,7 +240,7 @@ describe('the synthesized stack on the local cloud', () => {
     );
     // Nothing serves Firehose here: the raw archive's variable is left out, so batches do not fail on it.
     expect(main.warnings.join('\n')).toMatch(/RAW_ARCHIVE_STREAM left out/);
-    expect(main.functions.size).toBe(2);
+    expect(main.functions.size).toBe(3); // features, score, the spec guard's
     expect(main.mappings.size).toBe(1);
   });
 

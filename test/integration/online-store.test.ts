@@ -112,6 +112,57 @@ describe('online store on DynamoDB', () => {
     await expectStoreEquals(store, records);
   });
 
+  it('goes back to reading first once blind writes find that the items exist', async () => {
+    // A cache that holds one batch's items, not the traffic's: items come back to it uncached, so each batch
+    // either reads them first or writes them blind.
+    const table = await createTestTable(dynamo.client);
+    const store = new OnlineStore({ client: dynamo.client, tableName: table, spec, cacheItems: 300 });
+    const calls = { reads: 0, tilePuts: 0, refusedTilePuts: 0 };
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName as string;
+        const tilePut = isTilePut(command, args.input as Record<string, unknown>);
+        if (command === 'BatchGetItemCommand') calls.reads++;
+        if (tilePut) calls.tilePuts++;
+        try {
+          return await next(args);
+        } catch (error) {
+          if ((error as Error).name === 'ConditionalCheckFailedException' && tilePut) calls.refusedTilePuts++;
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'countCalls' },
+    );
+    try {
+      // New traffic: the items prove new, and the store stops reading before writing.
+      await applyAll(store, batchesOf(records, 50));
+      // The same keys again (new event ids, later records of the same shards): now every item exists.
+      const again = records.map((record) => {
+        const body = JSON.parse(new TextDecoder().decode(record.data)) as Record<string, unknown>;
+        const data =
+          typeof body.event_id === 'string'
+            ? new TextEncoder().encode(JSON.stringify({ ...body, event_id: `${body.event_id}-again` }))
+            : record.data;
+        return {
+          ...record,
+          data,
+          arrivalMs: record.arrivalMs + 1,
+          sequenceNumber: (BigInt(record.sequenceNumber) + 10n ** 9n).toString(),
+        };
+      });
+      const batches = batchesOf(again, 50);
+      Object.assign(calls, { reads: 0, tilePuts: 0, refusedTilePuts: 0 });
+      await applyAll(store, batches);
+      // It learns from the refused blind creates and reads first again for most batches; stuck blind, it would
+      // read none and have about every item's put refused.
+      expect(calls.reads).toBeGreaterThan(batches.length / 2);
+      expect(calls.refusedTilePuts).toBeLessThan(calls.tilePuts / 4);
+      await expectStoreEquals(store, [...records, ...again]);
+    } finally {
+      dynamo.client.middlewareStack.remove('countCalls');
+    }
+  });
+
   it('applying the same batches twice changes no value', async () => {
     const { store, table } = await freshStore();
     const batches = batchesOf(records, 100);

@@ -1,7 +1,8 @@
 /**
  * docs/runbook-add-a-feature.md with the built CLI against DynamoDB Local: traffic under the old spec, `spec diff`
- * (exit 3, the features to backfill), the new spec's traffic, `parity` finding skew in the new features only,
- * `backfill` of them from the Parquet archive, `parity` finding none.
+ * (exit 3, the features to backfill), the new spec's traffic, `parity` listing the new features only as not
+ * compared (not computed under the new definitions yet), `backfill` of them from the Parquet archive, `parity`
+ * comparing every value and finding no skew.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('the add-a-feature runbook', () => {
-  it('diff, deploy, parity shows the new features empty, backfill, parity shows no skew', async () => {
+  it('diff, deploy, parity lists the new features as not computed yet, backfill, parity compares all: no skew', async () => {
     const env = {
       ...process.env,
       AWS_ENDPOINT_URL: dynamo.endpoint,
@@ -98,10 +99,13 @@ describe('the add-a-feature runbook', () => {
         writeFileSync(join(dir, report), result.stdout);
         return result;
       });
-    const skewed = await parity('before.txt');
-    expect(skewed.code).toBe(1);
-    const differing = [...skewed.stdout.matchAll(/^\s+(\w+): \d+ differ/gm)].map((m) => m[1]);
-    expect(differing.sort()).toEqual([...fresh].sort());
+    // Like with like: the new features' online values are not yet computed under the new spec's definitions, and
+    // are listed apart from skew; the kept ones agree.
+    const pending = await parity('before.txt');
+    expect(pending.code, pending.stdout).toBe(0);
+    const notCompared = [...pending.stdout.matchAll(/^\s+online\s+(\w+): not compared/gm)].map((m) => m[1]);
+    expect(notCompared.sort()).toEqual([...fresh].sort());
+    expect(pending.stdout).not.toMatch(/: \d+ differ/);
 
     const backfill = await runCli(
       [
@@ -117,5 +121,6 @@ describe('the add-a-feature runbook', () => {
     const clean = await parity('after.txt');
     expect(clean.code, clean.stdout).toBe(0);
     expect(clean.stdout).toContain('no skew');
+    expect(clean.stdout).not.toContain('not compared');
   });
 });

@@ -113,6 +113,13 @@ export function eventTime(value: unknown): number | undefined {
   return m[9] === '+' ? local - offset : local + offset;
 }
 
+/** The store's limits as the README states them: item keys and ids up to 2,000 bytes, `last` values 1,024. */
+const utf8 = new TextEncoder();
+const bytesOf = (text: string) => utf8.encode(text).length;
+const KEY_LIMIT_BYTES = 2000;
+const LAST_VALUE_LIMIT_BYTES = 1024;
+const escapeKey = (v: unknown) => String(v).replaceAll('%', '%25').replaceAll('#', '%23');
+
 const isKeyValue = (v: unknown) =>
   (typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isFinite(v));
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -216,6 +223,19 @@ export function oracle(
     if (idField !== undefined && !isKeyValue(id)) causes.push('id');
     if (!features.every((f) => !whereMatches(f.where, event) || fieldAcceptable(f, event)))
       causes.push('field');
+    const keyTooLong = Object.entries(spec.entities).some(
+      ([name, fields]) =>
+        bytesOf(name + fields.map((field) => `#${escapeKey(fieldAt(event, field))}`).join('')) >
+        KEY_LIMIT_BYTES,
+    );
+    if (keyTooLong) causes.push('key');
+    if (idField !== undefined && isKeyValue(id) && bytesOf(String(id)) > KEY_LIMIT_BYTES) causes.push('id');
+    const lastTooLong = features.some((f) => {
+      if (f.agg !== 'last' || !whereMatches(f.where, event)) return false;
+      const v = fieldAt(event, f.field as string);
+      return v !== undefined && v !== null && bytesOf(JSON.stringify(v)) > LAST_VALUE_LIMIT_BYTES;
+    });
+    if (lastTooLong) causes.push('value');
     if (tau === undefined || causes.length > 0) {
       verdicts[index] = { outcome: 'invalid', rule: causes[0] as string, causes };
       continue;
@@ -299,7 +319,9 @@ function aggregate(feature: Feature, events: readonly OracleEvent[]): unknown {
         // Later in processing order wins full ties, hence >=.
         if (!best || e.tau > best.tau || (e.tau === best.tau && e.alpha >= best.alpha)) best = e;
       }
-      return best === undefined ? null : fieldAt(best.body, field);
+      const value = best === undefined ? null : fieldAt(best.body, field);
+      // A number JSON cannot hold (1e999 parses to Infinity) reads null.
+      return typeof value === 'number' && !Number.isFinite(value) ? null : value;
     }
   }
 }

@@ -53,7 +53,7 @@ function problemsOf(build: () => unknown): string[] {
 const newStack = () => new Stack(new App(), 'streamfeatures-dev');
 
 // Synthesizing takes seconds on a busy machine.
-describe('FeaturePipeline props', { timeout: 60_000 }, () => {
+describe('FeaturePipeline props', () => {
   const pipeline =
     (props: Partial<FeaturePipelineProps>, stack = newStack()) =>
     () =>
@@ -173,7 +173,7 @@ describe('FeaturePipeline props', { timeout: 60_000 }, () => {
   });
 });
 
-describe('construct props', { timeout: 60_000 }, () => {
+describe('construct props', () => {
   it('EventStream names every prop an existing stream ignores, at its path', () => {
     const stack = newStack();
     const existing = kinesis.Stream.fromStreamArn(
@@ -282,7 +282,7 @@ describe('construct props', { timeout: 60_000 }, () => {
   });
 });
 
-describe('feature computer props', { timeout: 60_000 }, () => {
+describe('feature computer props', () => {
   const build = (props: Partial<ConstructorParameters<typeof FeatureComputer>[2]>) => () => {
     const stack = newStack();
     new FeatureComputer(stack, 'FeatureComputer', {
@@ -333,7 +333,7 @@ describe('feature computer props', { timeout: 60_000 }, () => {
   });
 });
 
-describe('scoring API props', { timeout: 60_000 }, () => {
+describe('scoring API props', () => {
   const champion = JSON.parse(
     readFileSync(join(PACKAGE_ROOT, 'examples/fraud/models', `${DEFAULT_MODEL_VERSION}.json`), 'utf8'),
   ) as { version: string; features: string[]; weights: number[] };
@@ -446,7 +446,7 @@ describe('scoring API props', { timeout: 60_000 }, () => {
   });
 });
 
-describe('handler functions', { timeout: 60_000 }, () => {
+describe('handler functions', () => {
   it('stage the pre-built bundle with the normalized spec and the given files beside it, by content', () => {
     const files = { [FUNCTION_FILES.models]: { champion: 'v1', documents: [] } };
     const dir = stageFunctionDirectory('score', { [FUNCTION_FILES.spec]: FRAUD_SPEC, ...files });

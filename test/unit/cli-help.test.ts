@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
 
-const COMMANDS = ['spec', 'features', 'replay', 'training-set', 'train', 'parity', 'monitor', 'demo', 'local'];
+const COMMANDS = [
+  'spec',
+  'features',
+  'replay',
+  'training-set',
+  'train',
+  'parity',
+  'monitor',
+  'demo',
+  'local',
+];
 
 async function run(...argv: string[]) {
   let stdout = '';

@@ -15,6 +15,10 @@
  *   statusCode, a string, a number) is a 200 with `content-type: application/json` and the value as JSON.
  *   A callback that throws, or a result that is not a valid response, is a 500 `{"message":"Internal Server
  *   Error"}`; one slower than the integration timeout (30 s) a 503 `{"message":"Service Unavailable"}`.
+ * - Bodies over 10 MB (HTTP APIs' payload quota): 413 `{"message":"Request Entity Too Large"}`. An event over
+ *   Lambda's 6 MB synchronous invocation limit (the whole event: the body in it as a JSON string, or in base64
+ *   for a binary content type): Lambda refuses the invocation, so the function never runs and the answer is 500
+ *   `{"message":"Internal Server Error"}`, as API Gateway answers when the Lambda API rejects an invoke.
  * - AWS_IAM routes: SigV4 (`Authorization` header, service `execute-api`) recomputed with @smithy/signature-v4
  *   from the request as received and the secret of the access key (test/test and local/local by default, or
  *   credentials the local STS issued, with their session token); an unsigned request is 403

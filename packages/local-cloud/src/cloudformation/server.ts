@@ -5,6 +5,11 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  acceptCustomResourceResponse,
+  isCustomResourceResponsePath,
+  MAX_RESPONSE_BYTES,
+} from '../deploy/custom-resource-responses.js';
 import { closeServer, listenLocal, readBody } from '../http-server.js';
 import { cloudFormationAction } from './actions.js';
 import { CloudFormationError, parseQuery, xmlError, xmlResponse } from './query-protocol.js';
@@ -24,6 +29,10 @@ export async function startCloudFormationServer(
   options: { onCall?: (action: string, error?: string) => void } = {},
 ): Promise<CloudFormationServer> {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method === 'PUT' && isCustomResourceResponsePath(req.url ?? '')) {
+      await answerResponseUrl(req, res);
+      return;
+    }
     let action = '';
     try {
       const body = await readBody(req, MAX_BODY);
@@ -50,6 +59,23 @@ export async function startCloudFormationServer(
   };
   const { server, origin } = await listenLocal(handle);
   return { origin, stop: () => closeServer(server) };
+}
+
+/** A custom resource provider's PUT to its ResponseURL, answered as S3 answers a presigned PUT. */
+async function answerResponseUrl(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Read past the 4 KB limit, so an oversized response fails the resource with AWS's reason instead of the PUT.
+  const body = (await readBody(req, MAX_RESPONSE_BYTES * 16)) ?? Buffer.alloc(MAX_RESPONSE_BYTES * 16 + 1);
+  const answer = acceptCustomResourceResponse(req.url ?? '', body);
+  if (answer.status === 200) {
+    res.writeHead(200, { etag: '"0"', 'content-length': 0 });
+    res.end();
+    return;
+  }
+  send(
+    res,
+    answer.status,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${answer.code}</Code><Message>${answer.message}</Message></Error>`,
+  );
 }
 
 function send(res: ServerResponse, status: number, body: string): void {

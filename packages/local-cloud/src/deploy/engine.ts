@@ -6,6 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './naming.js';
 import type { Creator } from './resources/context.js';
+import { createCustomResource, isCustomResourceType } from './resources/custom-resource.js';
 import { createDynamoDbTable } from './resources/dynamodb.js';
 import { createEventSourceMapping } from './resources/event-source-mapping.js';
 import { createKinesisStream, createKinesisStreamConsumer } from './resources/kinesis.js';
@@ -28,6 +29,11 @@ export const CREATORS: Readonly<Record<string, Creator>> = {
   'AWS::Lambda::Function': createLambdaFunction,
   'AWS::Lambda::EventSourceMapping': createEventSourceMapping,
 };
+
+/** The creator of a type: CREATORS, or the custom resources' (`AWS::CloudFormation::CustomResource`, `Custom::*`). */
+export function creatorFor(type: string): Creator | undefined {
+  return CREATORS[type] ?? (isCustomResourceType(type) ? createCustomResource : undefined);
+}
 
 export class DeployEngine {
   readonly region = LOCAL_REGION;

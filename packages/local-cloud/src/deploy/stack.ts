@@ -9,7 +9,7 @@
 
 import type { KinesisEventSourceMapping } from '../event-source-mapping.js';
 import type { LocalLambdaFunction } from '../lambda-runtime.js';
-import { CREATORS, type DeployEngine } from './engine.js';
+import { CREATORS, creatorFor, type DeployEngine } from './engine.js';
 import { Resolver } from './intrinsics.js';
 import { physicalNameFor, synthesizedAttributes } from './naming.js';
 import { deploymentWaves } from './order.js';
@@ -39,6 +39,7 @@ export interface ApplyInput {
 interface Handle {
   stop?: () => Promise<void>;
   remove?: () => Promise<void>;
+  cleanup?: () => Promise<void>;
 }
 
 /** An update's step for one resource, to undo it on rollback. */
@@ -48,6 +49,8 @@ interface Step {
   handle: Handle;
   /** For an update: whether the old one was stopped before the new one started (then it must be started again). */
   oldStopped?: boolean;
+  /** For an update: the properties it tried, and the physical id it got if it succeeded. */
+  attempted?: { properties: Record<string, unknown>; physicalId?: string };
 }
 
 export class LocalStack implements Deployment {
@@ -132,6 +135,8 @@ export class LocalStack implements Deployment {
         ?.stop?.()
         .catch(() => undefined);
     }
+    // What an update replaced is deleted (a custom resource answered with another physical id).
+    for (const step of steps) await step.handle.cleanup?.().catch(() => undefined);
     // Dropped: gone from the template, or its Condition turned false.
     const dropped = [...previous.keys()].filter(
       (id) => !next.has(id) || (next.get(id)?.physicalId === '' && previous.get(id)?.physicalId !== ''),
@@ -254,7 +259,7 @@ export class LocalStack implements Deployment {
       return;
     }
     const hook = this.engine.options.hooks?.[type];
-    const creator = CREATORS[type];
+    const creator = creatorFor(type);
     const recorded = hook === undefined && creator === undefined ? recordedReason(type) : undefined;
     if (hook === undefined && creator === undefined && recorded === undefined) {
       emit('CREATE_FAILED', '', `Resource type ${type} is not supported by the local cloud`);
@@ -325,13 +330,23 @@ export class LocalStack implements Deployment {
           ? await this.runHook(stepCtx, hook, logicalId, type, properties)
           : await (creator as NonNullable<typeof creator>)(stepCtx, logicalId, properties, resource);
     } catch (error) {
-      if (oldStopped) steps.push({ logicalId, kind: 'updated', handle: {}, oldStopped });
+      if (oldStopped)
+        steps.push({ logicalId, kind: 'updated', handle: {}, oldStopped, attempted: { properties } });
+      // A custom resource whose Create failed still gets its Delete on rollback, as on AWS.
+      const removeOnRollback = (error as { removeOnRollback?: () => Promise<void> }).removeOnRollback;
+      if (!updating && removeOnRollback !== undefined)
+        steps.push({
+          logicalId,
+          kind: 'created',
+          handle: { remove: async () => void (await removeOnRollback()) },
+        });
       emit(`${verb}_FAILED`, old?.physicalId ?? '', reasonOf(error));
       throw error;
     }
     const handle: Handle = {
       ...(created.stop ? { stop: created.stop } : {}),
       ...(created.remove ? { remove: created.remove } : {}),
+      ...(created.cleanup ? { cleanup: created.cleanup } : {}),
     };
     const remover = REMOVERS[type];
     if (handle.remove === undefined && remover !== undefined) {
@@ -346,7 +361,13 @@ export class LocalStack implements Deployment {
           durationMs: 0,
         });
     }
-    steps.push({ logicalId, kind: updating ? 'updated' : 'created', handle, oldStopped });
+    steps.push({
+      logicalId,
+      kind: updating ? 'updated' : 'created',
+      handle,
+      oldStopped,
+      ...(updating ? { attempted: { properties, physicalId: created.physicalId } } : {}),
+    });
     const skipped = created.skipped;
     record({
       physicalId: created.physicalId,
@@ -440,9 +461,10 @@ export class LocalStack implements Deployment {
             old,
             Date.now(),
           ),
+          ...(step.attempted === undefined ? {} : { rollbackOf: step.attempted }),
         };
         const hook = this.engine.options.hooks?.[old.type];
-        const creator = CREATORS[old.type];
+        const creator = creatorFor(old.type);
         try {
           const created =
             hook !== undefined
@@ -525,7 +547,12 @@ function reasonOf(error: unknown): string {
 }
 
 function supportedTypes(engine: DeployEngine): string {
-  return [...Object.keys(CREATORS), ...Object.keys(engine.options.hooks ?? {})].join(', ');
+  return [
+    ...Object.keys(CREATORS),
+    'AWS::CloudFormation::CustomResource',
+    'Custom::*',
+    ...Object.keys(engine.options.hooks ?? {}),
+  ].join(', ');
 }
 
 /** Equal as JSON values (object key order aside). */

@@ -3,6 +3,7 @@
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeServer, listenLocal, readBody } from '../http-server.js';
+import { MAX_PAYLOAD_BYTES } from '../lambda/function.js';
 import { apiGatewayRequestId, eventOf, responseOf } from './payload.js';
 import { type CompiledRoute, compileRoute, matchRoute } from './routes.js';
 import { header, Refusal, verifySignature } from './sigv4.js';
@@ -158,6 +159,12 @@ export class LocalHttpApi {
         timeEpoch,
         accessKey,
       });
+      // Lambda refuses a synchronous invocation over its payload limit (the event: headers, body, base64 of a
+      // binary body, and all), so the function never runs and API Gateway answers 500.
+      if (Buffer.byteLength(JSON.stringify(event)) > MAX_PAYLOAD_BYTES) {
+        message(500, 'Internal Server Error');
+        return;
+      }
       let result: HttpApiResult;
       try {
         result = await withTimeout(compiled.route.invoke(event), this.options.integrationTimeoutMs ?? 30_000);

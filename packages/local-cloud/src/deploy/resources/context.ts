@@ -21,10 +21,12 @@ export interface Created {
   remove?: () => Promise<void>;
   /** Not created after all (a service the cloud does not serve): the reason. */
   skipped?: string;
+  /** Runs once the stack update that made it is done (a custom resource's Delete of what it replaced). */
+  cleanup?: () => Promise<void>;
 }
 
 export interface CreatorContext {
-  readonly local: Local;
+  readonly local: Local & { readonly stackId: string };
   readonly options: EngineOptions;
   /** The cdk.out folder whose asset folders hold the functions' code; none when deploying what a CLI published. */
   readonly cdkOut: string | undefined;
@@ -45,6 +47,11 @@ export interface CreatorContext {
   readonly previous?: DeployedResource;
   /** On an update of an event-source mapping: when the mapping it replaces stopped reading (epoch ms). */
   readonly resumeAtMs?: number;
+  /**
+   * On the rollback of an update: what the update tried (its properties, and the physical id it got if it got
+   * that far), to undo it from there.
+   */
+  readonly rollbackOf?: { properties: Record<string, unknown>; physicalId?: string };
   /** The SSM Parameter Store that AWS::SSM::Parameter writes to, when the cloud has one. */
   readonly ssm?: ParameterStore;
 }
