@@ -10,6 +10,7 @@ import {
 } from './flags.js';
 import { INIT_USAGE } from './init-usage.js';
 import { CliError, type CliIO } from './io.js';
+import { monitorCommandEntry } from './monitor-usage.js';
 
 /**
  * The commands, in the order `streamfeatures --help` lists them. Each answers `--help` / `-h` with its own usage;
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   'training-set': trainingSetCommand(),
   train: trainCommand(),
   parity: parityCommand(),
+  monitor: monitorCommandEntry(),
   backfill: backfillCommand(),
   demo: demoCommand(),
   local: localCommand(),

@@ -11,6 +11,7 @@ import {
   type TrainingSetColumns,
   trainModel,
 } from '../adapters/model/training.js';
+import { trainingDistributions } from '../adapters/model/training-distributions.js';
 import { parseFlags, usageError } from './flags.js';
 import { CliError, type CliIO } from './io.js';
 
@@ -76,7 +77,9 @@ export async function trainCommand(options: TrainOptions, io: CliIO): Promise<nu
   // The spec version the training set's features were computed under, for the model's features: the scoring path
   // refuses the model under a spec that computes them otherwise. Not part of the content-hash version.
   const recorded = await trainedUnder(options.trainingSet, trained.document.features);
-  const document = recorded ? { ...trained.document, spec: recorded } : trained.document;
+  const trainedDocument = recorded ? { ...trained.document, spec: recorded } : trained.document;
+  // The training set's feature distributions ride along, for drift monitoring (they do not change the version).
+  const document = { ...trainedDocument, featureDistributions: trainingDistributions(set.numeric) };
   const file = join(options.outDir, `${document.version}.json`);
   await writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`);
   io.out(report({ ...trained, document }, options.trainingSet, file, seconds));

@@ -22,6 +22,7 @@
 import * as z from 'zod/mini';
 import '../../core/zod-messages.js';
 import type { FeatureVector, ModelScore, ScoringModel } from './model.js';
+import { distributionSchema } from './training-distributions.js';
 
 const transformSchema = z.strictObject({
   impute: z.optional(z.number()),
@@ -72,6 +73,8 @@ const documentSchema = z.strictObject({
   metrics: z.optional(metricsSchema),
   training: z.optional(trainingSchema),
   spec: z.optional(specVersionSchema),
+  /** Per numeric training-set column: its distribution, for drift monitoring (training-distributions.ts). */
+  featureDistributions: z.optional(z.record(z.string(), distributionSchema)),
 });
 
 export type FeatureTransform = z.infer<typeof transformSchema>;

@@ -2,7 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
 
-const COMMANDS = ['spec', 'features', 'replay', 'training-set', 'train', 'parity', 'demo', 'local'];
+const COMMANDS = [
+  'spec',
+  'features',
+  'replay',
+  'training-set',
+  'train',
+  'parity',
+  'monitor',
+  'demo',
+  'local',
+];
 
 async function run(...argv: string[]) {
   let stdout = '';
@@ -41,7 +51,7 @@ describe('streamfeatures --help', () => {
     },
   );
 
-  it.each(['replay', 'training-set', 'train', 'parity', 'demo'])(
+  it.each(['replay', 'training-set', 'train', 'parity', 'monitor', 'demo'])(
     '%s names an unknown option and shows its own usage, exit 2',
     async (command) => {
       const result = await run(command, '--bogus-flag', 'x');

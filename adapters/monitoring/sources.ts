@@ -1,0 +1,191 @@
+/**
+ * The inputs of monitoring, local or in S3: the feature log (as scored requests), delayed labels, and the side
+ * outputs' set-aside lines. Reading only; the figures are computed by the pure core.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import type { CompiledSpec } from '../../core/index.js';
+import {
+  type DelayedLabel,
+  isLabelProblem,
+  type LabelProblem,
+  parseDelayedLabel,
+  type ScoredRequest,
+} from '../../core/monitoring/index.js';
+import { listArchiveFiles, listS3Objects, s3Location } from '../archive/archive-files.js';
+import { s3ClientFromEnv } from '../archive/event-source.js';
+import { readJsonLines } from '../files/json-lines.js';
+
+type S3 = () => S3Client;
+
+/** The feature log (Parquet file, folder, s3:// prefix, or a JSON Lines file) as scored requests. */
+export async function readScoredRequests(
+  location: string,
+  s3: S3 = s3ClientFromEnv,
+): Promise<ScoredRequest[]> {
+  const requests: ScoredRequest[] = [];
+  if (/\.jsonl?$/i.test(location)) {
+    for await (const { body, number } of readJsonLines(location)) {
+      requests.push(scoredRequest(body, `${location}:${number}`));
+    }
+    return requests;
+  }
+  for (const file of await listArchiveFiles(location, s3)) {
+    const rows = await parquetReadObjects({ file: (await file.open()) as AsyncBuffer, compressors });
+    rows.forEach((row, i) => {
+      requests.push(scoredRequest(row, `${file.name}:${i + 1}`));
+    });
+  }
+  return requests;
+}
+
+function scoredRequest(input: unknown, source: string): ScoredRequest {
+  if (input === null || typeof input !== 'object') {
+    throw new Error(`${source}: a logged line must be a JSON object (got ${JSON.stringify(input)})`);
+  }
+  const row = input as Record<string, unknown>;
+  const t = Number(row.t);
+  if (!Number.isFinite(t)) throw new Error(`${source}: the logged line has no time t (got ${String(row.t)})`);
+  const entities = row.entities;
+  if (entities === null || typeof entities !== 'object') {
+    throw new Error(`${source}: the logged line has no entities (got ${JSON.stringify(entities)})`);
+  }
+  const requestMs = row.request_ms === undefined || row.request_ms === null ? t : Number(row.request_ms);
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+  return {
+    source,
+    requestId: text(row.request_id),
+    requestMs: Number.isFinite(requestMs) ? requestMs : t,
+    t,
+    entities: Object.entries(entities as Record<string, Record<string, unknown>>).map(([entity, key]) => ({
+      entity,
+      key: Object.fromEntries(Object.entries(key ?? {}).map(([field, value]) => [field, String(value)])),
+    })),
+    features: (row.features ?? {}) as Record<string, unknown>,
+    score: number(row.score),
+    modelVersion: text(row.model_version),
+    variant: text(row.variant),
+    shadowScore: number(row.shadow_score),
+    shadowModelVersion: text(row.shadow_model_version),
+  };
+}
+
+export interface LabelRead {
+  readonly labels: DelayedLabel[];
+  /** Lines set aside, each with its `file:line` and reason. */
+  readonly problems: LabelProblem[];
+  readonly files: number;
+}
+
+/**
+ * Delayed labels from a JSON Lines file, a folder of them (searched recursively), or an `s3://bucket/prefix`
+ * (the offline bucket's `labels/` prefix): every `.jsonl`/`.json` object under it. A line that is not JSON, or
+ * not a valid label, is set aside with its reason.
+ */
+export async function readDelayedLabels(
+  spec: CompiledSpec,
+  location: string,
+  s3: S3 = s3ClientFromEnv,
+): Promise<LabelRead> {
+  const labels: DelayedLabel[] = [];
+  const problems: LabelProblem[] = [];
+  const files = await jsonLinesObjects(location, s3, 'labels');
+  for (const file of files) {
+    const lines = (await file.text()).split('\n');
+    lines.forEach((line, i) => {
+      if (line.trim() === '') return;
+      const source = `${file.name}:${i + 1}`;
+      let body: unknown;
+      try {
+        body = JSON.parse(line);
+      } catch (error) {
+        problems.push({ source, reason: `not JSON (${(error as Error).message})` });
+        return;
+      }
+      const parsed = parseDelayedLabel(spec, body, source);
+      if (isLabelProblem(parsed)) problems.push(parsed);
+      else labels.push(parsed);
+    });
+  }
+  return { labels, problems, files: files.length };
+}
+
+/** One set-aside line as the side outputs hold it (adapters/side-outputs/layout.ts RejectionLine). */
+export interface SetAsideLine {
+  readonly reason: string;
+  readonly rule: string;
+  readonly arrivalMs: number;
+}
+
+/**
+ * The quarantine and late lines under a side-output location (a folder or `s3://bucket/`): objects under
+ * `quarantine/` and `late/`. A line that is not one fails naming it: the pipeline wrote these.
+ */
+export async function readSetAside(location: string, s3: S3 = s3ClientFromEnv): Promise<SetAsideLine[]> {
+  const lines: SetAsideLine[] = [];
+  for (const file of await jsonLinesObjects(location, s3, 'side outputs')) {
+    if (!/(^|\/)(quarantine|late)\//.test(file.name)) continue;
+    (await file.text()).split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(line) as Record<string, unknown>;
+      } catch (error) {
+        throw new Error(`${file.name}:${i + 1}: not JSON (${(error as Error).message})`);
+      }
+      const { reason, rule, arrivalMs } = body ?? {};
+      if (typeof reason !== 'string' || typeof rule !== 'string' || typeof arrivalMs !== 'number') {
+        throw new Error(`${file.name}:${i + 1}: not a set-aside line (needs reason, rule and arrivalMs)`);
+      }
+      lines.push({ reason, rule, arrivalMs });
+    });
+  }
+  return lines;
+}
+
+interface TextObject {
+  readonly name: string;
+  text(): Promise<string>;
+}
+
+/** The JSON Lines files at a location: a file, a folder (recursively), or every such object under an S3 prefix. */
+async function jsonLinesObjects(location: string, s3: S3, what: string): Promise<TextObject[]> {
+  const isJsonLines = (name: string) => /\.jsonl?$/i.test(name);
+  const inS3 = s3Location(location);
+  if (inS3) {
+    const client = s3();
+    const objects = await listS3Objects(client, inS3.bucket, inS3.prefix);
+    return objects
+      .filter(({ key }) => isJsonLines(key))
+      .map(({ key }) => ({
+        name: `s3://${inS3.bucket}/${key}`,
+        text: async () => {
+          const answer = await client.send(new GetObjectCommand({ Bucket: inS3.bucket, Key: key }));
+          return (await answer.Body?.transformToString('utf8')) ?? '';
+        },
+      }));
+  }
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(location);
+  } catch (error) {
+    const missing = (error as { code?: unknown }).code === 'ENOENT';
+    throw new Error(
+      `cannot read the ${what} ${location}: ${missing ? 'no such file or folder' : (error as Error).message}`,
+    );
+  }
+  const local = (path: string, name: string): TextObject => ({ name, text: () => readFile(path, 'utf8') });
+  if (info.isFile()) return [local(location, location)];
+  const entries = await readdir(location, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && isJsonLines(entry.name))
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return local(path, join(location, relative(location, path)).split(sep).join('/'));
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -1,0 +1,286 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { openEventSource } from '../adapters/archive/event-source.js';
+import { loadSpecFile } from '../adapters/files/spec-file.js';
+import { parseModelDocument } from '../adapters/model/embedded-model.js';
+import { DEFAULT_SERVING_THRESHOLD } from '../adapters/model/live-quality.js';
+import { registryDocument, registryVersions } from '../adapters/model/model-registry.js';
+import {
+  inWindow,
+  qualityByModel,
+  type TimeWindow,
+  type VariantQuality,
+} from '../adapters/monitoring/quality-report.js';
+import { readDelayedLabels, readScoredRequests, readSetAside } from '../adapters/monitoring/sources.js';
+import { compileSpec } from '../core/index.js';
+import {
+  compareWithTraining,
+  type FeatureDrift,
+  JOIN_TOLERANCE_MS,
+  joinLabels,
+  type LabelProblem,
+  PSI_MAJOR,
+  type ScoredRequest,
+  type StreamQuality,
+  StreamQualityTally,
+} from '../core/monitoring/index.js';
+import { CliError, type CliIO } from './io.js';
+
+export interface MonitorOptions {
+  readonly spec: string;
+  readonly featureLog: string;
+  readonly labels: string;
+  readonly archive?: string | undefined;
+  readonly sideOutputs?: string | undefined;
+  readonly models?: string | undefined;
+  readonly fromMs?: number | undefined;
+  readonly toMs?: number | undefined;
+  readonly threshold?: number | undefined;
+  readonly json?: boolean | undefined;
+  readonly s3?: (() => S3Client) | undefined;
+}
+
+/** How many drifting features the text report lists per model. */
+const TOP_DRIFTING = 5;
+
+export interface MonitorReport {
+  readonly window: { readonly from: string | null; readonly to: string | null };
+  readonly predictions: number;
+  readonly labels: {
+    readonly read: number;
+    readonly joined: number;
+    readonly unmatched: number;
+    readonly duplicates: number;
+    readonly setAside: number;
+    /** The first set-aside labels, with file:line and reason. */
+    readonly examples: readonly LabelProblem[];
+    readonly joinToleranceMs: number;
+  };
+  readonly quality: readonly VariantQuality[];
+  /** Per model version served in the window; null drift when its registry entry has no training distribution. */
+  readonly drift?: readonly {
+    readonly modelVersion: string;
+    readonly features: readonly FeatureDrift[] | null;
+    readonly note?: string;
+  }[];
+  readonly stream?: StreamQuality;
+}
+
+/** `streamfeatures monitor`: live model quality from delayed labels, feature drift and stream data quality. */
+export async function monitorCommand(options: MonitorOptions, io: CliIO): Promise<number> {
+  const report = await buildMonitorReport(options);
+  io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderMonitorReport(report));
+  return 0;
+}
+
+export async function buildMonitorReport(options: MonitorOptions): Promise<MonitorReport> {
+  const spec = compileSpec(await loadSpecFile(options.spec));
+  const window: TimeWindow = { fromMs: options.fromMs, toMs: options.toMs };
+  const requests = await located('--feature-log', () => readScoredRequests(options.featureLog, options.s3));
+  const read = await located('--labels', () => readDelayedLabels(spec, options.labels, options.s3));
+  if (read.files === 0) throw new CliError(`--labels: no .jsonl files in ${options.labels}`);
+  const join = joinLabels(requests, read.labels);
+  const report: MonitorReport = {
+    window: { from: iso(options.fromMs), to: iso(options.toMs) },
+    predictions: requests.filter((request) => inWindow(window, request.requestMs)).length,
+    labels: {
+      read: read.labels.length + read.problems.length,
+      joined: join.pairs.length,
+      unmatched: join.unmatched.length,
+      duplicates: join.duplicates.length,
+      setAside: read.problems.length,
+      examples: read.problems.slice(0, 5),
+      joinToleranceMs: JOIN_TOLERANCE_MS,
+    },
+    quality: qualityByModel(requests, join, window, options.threshold ?? DEFAULT_SERVING_THRESHOLD),
+  };
+  const drift = options.models ? driftByModel(options.models, requests, window) : undefined;
+  const stream = options.archive ? await streamQuality(spec, options, window) : undefined;
+  return { ...report, ...(drift ? { drift } : {}), ...(stream ? { stream } : {}) };
+}
+
+function driftByModel(
+  registry: string,
+  requests: readonly ScoredRequest[],
+  window: TimeWindow,
+): NonNullable<MonitorReport['drift']> {
+  const versions = located('--models', () => registryVersions(registry));
+  const served = new Map<string, Record<string, unknown[]>>();
+  const serve = (version: string | null, features: Readonly<Record<string, unknown>>) => {
+    if (version === null) return;
+    let columns = served.get(version);
+    if (!columns) {
+      columns = {};
+      served.set(version, columns);
+    }
+    for (const [name, value] of Object.entries(features)) {
+      const column = columns[name];
+      if (column) column.push(value);
+      else columns[name] = [value];
+    }
+  };
+  for (const request of requests) {
+    if (!inWindow(window, request.requestMs)) continue;
+    serve(request.modelVersion, request.features);
+    if (request.shadowScore !== null) serve(request.shadowModelVersion, request.features);
+  }
+  return [...served]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([modelVersion, columns]) => {
+      if (!versions.includes(modelVersion)) {
+        return { modelVersion, features: null, note: `not in the model registry ${registry}` };
+      }
+      const source = `model ${modelVersion} of the registry ${registry}`;
+      const document = parseModelDocument(registryDocument(registry, modelVersion, versions), source);
+      if (!document.featureDistributions) {
+        return {
+          modelVersion,
+          features: null,
+          note: 'no training distribution (trained before they were recorded)',
+        };
+      }
+      return { modelVersion, features: compareWithTraining(document.featureDistributions, columns) };
+    });
+}
+
+async function streamQuality(
+  spec: ReturnType<typeof compileSpec>,
+  options: MonitorOptions,
+  window: TimeWindow,
+): Promise<StreamQuality> {
+  const tally = new StreamQualityTally(spec, window);
+  const decoder = new TextDecoder();
+  const source = await located('--archive', () =>
+    openEventSource(spec, options.archive as string, { s3: options.s3 }),
+  );
+  for await (const chunk of source.chunks) {
+    for (const record of chunk) {
+      let body: unknown;
+      try {
+        body = JSON.parse(decoder.decode(record.data));
+      } catch {
+        body = undefined; // not JSON: counted as unreadable
+      }
+      tally.addRecord(record.arrivalMs, body);
+    }
+  }
+  if (options.sideOutputs) {
+    const lines = await located('--side-outputs', () =>
+      readSetAside(options.sideOutputs as string, options.s3),
+    );
+    for (const line of lines) tally.addSetAside(line.reason, line.rule, line.arrivalMs);
+  }
+  return tally.report();
+}
+
+/** Runs a read, its failure naming the flag it came from. */
+function located<T>(flag: string, read: () => T): T {
+  const fail = (error: unknown): never => {
+    throw new CliError(`${flag}: ${(error as Error).message}`);
+  };
+  try {
+    const result = read();
+    return (result instanceof Promise ? result.catch(fail) : result) as T;
+  } catch (error) {
+    return fail(error);
+  }
+}
+
+export function renderMonitorReport(report: MonitorReport): string {
+  const lines: string[] = [];
+  const { labels } = report;
+  lines.push(
+    `window ${report.window.from ?? 'start'} .. ${report.window.to ?? 'end'}: ${report.predictions} logged predictions`,
+    `labels: ${labels.read} read, ${labels.joined} joined to the log (request id, else entity keys + time within ` +
+      `${labels.joinToleranceMs / 1000} s), ${labels.unmatched} unmatched, ${labels.duplicates} duplicates, ` +
+      `${labels.setAside} set aside`,
+  );
+  for (const problem of labels.examples) lines.push(`  set aside ${problem.source}: ${problem.reason}`);
+  lines.push('', 'model quality (labels whose label_time is in the window):');
+  if (report.quality.length === 0) lines.push('  no scored predictions in the feature log');
+  for (const q of report.quality) {
+    const m = q.quality;
+    lines.push(
+      `  ${q.variant} ${q.modelVersion}: ${m.rows} labelled (${m.positives} positive); ROC AUC ${fixed(m.rocAuc)}, ` +
+        `PR AUC ${fixed(m.prAuc)}, expected/observed ${fixed(m.calibrationRatio, 2)}; at ${m.threshold}: ` +
+        `precision ${fixed(m.precision)}, recall ${fixed(m.recall)}`,
+      `    label coverage ${percent(q.labelCoverage)} of ${q.predictions} predictions; label delay p50 ` +
+        `${duration(q.labelDelayP50Ms)}, p99 ${duration(q.labelDelayP99Ms)}`,
+    );
+    if (m.calibration.length > 0) {
+      lines.push(
+        `    by score decile, expected/observed rate: ${m.calibration
+          .map((bin) => `${bin.expected.toFixed(3)}/${bin.observed.toFixed(3)}`)
+          .join(' ')}`,
+      );
+    }
+  }
+  if (report.drift) {
+    lines.push('', `feature drift against training (PSI; above ${PSI_MAJOR} is a major shift):`);
+    for (const model of report.drift) {
+      if (!model.features) {
+        lines.push(`  ${model.modelVersion}: ${model.note}`);
+        continue;
+      }
+      lines.push(`  ${model.modelVersion}, top drifting:`);
+      for (const f of model.features.slice(0, TOP_DRIFTING)) {
+        lines.push(
+          `    ${f.feature.padEnd(30)} PSI ${fixed(f.psi)}  nulls ${percent(f.servedNullShare)} served, ` +
+            `${percent(f.trainingNullShare)} in training`,
+        );
+      }
+    }
+  }
+  if (report.stream) {
+    const s = report.stream;
+    lines.push(
+      '',
+      `stream data quality: ${s.records} records arrived in the window (${s.unreadable} not JSON objects)`,
+    );
+    const odd = s.hours.filter(
+      (h) => h.records === 0 || (h.weekEarlier !== null && offByHalf(h.records, h.weekEarlier)),
+    );
+    lines.push(
+      `  volume: ${s.hours.length} hours; ${odd.length} off by half or more from the same hour a week earlier, or empty`,
+    );
+    for (const h of odd.slice(0, 10)) {
+      lines.push(
+        `    ${iso(h.hourMs)}: ${h.records} records, a week earlier ${h.weekEarlier ?? 'not archived'}`,
+      );
+    }
+    for (const entry of s.setAside) {
+      lines.push(`  set aside ${entry.reason}/${entry.rule}: ${entry.count} (${percent(entry.rate)})`);
+    }
+    for (const f of s.fields) {
+      lines.push(
+        `  field ${f.field.padEnd(14)} nulls ${percent(f.nullRate)}, invalid ${percent(f.invalidRate)}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function offByHalf(now: number, before: number): boolean {
+  return before > 0 ? now < before / 2 || now > before * 2 : now > 0;
+}
+
+function fixed(value: number | null, digits = 4): string {
+  return value === null ? 'n/a' : value.toFixed(digits);
+}
+
+function percent(value: number | null): string {
+  return value === null ? 'n/a' : `${(100 * value).toFixed(2)}%`;
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return 'n/a';
+  const hours = ms / 3_600_000;
+  return hours >= 48
+    ? `${(hours / 24).toFixed(1)} d`
+    : hours >= 1
+      ? `${hours.toFixed(1)} h`
+      : `${(ms / 1000).toFixed(0)} s`;
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,20 @@
+/** Monitoring the live model and the stream: delayed labels, their join to the feature log, drift, data quality. */
+export { type DelayedLabel, isLabelProblem, type LabelProblem, parseDelayedLabel } from './delayed-labels.js';
+export {
+  binShares,
+  compareWithTraining,
+  type FeatureDistribution,
+  type FeatureDrift,
+  featureDistribution,
+  numericValue,
+  PSI_MAJOR,
+  PSI_SHARE_FLOOR,
+  psi,
+} from './drift.js';
+export { JOIN_TOLERANCE_MS, joinLabels, type LabelJoin, type ScoredRequest } from './label-join.js';
+export {
+  type FieldQuality,
+  type HourVolume,
+  type StreamQuality,
+  StreamQualityTally,
+} from './stream-quality.js';
