@@ -1,23 +1,19 @@
 /**
  * Feature values read together with the definitions they were computed under: the same one BatchGetItem round
- * trip as a plain read (OnlineStore.readFeatures), each item's state read twice in memory, once for the values and
- * once for what it holds of each feature's definition (core/stored-definitions.ts).
+ * trip as a plain read (OnlineStore.readFeatures, through online-store/stored-items.ts), each key's items read for
+ * the values and for what they hold of each feature's definition (core/stored-definitions.ts).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type CompiledSpec,
-  EntityState,
-  type EntityStateJson,
-  entityNamed,
   type FeatureValue,
   type ItemDefinitions,
   itemDefinitions,
-  itemKeyOf,
-  type LegacyEntityStateJson,
+  type StoredDefinition,
 } from '../core/index.js';
 import { CapacityMeter } from './online-store/capacity.js';
-import { batchGetItems } from './online-store/item-reads.js';
 import type { EntityKeyRequest } from './online-store/online-store.js';
+import { mergedState, readStoredKeys, type StoredKey } from './online-store/stored-items.js';
 
 export interface DefinedValues {
   readonly values: Record<string, FeatureValue>;
@@ -30,22 +26,32 @@ export async function readDefinedFeatures(
   requests: readonly EntityKeyRequest[],
   t: number,
 ): Promise<DefinedValues[]> {
-  const targets = requests.map((request) => {
-    const entity = entityNamed(options.spec, request.entity);
-    return { entity, key: itemKeyOf(entity, request.key) };
-  });
-  const found = await batchGetItems(
-    options.client,
-    options.tableName,
-    targets.map((target) => target.key),
-    new CapacityMeter(),
-    { consistent: options.consistent ?? false, projection: 'pk, s' },
-  );
-  return targets.map(({ entity, key }) => {
-    const text = found.get(key)?.s?.S;
-    const json =
-      text === undefined ? undefined : (JSON.parse(text) as EntityStateJson | LegacyEntityStateJson);
-    const state = json === undefined ? new EntityState(entity) : EntityState.fromJSON(entity, json);
-    return { values: state.read(t), definitions: itemDefinitions(entity, json) };
-  });
+  const stored = await readStoredKeys({ ...options, meter: new CapacityMeter() }, requests);
+  return stored.map((key) => ({ values: mergedState(key).read(t), definitions: keyDefinitions(key) }));
+}
+
+/** How much each state says it holds: a feature nothing holds holds `none`; one any item holds since added only, so. */
+const RANK: Record<StoredDefinition, number> = { none: 0, computed: 1, 'since-added': 2 };
+
+/**
+ * What a key's items hold of each definition. A key several shards write is stored in several items (writer
+ * slots): a feature is `none` when no item holds it, `since-added` when any item holds it only since it was added
+ * (not backfilled), else `computed`; the earlier definitions are those of every item.
+ */
+function keyDefinitions({ entity, items }: StoredKey): ItemDefinitions {
+  if (items.length <= 1) return itemDefinitions(entity, items[0]);
+  const each = items.map((json) => itemDefinitions(entity, json));
+  const features: Record<string, { fingerprint: string; stored: StoredDefinition }> = {};
+  for (const definitions of each) {
+    for (const [name, feature] of Object.entries(definitions.features)) {
+      const seen = features[name];
+      if (
+        feature.stored !== 'none' &&
+        (seen === undefined || seen.stored === 'none' || RANK[feature.stored] > RANK[seen.stored])
+      ) {
+        features[name] = feature;
+      } else features[name] ??= feature;
+    }
+  }
+  return { exists: true, features, others: [...new Set(each.flatMap((definitions) => definitions.others))] };
 }

@@ -1,21 +1,16 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import type { ScoredRequest } from '../../core/monitoring/index.js';
 import { readJsonLines } from '../files/json-lines.js';
 import { listArchiveFiles } from './archive-files.js';
 import { s3ClientFromEnv } from './event-source.js';
 
-/** One scoring request as the scoring Lambda logged it (core/offline-schema.ts featureLogColumns). */
-export interface LoggedPrediction {
-  /** Where it came from, for messages: `file:row`. */
-  readonly source: string;
-  readonly requestId: string | null;
-  /** The time the features were read as of. */
-  readonly t: number;
-  readonly entities: readonly { readonly entity: string; readonly key: Readonly<Record<string, string>> }[];
-  readonly features: Readonly<Record<string, unknown>>;
-  readonly score: number | null;
-  readonly modelVersion: string | null;
+/**
+ * One scoring request as the scoring Lambda logged it (core/offline-schema.ts featureLogColumns): what monitoring
+ * joins labels to, and what parity checks.
+ */
+export interface LoggedPrediction extends ScoredRequest {
   readonly backend: string | null;
   /** The hash of the spec the features were computed under; null in lines logged before it was recorded. */
   readonly specHash: string | null;
@@ -57,19 +52,26 @@ function loggedPrediction(row: Record<string, unknown>, source: string): LoggedP
   if (entities === null || typeof entities !== 'object') {
     throw new Error(`${source}: the logged line has no entities (got ${JSON.stringify(entities)})`);
   }
+  const requestMs = row.request_ms === undefined || row.request_ms === null ? t : Number(row.request_ms);
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
   return {
     source,
-    requestId: typeof row.request_id === 'string' ? row.request_id : null,
+    requestId: text(row.request_id),
+    requestMs: Number.isFinite(requestMs) ? requestMs : t,
     t,
-    entities: Object.entries(entities as Record<string, Record<string, string>>).map(([entity, key]) => ({
+    entities: Object.entries(entities as Record<string, Record<string, unknown>>).map(([entity, key]) => ({
       entity,
-      key,
+      key: Object.fromEntries(Object.entries(key ?? {}).map(([field, value]) => [field, String(value)])),
     })),
     features: (row.features ?? {}) as Record<string, unknown>,
-    score: typeof row.score === 'number' ? row.score : null,
-    modelVersion: typeof row.model_version === 'string' ? row.model_version : null,
-    backend: typeof row.backend === 'string' ? row.backend : null,
-    specHash: typeof row.spec_hash === 'string' ? row.spec_hash : null,
+    score: number(row.score),
+    modelVersion: text(row.model_version),
+    variant: text(row.variant),
+    shadowScore: number(row.shadow_score),
+    shadowModelVersion: text(row.shadow_model_version),
+    backend: text(row.backend),
+    specHash: text(row.spec_hash),
     fingerprints: stringMap(row.fingerprints),
   };
 }

@@ -5,8 +5,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import type { CompiledSpec } from '../../core/index.js';
 import {
   type DelayedLabel,
@@ -15,9 +13,9 @@ import {
   parseDelayedLabel,
   type ScoredRequest,
 } from '../../core/monitoring/index.js';
-import { listArchiveFiles, listS3Objects, s3Location } from '../archive/archive-files.js';
+import { listS3Objects, s3Location } from '../archive/archive-files.js';
 import { s3ClientFromEnv } from '../archive/event-source.js';
-import { readJsonLines } from '../files/json-lines.js';
+import { readFeatureLog } from '../archive/feature-log.js';
 
 type S3 = () => S3Client;
 
@@ -26,52 +24,7 @@ export async function readScoredRequests(
   location: string,
   s3: S3 = s3ClientFromEnv,
 ): Promise<ScoredRequest[]> {
-  const requests: ScoredRequest[] = [];
-  if (/\.jsonl?$/i.test(location)) {
-    for await (const { body, number } of readJsonLines(location)) {
-      requests.push(scoredRequest(body, `${location}:${number}`));
-    }
-    return requests;
-  }
-  for (const file of await listArchiveFiles(location, s3)) {
-    const rows = await parquetReadObjects({ file: (await file.open()) as AsyncBuffer, compressors });
-    rows.forEach((row, i) => {
-      requests.push(scoredRequest(row, `${file.name}:${i + 1}`));
-    });
-  }
-  return requests;
-}
-
-function scoredRequest(input: unknown, source: string): ScoredRequest {
-  if (input === null || typeof input !== 'object') {
-    throw new Error(`${source}: a logged line must be a JSON object (got ${JSON.stringify(input)})`);
-  }
-  const row = input as Record<string, unknown>;
-  const t = Number(row.t);
-  if (!Number.isFinite(t)) throw new Error(`${source}: the logged line has no time t (got ${String(row.t)})`);
-  const entities = row.entities;
-  if (entities === null || typeof entities !== 'object') {
-    throw new Error(`${source}: the logged line has no entities (got ${JSON.stringify(entities)})`);
-  }
-  const requestMs = row.request_ms === undefined || row.request_ms === null ? t : Number(row.request_ms);
-  const text = (value: unknown) => (typeof value === 'string' ? value : null);
-  const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-  return {
-    source,
-    requestId: text(row.request_id),
-    requestMs: Number.isFinite(requestMs) ? requestMs : t,
-    t,
-    entities: Object.entries(entities as Record<string, Record<string, unknown>>).map(([entity, key]) => ({
-      entity,
-      key: Object.fromEntries(Object.entries(key ?? {}).map(([field, value]) => [field, String(value)])),
-    })),
-    features: (row.features ?? {}) as Record<string, unknown>,
-    score: number(row.score),
-    modelVersion: text(row.model_version),
-    variant: text(row.variant),
-    shadowScore: number(row.shadow_score),
-    shadowModelVersion: text(row.shadow_model_version),
-  };
+  return readFeatureLog(location, s3);
 }
 
 export interface LabelRead {

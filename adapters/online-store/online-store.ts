@@ -1,19 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  type CompiledEntity,
   type CompiledSpec,
   classifyBatch,
   compareSequenceNumbers,
   duplicateOf,
-  EntityState,
-  type EntityStateJson,
-  entityNamed,
   type FeatureValue,
   groupByItem,
   type InputRecord,
-  itemKeyOf,
   itemSizeProblems,
-  type LegacyEntityStateJson,
   type Rejection,
   type ValidEvent,
 } from '../../core/index.js';
@@ -29,8 +23,9 @@ import {
   type WriteOutcome,
   writeItem,
 } from './item-writer.js';
+import { mergedState, readStoredKeys, type StoredItemsOptions } from './stored-items.js';
 import { fromAttributes } from './tile-item.js';
-import { itemKeysToRead, splitBySlot } from './writer-slots.js';
+import { splitBySlot } from './writer-slots.js';
 
 /** Read uncached items before writing them while more than this share of them exist (see existingShare). */
 const READ_FIRST_ABOVE = 0.25;
@@ -205,30 +200,14 @@ export class OnlineStore {
     requests: readonly EntityKeyRequest[],
     t: number = Date.now(),
   ): Promise<Record<string, FeatureValue>[]> {
-    const targets = requests.map((request) => {
-      const entity = entityNamed(this.spec, request.entity);
-      return { entity, keys: itemKeysToRead(this.spec, entity, itemKeyOf(entity, request.key)) };
-    });
-    const found = await batchGetItems(
-      this.options.client,
-      this.options.tableName,
-      targets.flatMap((target) => target.keys),
-      this.meter,
-      { consistent: this.options.consistentReads ?? false, projection: 'pk, s' },
-    );
-    const revive = (entity: CompiledEntity, key: string) => {
-      const state = found.get(key)?.s?.S;
-      return (
-        state && EntityState.fromJSON(entity, JSON.parse(state) as EntityStateJson | LegacyEntityStateJson)
-      );
-    };
-    return targets.map(({ entity, keys }) => {
-      const [first, ...rest] = keys.map((key) => revive(entity, key));
-      const state = first || new EntityState(entity);
-      // A key stored in several items (writer slots): their tiles merged, in slot order.
-      for (const other of rest) if (other) state.mergeFrom(other);
-      return state.read(t);
-    });
+    const stored = await readStoredKeys(this.readOptions(), requests);
+    return stored.map((key) => mergedState(key).read(t));
+  }
+
+  /** How readers of this store's items reach them (stored-items.ts). */
+  readOptions(): StoredItemsOptions {
+    const { client, tableName, consistentReads } = this.options;
+    return { client, tableName, spec: this.spec, meter: this.meter, consistent: consistentReads ?? false };
   }
 
   /**
