@@ -136,10 +136,10 @@ export function isShared(entity: PlanEntity, partitionEntity: PlanEntity): boole
 const fmt = (n: number, digits = 4) =>
   Number.isInteger(n) ? n.toLocaleString('en-US') : Number(n.toPrecision(digits)).toLocaleString('en-US');
 
-/** A price as a reader would write it: per million units when a unit costs under a tenth of a cent. */
+/** A price as a reader would write it: per million units when a unit costs under a thousandth of a cent. */
 export function priceText(name: PriceName): string {
   const { usd, per } = PRICES[name];
-  return usd < 0.001 ? `$${Number((usd * 1e6).toPrecision(6))} per million (${per})` : `$${usd} per ${per}`;
+  return usd < 1e-5 ? `$${Number((usd * 1e6).toPrecision(6))} per 1M x ${per}` : `$${usd} per ${per}`;
 }
 
 export function computePlan(input: PlanInput): Plan {

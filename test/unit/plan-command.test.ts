@@ -40,7 +40,7 @@ describe('streamfeatures plan', () => {
       expect(result.stdout).toMatch(new RegExp(`^${heading.replace(/[()]/g, '\\$&')}$`, 'm'));
     expect(result.stdout).toMatch(/total per month, DynamoDB on-demand: +\$[\d,]+/);
     expect(result.stdout).toMatch(/write units: id ledger: +100,000 per second/);
-    expect(result.stdout).toContain('dynamoWriteRequestUnit: $0.625 per million');
+    expect(result.stdout).toContain('dynamoWriteRequestUnit: $0.625 per 1M x write request unit');
   });
 
   it("answers --json with the bench's per-event units at the plan's rate", async () => {
