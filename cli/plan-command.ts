@@ -67,6 +67,7 @@ export function planInput(spec: Spec, figures: SteadyStateFigures, options: Plan
   const entities = Object.entries(spec.entities).map(([name, keyFields]) => ({ name, keyFields }));
   const fields = new Set<string>([spec.event.timeField]);
   if (spec.event.idField) fields.add(spec.event.idField);
+  for (const field of Object.keys(spec.event.fields ?? {})) fields.add(field);
   for (const { keyFields } of entities) for (const field of keyFields) fields.add(field);
   for (const feature of spec.features) {
     if (feature.field) fields.add(feature.field);

@@ -3,6 +3,7 @@
  * the bench measured (figures.ts), the deployment's defaults (stated once, below) and list prices (prices.ts).
  * Pure arithmetic, no AWS calls: every line carries the formula and inputs that produced it, so a reader can redo it.
  */
+import { WRITER_SLOTS } from '../online-store/writer-slots.js';
 import type { SteadyStateFigures } from './figures.js';
 import { HOURS_PER_MONTH, PRICES, type PriceName, SECONDS_PER_MONTH } from './prices.js';
 
@@ -19,7 +20,7 @@ export const DEPLOYMENT = {
   /** The only parallelization factor the features function allows (one writer per shard). */
   parallelizationFactor: 1,
   /** Items per key of an entity several shards write (the online store's writer slots). */
-  writerSlots: 4,
+  writerSlots: WRITER_SLOTS,
 } as const;
 
 /** AWS limits the plan checks against. */
@@ -128,7 +129,10 @@ export function estimatedRecordBytes(fields: readonly string[], bytesPerValue: n
   return 2 + members + (fields.length - 1);
 }
 
-/** An entity several shards write: its key does not hold every key field of the stream's partition entity. */
+/**
+ * An entity several shards write: its key does not hold every key field of the stream's partition entity (as the
+ * online store's sharedEntities decides).
+ */
 export function isShared(entity: PlanEntity, partitionEntity: PlanEntity): boolean {
   return !partitionEntity.keyFields.every((field) => entity.keyFields.includes(field));
 }

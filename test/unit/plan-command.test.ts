@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../cli/io.js';
 import { runCli } from '../../cli/main.js';
 
-const FIGURES = new URL('../fixtures/plan/steady-state.json', import.meta.url).pathname;
+const FIGURES = new URL('../../bench/results/steady-state.json', import.meta.url).pathname;
 const SPEC = new URL('../../examples/fraud/spec.json', import.meta.url).pathname;
 
 async function run(...argv: string[]) {
@@ -51,8 +52,15 @@ describe('streamfeatures plan', () => {
     };
     expect(json.figuresFile).toBe(FIGURES);
     const units = json.needs.find((line) => line.name === 'write units')?.value ?? Number.NaN;
-    expect(units / 100_000).toBeCloseTo(3.2113793103448276, 12);
+    const measured = JSON.parse(readFileSync(FIGURES, 'utf8')) as { writeUnitsPerEvent: { total: number } };
+    expect(units / 100_000).toBeCloseTo(measured.writeUnitsPerEvent.total, 12);
     expect(json.needs.find((line) => line.name === 'shards (provisioned)')?.value).toBe(125);
+  });
+
+  it("reads the bench's figures file when --figures is not given", async () => {
+    const result = await run('plan', '--spec', SPEC, '--events-per-second', '1000', '--json');
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { figuresFile: string }).figuresFile).toBe(FIGURES);
   });
 
   it('fails naming an entity the spec does not have', async () => {

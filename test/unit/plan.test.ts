@@ -168,7 +168,7 @@ describe('plan arithmetic', () => {
 });
 
 describe('plan against the bench', () => {
-  const file = new URL('../fixtures/plan/steady-state.json', import.meta.url);
+  const file = new URL('../../bench/results/steady-state.json', import.meta.url);
   const figures = parseSteadyStateFigures(readFileSync(file, 'utf8'), file.pathname);
 
   it("reproduces the bench's measured DynamoDB units per event at the bench's own rate", () => {
