@@ -19,6 +19,8 @@ export const DEPLOYMENT = {
   batchingWindowSeconds: 1,
   /** The only parallelization factor the features function allows (one writer per shard). */
   parallelizationFactor: 1,
+  /** EventStream's default retention, hours: no extended-retention charge up to 24. */
+  streamRetentionHours: 24,
   /** Items per key of an entity several shards write (the online store's writer slots). */
   writerSlots: WRITER_SLOTS,
 } as const;
@@ -199,6 +201,9 @@ export function computePlan(input: PlanInput): Plan {
       : `one shard's writer applies ${fmt(writerRate)} events/s (--writer-events-per-second)`,
   );
   const u = ASSUMPTIONS.shardUtilization;
+  assumptions.push(
+    `stream retention ${DEPLOYMENT.streamRetentionHours} h (the default): no extended-retention charge; one consumer, no enhanced fan-out`,
+  );
   assumptions.push(
     `shards planned at ${u * 100}% of their write limits (headroom for bursts and uneven keys)`,
   );

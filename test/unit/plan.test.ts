@@ -10,6 +10,7 @@ import {
   zipfTopShare,
 } from '../../adapters/plan/plan.js';
 import { PRICES, SECONDS_PER_MONTH } from '../../adapters/plan/prices.js';
+import { DEFAULT_STREAM_RETENTION } from '../../lib/event-stream.js';
 import { DEFAULT_BATCH_SIZE } from '../../lib/feature-computer.js';
 
 /** A small world whose plan is worked out by hand below. */
@@ -162,8 +163,9 @@ describe('plan arithmetic', () => {
     expect(estimatedRecordBytes(['a', 'bb'], 20)).toBe('{"a":'.length + 20 + ',"bb":'.length + 20 + 1);
   });
 
-  it('assumes the batch size the features function is deployed with', () => {
+  it('assumes the batch size and stream retention the constructs deploy with', () => {
     expect(DEPLOYMENT.batchSize).toBe(DEFAULT_BATCH_SIZE);
+    expect(DEPLOYMENT.streamRetentionHours).toBe(DEFAULT_STREAM_RETENTION.toHours());
   });
 });
 
