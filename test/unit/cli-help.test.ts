@@ -10,8 +10,11 @@ const COMMANDS = [
   'train',
   'parity',
   'monitor',
+  'backfill',
+  'plan',
   'demo',
   'local',
+  'init',
 ];
 
 async function run(...argv: string[]) {
