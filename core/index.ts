@@ -1,6 +1,7 @@
 /** The spec and the engine: pure TypeScript, no AWS. */
 export { ArrivalOrderError, inArrivalOrder, sortedByArrival } from './arrival-order.js';
 export { ArrivalSweep } from './arrival-sweep.js';
+export { canonicalJson } from './canonical-json.js';
 export type { FeatureValue, Partial } from './engine/aggregates.js';
 export { classifyBatch, duplicateOf, groupByItem, type ItemBatch } from './engine/batch.js';
 export {

@@ -1,3 +1,4 @@
+import { canonicalJson } from './canonical-json.js';
 import { featureFingerprint } from './engine/feature-fingerprint.js';
 import { murmur3 } from './engine/hash.js';
 import type { CompiledSpec } from './spec/compile.js';
@@ -81,16 +82,4 @@ export function describeDefinitionChanges(changes: readonly DefinitionChange[]):
         : `${feature} (defined otherwise: fingerprint ${recorded} -> ${now})`,
     )
     .join(', ');
-}
-
-/** JSON with object keys sorted at every level and no whitespace: one text per value. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -7,6 +7,7 @@
  * adds a file, and rolling back is choosing an older one.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../core/index.js';
 import type { LogisticModelDocument } from './embedded-model.js';
 
 export const DEFAULT_MODEL_NAME = 'fraud-lr';
@@ -70,22 +71,4 @@ export function assertModelVersion(document: LogisticModelDocument, source = 'mo
       ? `${source}: version ${JSON.stringify(document.version)} does not match its content, which hashes to ${JSON.stringify(expected)}`
       : `${source}: version ${JSON.stringify(document.version)} is not <name>-<${HASH_HEX} hex digits of the content hash>`,
   );
-}
-
-/**
- * JSON with object keys sorted at every level, no whitespace: one text per value, whatever order the keys were
- * written in. Numbers print as JSON.stringify prints them (the shortest text that reads back the same double).
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new RangeError(`canonical JSON has no form for ${value}`);
-  }
-  return JSON.stringify(value);
 }

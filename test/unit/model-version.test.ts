@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { type LogisticModelDocument, parseModelDocument } from '../../adapters/model/embedded-model.js';
 import {
   assertModelVersion,
-  canonicalJson,
   checkModelVersion,
   contentHash,
   modelVersion,
 } from '../../adapters/model/model-version.js';
+import { canonicalJson } from '../../core/index.js';
 import placeholder from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
 
 const content = {
