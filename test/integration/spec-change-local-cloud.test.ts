@@ -331,6 +331,8 @@ interface ParityAnswer {
     byFeature: Record<string, { count: number }>;
     lag: { vectors: number };
   };
+  /** Values computed under another definition than spec B's, or added and not backfilled: not compared. */
+  notComparable: { online: Record<string, { anotherDefinition: number; sinceAdded: number }> };
 }
 
 /** `streamfeatures parity` of the deployed table against the raw archive in S3, with spec B. */
@@ -456,12 +458,12 @@ describe('a spec change on the local cloud, deployed and backfilled while traffi
       figures['archive caught up with the deploy s'] = (
         await archiveHolds(sentBeforeDeploy, 'every event sent before the deploy')
       ).toFixed(1);
-      // Before the backfill, the added and the changed feature lack the events from before the deploy, on every
-      // card (the kept ones may differ too here, by the events the archive has not reached yet).
+      // Before the backfill, the added and the changed feature hold only the events since the deploy, on every
+      // card: parity compares like with like, so it reports them apart, not compared until backfilled.
       const before = await parityOnline('parity-before-backfill.json');
-      expect(before.parity.code).toBe(1);
-      expect(before.answer.online.byFeature[ADDED]?.count).toBe(CARDS.length);
-      expect(before.answer.online.byFeature[CHANGED]?.count).toBe(CARDS.length);
+      expect(before.answer.notComparable.online[ADDED]?.sinceAdded).toBe(CARDS.length);
+      expect(before.answer.notComparable.online[CHANGED]?.sinceAdded).toBe(CARDS.length);
+      expect(before.answer.online.byFeature[ADDED]).toBeUndefined();
       // The table and the bucket as the runbook finds them, with the AWS CLI.
       const output = async (key: string) => {
         const query = `Stacks[0].Outputs[?OutputKey=='${key}'].OutputValue`;
