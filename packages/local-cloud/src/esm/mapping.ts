@@ -7,12 +7,16 @@
 
 import { randomUUID } from 'node:crypto';
 import { kinesisStreamOfArn } from './kinesis-event.js';
-import { type ShardPollers, type ShardResume, startShardPollers } from './shard-poller.js';
+import {
+  newMappingCounters,
+  type ShardPollers,
+  type ShardResume,
+  startShardPollers,
+} from './shard-poller.js';
 import type {
   KinesisEventSourceMapping,
   KinesisMappingOptions,
   KinesisMappingSettings,
-  MappingCounters,
   MappingUpdate,
 } from './types.js';
 
@@ -22,19 +26,7 @@ export function startKinesisEventSourceMapping(
   options: KinesisMappingOptions,
 ): KinesisEventSourceMapping {
   let settings: KinesisMappingSettings = { ...initialSettings, uuid: initialSettings.uuid ?? randomUUID() };
-  const counters: MappingCounters = {
-    invocations: 0,
-    records: 0,
-    retries: 0,
-    bisections: 0,
-    functionErrors: 0,
-    partialFailures: 0,
-    failuresToDestination: 0,
-    recordsToDestination: 0,
-    recordsDropped: 0,
-    destinationErrors: 0,
-    pollErrors: 0,
-  };
+  const counters = newMappingCounters();
   let resumeFrom: ReadonlyMap<string, ShardResume> | undefined;
   let runner: ShardPollers | undefined;
   let last: ShardPollers | undefined;

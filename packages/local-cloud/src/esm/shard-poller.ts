@@ -48,6 +48,23 @@ export type ShardPollers = Omit<KinesisEventSourceMapping, 'state' | 'settings' 
   resumePositions(): Map<string, ShardResume>;
 };
 
+/** A mapping's counters, all zero: one set per mapping, kept across its pollers' restarts. */
+export function newMappingCounters(): MappingCounters {
+  return {
+    invocations: 0,
+    records: 0,
+    retries: 0,
+    bisections: 0,
+    functionErrors: 0,
+    partialFailures: 0,
+    failuresToDestination: 0,
+    recordsToDestination: 0,
+    recordsDropped: 0,
+    destinationErrors: 0,
+    pollErrors: 0,
+  };
+}
+
 /** Starts polling at once; `stop()` ends it. */
 export function startShardPollers(settings: KinesisMappingSettings, options: RunnerOptions): ShardPollers {
   const uuid = settings.uuid ?? randomUUID();
@@ -92,19 +109,7 @@ export function startShardPollers(settings: KinesisMappingSettings, options: Run
   }
   for (const warning of warnings) log(warning);
 
-  const counters: MappingCounters = options.counters ?? {
-    invocations: 0,
-    records: 0,
-    retries: 0,
-    bisections: 0,
-    functionErrors: 0,
-    partialFailures: 0,
-    failuresToDestination: 0,
-    recordsToDestination: 0,
-    recordsDropped: 0,
-    destinationErrors: 0,
-    pollErrors: 0,
-  };
+  const counters = options.counters ?? newMappingCounters();
   const shards = new Map<string, ShardState>();
   const stopping = new AbortController();
   const loops = new Set<Promise<void>>();
