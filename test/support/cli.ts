@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { CliIO } from '../../cli/io.js';
 
 const run = promisify(execFile);
 
@@ -29,4 +30,22 @@ export async function runCli(
     const e = error as CliResult;
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** Runs the CLI's code in this process (no build needed), capturing what it prints; resolves with the exit code. */
+export async function runCliInProcess(...argv: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  };
+  // Loaded on first use: the tests that run the built CLI in a child process need none of its code here.
+  const { runCli: runCliMain } = await import('../../cli/main.js');
+  const code = await runCliMain(argv, io);
+  return { code, stdout, stderr };
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../../cli/io.js';
-import { runCli } from '../../cli/main.js';
+import { runCliInProcess } from '../support/cli.js';
 
 const COMMANDS = [
   'spec',
@@ -17,20 +16,7 @@ const COMMANDS = [
   'init',
 ];
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const run = runCliInProcess;
 
 describe('streamfeatures --help', () => {
   it('lists every command, exit 0', async () => {

@@ -1,25 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../../cli/io.js';
-import { runCli } from '../../cli/main.js';
+import { runCliInProcess } from '../support/cli.js';
 
 const FIGURES = new URL('../../bench/results/steady-state.json', import.meta.url).pathname;
 const SPEC = new URL('../../examples/fraud/spec.json', import.meta.url).pathname;
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+const run = runCliInProcess;
 
 const plan = (...extra: string[]) =>
   run('plan', '--spec', SPEC, '--events-per-second', '100000', '--figures', FIGURES, ...extra);
