@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -36,16 +37,20 @@ export async function listArchiveFiles(location: string, s3?: () => S3Client): P
   return files;
 }
 
-async function listLocal(location: string): Promise<ArchiveFile[]> {
-  let info: Awaited<ReturnType<typeof stat>>;
+/** A local file or folder's stats, or an error naming what it was to be (`the archive <path>: no such file ...`). */
+export async function statLocation(location: string, what: string): Promise<Stats> {
   try {
-    info = await stat(location);
+    return await stat(location);
   } catch (error) {
     const missing = (error as { code?: unknown }).code === 'ENOENT';
     throw new Error(
-      `cannot read the archive ${location}: ${missing ? 'no such file or folder' : (error as Error).message}`,
+      `cannot read the ${what} ${location}: ${missing ? 'no such file or folder' : (error as Error).message}`,
     );
   }
+}
+
+async function listLocal(location: string): Promise<ArchiveFile[]> {
+  const info = await statLocation(location, 'archive');
   if (info.isFile()) return [localFile(location, location, info.size)];
   const entries = await readdir(location, { recursive: true, withFileTypes: true });
   const files: ArchiveFile[] = [];

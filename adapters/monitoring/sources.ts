@@ -2,7 +2,7 @@
  * The inputs of monitoring, local or in S3: the feature log (as scored requests), delayed labels, and the side
  * outputs' set-aside lines. Reading only; the figures are computed by the pure core.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CompiledSpec } from '../../core/index.js';
@@ -13,7 +13,7 @@ import {
   parseDelayedLabel,
   type ScoredRequest,
 } from '../../core/monitoring/index.js';
-import { listS3Objects, s3Location } from '../archive/archive-files.js';
+import { listS3Objects, s3Location, statLocation } from '../archive/archive-files.js';
 import { s3ClientFromEnv } from '../archive/event-source.js';
 import { readFeatureLog } from '../archive/feature-log.js';
 
@@ -122,15 +122,7 @@ async function jsonLinesObjects(location: string, s3: S3, what: string): Promise
         },
       }));
   }
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(location);
-  } catch (error) {
-    const missing = (error as { code?: unknown }).code === 'ENOENT';
-    throw new Error(
-      `cannot read the ${what} ${location}: ${missing ? 'no such file or folder' : (error as Error).message}`,
-    );
-  }
+  const info = await statLocation(location, what);
   const local = (path: string, name: string): TextObject => ({ name, text: () => readFile(path, 'utf8') });
   if (info.isFile()) return [local(location, location)];
   const entries = await readdir(location, { recursive: true, withFileTypes: true });
