@@ -8,7 +8,9 @@
  *   start, once their parents are read to the end.
  * - Batching: a batch fires when it holds BatchSize records, when MaximumBatchingWindowInSeconds has passed
  *   since its first record was read (0: as soon as records are there), or when the next record would take the
- *   invocation payload past 6 MB. An idle shard is polled every `pollIntervalMs` (Lambda: once a second).
+ *   invocation payload past 6 MB. The shard is read again while the window is open and once more as it expires,
+ *   so records that arrive in the window go in its batch. An idle shard is polled every `pollIntervalMs`
+ *   (Lambda: once a second).
  * - The event: `{ Records: [{ kinesis: { kinesisSchemaVersion, partitionKey, sequenceNumber, data (base64),
  *   approximateArrivalTimestamp (seconds, ms decimals) }, eventSource: 'aws:kinesis', eventVersion, eventID:
  *   '<shardId>:<sequenceNumber>', eventName: 'aws:kinesis:record', invokeIdentityArn, awsRegion,

@@ -207,9 +207,10 @@ export function startShardPollers(settings: KinesisMappingSettings, options: Run
           shard.started = true;
           shard.iteratorTakenAt = takenAt;
         }
+        // Records keep buffering until the batch is full or the window expires (Lambda's rule), so a window
+        // that has just expired still takes what arrived while it was open before the batch goes.
         let gotRecords = false;
-        if (!shard.closed && shard.buffer.length < batchSize && !batchReady(shard, batchSize, windowMs))
-          gotRecords = await read(shard);
+        if (!shard.closed && shard.buffer.length < batchSize) gotRecords = await read(shard);
         backoff = 0;
         if (batchReady(shard, batchSize, windowMs)) {
           shard.inFlight = true;
