@@ -6,23 +6,17 @@
  * `--output` folder.
  */
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, ListStreamsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
-import {
-  type LocalCloud,
-  localCloudClientEnv,
-  startLocalCloud,
-} from '../../packages/local-cloud/src/local-cloud.js';
+import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
+import { localClientConfig, runCdk, userEnv } from '../support/cdk-cli.js';
 
-const run = promisify(execFile);
 const STACK = 'streamfeatures-dev';
 const SPEC = 'examples/fraud/spec.json';
 const NEW_FEATURE = 'card_amount_max_10m';
@@ -33,38 +27,15 @@ let env: NodeJS.ProcessEnv;
 let specFile2: string;
 const figures: Record<string, number> = {};
 
-/** The user's environment: theirs, minus any AWS or CDK setting, plus the cloud's four variables. */
-function userEnv(endpoint: string): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')),
-  );
-  return { ...clean, ...localCloudClientEnv(endpoint) };
-}
-
-/** Runs the CLI; its duration is recorded under `label` (default: the command). */
+/** Runs the CLI, failing on a non-zero exit; its duration is recorded under `label` (default: the command). */
 async function cdk(args: string[], label = args[0] as string): Promise<string> {
-  const started = performance.now();
-  try {
-    const { stdout, stderr } = await run('npx', ['cdk', ...args], {
-      env,
-      timeout: 300_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    figures[label] = performance.now() - started;
-    return `${stdout}\n${stderr}`;
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`cdk ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-  }
+  const result = await runCdk(args, env);
+  if (result.code !== 0) throw new Error(`cdk ${args.join(' ')} failed: ${result.output}`);
+  figures[label] = result.ms;
+  return result.output;
 }
 
-function clientConfig() {
-  return {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-}
+const clientConfig = () => localClientConfig(cloud.endpoint);
 
 /** Card transactions for `cards`, a few each, stamped now. */
 function events(cards: string[]): Array<{ Data: Uint8Array; PartitionKey: string }> {

@@ -6,22 +6,16 @@
  * deploy that changes no feature (B again, without the flag) and one that only removes a feature pass without it.
  */
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
-import {
-  type LocalCloud,
-  localCloudClientEnv,
-  startLocalCloud,
-} from '../../packages/local-cloud/src/local-cloud.js';
+import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
+import { localClientConfig, runCdk, userEnv } from '../support/cdk-cli.js';
 
-const run = promisify(execFile);
 const STACK = 'streamfeatures-dev';
 const SPEC_A = resolve('examples/fraud/spec.json');
 const ADDED = 'card_txn_count_30m';
@@ -35,41 +29,13 @@ let specB: string;
 let specC: string;
 let outputs = 0;
 
-function userEnv(endpoint: string): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')),
-  );
-  return { ...clean, ...localCloudClientEnv(endpoint) };
-}
-
-/** Runs the CDK CLI; resolves with its exit code and output, never rejects. */
-async function cdk(...args: string[]): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      'npx',
-      ['cdk', ...args, '--output', resolve(work, `out${outputs++}`)],
-      { env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
-    );
-    return { code: 0, output: `${stdout}\n${stderr}` };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string; message: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : 1,
-      output: `${e.message}\n${e.stdout}\n${e.stderr}`,
-    };
-  }
-}
+/** Runs the CDK CLI with its own output folder; resolves with its exit code and output, never rejects. */
+const cdk = (...args: string[]) => runCdk([...args, '--output', resolve(work, `out${outputs++}`)], env);
 
 const deploy = (specFile: string, ...more: string[]) =>
   cdk('deploy', STACK, '-c', `specFile=${specFile}`, '--require-approval', 'never', ...more);
 
-function clientConfig() {
-  return {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-}
+const clientConfig = () => localClientConfig(cloud.endpoint);
 
 /** Puts three transactions for `card` (stamped now) and waits until `feature`, read under `specFile`, counts them. */
 async function putAndRead(specFile: string, feature: string, card: string): Promise<number> {
