@@ -136,8 +136,13 @@ function weekOverWeek(
     if (requestMs < first) first = requestMs;
     if (requestMs > last) last = requestMs;
   }
-  const fromMs = window.fromMs ?? (requests.length > 0 ? first : undefined);
-  const toMs = window.toMs ?? (requests.length > 0 ? last + 1 : undefined);
+  // An open end is the log's first or last request, never past the other end (an empty window stays empty).
+  let fromMs = window.fromMs ?? (requests.length > 0 ? first : undefined);
+  let toMs = window.toMs ?? (requests.length > 0 ? last + 1 : undefined);
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
+    if (window.fromMs === undefined) fromMs = toMs;
+    else toMs = fromMs;
+  }
   const earlier: TimeWindow = {
     fromMs: fromMs === undefined ? undefined : fromMs - WEEK_MS,
     toMs: toMs === undefined ? undefined : toMs - WEEK_MS,
@@ -319,11 +324,13 @@ export function renderMonitorReport(report: MonitorReport): string {
     }
   }
   const weekly = new Map((report.weekOverWeek?.features ?? []).map((f) => [f.feature, f]));
+  // Nothing to say beside training when the log reaches no week back.
   const weekLine = (feature: string) => {
+    if (weekly.size === 0) return '';
     const w = weekly.get(feature);
     return w
-      ? `a week earlier: PSI ${fixed(w.psi)}, nulls ${percent(w.earlierNullShare)} then`
-      : 'a week earlier: not served';
+      ? `; a week earlier: PSI ${fixed(w.psi)}, nulls ${percent(w.earlierNullShare)} then`
+      : '; a week earlier: not served';
   };
   if (report.drift) {
     lines.push(
@@ -344,7 +351,7 @@ export function renderMonitorReport(report: MonitorReport): string {
       for (const f of byEither.slice(0, TOP_DRIFTING)) {
         lines.push(
           `    ${f.feature.padEnd(30)} PSI ${fixed(f.psi)}  nulls ${percent(f.servedNullShare)} served, ` +
-            `${percent(f.trainingNullShare)} in training; ${weekLine(f.feature)}`,
+            `${percent(f.trainingNullShare)} in training${weekLine(f.feature)}`,
         );
       }
     }
