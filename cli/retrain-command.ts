@@ -10,7 +10,12 @@ import { modelSpecProblem } from '../adapters/model/model-spec-check.js';
 import { DEFAULT_MODEL_NAME } from '../adapters/model/model-version.js';
 import { evaluateOnHoldout, type HoldoutEvaluation } from '../adapters/model/retrain-evaluation.js';
 import { RetrainLabelError, retrainLabels } from '../adapters/model/retrain-labels.js';
-import { latestVersion, openModelRegistry } from '../adapters/model/retrain-registry.js';
+import {
+  latestVersion,
+  type ModelRegistryStore,
+  openModelRegistry,
+  type RegisteredVersion,
+} from '../adapters/model/retrain-registry.js';
 import { type TrainedModel, TrainingError, trainModel } from '../adapters/model/training.js';
 import { trainingDistributions } from '../adapters/model/training-distributions.js';
 import { readDelayedLabels } from '../adapters/monitoring/sources.js';
@@ -97,22 +102,7 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
   const spec = compileSpec(await loadSpecFile(options.spec));
   const registry = openModelRegistry(options.models, options.s3);
   const versions = await located('--models', () => registry.versions());
-  const championVersion = options.champion ?? latestVersion(versions);
-  if (championVersion === undefined) {
-    throw new CliError(
-      `--models: the model registry ${options.models} has no model to compare with; train the first with ` +
-        'streamfeatures train',
-    );
-  }
-  if (!versions.some((entry) => entry.version === championVersion)) {
-    throw new CliError(
-      `--champion: version ${championVersion} is not in the model registry ${options.models} (it has: ` +
-        `${versions.map((entry) => entry.version).join(', ')})`,
-    );
-  }
-  const champion = await located('--models', async () =>
-    parseModelDocument(await registry.read(championVersion), registry.where(championVersion)),
-  );
+  const champion = await readChampion(registry, versions, options);
 
   const read = await located('--labels', () => readDelayedLabels(spec, options.labels, options.s3));
   if (read.files === 0) throw new CliError(`--labels: no .jsonl files in ${options.labels}`);
@@ -243,6 +233,30 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The champion's document: `--champion`, or the registry's most recently written version. */
+async function readChampion(
+  registry: ModelRegistryStore,
+  versions: readonly RegisteredVersion[],
+  options: RetrainOptions,
+): Promise<LogisticModelDocument> {
+  const version = options.champion ?? latestVersion(versions);
+  if (version === undefined) {
+    throw new CliError(
+      `--models: the model registry ${options.models} has no model to compare with; train the first with ` +
+        'streamfeatures train',
+    );
+  }
+  if (!versions.some((entry) => entry.version === version)) {
+    throw new CliError(
+      `--champion: version ${version} is not in the model registry ${options.models} (it has: ` +
+        `${versions.map((entry) => entry.version).join(', ')})`,
+    );
+  }
+  return located('--models', async () =>
+    parseModelDocument(await registry.read(version), registry.where(version)),
+  );
 }
 
 /** The name part of `<name>-<hash>`, so the new version reads as the champion's successor. */
