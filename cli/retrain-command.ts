@@ -9,7 +9,7 @@ import { DEFAULT_SERVING_THRESHOLD, type ModelQuality } from '../adapters/model/
 import { modelSpecProblem } from '../adapters/model/model-spec-check.js';
 import { DEFAULT_MODEL_NAME } from '../adapters/model/model-version.js';
 import { evaluateOnHoldout, type HoldoutEvaluation } from '../adapters/model/retrain-evaluation.js';
-import { RetrainLabelError, retrainLabels } from '../adapters/model/retrain-labels.js';
+import { placeByRequestId, RetrainLabelError, retrainLabels } from '../adapters/model/retrain-labels.js';
 import {
   latestVersion,
   type ModelRegistryStore,
@@ -18,7 +18,7 @@ import {
 } from '../adapters/model/retrain-registry.js';
 import { type TrainedModel, TrainingError, trainModel } from '../adapters/model/training.js';
 import { trainingDistributions } from '../adapters/model/training-distributions.js';
-import { readDelayedLabels } from '../adapters/monitoring/sources.js';
+import { readDelayedLabels, readScoredRequests } from '../adapters/monitoring/sources.js';
 import { compileSpec, specVersionOf } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
 import { DEFAULT_MIN_HOLDOUT_POSITIVES, readTrainingSet } from './train-command.js';
@@ -32,6 +32,8 @@ export interface RetrainOptions {
   readonly labels: string;
   /** The model registry: a folder or s3://bucket/prefix. */
   readonly models: string;
+  /** The feature log, to find the keys and time of labels that name their request by request_id only. */
+  readonly featureLog?: string | undefined;
   /** Labels whose event time is in [fromMs, toMs); either end open when absent. */
   readonly fromMs?: number | undefined;
   readonly toMs?: number | undefined;
@@ -59,6 +61,8 @@ export interface RetrainReport {
     readonly location: string;
     /** Labels used: their event time is in the window. */
     readonly used: number;
+    /** Of the labels read, those named by request id whose keys and time came from the feature log. */
+    readonly placedByRequestId: number;
     readonly outsideWindow: number;
     readonly window: { readonly from: string | null; readonly to: string | null };
   };
@@ -108,8 +112,19 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
   if (read.files === 0) throw new CliError(`--labels: no .jsonl files in ${options.labels}`);
   const window = { fromMs: options.fromMs, toMs: options.toMs };
   let labels: ReturnType<typeof retrainLabels>;
+  let placed = 0;
+  let delayed = read.labels;
+  if (options.featureLog !== undefined) {
+    const log = options.featureLog;
+    const requests = await located('--feature-log', () => readScoredRequests(log, options.s3));
+    ({ labels: delayed, placed } = placeByRequestId(read.labels, requests));
+  }
   try {
-    labels = retrainLabels(spec, read, window);
+    labels = retrainLabels(
+      spec,
+      { labels: delayed, problems: read.problems, featureLogRead: options.featureLog !== undefined },
+      window,
+    );
   } catch (error) {
     if (error instanceof RetrainLabelError)
       throw new CliError(`--labels: ${error.message}; nothing was registered`);
@@ -210,6 +225,7 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
       labels: {
         location: options.labels,
         used: labels.lines.length,
+        placedByRequestId: placed,
         outsideWindow: labels.outsideWindow,
         window: { from: iso(options.fromMs), to: iso(options.toMs) },
       },
@@ -298,6 +314,9 @@ export function renderRetrainReport(report: RetrainReport): string {
   const { split, champion, retrained } = report;
   const lines: string[] = [
     `labels: ${report.labels.used} from ${report.labels.location}` +
+      (report.labels.placedByRequestId > 0
+        ? ` (${report.labels.placedByRequestId} named by request id, found in the feature log)`
+        : '') +
       (report.labels.outsideWindow > 0
         ? ` (${report.labels.outsideWindow} with event time outside the window)`
         : '') +

@@ -3,8 +3,8 @@ import { type Command, parseFlags, timeFlag, usageError } from './flags.js';
 import { CliError } from './io.js';
 
 const USAGE = `usage: streamfeatures retrain --spec S --archive A --labels L --models DIR|s3://bucket/prefix
-                               [--from T] [--to T] [--holdout-share 0.2] [--champion VERSION] [--threshold 0.5]
-                               [--features a,b] [--name N] [--min-holdout-positives 10] [--json]
+                               [--feature-log F] [--from T] [--to T] [--holdout-share 0.2] [--champion VERSION]
+                               [--threshold 0.5] [--features a,b] [--name N] [--min-holdout-positives 10] [--json]
 
 Builds a training set from the archive and the delayed labels whose event time is in [--from, --to), trains a
 model like train does (the champion's features and name unless told), scores it and the champion on the same
@@ -15,7 +15,8 @@ before the first holdout label was. Nothing is registered unless every step succ
   --archive A           the raw archive: a Parquet file, a folder, s3://bucket/prefix (or JSON Lines events)
   --labels L            delayed labels, as monitor reads them: a JSON Lines file, a folder, or s3://bucket/labels/;
                         each names its event by entity key fields and the spec's time field, with "label" and
-                        "label_time" (labels by request_id only cannot be replayed: the command stops on them)
+                        "label_time"; one naming its request by request_id only needs --feature-log
+  --feature-log F       the scoring log (as monitor reads it): the keys and time of the requests labels name by id
   --models M            the model registry: a folder or s3://bucket/prefix of <version>.json
   --champion V          the version to compare with (default: the registry's most recently written one; name the
                         deployed one)
@@ -40,6 +41,7 @@ export function retrainCommandEntry(): Command {
         archive: { type: 'string' },
         labels: { type: 'string' },
         models: { type: 'string' },
+        'feature-log': { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
         'holdout-share': { type: 'string' },
@@ -66,6 +68,7 @@ export function retrainCommandEntry(): Command {
           archive,
           labels,
           models,
+          featureLog: values['feature-log'],
           fromMs,
           toMs,
           holdoutShare: share('--holdout-share', values['holdout-share'], false),

@@ -4,7 +4,7 @@
  * label_time (when it became known) decides which side of the holdout cut it falls on.
  */
 import type { CompiledEntity, CompiledSpec } from '../../core/index.js';
-import type { DelayedLabel, LabelProblem } from '../../core/monitoring/index.js';
+import type { DelayedLabel, LabelProblem, ScoredRequest } from '../../core/monitoring/index.js';
 import type { TimeWindow } from '../monitoring/quality-report.js';
 import { inWindow } from '../monitoring/quality-report.js';
 
@@ -36,7 +36,12 @@ export class RetrainLabelError extends Error {
  */
 export function retrainLabels(
   spec: CompiledSpec,
-  read: { readonly labels: readonly DelayedLabel[]; readonly problems: readonly LabelProblem[] },
+  read: {
+    readonly labels: readonly DelayedLabel[];
+    readonly problems: readonly LabelProblem[];
+    /** Whether labels by request id were looked up in the feature log (for the message when one is not found). */
+    readonly featureLogRead?: boolean;
+  },
   window: TimeWindow = {},
 ): RetrainLabels {
   const [problem] = read.problems;
@@ -47,8 +52,11 @@ export function retrainLabels(
   const byIdOnly = read.labels.find((label) => label.t === null);
   if (byIdOnly) {
     throw new RetrainLabelError(
-      `${byIdOnly.source}: names its request by request_id only; retraining needs the entity key fields and ` +
-        `the time field "${spec.timeField}" (the event the label is about), as the archive is replayed by them`,
+      `${byIdOnly.source}: names its request by request_id only${
+        read.featureLogRead ? ', and the feature log has no such request' : ''
+      }; retraining needs the entity key fields and the time field "${spec.timeField}" (the event the label ` +
+        'is about), as the archive is replayed by them' +
+        (read.featureLogRead ? '' : ': give --feature-log to find them by request id'),
     );
   }
   const selected = read.labels.filter((label) => inWindow(window, label.t as number));
@@ -84,6 +92,33 @@ export function retrainLabels(
     labels: sorted.map((label) => label.label),
     outsideWindow: read.labels.length - selected.length,
   };
+}
+
+/**
+ * Labels that name their request by request_id only, given the entity keys and the time (t, the event time the
+ * caller passed) of the request the feature log holds under that id. Labels already naming keys and time, and
+ * those whose id the log lacks, are returned as they were.
+ */
+export function placeByRequestId(
+  labels: readonly DelayedLabel[],
+  requests: readonly ScoredRequest[],
+): { labels: DelayedLabel[]; placed: number } {
+  const byId = new Map<string, ScoredRequest>();
+  for (const request of requests) {
+    if (request.requestId !== null && !byId.has(request.requestId)) byId.set(request.requestId, request);
+  }
+  let placed = 0;
+  const result = labels.map((label) => {
+    const request = label.t === null && label.requestId !== null ? byId.get(label.requestId) : undefined;
+    if (!request) return label;
+    const keys: Record<string, string> = {};
+    for (const { key } of request.entities) {
+      for (const [field, value] of Object.entries(key)) keys[field] = String(value);
+    }
+    placed++;
+    return { ...label, keys, t: request.t };
+  });
+  return { labels: result, placed };
 }
 
 /** Sets a dotted field path (`geo.country`), as the spec's getters read it. */

@@ -22,6 +22,7 @@ import { appContext } from '../../lib/config.js';
 import { modelsToBuildIn } from '../../lib/model-registry.js';
 import { runCliInProcess } from '../support/cli.js';
 import { FRAUD_SPEC_FILE, fraudSpec } from '../support/fraud-training-set.js';
+import { writeMonitorFixture } from '../support/monitor-fixture.js';
 
 /**
  * `streamfeatures retrain` on generated fraud traffic (the raw archive) with delayed labels: chargebacks known 1
@@ -236,3 +237,69 @@ function contextOf(command: string): Record<string, string> {
   }
   return context;
 }
+
+describe('streamfeatures retrain with labels named by request id', () => {
+  let fixture: string;
+  let paths: ReturnType<typeof writeMonitorFixture>['paths'];
+  let labelled: number;
+
+  beforeAll(() => {
+    fixture = mkdtempSync(join(tmpdir(), 'sf-retrain-by-id-'));
+    const written = writeMonitorFixture(fixture);
+    paths = written.paths;
+    labelled = written.expected.labelled;
+    // The fixture plants one bad label for the monitor to set aside; a retrain would stop on it.
+    const byKeys = join(paths.labels, 'dt=2026-12-01', 'by-keys.jsonl');
+    const lines = readFileSync(byKeys, 'utf8').trimEnd().split('\n');
+    writeFileSync(byKeys, `${lines.slice(0, -1).join('\n')}\n`);
+    mkdirSync(join(fixture, 'registry'));
+    copyFileSync(
+      new URL(`../../examples/fraud/models/${CHAMPION}.json`, import.meta.url),
+      join(fixture, 'registry', `${CHAMPION}.json`),
+    );
+  }, 120_000);
+
+  afterAll(() => rmSync(fixture, { recursive: true, force: true }));
+
+  it('finds their keys and event time in the feature log, and stops without it, naming the label', async () => {
+    const common = [
+      'retrain',
+      '--spec',
+      FRAUD_SPEC_FILE.pathname,
+      '--archive',
+      paths.archive,
+      '--labels',
+      paths.labels,
+      '--models',
+      join(fixture, 'registry'),
+    ];
+    const without = await runCliInProcess(...common);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(
+      /by-request\.jsonl:1: names its request by request_id only; .* give --feature-log/,
+    );
+    expect(readdirSync(join(fixture, 'registry'))).toEqual([`${CHAMPION}.json`]);
+
+    const byId = readFileSync(join(paths.labels, 'dt=2026-12-01', 'by-request.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n');
+    const { code, stdout } = await runCliInProcess(
+      ...common,
+      '--feature-log',
+      paths.log,
+      '--holdout-share',
+      '0.4',
+      '--min-holdout-positives',
+      '3',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.labels).toMatchObject({ used: labelled, placedByRequestId: byId.length });
+    expect(report.trainingSet.rows).toBe(labelled);
+    expect(report.champion.rowIdsSha256).toBe(report.retrained.rowIdsSha256);
+    expect(readdirSync(join(fixture, 'registry')).sort()).toEqual(
+      [`${CHAMPION}.json`, `${report.registered.version}.json`].sort(),
+    );
+  }, 300_000);
+});

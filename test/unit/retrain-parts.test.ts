@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { RetrainLabelError, retrainLabels } from '../../adapters/model/retrain-labels.js';
+import { placeByRequestId, RetrainLabelError, retrainLabels } from '../../adapters/model/retrain-labels.js';
 import { latestVersion } from '../../adapters/model/retrain-registry.js';
 import { deployCommands } from '../../cli/retrain-command.js';
-import { type DelayedLabel, isLabelProblem, parseDelayedLabel } from '../../core/monitoring/index.js';
+import {
+  type DelayedLabel,
+  isLabelProblem,
+  parseDelayedLabel,
+  type ScoredRequest,
+} from '../../core/monitoring/index.js';
 import { fraudSpec } from '../support/fraud-training-set.js';
 
 const spec = fraudSpec();
@@ -109,5 +114,38 @@ describe('deployCommands', () => {
     expect(deployCommands("my models/it's", 'm-aaaaaaaaaaaa', 'm-aaaaaaaaaaaa')).toEqual({
       rollback: `npx cdk deploy -c modelRegistry='my models/it'\\''s' -c modelVersion=m-aaaaaaaaaaaa`,
     });
+  });
+});
+
+describe('placeByRequestId', () => {
+  it('gives a label named by request id the keys and time of the logged request, and leaves the others', () => {
+    const byId = label({ request_id: 'r7', label: 1, label_time: T + DAY }, 'l:6');
+    const unknown = label({ request_id: 'r8', label: 0, label_time: T + DAY }, 'l:7');
+    const byKeys = label({ card_id: 'c1', ts: T, label: 0, label_time: T + DAY }, 'l:8');
+    const request: ScoredRequest = {
+      source: 'log:1',
+      requestId: 'r7',
+      requestMs: T + 40,
+      t: T,
+      entities: [
+        { entity: 'card', key: { card_id: 'c7' } },
+        { entity: 'card_merchant', key: { card_id: 'c7', merchant_id: 'm3' } },
+      ],
+      features: {},
+      score: 0.1,
+      modelVersion: 'm',
+      variant: 'champion',
+      shadowScore: null,
+      shadowModelVersion: null,
+    };
+    const { labels, placed } = placeByRequestId([byId, unknown, byKeys], [request]);
+    expect(placed).toBe(1);
+    expect(labels[0]).toEqual({ ...byId, keys: { card_id: 'c7', merchant_id: 'm3' }, t: T });
+    expect(labels[1]).toBe(unknown);
+    expect(labels[2]).toBe(byKeys);
+    // The one the log lacks still stops a retrain, saying so.
+    expect(() => retrainLabels(spec, { labels, problems: [], featureLogRead: true })).toThrow(
+      'l:7: names its request by request_id only, and the feature log has no such request',
+    );
   });
 });
