@@ -11,6 +11,7 @@ import {
 import { INIT_USAGE } from './init-usage.js';
 import { CliError, type CliIO } from './io.js';
 import { monitorCommandEntry } from './monitor-usage.js';
+import { retrainCommandEntry } from './retrain-usage.js';
 
 /**
  * The commands, in the order `streamfeatures --help` lists them. Each answers `--help` / `-h` with its own usage;
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   train: trainCommand(),
   parity: parityCommand(),
   monitor: monitorCommandEntry(),
+  retrain: retrainCommandEntry(),
   backfill: backfillCommand(),
   plan: planCommand(),
   demo: demoCommand(),

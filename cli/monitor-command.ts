@@ -13,15 +13,20 @@ import {
 import { readDelayedLabels, readScoredRequests, readSetAside } from '../adapters/monitoring/sources.js';
 import { compileSpec } from '../core/index.js';
 import {
+  compareScores,
+  compareWithEarlier,
   compareWithTraining,
   type FeatureDrift,
   JOIN_TOLERANCE_MS,
   joinLabels,
   type LabelProblem,
   PSI_MAJOR,
+  type ScoreComparison,
   type ScoredRequest,
   type StreamQuality,
   StreamQualityTally,
+  WEEK_MS,
+  type WindowFeatureDrift,
 } from '../core/monitoring/index.js';
 import { CliError, type CliIO } from './io.js';
 
@@ -63,6 +68,22 @@ export interface MonitorReport {
     readonly note?: string;
   }[];
   readonly stream?: StreamQuality;
+  /**
+   * The window's served features against the same window a week earlier (PSI per feature, over the earlier
+   * window's deciles, and null shares). An open end of the window is the log's first or last request.
+   */
+  readonly weekOverWeek?: {
+    readonly window: { readonly from: string | null; readonly to: string | null };
+    readonly earlierWindow: { readonly from: string | null; readonly to: string | null };
+    readonly requests: number;
+    readonly earlierRequests: number;
+    readonly features: readonly WindowFeatureDrift[];
+  };
+  /** Per champion and shadow challenger pair: the challenger's scores against the champion's on the same requests. */
+  readonly shadowComparison?: readonly ({
+    readonly championVersion: string;
+    readonly challengerVersion: string;
+  } & ScoreComparison)[];
 }
 
 /** `streamfeatures monitor`: live model quality from delayed labels, feature drift and stream data quality. */
@@ -95,7 +116,95 @@ export async function buildMonitorReport(options: MonitorOptions): Promise<Monit
   };
   const drift = options.models ? driftByModel(options.models, requests, window) : undefined;
   const stream = options.archive ? await streamQuality(spec, options, window) : undefined;
-  return { ...report, ...(drift ? { drift } : {}), ...(stream ? { stream } : {}) };
+  return {
+    ...report,
+    ...(drift ? { drift } : {}),
+    ...(stream ? { stream } : {}),
+    weekOverWeek: weekOverWeek(requests, window),
+    shadowComparison: shadowComparison(requests, window, options.threshold ?? DEFAULT_SERVING_THRESHOLD),
+  };
+}
+
+/** The features served in the window against those served in the same window a week earlier. */
+function weekOverWeek(
+  requests: readonly ScoredRequest[],
+  window: TimeWindow,
+): NonNullable<MonitorReport['weekOverWeek']> {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const { requestMs } of requests) {
+    if (requestMs < first) first = requestMs;
+    if (requestMs > last) last = requestMs;
+  }
+  // An open end is the log's first or last request, never past the other end (an empty window stays empty).
+  let fromMs = window.fromMs ?? (requests.length > 0 ? first : undefined);
+  let toMs = window.toMs ?? (requests.length > 0 ? last + 1 : undefined);
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
+    if (window.fromMs === undefined) fromMs = toMs;
+    else toMs = fromMs;
+  }
+  const earlier: TimeWindow = {
+    fromMs: fromMs === undefined ? undefined : fromMs - WEEK_MS,
+    toMs: toMs === undefined ? undefined : toMs - WEEK_MS,
+  };
+  const now = featureColumns(requests, { fromMs, toMs });
+  const before = featureColumns(requests, earlier);
+  return {
+    window: { from: iso(fromMs), to: iso(toMs) },
+    earlierWindow: { from: iso(earlier.fromMs), to: iso(earlier.toMs) },
+    requests: now.requests,
+    earlierRequests: before.requests,
+    features: before.requests > 0 && now.requests > 0 ? compareWithEarlier(before.columns, now.columns) : [],
+  };
+}
+
+/** The feature values of the requests in a window, by feature name. */
+function featureColumns(
+  requests: readonly ScoredRequest[],
+  window: TimeWindow,
+): { requests: number; columns: Record<string, unknown[]> } {
+  const columns: Record<string, unknown[]> = {};
+  let count = 0;
+  for (const request of requests) {
+    if (!inWindow(window, request.requestMs)) continue;
+    count++;
+    for (const [name, value] of Object.entries(request.features)) {
+      const column = columns[name];
+      if (column) column.push(value);
+      else columns[name] = [value];
+    }
+  }
+  return { requests: count, columns };
+}
+
+/** Per (champion version, shadow version): the requests in the window both scored, compared. */
+function shadowComparison(
+  requests: readonly ScoredRequest[],
+  window: TimeWindow,
+  threshold: number,
+): NonNullable<MonitorReport['shadowComparison']> {
+  const pairs = new Map<string, { champion: string; challenger: string; a: number[]; b: number[] }>();
+  for (const request of requests) {
+    if (request.score === null || request.shadowScore === null || !inWindow(window, request.requestMs))
+      continue;
+    const champion = request.modelVersion ?? 'unknown';
+    const challenger = request.shadowModelVersion ?? 'unknown';
+    const id = `${champion}\u0000${challenger}`;
+    let pair = pairs.get(id);
+    if (!pair) {
+      pair = { champion, challenger, a: [], b: [] };
+      pairs.set(id, pair);
+    }
+    pair.a.push(request.score);
+    pair.b.push(request.shadowScore);
+  }
+  return [...pairs.values()]
+    .sort((x, y) => (x.champion + x.challenger < y.champion + y.challenger ? -1 : 1))
+    .map((pair) => ({
+      championVersion: pair.champion,
+      challengerVersion: pair.challenger,
+      ...compareScores(pair.a, pair.b, threshold),
+    }));
 }
 
 function driftByModel(
@@ -214,21 +323,64 @@ export function renderMonitorReport(report: MonitorReport): string {
       );
     }
   }
+  const weekly = new Map((report.weekOverWeek?.features ?? []).map((f) => [f.feature, f]));
+  // Nothing to say beside training when the log reaches no week back.
+  const weekLine = (feature: string) => {
+    if (weekly.size === 0) return '';
+    const w = weekly.get(feature);
+    return w
+      ? `; a week earlier: PSI ${fixed(w.psi)}, nulls ${percent(w.earlierNullShare)} then`
+      : '; a week earlier: not served';
+  };
   if (report.drift) {
-    lines.push('', `feature drift against training (PSI; above ${PSI_MAJOR} is a major shift):`);
+    lines.push(
+      '',
+      `feature drift against training and against the same window a week earlier (PSI; above ${PSI_MAJOR} is a ` +
+        'major shift), top features by either:',
+    );
     for (const model of report.drift) {
       if (!model.features) {
         lines.push(`  ${model.modelVersion}: ${model.note}`);
         continue;
       }
       lines.push(`  ${model.modelVersion}, top drifting:`);
-      for (const f of model.features.slice(0, TOP_DRIFTING)) {
+      const byEither = [...model.features].sort(
+        (a, b) =>
+          largestPsi(b.psi, weekly.get(b.feature)?.psi) - largestPsi(a.psi, weekly.get(a.feature)?.psi),
+      );
+      for (const f of byEither.slice(0, TOP_DRIFTING)) {
         lines.push(
           `    ${f.feature.padEnd(30)} PSI ${fixed(f.psi)}  nulls ${percent(f.servedNullShare)} served, ` +
-            `${percent(f.trainingNullShare)} in training`,
+            `${percent(f.trainingNullShare)} in training${weekLine(f.feature)}`,
         );
       }
     }
+  }
+  const week = report.weekOverWeek;
+  if (week) {
+    lines.push(
+      '',
+      `served features against the same window a week earlier (${week.earlierWindow.from ?? 'start'} .. ` +
+        `${week.earlierWindow.to ?? 'end'}): ${week.requests} requests now, ${week.earlierRequests} then`,
+    );
+    if (week.features.length === 0) {
+      lines.push('  nothing to compare: the feature log holds no request in one of the two windows');
+    }
+    for (const f of week.features.slice(0, TOP_DRIFTING)) {
+      lines.push(
+        `  ${f.feature.padEnd(32)} PSI ${fixed(f.psi)}  nulls ${percent(f.servedNullShare)} now, ` +
+          `${percent(f.earlierNullShare)} a week earlier`,
+      );
+    }
+  }
+  for (const c of report.shadowComparison ?? []) {
+    lines.push(
+      '',
+      `shadow challenger ${c.challengerVersion} against champion ${c.championVersion} on ${c.requests} requests:`,
+      `  score PSI ${fixed(c.psi)} (over the champion's score deciles); disagree at ${c.threshold} on ` +
+        `${c.disagreements} (${percent(c.disagreementShare)}; flagged ${c.championFlagged} by the champion, ` +
+        `${c.challengerFlagged} by the challenger); Spearman rank correlation ${fixed(c.spearman)}`,
+    );
   }
   if (report.stream) {
     const s = report.stream;
@@ -257,6 +409,11 @@ export function renderMonitorReport(report: MonitorReport): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The larger of two PSIs, a missing one counting as none. */
+function largestPsi(a: number | null, b: number | null | undefined): number {
+  return Math.max(a ?? -1, b ?? -1);
 }
 
 function offByHalf(now: number, before: number): boolean {

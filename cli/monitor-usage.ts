@@ -6,9 +6,11 @@ const USAGE = `usage: streamfeatures monitor --spec S --feature-log F --labels L
 
 Closes the loop on a window [--from, --to) (default: everything): joins delayed labels to the feature log and
 reports, per model version and variant (champion, challenger, shadow), ROC AUC, PR AUC, calibration by score
-decile, precision and recall at the threshold, label coverage and label delay; with --models, the features
-drifting most from each model's training distributions (PSI); with --archive, the stream's data quality (volume
-per hour against a week earlier, set-aside rates by rule with --side-outputs, per-field null and invalid rates).
+decile, precision and recall at the threshold, label coverage and label delay; the served features against the
+same window a week earlier (PSI, nulls); a shadow challenger's scores against the champion's (PSI, disagreement
+at the threshold, Spearman rank correlation); with --models, the features drifting most from each model's
+training distributions (PSI); with --archive, the stream's data quality (volume per hour against a week earlier,
+set-aside rates by rule with --side-outputs, per-field null and invalid rates).
 
   --feature-log F   the scoring log: Parquet file, folder, s3://bucket/prefix, or JSON Lines
   --labels L        delayed labels: a JSON Lines file, a folder of them, or s3://bucket/labels/

@@ -23,6 +23,8 @@ export interface DelayedLabel {
   readonly t: number | null;
   readonly label: 0 | 1;
   readonly labelTime: number;
+  /** The labelled event's id (the spec's id field), when the label carries it: retraining names rows by it. */
+  readonly eventId?: string;
 }
 
 export interface LabelProblem {
@@ -83,7 +85,13 @@ export function parseDelayedLabel(
       );
     }
   }
-  return { source, requestId, keys, t, label, labelTime };
+  const rawEventId = spec.getId?.(line);
+  const eventId =
+    (typeof rawEventId === 'string' && rawEventId !== '') ||
+    (typeof rawEventId === 'number' && Number.isFinite(rawEventId))
+      ? String(rawEventId)
+      : undefined;
+  return { source, requestId, keys, t, label, labelTime, ...(eventId === undefined ? {} : { eventId }) };
 }
 
 export function isLabelProblem(value: DelayedLabel | LabelProblem): value is LabelProblem {

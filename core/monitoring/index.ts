@@ -12,9 +12,11 @@ export {
   psi,
 } from './drift.js';
 export { JOIN_TOLERANCE_MS, joinLabels, type LabelJoin, type ScoredRequest } from './label-join.js';
+export { compareScores, ranks, type ScoreComparison, spearman } from './score-comparison.js';
 export {
   type FieldQuality,
   type HourVolume,
   type StreamQuality,
   StreamQualityTally,
 } from './stream-quality.js';
+export { compareWithEarlier, WEEK_MS, type WindowFeatureDrift } from './window-drift.js';

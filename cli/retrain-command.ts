@@ -1,0 +1,392 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Location } from '../adapters/archive/archive-files.js';
+import { loadSpecFile } from '../adapters/files/spec-file.js';
+import { type LogisticModelDocument, parseModelDocument } from '../adapters/model/embedded-model.js';
+import { DEFAULT_SERVING_THRESHOLD, type ModelQuality } from '../adapters/model/live-quality.js';
+import { modelSpecProblem } from '../adapters/model/model-spec-check.js';
+import { DEFAULT_MODEL_NAME } from '../adapters/model/model-version.js';
+import { evaluateOnHoldout, type HoldoutEvaluation } from '../adapters/model/retrain-evaluation.js';
+import { placeByRequestId, RetrainLabelError, retrainLabels } from '../adapters/model/retrain-labels.js';
+import {
+  latestVersion,
+  type ModelRegistryStore,
+  openModelRegistry,
+  type RegisteredVersion,
+} from '../adapters/model/retrain-registry.js';
+import { type TrainedModel, TrainingError, trainModel } from '../adapters/model/training.js';
+import { trainingDistributions } from '../adapters/model/training-distributions.js';
+import { readDelayedLabels, readScoredRequests } from '../adapters/monitoring/sources.js';
+import { compileSpec, specVersionOf } from '../core/index.js';
+import { CliError, type CliIO } from './io.js';
+import { DEFAULT_MIN_HOLDOUT_POSITIVES, readTrainingSet } from './train-command.js';
+import { buildTrainingSet } from './training-set-command.js';
+
+export interface RetrainOptions {
+  readonly spec: string;
+  /** The raw archive: Parquet file, folder, s3://bucket/prefix (or JSON Lines events). */
+  readonly archive: string;
+  /** Delayed labels in the monitor's format: a JSON Lines file, a folder of them, or an S3 prefix. */
+  readonly labels: string;
+  /** The model registry: a folder or s3://bucket/prefix. */
+  readonly models: string;
+  /** The feature log, to find the keys and time of labels that name their request by request_id only. */
+  readonly featureLog?: string | undefined;
+  /** Labels whose event time is in [fromMs, toMs); either end open when absent. */
+  readonly fromMs?: number | undefined;
+  readonly toMs?: number | undefined;
+  /** The share of labels, the last known, held out. Default 0.2. */
+  readonly holdoutShare?: number | undefined;
+  /** The version to compare with. Default: the registry's most recently written. */
+  readonly champion?: string | undefined;
+  /** Default: the champion's features. */
+  readonly features?: readonly string[] | undefined;
+  /** The new version's name. Default: the champion's. */
+  readonly name?: string | undefined;
+  /** Default DEFAULT_SERVING_THRESHOLD. */
+  readonly threshold?: number | undefined;
+  /** Default DEFAULT_MIN_HOLDOUT_POSITIVES. */
+  readonly minHoldoutPositives?: number | undefined;
+  readonly json?: boolean | undefined;
+  readonly s3?: (() => S3Client) | undefined;
+}
+
+/** The share of labels held out when none is given. */
+export const DEFAULT_HOLDOUT_SHARE = 0.2;
+
+export interface RetrainReport {
+  readonly labels: {
+    readonly location: string;
+    /** Labels used: their event time is in the window. */
+    readonly used: number;
+    /** Of the labels read, those named by request id whose keys and time came from the feature log. */
+    readonly placedByRequestId: number;
+    readonly outsideWindow: number;
+    readonly window: { readonly from: string | null; readonly to: string | null };
+  };
+  readonly trainingSet: { readonly rows: number; readonly events: number; readonly specHash: string };
+  /** The split by label time: training rows were all known before holdoutFrom, holdout rows from it on. */
+  readonly split: {
+    readonly by: 'label_time';
+    readonly holdoutFrom: string;
+    readonly holdoutShare: number;
+    readonly trainRows: number;
+    readonly trainPositives: number;
+    readonly holdoutRows: number;
+    readonly holdoutPositives: number;
+  };
+  readonly features: readonly string[];
+  readonly threshold: number;
+  readonly champion: HoldoutEvaluation & { readonly note?: string };
+  readonly retrained: HoldoutEvaluation;
+  readonly registered: { readonly version: string; readonly at: string; readonly alreadyThere: boolean };
+  /** Shell commands: copy an S3 registry to a folder (the CDK app reads a folder), deploy as shadow, promote, roll back. */
+  readonly commands: {
+    readonly copyRegistry?: string;
+    readonly shadow?: string;
+    readonly promote?: string;
+    readonly rollback: string;
+  };
+}
+
+/**
+ * `streamfeatures retrain`: a training set from the archive and the delayed labels, a new model trained like
+ * `train` does, the champion and the new model scored on the same holdout (the labels known last), the new model
+ * added to the registry, and the commands that deploy it as a shadow challenger, promote it, and roll back.
+ */
+export async function retrainCommand(options: RetrainOptions, io: CliIO): Promise<number> {
+  const report = await retrain(options, io);
+  io.out(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderRetrainReport(report));
+  return 0;
+}
+
+export async function retrain(options: RetrainOptions, io: CliIO): Promise<RetrainReport> {
+  const spec = compileSpec(await loadSpecFile(options.spec));
+  const registry = openModelRegistry(options.models, options.s3);
+  const versions = await located('--models', () => registry.versions());
+  const champion = await readChampion(registry, versions, options);
+
+  const read = await located('--labels', () => readDelayedLabels(spec, options.labels, options.s3));
+  if (read.files === 0) throw new CliError(`--labels: no .jsonl files in ${options.labels}`);
+  const window = { fromMs: options.fromMs, toMs: options.toMs };
+  let labels: ReturnType<typeof retrainLabels>;
+  let placed = 0;
+  let delayed = read.labels;
+  if (options.featureLog !== undefined) {
+    const log = options.featureLog;
+    const requests = await located('--feature-log', () => readScoredRequests(log, options.s3));
+    ({ labels: delayed, placed } = placeByRequestId(read.labels, requests));
+  }
+  try {
+    labels = retrainLabels(
+      spec,
+      { labels: delayed, problems: read.problems, featureLogRead: options.featureLog !== undefined },
+      window,
+    );
+  } catch (error) {
+    if (error instanceof RetrainLabelError)
+      throw new CliError(`--labels: ${error.message}; nothing was registered`);
+    throw error;
+  }
+
+  // The training set is built in a folder of its own and removed after: nothing of it outlives the command.
+  const work = await mkdtemp(join(tmpdir(), 'streamfeatures-retrain-'));
+  try {
+    const labelFile = join(work, 'labels.jsonl');
+    const setFile = join(work, 'training-set.parquet');
+    await writeFile(labelFile, `${labels.lines.join('\n')}\n`);
+    io.err(
+      `retrain: ${labels.lines.length} labels from ${options.labels} (in event-time order, as a temporary ` +
+        `training-set label file); champion ${champion.version}\n`,
+    );
+    const built = await located('--archive', () =>
+      buildTrainingSet(
+        {
+          spec: options.spec,
+          archive: options.archive,
+          labels: labelFile,
+          out: setFile,
+          entities: labels.entities.map((entity) => entity.name),
+          s3: options.s3,
+        },
+        io,
+      ),
+    );
+    const columns = await readTrainingSet(setFile, 'label');
+    if (
+      columns.label.length !== labels.labels.length ||
+      labels.labels.some((y, i) => columns.label[i] !== y)
+    ) {
+      throw new Error(
+        `the training set's ${columns.label.length} rows do not line up with the ${labels.labels.length} labels`,
+      );
+    }
+    // Split by when each label became known: the model learns only from what was known before the cut.
+    const set = { ...columns, t: labels.labelTimes };
+    const holdoutShare = options.holdoutShare ?? DEFAULT_HOLDOUT_SHARE;
+    const features = options.features ?? champion.features;
+    let trained: TrainedModel;
+    try {
+      trained = trainModel(set, {
+        name: options.name ?? modelName(champion.version),
+        holdoutFraction: holdoutShare,
+        features,
+        trainingSet: basename(options.labels),
+      });
+    } catch (error) {
+      if (error instanceof TrainingError)
+        throw new CliError(`${options.labels}: ${error.message}; nothing was registered`);
+      throw error;
+    }
+    const minimum = options.minHoldoutPositives ?? DEFAULT_MIN_HOLDOUT_POSITIVES;
+    if (trained.holdout.positives < minimum) {
+      throw new CliError(
+        `${options.labels}: the holdout (the last ${holdoutShare} of the labels by label_time) has ` +
+          `${trained.holdout.positives} positives of ${trained.holdout.rows}, fewer than the minimum of ${minimum}: ` +
+          'its figures would mean little. Use more labels or a larger --holdout-share, or lower ' +
+          '--min-holdout-positives; nothing was registered',
+      );
+    }
+    const threshold = options.threshold ?? DEFAULT_SERVING_THRESHOLD;
+    const holdout = trained.split.holdout;
+    let championFigures: HoldoutEvaluation;
+    try {
+      championFigures = evaluateOnHoldout(champion, set, holdout, labels.ids, threshold);
+    } catch (error) {
+      if (error instanceof TrainingError)
+        throw new CliError(`--champion: ${error.message}; nothing was registered`);
+      throw error;
+    }
+    const recorded = Object.fromEntries(
+      trained.document.features.flatMap((name) => {
+        const fingerprint = built.specVersion.fingerprints[name];
+        return fingerprint === undefined ? [] : [[name, fingerprint]];
+      }),
+    );
+    const document: LogisticModelDocument = {
+      ...trained.document,
+      spec: { hash: built.specVersion.hash, fingerprints: recorded },
+      featureDistributions: trainingDistributions(set.numeric),
+    };
+    const retrained = evaluateOnHoldout(document, set, holdout, labels.ids, threshold);
+    const championNote = modelSpecProblem(champion, specVersionOf(spec));
+
+    // Last: the registry gains the version only once everything above has worked.
+    const alreadyThere = versions.some((entry) => entry.version === document.version);
+    if (!alreadyThere) {
+      await located('--models', () =>
+        registry.add(document.version, `${JSON.stringify(document, null, 2)}\n`),
+      );
+    }
+    const trainPositives = trained.train.positives;
+    return {
+      labels: {
+        location: options.labels,
+        used: labels.lines.length,
+        placedByRequestId: placed,
+        outsideWindow: labels.outsideWindow,
+        window: { from: iso(options.fromMs), to: iso(options.toMs) },
+      },
+      trainingSet: { rows: columns.label.length, events: built.events, specHash: built.specVersion.hash },
+      split: {
+        by: 'label_time',
+        holdoutFrom: new Date(trained.split.holdoutFrom).toISOString(),
+        holdoutShare,
+        trainRows: trained.train.rows,
+        trainPositives,
+        holdoutRows: trained.holdout.rows,
+        holdoutPositives: trained.holdout.positives,
+      },
+      features: document.features,
+      threshold,
+      champion: { ...championFigures, ...(championNote ? { note: championNote } : {}) },
+      retrained,
+      registered: { version: document.version, at: registry.where(document.version), alreadyThere },
+      commands: deployCommands(options.models, champion.version, document.version),
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The champion's document: `--champion`, or the registry's most recently written version. */
+async function readChampion(
+  registry: ModelRegistryStore,
+  versions: readonly RegisteredVersion[],
+  options: RetrainOptions,
+): Promise<LogisticModelDocument> {
+  const version = options.champion ?? latestVersion(versions);
+  if (version === undefined) {
+    throw new CliError(
+      `--models: the model registry ${options.models} has no model to compare with; train the first with ` +
+        'streamfeatures train',
+    );
+  }
+  if (!versions.some((entry) => entry.version === version)) {
+    throw new CliError(
+      `--champion: version ${version} is not in the model registry ${options.models} (it has: ` +
+        `${versions.map((entry) => entry.version).join(', ')})`,
+    );
+  }
+  return located('--models', async () =>
+    parseModelDocument(await registry.read(version), registry.where(version)),
+  );
+}
+
+/** The name part of `<name>-<hash>`, so the new version reads as the champion's successor. */
+function modelName(version: string): string {
+  const match = /^(.+)-[0-9a-f]{12}$/.exec(version);
+  return match ? (match[1] as string) : DEFAULT_MODEL_NAME;
+}
+
+/**
+ * The deploys, with the app's real context keys (lib/config.ts): `modelRegistry`, `modelVersion`, `challenger`.
+ * The CDK app reads the registry from a folder at synth, so an S3 registry is copied down first.
+ */
+export function deployCommands(
+  registry: string,
+  champion: string,
+  retrained: string,
+): RetrainReport['commands'] {
+  const inS3 = s3Location(registry) !== undefined;
+  const folder = inS3 ? 'models' : registry;
+  const base = `npx cdk deploy -c modelRegistry=${shellWord(folder)}`;
+  const rollback = `${base} -c modelVersion=${champion}`;
+  return {
+    ...(inS3 ? { copyRegistry: `aws s3 sync ${shellWord(registry)} ${folder}` } : {}),
+    ...(retrained === champion
+      ? {}
+      : {
+          shadow: `${rollback} -c 'challenger=${JSON.stringify({ mode: 'shadow', version: retrained })}'`,
+          promote: `${base} -c modelVersion=${retrained}`,
+        }),
+    rollback,
+  };
+}
+
+function shellWord(word: string): string {
+  return /^[\w./:@=+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+export function renderRetrainReport(report: RetrainReport): string {
+  const { split, champion, retrained } = report;
+  const lines: string[] = [
+    `labels: ${report.labels.used} from ${report.labels.location}` +
+      (report.labels.placedByRequestId > 0
+        ? ` (${report.labels.placedByRequestId} named by request id, found in the feature log)`
+        : '') +
+      (report.labels.outsideWindow > 0
+        ? ` (${report.labels.outsideWindow} with event time outside the window)`
+        : '') +
+      `; training set ${report.trainingSet.rows} rows from ${report.trainingSet.events} archived events, spec hash ` +
+      report.trainingSet.specHash,
+    `split by label_time at ${split.holdoutFrom}: trained on the ${split.trainRows} labels known before it ` +
+      `(${split.trainPositives} positive), both models scored on the ${split.holdoutRows} known from it on ` +
+      `(${split.holdoutPositives} positive): no label the model learnt from was known after a holdout label`,
+    `features (${report.features.length}): ${report.features.join(', ')}`,
+    '',
+  ];
+  const head = ['', `champion ${champion.modelVersion}`, `new ${retrained.modelVersion}`];
+  const rows: [string, (q: ModelQuality) => string][] = [
+    ['holdout rows (positive)', (q) => `${q.rows} (${q.positives})`],
+    ['ROC AUC', (q) => fixed(q.rocAuc)],
+    ['PR AUC', (q) => fixed(q.prAuc)],
+    ['expected/observed rate', (q) => fixed(q.calibrationRatio, 3)],
+    [`precision at ${report.threshold}`, (q) => fixed(q.precision)],
+    [`recall at ${report.threshold}`, (q) => fixed(q.recall)],
+  ];
+  const table = [
+    head,
+    ...rows.map(([name, cell]) => [name, cell(champion.quality), cell(retrained.quality)]),
+  ];
+  const widths = [0, 1, 2].map((c) => Math.max(...table.map((row) => (row[c] as string).length)));
+  for (const row of table)
+    lines.push(`  ${row.map((cell, c) => cell.padEnd(widths[c] as number)).join('   ')}`.trimEnd());
+  lines.push('  calibration by score decile, expected/observed rate:');
+  for (const [who, q] of [
+    ['champion', champion.quality],
+    ['new', retrained.quality],
+  ] as const) {
+    lines.push(
+      `    ${who.padEnd(8)} ${q.calibration.map((b) => `${b.expected.toFixed(3)}/${b.observed.toFixed(3)}`).join(' ')}`,
+    );
+  }
+  if (champion.note) lines.push(`  note: ${champion.note}`);
+  lines.push(
+    '',
+    report.registered.alreadyThere
+      ? `model ${report.registered.version} was already in the registry (${report.registered.at}): same weights, left as it was`
+      : `registered ${report.registered.version} at ${report.registered.at}`,
+  );
+  const { commands } = report;
+  if (commands.copyRegistry)
+    lines.push(`the CDK app reads the registry from a folder: ${commands.copyRegistry}`);
+  lines.push('with your usual -c stage=… -c specFile=… (or cdk.json):');
+  if (commands.shadow) {
+    lines.push(`  run it as a shadow challenger:  ${commands.shadow}`);
+    lines.push(`  promote it (no challenger):     ${commands.promote}`);
+  } else lines.push('  the new model scores as the champion does (same content): nothing to deploy');
+  lines.push(`  roll back to the champion:      ${commands.rollback}`);
+  lines.push('  (put modelVersion in cdk.json to make a promotion last; drop challenger there if it is set)');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs a read, its failure naming the flag it came from. */
+async function located<T>(flag: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`${flag}: ${(error as Error).message}; nothing was registered`);
+  }
+}
+
+function fixed(value: number | null, digits = 4): string {
+  return value === null ? 'n/a' : value.toFixed(digits);
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
