@@ -9,6 +9,7 @@ const COMMANDS = [
   'train',
   'parity',
   'monitor',
+  'retrain',
   'backfill',
   'plan',
   'demo',
