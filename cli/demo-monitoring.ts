@@ -86,14 +86,17 @@ export function monitoringReport(report: MonitorReport): string[] {
   const stream = report.stream;
   if (stream) {
     const hours = stream.hours
-      .map((h) => `${h.records} (a week earlier ${h.weekEarlier ?? 'none'})`)
+      .map(
+        (h) =>
+          `${h.records} from ${new Date(h.hourMs).toISOString().slice(11, 16)} (a week earlier ${h.weekEarlier ?? 'not archived'})`,
+      )
       .join(', ');
     const setAside = stream.setAside
       .map((s) => `${s.reason}/${s.rule} ${(100 * s.rate).toFixed(1)}%`)
       .join(', ');
     const nulls = stream.fields.filter((f) => (f.nullRate ?? 0) > 0 || (f.invalidRate ?? 0) > 0).length;
     lines.push(
-      `  data quality       ${stream.records} records arrived; volume by hour ${hours}; set aside ${setAside || 'none'}; ${nulls} of ${stream.fields.length} spec fields with nulls or invalid values`,
+      `  data quality       ${stream.records} records arrived; records by hour of arrival ${hours}; set aside ${setAside || 'none'}; ${nulls} of ${stream.fields.length} spec fields with nulls or invalid values`,
     );
   }
   return lines;

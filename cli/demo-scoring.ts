@@ -12,8 +12,9 @@ export const REGION = 'us-east-1';
 /** Live events scored after the stream drained. */
 export const SCORE_SAMPLE = 200;
 /**
- * At most this share of the sample are fraud events: the live traffic is 0.5% fraud, so an even sample of 200
- * would hold one fraud event or none, and the monitor could compute no AUC from the labels.
+ * At most this share of the sample are fraud events. The live traffic is 0.5% fraud and most of each burst runs past
+ * its short phases (cut, README Quick start), so an even sample of 200 would hold one fraud event or none, and the
+ * monitor could compute no AUC from the labels.
  */
 const FRAUD_SHARE = 0.25;
 
