@@ -82,7 +82,7 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
     const bucket = requiredOutput(deployment, 'OfflineBucket');
     const table = requiredOutput(deployment, 'TableName');
 
-    // 0. History: days of generated traffic backfilled, trained on, and its model deployed as a shadow challenger.
+    // First the history: days of generated traffic backfilled, trained on, its model deployed as a shadow challenger.
     const historyPhase = await runHistoryPhase(
       {
         stack: STACK,
