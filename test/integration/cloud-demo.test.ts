@@ -13,7 +13,7 @@ import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
 const run = promisify(execFile);
 
 describe('streamfeatures demo (the embedded local cloud)', () => {
-  it('runs the fraud example end to end and reports every record accounted for', async () => {
+  it('runs the fraud example end to end: every record accounted for, training rows with card history, the AUCs of the monitor from the live labels', async () => {
     let result: { code: number; stdout: string; stderr: string };
     try {
       const { stdout, stderr } = await run(process.execPath, ['dist/streamfeatures.mjs', 'demo'], {
