@@ -1,26 +1,15 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { readRegistryModel } from '../adapters/model/model-registry.js';
-import type { FraudLabel } from '../examples/fraud/generate.js';
-import { labelLinesText } from '../examples/fraud/generate.js';
 import type { CliIO } from './io.js';
 import { measureParity, type ParityReport } from './parity-command.js';
-import { readTrainingSet } from './train-command.js';
-import { buildTrainingSet, type TrainingSetSummary } from './training-set-command.js';
 
 /**
- * The demo's offline half: the training set built from the archive in S3, the served model's figures, and parity.
- * It does not train on its own training set: the demo puts 100 s of event time on Kinesis in a few seconds, so
- * at most labels' times (t = τ) nothing had arrived yet and their point-in-time features are empty, as the
- * semantics say they must be. The served model was trained by `npm run fraud:model` on 200K events.
+ * The demo's offline half after the live traffic: the served models' figures, and parity of the online store and the
+ * feature log against a replay of the whole raw archive (the backfilled history and the live traffic).
  */
 export interface OfflineDemo {
   readonly archive: string;
-  readonly trainingSet: TrainingSetSummary;
-  /** Training-set rows with any history: a count feature above 0. */
-  readonly rowsWithHistory: number;
   /** The model(s) that answered the scoring requests, with the holdout figures recorded when they were trained. */
   readonly served: readonly { version: string; rocAuc?: number; prAuc?: number; description?: string }[];
   readonly parity: ParityReport;
@@ -30,29 +19,17 @@ export interface OfflineDemoOptions {
   readonly spec: string;
   readonly bucket: string;
   readonly table: string;
-  readonly labels: readonly FraudLabel[];
   readonly servedVersions: readonly string[];
   /** Parity compares feature-log lines logged from this time on (the scoring sample after the stream drained). */
   readonly loggedSince?: number;
+  /** The registry the scores are recomputed from: the champion's and the shadow challenger's. */
   readonly registry: string;
-  readonly scratch: string;
   readonly clients: { readonly dynamodb: DynamoDBClient; readonly s3: S3Client };
 }
 
 export async function runOfflineDemo(options: OfflineDemoOptions, io: CliIO): Promise<OfflineDemo> {
   const archive = `s3://${options.bucket}/raw/`;
-  const labels = join(options.scratch, 'labels.jsonl');
-  writeFileSync(labels, labelLinesText(options.labels));
-  const out = join(options.scratch, 'train.parquet');
   const s3 = () => options.clients.s3;
-  io.err(`building the training set from ${archive}...\n`);
-  const trainingSet = await buildTrainingSet({ spec: options.spec, archive, labels, out, s3 }, io);
-
-  const columns = await readTrainingSet(out, 'label');
-  const counts = columns.numeric.get('card_txn_count_1h');
-  let rowsWithHistory = 0;
-  for (let i = 0; i < (counts?.length ?? 0); i++)
-    if (((counts as ArrayLike<number | null>)[i] ?? 0) > 0) rowsWithHistory++;
 
   const served = options.servedVersions.map((version) => {
     try {
@@ -82,16 +59,13 @@ export async function runOfflineDemo(options: OfflineDemoOptions, io: CliIO): Pr
     },
     io,
   );
-  return { archive, trainingSet, rowsWithHistory, served, parity };
+  return { archive, served, parity };
 }
 
 /** The report's lines for the offline half. */
 export function offlineReport(demo: OfflineDemo): string[] {
-  const { trainingSet: ts, parity } = demo;
-  const lines = [
-    `  training set       ${ts.rows} rows from ${demo.archive} (${ts.events} events replayed in ${ts.seconds.toFixed(1)} s, ${Math.round(ts.eventsPerSecond)} events/s, peak heap ${ts.peakHeapMiB} MiB); ` +
-      `${demo.rowsWithHistory} rows have card history as of their time (the demo puts its traffic in a few seconds, so most labels precede every arrival)`,
-  ];
+  const { parity } = demo;
+  const lines: string[] = [];
   for (const model of demo.served) {
     const figures =
       model.rocAuc === undefined

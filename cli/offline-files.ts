@@ -5,15 +5,17 @@ import { listS3Objects } from '../adapters/archive/archive-files.js';
 
 /** The demo's look at the offline store: download what Firehose delivered, count its Parquet rows. */
 
-/** The Parquet objects under `prefix`, downloaded into `dir`. */
+/** The Parquet objects under `prefix` (but the keys in `exclude`), downloaded into `dir`. */
 export async function offlineFiles(
   s3: S3Client,
   bucket: string,
   prefix: string,
   dir: string,
+  exclude: ReadonlySet<string> = new Set(),
 ): Promise<{ files: string[] }> {
   const files: string[] = [];
   for (const { key } of await listS3Objects(s3, bucket, prefix)) {
+    if (exclude.has(key)) continue;
     const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const path = join(dir, `${files.length}-${prefix.replace(/\W/g, '')}.parquet`);
     writeFileSync(
