@@ -10,6 +10,8 @@ import type { ShardWatermark } from '../../core/index.js';
  *          applied since the item was created: `"<seq>@<arrivalMs>@<firstSeq>"` (items written before first
  *          marks were kept lack the third part); a redelivered or partly applied batch skips what it already
  *          applied (exactly once in effect), and a backfill leaves to live traffic what it counted
+ *   c   S  under `event.dedupeScope`, on the scope entity's items only: the id claims of the dedupe horizon
+ *          (id-claims.ts), written in the same put as the tiles
  *   x   N  expiry, epoch seconds (the table's TTL attribute): past the longest window plus lateness
  */
 export interface TileItem {
@@ -17,6 +19,7 @@ export interface TileItem {
   readonly version: number;
   readonly state: string;
   readonly watermarks: ReadonlyMap<string, Watermark>;
+  readonly claims?: string | undefined;
 }
 
 export type Watermark = ShardWatermark;
@@ -34,6 +37,7 @@ export function toAttributes(item: TileItem, expiresAtSeconds: number): Record<s
     v: { N: String(item.version) },
     s: { S: item.state },
     w: { M: w },
+    ...(item.claims === undefined ? {} : { c: { S: item.claims } }),
     [TTL_ATTRIBUTE]: { N: String(expiresAtSeconds) },
   };
 }
@@ -51,5 +55,7 @@ export function fromAttributes(attributes: Record<string, AttributeValue>): Tile
         : { sequenceNumber, arrivalMs: Number(arrival), firstSequenceNumber: first },
     );
   }
-  return { key, version: Number(attributes.v?.N ?? 0), state: attributes.s?.S ?? '', watermarks };
+  const item = { key, version: Number(attributes.v?.N ?? 0), state: attributes.s?.S ?? '', watermarks };
+  const claims = attributes.c?.S;
+  return claims === undefined ? item : { ...item, claims };
 }
