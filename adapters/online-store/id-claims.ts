@@ -14,7 +14,9 @@ import {
  * Stored as one string attribute `c`: `<since>;<claim>,<claim>…`, each claim `<id hash>.<arrival>.<record hash>` in
  * base 36 (about 25 bytes): a 48-bit hash of the id, the arrival of the record that counted it, and a 32-bit hash
  * of that record (shard, sequence number), which tells a redelivery of the counting record from another copy.
- * Claims older than the horizon are pruned on every write. `since` is 0 for an item that kept claims from its
+ * A claim is kept while a record of a write (or of its retry) could be decided against it: until the earliest
+ * arrival a write brings is past it by the horizon; a claim another copy superseded (past the horizon) is kept as
+ * long, so a redelivery of the record that held it still finds it. `since` is 0 for an item that kept claims from its
  * creation; for an item written before the scoped rule, the arrival of its first claim: until the horizon has
  * passed it, ids counted before live in the id ledger, which is consulted too (legacy claims).
  *
@@ -23,6 +25,7 @@ import {
  */
 
 interface Claim {
+  readonly hash: string;
   readonly alpha: number;
   readonly record: string;
 }
@@ -59,19 +62,19 @@ function recordHash(event: ValidEvent): string {
   return murmur3(`${event.record.shardId}\u0000${event.record.sequenceNumber}`).toString(36);
 }
 
-function parse(text: string | undefined): { since: number | undefined; claims: Map<string, Claim> } {
-  const claims = new Map<string, Claim>();
+function parse(text: string | undefined): { since: number | undefined; claims: Claim[] } {
+  const claims: Claim[] = [];
   if (text === undefined) return { since: undefined, claims };
   const [since = '0', list = ''] = text.split(';');
   for (const entry of list ? list.split(',') : []) {
     const [hash = '', alpha = '0', record = ''] = entry.split('.');
-    claims.set(hash, { alpha: Number.parseInt(alpha, 36), record });
+    claims.push({ hash, alpha: Number.parseInt(alpha, 36), record });
   }
   return { since: Number.parseInt(since, 36), claims };
 }
 
-function format(since: number, claims: ReadonlyMap<string, Claim>): string {
-  const list = [...claims].map(([hash, c]) => `${hash}.${c.alpha.toString(36)}.${c.record}`);
+function format(since: number, claims: readonly Claim[]): string {
+  const list = claims.map((c) => `${c.hash}.${c.alpha.toString(36)}.${c.record}`);
   return `${since.toString(36)};${list.join(',')}`;
 }
 
@@ -114,36 +117,40 @@ export function decideClaims(
     const hash = idHash(id);
     const record = recordHash(event);
     const applied = appliedLive(watermarks, event.record);
-    const claim = claims.get(hash);
+    const mine = claims.filter((c) => c.hash === hash);
+    // The claim in force when the event arrived: the latest one of its id before it.
+    const before = mine.filter((c) => c.alpha <= event.alpha && !(applied && c.record === record));
+    const inForce = before.reduce<Claim | undefined>((a, c) => (a && a.alpha >= c.alpha ? a : c), undefined);
     const legacy = ledger?.get(id);
-    if (claim && event.alpha - claim.alpha <= horizonMs) {
-      // A record not applied yet cannot hold a claim (both are written in one put): another copy holds it.
-      if (applied && claim.record === record) counted.push(event);
-      else duplicates.push(event);
-    } else if (legacy && event.alpha - legacy.alpha <= horizonMs) {
+    if (applied && mine.some((c) => c.record === record)) counted.push(event);
+    else if (inForce && event.alpha - inForce.alpha <= horizonMs) duplicates.push(event);
+    else if (legacy && event.alpha - legacy.alpha <= horizonMs) {
       const same =
         legacy.shardId === event.record.shardId && legacy.sequenceNumber === event.record.sequenceNumber;
       if (same) counted.push(event);
       else duplicates.push(event);
     } else {
       counted.push(event);
-      // A record applied without a claim in reach counted before its claim was pruned (or before claims): the
-      // other items' watermarks keep it from counting twice there.
+      // A record applied without a claim in reach counted before claims were kept here: the other items'
+      // watermarks keep it from counting twice there.
       if (!applied) {
-        claims.set(hash, { alpha: event.alpha, record });
+        claims.push({ hash, alpha: event.alpha, record });
         changed = true;
       }
     }
   }
-  const latest = Math.max(0, ...[...claims.values()].map((c) => c.alpha));
-  for (const [hash, claim] of claims) if (latest - claim.alpha > horizonMs) claims.delete(hash);
-  if (claims.size > MAX_CLAIMS_PER_KEY) {
+  // Keep every claim a record of this write (or a retry of it, which starts no later) could be decided against:
+  // superseded claims too, so a redelivered record still finds its own.
+  const earliest = Math.min(Number.POSITIVE_INFINITY, ...events.map((event) => event.alpha));
+  const kept = events.length === 0 ? claims : claims.filter((claim) => claim.alpha >= earliest - horizonMs);
+  if (kept.length > MAX_CLAIMS_PER_KEY) {
     throw new Error(
-      `online-store item ${key} counted ${claims.size} events within the dedupe horizon, over the ` +
+      `online-store item ${key} counted ${kept.length} events within the dedupe horizon, over the ` +
         `${MAX_CLAIMS_PER_KEY} a key of event.dedupeScope may (the item size bound counts on it)`,
     );
   }
+  const latest = Math.max(0, ...kept.map((c) => c.alpha));
   // Once the horizon has passed the first claim, every id in reach is claimed here: the ledger is done with.
   const complete = since > 0 && latest - since > horizonMs ? 0 : since;
-  return { counted, duplicates, claims: format(complete, claims), changed };
+  return { counted, duplicates, claims: format(complete, kept), changed };
 }
