@@ -236,9 +236,10 @@ describe('online store on DynamoDB', () => {
       { step: 'initialize', name: 'countConflicts' },
     );
     // Shards 0 and 4 write the same writer slot (writer-slots.ts), so both write each merchant's one item.
-    const sharing = records.map((r) =>
-      r.shardId === records[0]?.shardId ? r : { ...r, shardId: 'shardId-000000000004' },
-    );
+    const sharing = records.map((r) => ({
+      ...r,
+      shardId: r.shardId === records[0]?.shardId ? 'shardId-000000000000' : 'shardId-000000000004',
+    }));
     const byShard = batchesOf(sharing, 100);
     const shardA = byShard.filter((batch) => batch[0]?.shardId === sharing[0]?.shardId);
     const shardB = byShard.filter((batch) => batch[0]?.shardId !== sharing[0]?.shardId);
