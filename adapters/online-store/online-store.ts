@@ -176,7 +176,6 @@ export class OnlineStore {
       );
       writes = writes.map((write) => (isLedgerNeeded(write) ? (again.shift() as typeof write) : write));
     }
-    if (blind) this.learnFromBlindWrites(writes);
 
     const countedSet = new Set<ValidEvent>();
     writes.forEach((write, i) => {
@@ -200,6 +199,7 @@ export class OnlineStore {
       [...groupByItem(this.spec, applicable).values()].filter((item) => item.entity !== scope),
     );
     const otherWrites = await this.writeLive(others);
+    if (blind) this.learnFromBlindWrites([...writes, ...otherWrites]);
     return this.result(others, otherWrites, counted, rejected, failures);
   }
 
