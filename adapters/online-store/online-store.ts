@@ -146,7 +146,19 @@ export class OnlineStore {
     const scope = this.spec.entities[this.spec.dedupeScope as number] as CompiledEntity;
     const failures: { record: InputRecord; error: unknown }[] = [];
     const grouped = [...groupByItem(this.spec, events).values()];
-    const blind = !(await this.prefetch(splitBySlot(this.spec, grouped).map((item) => item.key)));
+    let blind: boolean;
+    try {
+      blind = !(await this.prefetch(splitBySlot(this.spec, grouped).map((item) => item.key)));
+    } catch (error) {
+      // Nothing was decided (the table cannot be read): every shard comes again from its first event.
+      return this.result(
+        [],
+        [],
+        [],
+        rejected,
+        events.map((event) => ({ record: event.record, error })),
+      );
+    }
     const scopeItems = grouped.filter((item) => item.entity === scope);
     const horizon = this.spec.dedupeHorizonMs;
     const live = this.liveOptions();
