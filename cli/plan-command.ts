@@ -77,7 +77,8 @@ export function planInput(spec: Spec, figures: SteadyStateFigures, options: Plan
   return {
     entities,
     eventFields: [...fields],
-    dedupeHorizonMs: spec.event.idField && 'ms' in horizon ? horizon.ms : 0,
+    // Under event.dedupeScope the ids are claimed inside the scope entity's items (measured in their sizes): no ledger.
+    dedupeHorizonMs: spec.event.idField && !spec.event.dedupeScope && 'ms' in horizon ? horizon.ms : 0,
     figures,
     eventsPerSecond: positive('--events-per-second', options.eventsPerSecond),
     entityCounts: options.entities === undefined ? undefined : entityCounts(options.entities, spec),

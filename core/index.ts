@@ -13,7 +13,7 @@ export {
   type ValidEvent,
 } from './engine/classify.js';
 export { CleanPass } from './engine/clean-pass.js';
-export { DedupeIndex } from './engine/dedupe.js';
+export { DedupeIndex, dedupeKeyOf } from './engine/dedupe.js';
 export {
   type ColumnMarks,
   EntityState,
@@ -25,12 +25,15 @@ export {
 } from './engine/entity-state.js';
 export { parseEventTime } from './engine/event-time.js';
 export { featureFingerprint, fingerprintOf } from './engine/feature-fingerprint.js';
+export { murmur3 } from './engine/hash.js';
 export { DistinctSketch } from './engine/hll.js';
 export {
+  CLAIM_BYTES,
   ITEM_BOUND_ASSUMPTIONS,
   ITEM_LIMIT_BYTES,
   itemBytesBound,
   itemSizeProblems,
+  MAX_CLAIMS_PER_KEY,
 } from './engine/item-size.js';
 export {
   appliedLive,

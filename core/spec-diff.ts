@@ -160,7 +160,13 @@ export function diffSpecs(before: Spec, after: Spec): SpecDiff {
       );
     }
   }
-  const rules: (keyof Spec['event'])[] = ['idField', 'allowedLateness', 'maxFutureSkew', 'dedupeHorizon'];
+  const rules: (keyof Spec['event'])[] = [
+    'idField',
+    'allowedLateness',
+    'maxFutureSkew',
+    'dedupeHorizon',
+    'dedupeScope',
+  ];
   for (const rule of rules) {
     if (before.event[rule] !== after.event[rule]) {
       notes.push(

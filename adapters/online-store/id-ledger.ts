@@ -2,6 +2,8 @@ import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ValidEvent } from '../../core/index.js';
 import { mapSettled } from '../concurrency.js';
 import type { CapacityMeter } from './capacity.js';
+import type { LedgerClaim } from './id-claims.js';
+import { batchGetItems } from './item-reads.js';
 
 export type ClaimOutcome = { status: 'counted' | 'duplicate' } | { status: 'failed'; error: unknown };
 
@@ -54,6 +56,29 @@ export class IdLedger {
       }
     });
     return outcomes;
+  }
+
+  /**
+   * The claims the ledger holds for these ids (strongly consistent reads; no writes): under `event.dedupeScope` the
+   * ledger is no longer written, but for a horizon after the upgrade it still knows the ids counted before.
+   */
+  async lookup(ids: readonly string[]): Promise<Map<string, LedgerClaim>> {
+    const found = await batchGetItems(
+      this.client,
+      this.tableName,
+      ids.map((id) => `${ID_PREFIX}${id}`),
+      this.meter,
+      { consistent: true },
+    );
+    const claims = new Map<string, LedgerClaim>();
+    for (const [pk, item] of found) {
+      claims.set(pk.slice(ID_PREFIX.length), {
+        shardId: item.sh?.S ?? '',
+        sequenceNumber: item.sq?.S ?? '',
+        alpha: Number(item.a?.N ?? 0),
+      });
+    }
+    return claims;
   }
 
   /** True when this event may count; false when another record already counted its id within the horizon. */

@@ -15,6 +15,7 @@ import {
   type Watermarks,
 } from '../../core/index.js';
 import type { CapacityMeter } from './capacity.js';
+import { type ClaimDecisions, decideClaims, type LedgerClaim } from './id-claims.js';
 import type { ItemCache } from './item-cache.js';
 import { getItemConsistent } from './item-reads.js';
 import { fromAttributes, type TileItem, toAttributes } from './tile-item.js';
@@ -41,15 +42,21 @@ export interface WriteOutcome {
 }
 
 /**
- * One change to an item: whether it has anything to do given the item's watermarks (checked before the item's
- * tiles are revived), and what it does to the revived state; returns the item's next watermarks, or undefined when
- * nothing changed after all.
+ * One change to an item: whether it has anything to do given the stored item (checked before the item's tiles are
+ * revived), and what it does to the revived state; returns the item's next watermarks (and id claims, when it
+ * keeps them), or undefined when nothing changed after all.
  */
 export interface ItemChange {
   readonly key: string;
   readonly entity: CompiledEntity;
-  pending(watermarks: Watermarks): boolean;
-  apply(state: EntityState, watermarks: Watermarks): Watermarks | undefined;
+  pending(stored: TileItem | undefined): boolean;
+  apply(state: EntityState, stored: TileItem | undefined): ItemMarks | undefined;
+}
+
+export interface ItemMarks {
+  readonly watermarks: Watermarks;
+  /** The item's next id claims; absent: as stored. */
+  readonly claims?: string;
 }
 
 /** Live traffic's change: the batch's records past the item's watermarks (core/engine/item-update.ts). */
@@ -57,10 +64,44 @@ export function liveChange(batch: ItemBatch, options: LiveOptions): ItemChange {
   return {
     key: batch.key,
     entity: batch.entity,
-    pending: (watermarks) => batch.events.some((event) => !appliedLive(watermarks, event.record)),
-    apply: (state, watermarks) => {
-      const { applied, watermarks: next } = applyLive(state, watermarks, batch.events, options);
-      return applied.length > 0 ? next : undefined;
+    pending: (stored) => batch.events.some((event) => !appliedLive(marksOf(stored), event.record)),
+    apply: (state, stored) => {
+      const { applied, watermarks } = applyLive(state, marksOf(stored), batch.events, options);
+      return applied.length > 0 ? { watermarks } : undefined;
+    },
+  };
+}
+
+/**
+ * Live traffic's change to an item of the `event.dedupeScope` entity: its events are first decided against the
+ * item's id claims (id-claims.ts), then the counted ones applied as liveChange does, claims and tiles in one put.
+ * `decisions` holds what the last look at the item decided (the attempt that was written, or found nothing to do).
+ */
+export interface ScopedChange extends ItemChange {
+  readonly decisions: ClaimDecisions | undefined;
+}
+
+export function scopedLiveChange(
+  batch: ItemBatch,
+  options: LiveOptions,
+  horizonMs: number,
+  ledger: ReadonlyMap<string, LedgerClaim> | undefined,
+): ScopedChange {
+  let decisions: ClaimDecisions | undefined;
+  return {
+    key: batch.key,
+    entity: batch.entity,
+    get decisions() {
+      return decisions;
+    },
+    pending: (stored) => {
+      decisions = decideClaims(batch.key, stored, marksOf(stored), batch.events, horizonMs, ledger);
+      return decisions.changed;
+    },
+    apply: (state, stored) => {
+      const counted = (decisions as ClaimDecisions).counted;
+      const { applied, watermarks } = applyLive(state, marksOf(stored), counted, options);
+      return applied.length > 0 ? { watermarks, claims: (decisions as ClaimDecisions).claims } : undefined;
     },
   };
 }
@@ -76,8 +117,10 @@ export function backfillChange(
     key,
     entity,
     pending: () => events.length > 0,
-    apply: (state, watermarks) =>
-      applyBackfill(state, watermarks, events, positions) > 0 ? watermarks : undefined,
+    apply: (state, stored) =>
+      applyBackfill(state, marksOf(stored), events, positions) > 0
+        ? { watermarks: marksOf(stored) }
+        : undefined,
   };
 }
 
@@ -97,9 +140,7 @@ export async function writeItem(options: ItemWriterOptions, change: ItemChange):
       const attributes = await getItemConsistent(client, tableName, change.key, meter);
       stored = attributes && fromAttributes(attributes);
     }
-    const next = change.pending(stored?.watermarks ?? NO_WATERMARKS)
-      ? nextItem(options, change, stored)
-      : undefined;
+    const next = change.pending(stored) ? nextItem(options, change, stored) : undefined;
     if (!next) {
       if (stored) cache.set(stored);
       return blindCreate ? { applied: false, blindCreate } : { applied: false };
@@ -136,6 +177,10 @@ export async function writeItem(options: ItemWriterOptions, change: ItemChange):
 
 const NO_WATERMARKS: Watermarks = new Map();
 
+function marksOf(stored: TileItem | undefined): Watermarks {
+  return stored?.watermarks ?? NO_WATERMARKS;
+}
+
 function nextItem(
   options: ItemWriterOptions,
   change: ItemChange,
@@ -144,8 +189,9 @@ function nextItem(
   const state = stored?.state
     ? EntityState.fromJSON(change.entity, JSON.parse(stored.state) as EntityStateJson | LegacyEntityStateJson)
     : new EntityState(change.entity);
-  const marks = change.apply(state, stored?.watermarks ?? NO_WATERMARKS);
+  const marks = change.apply(state, stored);
   if (!marks) return undefined;
+  const claims = marks.claims ?? stored?.claims;
 
   const json = JSON.stringify(state);
   if (Buffer.byteLength(json) > MAX_STATE_BYTES) {
@@ -155,9 +201,20 @@ function nextItem(
     );
   }
   // TTL: once the longest window plus lateness and skew has passed the last arrival, no read needs the item.
-  const horizon = change.entity.maxWindowMs + options.spec.allowedLatenessMs + options.spec.maxFutureSkewMs;
+  // An item with id claims outlives them too.
+  const horizon = Math.max(
+    change.entity.maxWindowMs + options.spec.allowedLatenessMs + options.spec.maxFutureSkewMs,
+    claims === undefined ? 0 : options.spec.dedupeHorizonMs,
+  );
+  const item: TileItem = {
+    key: change.key,
+    version: (stored?.version ?? 0) + 1,
+    state: json,
+    watermarks: marks.watermarks,
+    ...(claims === undefined ? {} : { claims }),
+  };
   return {
-    item: { key: change.key, version: (stored?.version ?? 0) + 1, state: json, watermarks: marks },
+    item,
     expiresAtSeconds: Math.ceil((state.maxArrival + horizon) / 1000) + 3600,
   };
 }

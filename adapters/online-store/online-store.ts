@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  type CompiledEntity,
   type CompiledSpec,
   classifyBatch,
   compareSequenceNumbers,
@@ -7,12 +8,15 @@ import {
   type FeatureValue,
   groupByItem,
   type InputRecord,
+  type ItemBatch,
   itemSizeProblems,
+  type LiveOptions,
   type Rejection,
   type ValidEvent,
 } from '../../core/index.js';
 import { mapSettled } from '../concurrency.js';
 import { CapacityMeter } from './capacity.js';
+import { ClaimsNeedLedger, needsLedger } from './id-claims.js';
 import { IdLedger } from './id-ledger.js';
 import { ItemCache } from './item-cache.js';
 import { batchGetItems } from './item-reads.js';
@@ -20,6 +24,8 @@ import {
   backfillChange,
   type ItemWriterOptions,
   liveChange,
+  type ScopedChange,
+  scopedLiveChange,
   type WriteOutcome,
   writeItem,
 } from './item-writer.js';
@@ -106,6 +112,7 @@ export class OnlineStore {
    */
   async applyBatch(records: readonly InputRecord[]): Promise<ApplyResult> {
     const { events, rejected } = classifyBatch(this.spec, records);
+    if (this.spec.getId && this.spec.dedupeScope !== undefined) return this.applyScoped(events, rejected);
     const failures: { record: InputRecord; error: unknown }[] = [];
     const counted: ValidEvent[] = [];
 
@@ -125,22 +132,114 @@ export class OnlineStore {
     const applicable = counted.filter((event) => isBefore(event.record, firstClaimFailure));
     const items = splitBySlot(this.spec, [...groupByItem(this.spec, applicable).values()]);
     const blind = !(await this.prefetch(items.map((item) => item.key)));
-    const writes = await mapSettled(items, this.concurrency, (item) =>
-      writeItem(
-        this.writer,
-        liveChange(item, {
-          retentionMs: this.writer.watermarkRetentionMs,
-          latenessMs: this.spec.allowedLatenessMs + this.spec.maxFutureSkewMs,
-        }),
-      ),
-    );
+    const writes = await this.writeLive(items);
     if (blind) this.learnFromBlindWrites(writes);
+    return this.result(items, writes, counted, rejected, failures);
+  }
+
+  /**
+   * A batch under `event.dedupeScope`: the scope entity's items (one per key; never split by writer slot, as the
+   * stream is partitioned by that entity) decide their events against the id claims they keep and apply the
+   * counted ones in the same put (id-claims.ts); then the other items take the counted events. No ledger write.
+   */
+  private async applyScoped(events: ValidEvent[], rejected: Rejection[]): Promise<ApplyResult> {
+    const scope = this.spec.entities[this.spec.dedupeScope as number] as CompiledEntity;
+    const failures: { record: InputRecord; error: unknown }[] = [];
+    const grouped = [...groupByItem(this.spec, events).values()];
+    let blind: boolean;
+    try {
+      blind = !(await this.prefetch(splitBySlot(this.spec, grouped).map((item) => item.key)));
+    } catch (error) {
+      // Nothing was decided (the table cannot be read): every shard comes again from its first event.
+      return this.result(
+        [],
+        [],
+        [],
+        rejected,
+        events.map((event) => ({ record: event.record, error })),
+      );
+    }
+    const scopeItems = grouped.filter((item) => item.entity === scope);
+    const horizon = this.spec.dedupeHorizonMs;
+    const live = this.liveOptions();
+
+    // Items written before the scoped rule: the ledger knows the ids they counted within the horizon.
+    const ledgerFor = async (items: readonly ItemBatch[]) => {
+      const ids = items.flatMap((item) => item.events.map((event) => event.id as string));
+      return ids.length > 0 && this.ledger ? await this.ledger.lookup(ids) : undefined;
+    };
+    const known = scopeItems.filter((item) =>
+      needsLedger(this.writer.cache.get(item.key), item.events, horizon),
+    );
+    const ledger = await ledgerFor(known);
+    let changes = scopeItems.map((item) => scopedLiveChange(item, live, horizon, ledger));
+    let writes = await mapSettled(changes, this.concurrency, (change) => writeItem(this.writer, change));
+    const unknown = scopeItems.filter((_, i) => isLedgerNeeded(writes[i]));
+    if (unknown.length > 0) {
+      const more = await ledgerFor(unknown);
+      const retried = new Set(unknown);
+      changes = scopeItems.map((item, i) =>
+        retried.has(item) ? scopedLiveChange(item, live, horizon, more) : (changes[i] as ScopedChange),
+      );
+      const again = await mapSettled(
+        changes.filter((_, i) => retried.has(scopeItems[i] as ItemBatch)),
+        this.concurrency,
+        (change) => writeItem(this.writer, change),
+      );
+      writes = writes.map((write) => (isLedgerNeeded(write) ? (again.shift() as typeof write) : write));
+    }
+
+    const countedSet = new Set<ValidEvent>();
+    writes.forEach((write, i) => {
+      const item = scopeItems[i] as ItemBatch;
+      const decisions = (changes[i] as ScopedChange).decisions;
+      if (write.status === 'rejected' || !decisions) {
+        const error = write.status === 'rejected' ? write.reason : new Error(`no decision for ${item.key}`);
+        for (const event of item.events) failures.push({ record: event.record, error });
+        return;
+      }
+      for (const event of decisions.counted) countedSet.add(event);
+      for (const event of decisions.duplicates) rejected.push(duplicateOf(event));
+    });
+    const counted = events.filter((event) => countedSet.has(event));
+
+    // As with ledger claims: after a scope item fails, its shard's later records wait for the retry.
+    const firstFailure = earliestPerShard(failures.map((f) => f.record));
+    const applicable = counted.filter((event) => isBefore(event.record, firstFailure));
+    const others = splitBySlot(
+      this.spec,
+      [...groupByItem(this.spec, applicable).values()].filter((item) => item.entity !== scope),
+    );
+    const otherWrites = await this.writeLive(others);
+    if (blind) this.learnFromBlindWrites([...writes, ...otherWrites]);
+    return this.result(others, otherWrites, counted, rejected, failures);
+  }
+
+  private liveOptions(): LiveOptions {
+    return {
+      retentionMs: this.writer.watermarkRetentionMs,
+      latenessMs: this.spec.allowedLatenessMs + this.spec.maxFutureSkewMs,
+    };
+  }
+
+  private writeLive(items: readonly ItemBatch[]): Promise<PromiseSettledResult<WriteOutcome>[]> {
+    const live = this.liveOptions();
+    return mapSettled(items, this.concurrency, (item) => writeItem(this.writer, liveChange(item, live)));
+  }
+
+  /** What a batch did: its writes' failures added to those before them, cut per shard at the first. */
+  private result(
+    items: readonly ItemBatch[],
+    writes: readonly PromiseSettledResult<WriteOutcome>[],
+    counted: readonly ValidEvent[],
+    rejected: readonly Rejection[],
+    failures: { record: InputRecord; error: unknown }[],
+  ): ApplyResult {
     writes.forEach((write, i) => {
       if (write.status === 'fulfilled') return;
-      for (const event of (items[i] as (typeof items)[number]).events)
+      for (const event of (items[i] as ItemBatch).events)
         failures.push({ record: event.record, error: write.reason });
     });
-
     const retryFrom = earliestPerShard(failures.map((f) => f.record));
     return {
       counted: counted.filter((event) => isBefore(event.record, retryFrom)),
@@ -244,6 +343,10 @@ export class OnlineStore {
   private learnExistingShare(observed: number): void {
     this.existingShare = 0.7 * this.existingShare + 0.3 * observed;
   }
+}
+
+function isLedgerNeeded(write: PromiseSettledResult<WriteOutcome> | undefined): boolean {
+  return write?.status === 'rejected' && write.reason instanceof ClaimsNeedLedger;
 }
 
 function earliestPerShard(records: readonly InputRecord[]): Map<string, InputRecord> {

@@ -7,9 +7,11 @@ import type { ShardWatermark } from '../../core/index.js';
  *   v   N  version, for optimistic concurrency between writers on different shards
  *   s   S  the tiles (EntityState JSON, layout 2: each feature's partials under its fingerprint)
  *   w   M  per shard, the last sequence number applied here, its arrival time and the first sequence number
- *          applied since the item was created: `"<seq>@<arrivalMs>@<firstSeq>"` (items written before first
- *          marks were kept lack the third part); a redelivered or partly applied batch skips what it already
+ *          applied since the item was created: `"<seq>@<arrivalMs>@<firstSeq>"`, sequence numbers as `~` and base
+ *          36 (decimal in items written before; items written before first marks were kept lack the third part); a redelivered or partly applied batch skips what it already
  *          applied (exactly once in effect), and a backfill leaves to live traffic what it counted
+ *   c   S  under `event.dedupeScope`, on the scope entity's items only: the id claims of the dedupe horizon
+ *          (id-claims.ts), written in the same put as the tiles
  *   x   N  expiry, epoch seconds (the table's TTL attribute): past the longest window plus lateness
  */
 export interface TileItem {
@@ -17,6 +19,7 @@ export interface TileItem {
   readonly version: number;
   readonly state: string;
   readonly watermarks: ReadonlyMap<string, Watermark>;
+  readonly claims?: string | undefined;
 }
 
 export type Watermark = ShardWatermark;
@@ -26,14 +29,15 @@ export const TTL_ATTRIBUTE = 'x';
 export function toAttributes(item: TileItem, expiresAtSeconds: number): Record<string, AttributeValue> {
   const w: Record<string, AttributeValue> = {};
   for (const [shard, mark] of item.watermarks) {
-    const first = mark.firstSequenceNumber === undefined ? '' : `@${mark.firstSequenceNumber}`;
-    w[shard] = { S: `${mark.sequenceNumber}@${mark.arrivalMs}${first}` };
+    const first = mark.firstSequenceNumber === undefined ? '' : `@${compact(mark.firstSequenceNumber)}`;
+    w[shard] = { S: `${compact(mark.sequenceNumber)}@${mark.arrivalMs}${first}` };
   }
   return {
     pk: { S: item.key },
     v: { N: String(item.version) },
     s: { S: item.state },
     w: { M: w },
+    ...(item.claims === undefined ? {} : { c: { S: item.claims } }),
     [TTL_ATTRIBUTE]: { N: String(expiresAtSeconds) },
   };
 }
@@ -43,13 +47,32 @@ export function fromAttributes(attributes: Record<string, AttributeValue>): Tile
   if (key === undefined) throw new Error('online-store item has no pk');
   const watermarks = new Map<string, Watermark>();
   for (const [shard, value] of Object.entries(attributes.w?.M ?? {})) {
-    const [sequenceNumber = '', arrival = '0', first] = (value.S ?? '').split('@');
+    const [sequence = '', arrival = '0', first] = (value.S ?? '').split('@');
+    const sequenceNumber = expand(sequence);
     watermarks.set(
       shard,
       first === undefined
         ? { sequenceNumber, arrivalMs: Number(arrival) }
-        : { sequenceNumber, arrivalMs: Number(arrival), firstSequenceNumber: first },
+        : { sequenceNumber, arrivalMs: Number(arrival), firstSequenceNumber: expand(first) },
     );
   }
-  return { key, version: Number(attributes.v?.N ?? 0), state: attributes.s?.S ?? '', watermarks };
+  const item = { key, version: Number(attributes.v?.N ?? 0), state: attributes.s?.S ?? '', watermarks };
+  const claims = attributes.c?.S;
+  return claims === undefined ? item : { ...item, claims };
+}
+
+/**
+ * A Kinesis sequence number (up to 128 decimal digits, 56 in practice) as `~` and base 36: 37 characters instead
+ * of 56, on every item and every put (items cost write units by the kilobyte). Marks written in decimal before
+ * read as they are; a short one, or one with leading zeros (which compareSequenceNumbers counts), is kept verbatim.
+ */
+function compact(sequenceNumber: string): string {
+  return /^[1-9]\d{11,}$/.test(sequenceNumber) ? `~${BigInt(sequenceNumber).toString(36)}` : sequenceNumber;
+}
+
+function expand(text: string): string {
+  if (!text.startsWith('~')) return text;
+  let n = 0n;
+  for (const digit of text.slice(1)) n = n * 36n + BigInt(Number.parseInt(digit, 36));
+  return n.toString();
 }

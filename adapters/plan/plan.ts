@@ -71,7 +71,7 @@ export interface PlanInput {
   readonly entities: readonly PlanEntity[];
   /** The event fields the spec reads (time, id, keys, values), for estimating a record's size. */
   readonly eventFields: readonly string[];
-  /** How long the id ledger keeps an event's id, ms; 0 when the spec has no id field. */
+  /** How long the id ledger keeps an event's id, ms; 0 when the spec has no id field or scopes its dedupe. */
   readonly dedupeHorizonMs: number;
   readonly figures: SteadyStateFigures;
   readonly eventsPerSecond: number;

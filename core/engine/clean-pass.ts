@@ -2,7 +2,7 @@ import type { InputRecord } from '../record.js';
 import type { CompiledSpec } from '../spec/compile.js';
 import { duplicateOf } from './batch.js';
 import { classify, isRejection, type Rejection, type ValidEvent } from './classify.js';
-import { DedupeIndex } from './dedupe.js';
+import { DedupeIndex, dedupeKeyOf } from './dedupe.js';
 
 /** How long a record's shard and sequence number are remembered to skip its redelivery (every copy has one α). */
 const REDELIVERY_HORIZON_MS = 60_000;
@@ -27,7 +27,8 @@ export class CleanPass {
     }
     const event = classify(this.spec, record);
     if (isRejection(event)) return event;
-    if (event.id !== undefined && this.dedupe?.isDuplicate(event.id, event.alpha)) return duplicateOf(event);
+    const key = dedupeKeyOf(this.spec, event);
+    if (key !== undefined && this.dedupe?.isDuplicate(key, event.alpha)) return duplicateOf(event);
     return event;
   }
 

@@ -1,3 +1,17 @@
+import type { CompiledSpec } from '../spec/compile.js';
+import type { ValidEvent } from './classify.js';
+
+/**
+ * What the dedupe compares (the one rule the online store, the replay, the training set, the backfill and the
+ * parity check all apply): the event's id, or under `event.dedupeScope` the id within its scope entity's key, so
+ * one id sent with two different keys of that entity counts twice. Undefined when the event has no id.
+ */
+export function dedupeKeyOf(spec: CompiledSpec, event: ValidEvent): string | undefined {
+  if (event.id === undefined) return undefined;
+  if (spec.dedupeScope === undefined) return event.id;
+  return `${event.itemKeys[spec.dedupeScope] as string}\u0000${event.id}`;
+}
+
 /**
  * Event-id dedupe within a horizon, in memory: an id counted at arrival α₀ makes any other record with that id
  * arriving up to α₀ + horizon a duplicate. The first arrival wins. Feed it in arrival order.

@@ -13,6 +13,15 @@ export const ITEM_LIMIT_BYTES = 400 * 1024;
  */
 export const ITEM_BOUND_ASSUMPTIONS = { shards: 32, lastValueBytes: MAX_LAST_VALUE_BYTES } as const;
 
+/**
+ * Under `event.dedupeScope`, the most events one key of the scope entity may count within the dedupe horizon: its
+ * item keeps a claim for each (adapters/online-store/id-claims.ts), and a write past it fails naming the key. At
+ * 24 h that is a transaction every 22 s around the clock on one card.
+ */
+export const MAX_CLAIMS_PER_KEY = 4000;
+/** The most bytes one claim takes: a 48-bit id hash, an arrival and a 32-bit record hash in base 36, separators. */
+export const CLAIM_BYTES = 10 + 1 + 9 + 1 + 7 + 1;
+
 /** The longest JSON a double prints as (`-1.2345678901234567e+308`). */
 const NUMBER = 24;
 /** A shard id and a Kinesis sequence number, quoted, with separators. */
@@ -49,7 +58,7 @@ function rowsOf(group: FeatureGroup, spec: CompiledSpec): number {
 /**
  * An upper bound, from the spec alone, on the bytes of one entity's online-store item: every tile of every window
  * full, each partial at its largest (a distinct sketch at its densest), the item's per-shard watermarks and each
- * feature's born and backfilled marks for `shards` shards. Events whose time is ahead of their arrival sit apart
+ * feature's born and backfilled marks for `shards` shards, and for the dedupe scope's entity its id claims. Events whose time is ahead of their arrival sit apart
  * until it passes (a few per key in practice) and are not counted here; a write that would still pass the limit
  * fails, naming the item.
  */
@@ -62,6 +71,9 @@ export function itemBytesBound(
   let bytes = 200; // attribute names, key, version, expiry, JSON framing
   bytes += MAX_KEY_BYTES; // the item's key (the engine quarantines a longer one)
   bytes += shards * (SHARD_MARK + SHARD_MARK / 2 + NUMBER); // w: per shard last and first sequence numbers, arrival
+  if (spec.getId && spec.dedupeScope !== undefined && spec.entities[spec.dedupeScope] === entity) {
+    bytes += 12 + MAX_CLAIMS_PER_KEY * CLAIM_BYTES; // c: the id claims of the horizon
+  }
   for (const group of entity.groups) {
     let row = NUMBER + 8;
     for (const feature of group.features) {

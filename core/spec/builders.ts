@@ -20,6 +20,8 @@ export interface EventOptions {
   allowedLateness?: Duration;
   maxFutureSkew?: Duration;
   dedupeHorizon?: Duration;
+  /** EventSpec.dedupeScope. */
+  dedupeScope?: string;
   /** Event fields declared with a type, for the raw archive's columns (EventSpec.fields). */
   fields?: Record<string, EventFieldType>;
 }

@@ -45,6 +45,8 @@ export interface CompiledSpec {
   readonly allowedLatenessMs: number;
   readonly maxFutureSkewMs: number;
   readonly dedupeHorizonMs: number;
+  /** Position of the event.dedupeScope entity (its item key scopes the id); absent: ids dedupe stream-wide. */
+  readonly dedupeScope?: number;
   readonly entities: readonly CompiledEntity[];
   readonly entityByName: ReadonlyMap<string, CompiledEntity>;
 }
@@ -75,7 +77,14 @@ export function compileSpec(spec: Spec): CompiledSpec {
     entityByName: new Map(entities.map((e) => [e.name, e])),
   };
   if (spec.event.idField === undefined) return compiled;
-  return { ...compiled, idField: spec.event.idField, getId: compileFieldPath(spec.event.idField) };
+  const scope =
+    spec.event.dedupeScope === undefined ? -1 : entities.findIndex((e) => e.name === spec.event.dedupeScope);
+  return {
+    ...compiled,
+    idField: spec.event.idField,
+    getId: compileFieldPath(spec.event.idField),
+    ...(scope >= 0 ? { dedupeScope: scope } : {}),
+  };
 }
 
 function compileEntity(

@@ -83,6 +83,7 @@ export function parseSpec(input: unknown, source?: string): Spec {
     }
   }
 
+  checkDedupeScope(raw, issues);
   checkNames(raw, issues);
   checkStoreLimits(raw, issues);
   const features: FeatureSpec[] = raw.features.map(([i, f]) => {
@@ -132,12 +133,36 @@ export function parseSpec(input: unknown, source?: string): Spec {
     allowedLateness: formatDuration(lateness),
     maxFutureSkew: formatDuration(skew),
     dedupeHorizon: formatDuration(horizon),
+    ...(raw.event.dedupeScope === undefined ? {} : { dedupeScope: raw.event.dedupeScope }),
     ...(raw.event.fields === undefined ? {} : { fields: raw.event.fields }),
   };
   return { version: 1, name: raw.name as string, event, entities: raw.entities, features };
 }
 
 type SpecInputFeature = SpecInput['features'][number];
+
+/**
+ * event.dedupeScope names the first entity (the stream's partition key: every copy of an event meets in one of its
+ * items, which keeps the id claims) and needs an id field to dedupe by.
+ */
+function checkDedupeScope(raw: SpecParts, issues: string[]): void {
+  const scope = raw.event.dedupeScope;
+  if (scope === undefined) return;
+  const names = Object.keys(raw.entities);
+  if (raw.entitiesComplete && !names.includes(scope)) {
+    issues.push(
+      `event.dedupeScope: unknown entity ${JSON.stringify(scope)} (declared: ${names.join(', ') || 'none'})`,
+    );
+  } else if (names.length > 0 && names[0] !== scope) {
+    issues.push(
+      `event.dedupeScope: ${JSON.stringify(scope)} must be the first entity (${JSON.stringify(names[0])}): the ` +
+        'stream is partitioned by it, so every copy of an event reaches the one item that keeps its id claims',
+    );
+  }
+  if (raw.event.idField === undefined) {
+    issues.push(`event.dedupeScope: ${JSON.stringify(scope)} needs event.idField (the id to dedupe by)`);
+  }
+}
 
 /** The parts of a spec input the checks below read; `complete` when the whole input matched the schema. */
 interface SpecParts {

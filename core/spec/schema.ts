@@ -47,6 +47,7 @@ export const specSchema = z.strictObject({
     allowedLateness: z.optional(duration),
     maxFutureSkew: z.optional(duration),
     dedupeHorizon: z.optional(duration),
+    dedupeScope: z.optional(z.string()),
     fields: z.optional(z.record(fieldPath, z.enum(EVENT_FIELD_TYPES))),
   }),
   entities: z.record(identifier, entityKeysSchema),

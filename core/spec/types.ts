@@ -52,6 +52,13 @@ export interface EventSpec {
   allowedLateness: string;
   maxFutureSkew: string;
   dedupeHorizon: string;
+  /**
+   * Dedupe ids per key of this entity instead of across the stream: an id counts once per key of it within the
+   * horizon, so one id sent with two different keys counts twice. It must be the first entity (the stream's
+   * partition key), so every copy of an event meets in one online-store item, which keeps the claims.
+   * @default - absent: an id counts once across the whole stream within the horizon
+   */
+  dedupeScope?: string;
 }
 
 export interface Spec {

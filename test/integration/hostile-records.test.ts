@@ -111,7 +111,7 @@ describe('a key or id DynamoDB cannot store', () => {
     );
 
     // Nothing partly applied: the merchants count exactly their valid events (m1: 10 + the one at the limit),
-    // card c1 does not count the event refused for its merchant, and the ledger holds only counted ids.
+    // card c1 does not count the event refused for its merchant, and only counted ids are claimed.
     const readAt = RECENT_START + bodies.length * 1000;
     const [m1, m2, c1, c2, c4, atLimit] = await store.readFeatures(
       [
@@ -133,9 +133,16 @@ describe('a key or id DynamoDB cannot store', () => {
     const engine = new MemoryEngine(spec);
     engine.ingest(records);
     expect(engine.read('merchant', { merchant_id: 'm1' }, readAt)).toEqual(m1);
-    const items = await dynamo.client.send(new ScanCommand({ TableName: table, ProjectionExpression: 'pk' }));
+    // The fraud spec scopes its dedupe to the card: the card items hold a claim per counted id, the ledger nothing.
+    const items = await dynamo.client.send(
+      new ScanCommand({ TableName: table, ProjectionExpression: 'pk, c' }),
+    );
     const ledger = (items.Items ?? []).filter((item) => item.pk?.S?.startsWith('id!'));
-    expect(ledger).toHaveLength(21);
+    expect(ledger).toHaveLength(0);
+    const claims = (items.Items ?? []).flatMap((item) =>
+      (item.c?.S?.split(';')[1] ?? '').split(',').filter(Boolean),
+    );
+    expect(claims).toHaveLength(21);
     expect((items.Items ?? []).some((item) => (item.pk?.S ?? '').includes('c'.repeat(3000)))).toBe(false);
   });
 });
