@@ -7,6 +7,7 @@
  *   s3, sqs, sns         fauxqs                                 src/fauxqs.ts
  *   sts                  the endpoint itself                    src/sts/
  *   cloudformation, ssm  our own, in this process               src/cloudformation/, src/ssm/
+ *   events               our own (rules the stacks deploy)      src/events/
  *
  * CloudFormation deploys stacks onto the cloud (the CDK CLI's `cdk bootstrap/deploy/destroy`, or
  * `cloud.cloudFormation.service.deploy` in process); their functions and event-source mappings run in this
@@ -27,6 +28,8 @@ import {
 } from './cloudformation/serve.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { isSameProcess, listProcesses, processStartId, sleep } from './emulator-process.js';
+import { startEventsServer } from './events/api.js';
+import { localEventRules } from './events/rules.js';
 import { fauxqsAnswers, startFauxqsEmulator } from './fauxqs.js';
 import { type ServiceState, startGateway } from './gateway.js';
 import { kinesisMockAnswers, startKinesisMock } from './kinesis-mock.js';
@@ -318,6 +321,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
   };
   try {
+    // EventBridge: the rules the stacks deploy (src/events/), listed and switched on and off with the AWS CLI.
+    const events = await startEventsServer(localEventRules, {
+      onInternalError: (message) => log?.('events', message),
+    });
+    cloud.route('events', events.origin, events);
     cloud.cloudFormation = await serveCloudFormation(cloud as LocalCloud, options.cloudFormation);
   } catch (error) {
     await cloud.stop().catch(() => undefined);
