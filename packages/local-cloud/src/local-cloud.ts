@@ -26,6 +26,7 @@ import {
   type ServeCloudFormationOptions,
   serveCloudFormation,
 } from './cloudformation/serve.js';
+import { attachServiceMetrics } from './cloudwatch/service-metrics.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { isSameProcess, listProcesses, processStartId, sleep } from './emulator-process.js';
 import { startEventsServer } from './events/api.js';
@@ -260,6 +261,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f, ...services.health(), ...plugged };
   };
   const services = await startLocalServices(gateway, log === undefined ? {} : { onLog: log });
+  // What the cloud's parts publish as AWS services (AWS/Lambda IteratorAge) lands in its CloudWatch.
+  const detachServiceMetrics = attachServiceMetrics(services.cloudwatch.store);
   state = 'running';
 
   for (const child of [kinesis.value.value.process, fauxqs.value.value.process]) {
@@ -308,6 +311,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           await plugin.stop().catch((error: unknown) => failures.push(error));
         }
         await services.stop().catch((error: unknown) => failures.push(error));
+        detachServiceMetrics();
         state = 'stopped';
         await gateway.close();
         await Promise.all([kinesis.value.value.stop(), dynamo.value.value.stop(), fauxqs.value.value.stop()]);
