@@ -3,9 +3,10 @@
  * (`AWS/Lambda` `IteratorAge` from the event-source mappings...). The parts of the local cloud that play those
  * services put them here; a running cloud attaches its CloudWatch store (`attachServiceMetrics`), so
  * GetMetricStatistics, GetMetricData and ListMetrics answer them. With no cloud attached they go nowhere.
+ * The local alarms (alarms.ts) read the attached stores too.
  */
 
-import type { Dimension, MetricStore } from './metric-store.js';
+import type { Dimension, MetricStore, Sample } from './metric-store.js';
 
 const stores = new Set<MetricStore>();
 
@@ -15,6 +16,15 @@ export function attachServiceMetrics(store: MetricStore): () => void {
   return () => {
     stores.delete(store);
   };
+}
+
+/** The samples of a metric across the attached stores (what the local alarms evaluate). */
+export function attachedSamples(
+  namespace: string,
+  metricName: string,
+  dimensions: readonly Dimension[],
+): Sample[] {
+  return [...stores].flatMap((store) => store.get(namespace, metricName, dimensions)?.samples ?? []);
 }
 
 /** One value of a service metric, to every attached store. */

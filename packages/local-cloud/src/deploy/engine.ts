@@ -5,6 +5,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './naming.js';
+import { createCloudWatchAlarm } from './resources/cloudwatch-alarm.js';
 import type { Creator } from './resources/context.js';
 import { createCustomResource, isCustomResourceType } from './resources/custom-resource.js';
 import { createDynamoDbTable } from './resources/dynamodb.js';
@@ -30,6 +31,7 @@ export const CREATORS: Readonly<Record<string, Creator>> = {
   'AWS::Lambda::Function': createLambdaFunction,
   'AWS::Lambda::EventSourceMapping': createEventSourceMapping,
   'AWS::Events::Rule': createEventsRule,
+  'AWS::CloudWatch::Alarm': createCloudWatchAlarm,
 };
 
 /** The creator of a type: CREATORS, or the custom resources' (`AWS::CloudFormation::CustomResource`, `Custom::*`). */
