@@ -46,6 +46,8 @@ interface Entry {
   publish: PublishToTopic;
   onError: (message: string) => void;
   timer: NodeJS.Timeout | undefined;
+  /** Who put it (a stack's resource), to refuse another with the same name. */
+  owner: string;
 }
 
 const REGION_NAMES: Readonly<Record<string, string>> = {
@@ -60,12 +62,19 @@ const REGION_NAMES: Readonly<Record<string, string>> = {
 export class LocalAlarms {
   private readonly entries = new Map<string, Entry>();
 
-  /** Adds (or replaces) an alarm, in INSUFFICIENT_DATA, and evaluates it now and every period. */
+  /**
+   * Adds (or replaces) an alarm, in INSUFFICIENT_DATA, and evaluates it now and every period. Throws when an
+   * alarm of that name was put by another `owner` (a stack's resource).
+   */
   put(
     definition: AlarmDefinition,
     publish: PublishToTopic,
     onError: (message: string) => void = () => {},
+    owner = '',
   ): void {
+    const existing = this.entries.get(definition.name);
+    if (existing !== undefined && existing.owner !== owner)
+      throw new Error(`alarm ${definition.name} already exists (${existing.owner})`);
     this.remove(definition.name);
     const now = Date.now();
     const entry: Entry = {
@@ -79,6 +88,7 @@ export class LocalAlarms {
       publish,
       onError,
       timer: undefined,
+      owner,
     };
     this.entries.set(definition.name, entry);
     const everyMs = Math.min(definition.rule.periodSeconds, 60) * 1000;

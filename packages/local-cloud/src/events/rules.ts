@@ -46,6 +46,8 @@ interface Entry {
   timer: ScheduleTimer | undefined;
   /** Each scheduled fire so far (due time), newest last; at most 100. */
   fires: number[];
+  /** Who put it (a stack's resource), to refuse another with the same name. */
+  owner: string;
 }
 
 const FIRES_KEPT = 100;
@@ -53,16 +55,25 @@ const FIRES_KEPT = 100;
 export class EventRules {
   private readonly entries = new Map<string, Entry>();
 
-  /** Adds (or replaces) a rule, running its schedule when enabled. A bad expression throws naming it. */
+  /**
+   * Adds (or replaces) a rule, running its schedule when enabled. A bad expression throws naming it, and so
+   * does a rule of the same name on the same bus that another `owner` (a stack's resource) put.
+   */
   put(
     rule: EventRule,
     state: RuleState,
     deliver: DeliverToTarget,
     onError: (message: string) => void = () => {},
+    owner = '',
   ): void {
     if (rule.scheduleExpression !== undefined) parseScheduleExpression(rule.scheduleExpression);
+    const existing = this.entries.get(rule.arn);
+    if (existing !== undefined && existing.owner !== owner)
+      throw new Error(
+        `rule ${rule.name} already exists on event bus ${rule.eventBusName} (${existing.owner})`,
+      );
     this.remove(rule.arn);
-    const entry: Entry = { rule, state, deliver, onError, timer: undefined, fires: [] };
+    const entry: Entry = { rule, state, deliver, onError, timer: undefined, fires: [], owner };
     this.entries.set(rule.arn, entry);
     this.startTimer(entry);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type EventRule, ruleArn, scheduledEvent } from '../../src/events/rules.js';
+import { type EventRule, EventRules, ruleArn, scheduledEvent } from '../../src/events/rules.js';
 import { SCHEDULE_SCALE_VARIABLE, scheduleScale } from '../../src/events/schedule-timer.js';
 import { targetInput } from '../../src/events/target-input.js';
 
@@ -96,5 +96,20 @@ describe('the local schedule scale', () => {
       `${SCHEDULE_SCALE_VARIABLE}="fast" is not a number from 1 to 3600`,
     );
     expect(() => scheduleScale({ [SCHEDULE_SCALE_VARIABLE]: '0.5' })).toThrow(/"0.5"/);
+  });
+});
+
+describe('the rules of a process', () => {
+  it('refuses a rule whose name another stack resource holds, and replaces its own', () => {
+    const rules = new EventRules();
+    const patternRule = { ...rule, scheduleExpression: undefined, eventPattern: '{"source":["x"]}' };
+    rules.put(patternRule, 'ENABLED', async () => {}, undefined, 'one/Rule');
+    expect(() => rules.put(patternRule, 'ENABLED', async () => {}, undefined, 'two/Rule')).toThrow(
+      'rule nightly already exists on event bus default (one/Rule)',
+    );
+    rules.put(patternRule, 'DISABLED', async () => {}, undefined, 'one/Rule');
+    expect(rules.find('nightly')?.state).toBe('DISABLED');
+    rules.remove(patternRule.arn);
+    expect(rules.list()).toEqual([]);
   });
 });

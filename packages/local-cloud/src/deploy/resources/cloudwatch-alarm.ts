@@ -109,6 +109,7 @@ export async function createCloudWatchAlarm(
       });
     },
     (line) => ctx.options.onLog?.(logicalId, line),
+    `${local.stackName}/${logicalId}`,
   );
   const forget = async () => localAlarms.remove(name);
   return {

@@ -95,6 +95,7 @@ export async function createEventsRule(
     state,
     (target, input) => deliver(ctx, target, input),
     log,
+    `${local.stackName}/${logicalId}`,
   );
   const forget = async () => rules.remove(arn);
   return {
