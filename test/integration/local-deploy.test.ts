@@ -211,6 +211,7 @@ describe('the synthesized stack on the local cloud', () => {
     const types = (status: string) =>
       new Set([...main.resources.values()].filter((r) => r.status === status).map((r) => r.type));
     expect([...types('created')].sort()).toEqual([
+      'AWS::CloudWatch::Alarm',
       'AWS::DynamoDB::Table',
       'AWS::Kinesis::Stream',
       'AWS::Lambda::EventSourceMapping',

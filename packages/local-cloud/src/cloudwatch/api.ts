@@ -4,6 +4,8 @@
  */
 
 import { AwsApiError } from '../services/aws-errors.js';
+import { alarmOperations } from './alarm-api.js';
+import { type LocalAlarms, localAlarms } from './alarms.js';
 import {
   bool,
   type Input,
@@ -54,8 +56,12 @@ const UNITS = new Set([
 const MAX_DATAPOINTS = 1_440;
 const MAX_PUT_DATA = 1_000;
 
-export function cloudWatchOperations(store: MetricStore): Record<string, CloudWatchOperation> {
+export function cloudWatchOperations(
+  store: MetricStore,
+  alarms: LocalAlarms = localAlarms,
+): Record<string, CloudWatchOperation> {
   return {
+    ...alarmOperations(alarms),
     PutMetricData(input) {
       const namespace = requiredStr(input, 'Namespace');
       if (namespace.startsWith('AWS/'))

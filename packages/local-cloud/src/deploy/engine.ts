@@ -5,10 +5,12 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './naming.js';
+import { createCloudWatchAlarm } from './resources/cloudwatch-alarm.js';
 import type { Creator } from './resources/context.js';
 import { createCustomResource, isCustomResourceType } from './resources/custom-resource.js';
 import { createDynamoDbTable } from './resources/dynamodb.js';
 import { createEventSourceMapping } from './resources/event-source-mapping.js';
+import { createEventsRule } from './resources/events-rule.js';
 import { createKinesisStream, createKinesisStreamConsumer } from './resources/kinesis.js';
 import { createLambdaFunction } from './resources/lambda.js';
 import { createS3Bucket } from './resources/s3.js';
@@ -28,6 +30,8 @@ export const CREATORS: Readonly<Record<string, Creator>> = {
   'AWS::SSM::Parameter': createSsmParameter,
   'AWS::Lambda::Function': createLambdaFunction,
   'AWS::Lambda::EventSourceMapping': createEventSourceMapping,
+  'AWS::Events::Rule': createEventsRule,
+  'AWS::CloudWatch::Alarm': createCloudWatchAlarm,
 };
 
 /** The creator of a type: CREATORS, or the custom resources' (`AWS::CloudFormation::CustomResource`, `Custom::*`). */

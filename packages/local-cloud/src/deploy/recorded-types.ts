@@ -1,6 +1,7 @@
 /**
  * Resource types the local cloud records without creating anything: each gets its name, ARN and usual attributes
- * (src/deploy/naming.ts) so references to it resolve, and its stack events say it was recorded and why. Any
+ * (src/deploy/naming.ts) so references to it resolve, and its stack events say it was recorded and why. (Some
+ * created types record part of their kind the same way: metric-math alarms, resources/cloudwatch-alarm.ts.) Any
  * type neither created (src/deploy/creators.ts, or a hook) nor listed here fails, naming the type: a stack is
  * never half deployed in silence.
  */
@@ -21,7 +22,6 @@ export const RECORDED_TYPES: Readonly<Record<string, string>> = {
   'AWS::SNS::TopicPolicy': POLICY,
   'AWS::SQS::QueuePolicy': POLICY,
   'AWS::Lambda::Permission': POLICY,
-  'AWS::CloudWatch::Alarm': 'alarms are not evaluated by the local cloud',
   'AWS::CloudWatch::Dashboard': 'dashboards are not served by the local cloud',
   'AWS::Logs::LogGroup': 'function logs are kept by the Lambda runtime, not in log groups',
   'AWS::Logs::LogStream': 'function logs are kept by the Lambda runtime, not in log groups',

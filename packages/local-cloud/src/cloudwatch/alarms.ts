@@ -1,0 +1,245 @@
+/**
+ * The CloudWatch alarms of the local cloud, kept in this process: what the deployer creates for
+ * AWS::CloudWatch::Alarm (static thresholds on one metric), what DescribeAlarms answers and SetAlarmState sets.
+ * Each alarm is evaluated (alarm-evaluation.ts) on the metrics of the running cloud (service-metrics.ts
+ * `attachedSamples`) when created and then every period (at most every 60 s, as CloudWatch evaluates); a change
+ * of state publishes the notification CloudWatch sends to the SNS topics of the new state's actions
+ * (AlarmActions, OKActions, InsufficientDataActions) while ActionsEnabled.
+ */
+
+import { type AlarmRule, type AlarmState, evaluateAlarm } from './alarm-evaluation.js';
+import type { Dimension } from './metric-store.js';
+import { attachedSamples } from './service-metrics.js';
+
+export interface AlarmDefinition {
+  readonly name: string;
+  readonly arn: string;
+  readonly description?: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: readonly Dimension[];
+  readonly unit?: string;
+  readonly rule: AlarmRule;
+  readonly actionsEnabled: boolean;
+  readonly alarmActions: readonly string[];
+  readonly okActions: readonly string[];
+  readonly insufficientDataActions: readonly string[];
+  readonly region: string;
+  readonly accountId: string;
+  readonly configuredAtMs: number;
+}
+
+export interface AlarmStatus {
+  readonly state: AlarmState;
+  readonly reason: string;
+  readonly reasonData?: string;
+  readonly updatedAtMs: number;
+  readonly transitionedAtMs: number;
+}
+
+/** Publishes an alarm's notification to an SNS topic; rejects with the reason it could not. */
+export type PublishToTopic = (topicArn: string, subject: string, message: string) => Promise<void>;
+
+interface Entry {
+  definition: AlarmDefinition;
+  status: AlarmStatus;
+  publish: PublishToTopic;
+  onError: (message: string) => void;
+  timer: NodeJS.Timeout | undefined;
+  /** Who put it (a stack's resource), to refuse another with the same name. */
+  owner: string;
+}
+
+const REGION_NAMES: Readonly<Record<string, string>> = {
+  'us-east-1': 'US East (N. Virginia)',
+  'us-east-2': 'US East (Ohio)',
+  'us-west-1': 'US West (N. California)',
+  'us-west-2': 'US West (Oregon)',
+  'eu-west-1': 'EU (Ireland)',
+  'eu-central-1': 'EU (Frankfurt)',
+};
+
+export class LocalAlarms {
+  private readonly entries = new Map<string, Entry>();
+
+  /**
+   * Adds (or replaces) an alarm, in INSUFFICIENT_DATA, and evaluates it now and every period. Throws when an
+   * alarm of that name was put by another `owner` (a stack's resource).
+   */
+  put(
+    definition: AlarmDefinition,
+    publish: PublishToTopic,
+    onError: (message: string) => void = () => {},
+    owner = '',
+  ): void {
+    const existing = this.entries.get(definition.name);
+    if (existing !== undefined && existing.owner !== owner)
+      throw new Error(`alarm ${definition.name} already exists (${existing.owner})`);
+    this.remove(definition.name);
+    const now = Date.now();
+    const entry: Entry = {
+      definition,
+      status: {
+        state: 'INSUFFICIENT_DATA',
+        reason: 'Unchecked: Initial alarm creation',
+        updatedAtMs: now,
+        transitionedAtMs: now,
+      },
+      publish,
+      onError,
+      timer: undefined,
+      owner,
+    };
+    this.entries.set(definition.name, entry);
+    const everyMs = Math.min(definition.rule.periodSeconds, 60) * 1000;
+    const tick = () => {
+      if (this.entries.get(definition.name) !== entry) return;
+      this.evaluate(entry, Date.now());
+      entry.timer = setTimeout(tick, everyMs);
+      entry.timer.unref();
+    };
+    tick();
+  }
+
+  remove(name: string): void {
+    const entry = this.entries.get(name);
+    if (entry?.timer !== undefined) clearTimeout(entry.timer);
+    this.entries.delete(name);
+  }
+
+  find(name: string): { definition: AlarmDefinition; status: AlarmStatus } | undefined {
+    const entry = this.entries.get(name);
+    return entry === undefined ? undefined : { definition: entry.definition, status: entry.status };
+  }
+
+  list(): Array<{ definition: AlarmDefinition; status: AlarmStatus }> {
+    return [...this.entries.values()]
+      .map((e) => ({ definition: e.definition, status: e.status }))
+      .sort((a, b) =>
+        a.definition.name < b.definition.name ? -1 : a.definition.name > b.definition.name ? 1 : 0,
+      );
+  }
+
+  /** SetAlarmState: the state until the next evaluation, with its actions. False when there is no such alarm. */
+  setState(name: string, state: AlarmState, reason: string, reasonData?: string): boolean {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return false;
+    this.transition(entry, state, reason, Date.now(), reasonData);
+    return true;
+  }
+
+  /** Evaluates every alarm at `nowMs` (tests, and after metrics arrive when one cannot wait a period). */
+  evaluateAll(nowMs: number = Date.now()): void {
+    for (const entry of this.entries.values()) this.evaluate(entry, nowMs);
+  }
+
+  private evaluate(entry: Entry, nowMs: number): void {
+    const { definition } = entry;
+    const samples = attachedSamples(
+      definition.namespace,
+      definition.metricName,
+      definition.dimensions,
+    ).filter((s) => definition.unit === undefined || s.unit === definition.unit);
+    const result = evaluateAlarm(definition.rule, samples, nowMs, entry.status.state);
+    const reasonData = JSON.stringify({
+      version: '1.0',
+      queryDate: new Date(nowMs).toISOString().replace('Z', '+0000'),
+      statistic: definition.rule.statistic,
+      period: definition.rule.periodSeconds,
+      recentDatapoints: result.datapoints.flatMap((d) => (d.value === undefined ? [] : [d.value])).reverse(),
+      threshold: definition.rule.threshold,
+      evaluatedDatapoints: result.datapoints.map((d) => ({
+        timestamp: new Date(d.start).toISOString().replace('Z', '+0000'),
+        ...(d.value === undefined ? {} : { value: d.value }),
+      })),
+    });
+    if (result.state === entry.status.state) return;
+    this.transition(entry, result.state, result.reason, nowMs, reasonData);
+  }
+
+  private transition(
+    entry: Entry,
+    state: AlarmState,
+    reason: string,
+    nowMs: number,
+    reasonData?: string,
+  ): void {
+    const old = entry.status.state;
+    entry.status = {
+      state,
+      reason,
+      ...(reasonData === undefined ? {} : { reasonData }),
+      updatedAtMs: nowMs,
+      transitionedAtMs: old === state ? entry.status.transitionedAtMs : nowMs,
+    };
+    if (old === state || !entry.definition.actionsEnabled) return;
+    const d = entry.definition;
+    const actions =
+      state === 'ALARM' ? d.alarmActions : state === 'OK' ? d.okActions : d.insufficientDataActions;
+    if (actions.length === 0) return;
+    const region = REGION_NAMES[d.region] ?? d.region;
+    const subject = `${state}: "${d.name}" in ${region}`.slice(0, 100);
+    const message = JSON.stringify(notification(d, old, entry.status, region));
+    for (const action of actions) {
+      if (!/^arn:aws[\w-]*:sns:/.test(action)) {
+        entry.onError(`alarm ${d.name}: action ${action} is not run locally (SNS topics are)`);
+        continue;
+      }
+      void entry.publish(action, subject, message).catch((error: unknown) => {
+        entry.onError(
+          `alarm ${d.name}: publishing to ${action} failed: ${(error as Error).message ?? String(error)}`,
+        );
+      });
+    }
+  }
+}
+
+/** `2026-12-06T17:00:00.000+0000`, as CloudWatch dates its notifications. */
+function notificationTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+/** The JSON message CloudWatch publishes to SNS on a state change. */
+export function notification(
+  d: AlarmDefinition,
+  oldState: AlarmState,
+  status: AlarmStatus,
+  regionName: string,
+): Record<string, unknown> {
+  const percentile = /^p/.test(d.rule.statistic);
+  return {
+    AlarmName: d.name,
+    AlarmDescription: d.description ?? null,
+    AWSAccountId: d.accountId,
+    AlarmConfigurationUpdatedTimestamp: notificationTime(d.configuredAtMs),
+    NewStateValue: status.state,
+    NewStateReason: status.reason,
+    StateChangeTime: notificationTime(status.updatedAtMs),
+    Region: regionName,
+    AlarmArn: d.arn,
+    OldStateValue: oldState,
+    OKActions: d.okActions,
+    AlarmActions: d.alarmActions,
+    InsufficientDataActions: d.insufficientDataActions,
+    Trigger: {
+      MetricName: d.metricName,
+      Namespace: d.namespace,
+      StatisticType: percentile ? 'ExtendedStatistic' : 'Statistic',
+      ...(percentile
+        ? { ExtendedStatistic: d.rule.statistic }
+        : { Statistic: d.rule.statistic.toUpperCase() }),
+      Unit: d.unit ?? null,
+      Dimensions: d.dimensions.map((x) => ({ value: x.Value, name: x.Name })),
+      Period: d.rule.periodSeconds,
+      EvaluationPeriods: d.rule.evaluationPeriods,
+      DatapointsToAlarm: d.rule.datapointsToAlarm,
+      ComparisonOperator: d.rule.comparisonOperator,
+      Threshold: d.rule.threshold,
+      TreatMissingData: d.rule.treatMissingData,
+      EvaluateLowSampleCountPercentile: '',
+    },
+  };
+}
+
+/** The alarms of this process: the deployer adds to it, the cloud's CloudWatch API serves it. */
+export const localAlarms = new LocalAlarms();

@@ -1,0 +1,260 @@
+/**
+ * CloudWatch alarms on the local cloud: a p99 alarm deployed through CloudFormation is evaluated on the metrics
+ * put with the AWS CLI, its state read with `aws cloudwatch describe-alarms`, and its changes of state published
+ * to an SNS topic whose subscribed SQS queue receives CloudWatch's notification. A metric-math alarm is recorded,
+ * not evaluated, with the reason.
+ */
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
+
+const run = promisify(execFile);
+let cloud: LocalCloud;
+let cfn: CloudFormationClient;
+let sns: SNSClient;
+let sqs: SQSClient;
+let outputs: Record<string, string>;
+
+const template = JSON.stringify({
+  Resources: {
+    Topic: { Type: 'AWS::SNS::Topic' },
+    Queue: { Type: 'AWS::SQS::Queue' },
+    SlowScoring: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: 'slow-scoring',
+        AlarmDescription: 'p99 latency above 500 ms',
+        Namespace: 'Test/Alarms',
+        MetricName: 'Latency',
+        Dimensions: [{ Name: 'Service', Value: 'scoring' }],
+        ExtendedStatistic: 'p99',
+        Period: 10,
+        EvaluationPeriods: 1,
+        Threshold: 500,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'Topic' }],
+        OKActions: [{ Ref: 'Topic' }],
+      },
+    },
+    ErrorRate: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: 'error-rate',
+        EvaluationPeriods: 1,
+        Threshold: 0.01,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Metrics: [
+          { Id: 'rate', Expression: 'errors / requests', ReturnData: true },
+          {
+            Id: 'errors',
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: 'Test/Alarms', MetricName: 'Errors' },
+              Period: 60,
+              Stat: 'Sum',
+            },
+          },
+          {
+            Id: 'requests',
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: 'Test/Alarms', MetricName: 'Requests' },
+              Period: 60,
+              Stat: 'Sum',
+            },
+          },
+        ],
+      },
+    },
+  },
+  Outputs: {
+    TopicArn: { Value: { Ref: 'Topic' } },
+    QueueUrl: { Value: { Ref: 'Queue' } },
+    QueueArn: { Value: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
+    AlarmArn: { Value: { 'Fn::GetAtt': ['SlowScoring', 'Arn'] } },
+  },
+});
+
+function aws(args: string[]) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  return run('aws', args, {
+    env: { ...env, ...localCloudClientEnv(cloud.endpoint), AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
+    timeout: 60_000,
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within 90 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stackStatus(name: string): Promise<string> {
+  try {
+    return (await cfn.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0]?.StackStatus ?? '?';
+  } catch (error) {
+    if (/does not exist/.test((error as Error).message)) return 'GONE';
+    throw error;
+  }
+}
+
+/** The next alarm notification the queue receives (the SNS envelope's Subject and parsed Message). */
+async function nextNotification(
+  state: string,
+): Promise<{ subject: string; message: Record<string, unknown> }> {
+  return until(`an ${state} notification`, async () => {
+    const answer = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: outputs.QueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
+    );
+    const message = answer.Messages?.[0];
+    if (message === undefined) return undefined;
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl: outputs.QueueUrl, ReceiptHandle: message.ReceiptHandle }),
+    );
+    const envelope = JSON.parse(message.Body ?? '{}') as { Subject: string; Message: string };
+    const parsed = {
+      subject: envelope.Subject,
+      message: JSON.parse(envelope.Message) as Record<string, unknown>,
+    };
+    return parsed.message.NewStateValue === state ? parsed : undefined;
+  });
+}
+
+async function describeAlarm(name: string): Promise<Record<string, unknown> | undefined> {
+  const answer = JSON.parse((await aws(['cloudwatch', 'describe-alarms', '--alarm-names', name])).stdout);
+  return answer.MetricAlarms[0];
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ port: 0 });
+  const config = {
+    endpoint: cloud.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  cfn = new CloudFormationClient(config);
+  sns = new SNSClient(config);
+  sqs = new SQSClient(config);
+}, 120_000);
+
+afterAll(async () => {
+  for (const client of [cfn, sns, sqs]) client?.destroy();
+  await cloud?.stop();
+});
+
+describe('CloudWatch alarms on the local cloud', () => {
+  it('records a metric-math alarm without evaluating it, saying why', async () => {
+    await cfn.send(new CreateStackCommand({ StackName: 'alarms', TemplateBody: template }));
+    await until('the stack', async () =>
+      (await stackStatus('alarms')).endsWith('_IN_PROGRESS') ? undefined : true,
+    );
+    expect(await stackStatus('alarms')).toBe('CREATE_COMPLETE');
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'alarms' }))).Stacks?.[0];
+    outputs = Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue as string]));
+    await sns.send(
+      new SubscribeCommand({ TopicArn: outputs.TopicArn, Protocol: 'sqs', Endpoint: outputs.QueueArn }),
+    );
+
+    const events =
+      (await cfn.send(new DescribeStackEventsCommand({ StackName: 'alarms' }))).StackEvents ?? [];
+    const math = events.find(
+      (e) => e.LogicalResourceId === 'ErrorRate' && e.ResourceStatus === 'CREATE_COMPLETE',
+    );
+    expect(math?.ResourceStatusReason).toMatch(/recorded, not created: metric-math .* not evaluated/);
+    expect(await describeAlarm('error-rate')).toBeUndefined();
+  });
+
+  it('evaluates a p99 alarm on metrics put with the AWS CLI and publishes each change of state to SNS', async () => {
+    // No data yet, treated as not breaching: the alarm left INSUFFICIENT_DATA for OK when it was created.
+    const first = await describeAlarm('slow-scoring');
+    expect(first?.StateValue).toBe('OK');
+    expect(first?.StateReason).toBe(
+      'Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].',
+    );
+
+    // 19 fast requests and a slow one: the average (59.5 ms) is fine, the p99 (1000 ms) is not.
+    await aws([
+      'cloudwatch',
+      'put-metric-data',
+      '--namespace',
+      'Test/Alarms',
+      '--metric-data',
+      JSON.stringify([
+        {
+          MetricName: 'Latency',
+          Dimensions: [{ Name: 'Service', Value: 'scoring' }],
+          Unit: 'Milliseconds',
+          Values: [10, 1000],
+          Counts: [19, 1],
+        },
+      ]),
+    ]);
+    const alarm = await nextNotification('ALARM');
+    expect(alarm.subject).toBe('ALARM: "slow-scoring" in US East (N. Virginia)');
+    expect(alarm.message).toMatchObject({
+      AlarmName: 'slow-scoring',
+      AlarmDescription: 'p99 latency above 500 ms',
+      AWSAccountId: '000000000000',
+      NewStateValue: 'ALARM',
+      OldStateValue: 'OK',
+      Region: 'US East (N. Virginia)',
+      AlarmArn: outputs.AlarmArn,
+      AlarmActions: [outputs.TopicArn],
+      Trigger: {
+        MetricName: 'Latency',
+        Namespace: 'Test/Alarms',
+        StatisticType: 'ExtendedStatistic',
+        ExtendedStatistic: 'p99',
+        Dimensions: [{ value: 'scoring', name: 'Service' }],
+        Period: 10,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 500,
+        TreatMissingData: 'notBreaching',
+      },
+    });
+    expect(alarm.message.NewStateReason).toMatch(
+      /^Threshold Crossed: 1 out of the last 1 datapoints \[1000\.0 \(.+\)\] was greater than the threshold \(500\.0\)/,
+    );
+    const described = await describeAlarm('slow-scoring');
+    expect(described).toMatchObject({
+      AlarmName: 'slow-scoring',
+      AlarmArn: outputs.AlarmArn,
+      ExtendedStatistic: 'p99',
+      Period: 10,
+      Threshold: 500,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      Dimensions: [{ Name: 'Service', Value: 'scoring' }],
+    });
+    // The state may already be back to OK if the period ended meanwhile; the ALARM was seen above.
+    expect(['ALARM', 'OK']).toContain(described?.StateValue);
+
+    // Once the slow period is past, no data is not breaching: back to OK, with its notification.
+    const ok = await nextNotification('OK');
+    expect(ok.message.OldStateValue).toBe('ALARM');
+  });
+
+  it('forgets the alarms when the stack is deleted', async () => {
+    await cfn.send(new DeleteStackCommand({ StackName: 'alarms' }));
+    await until('the deletion', async () => ((await stackStatus('alarms')) === 'GONE' ? true : undefined));
+    const answer = JSON.parse((await aws(['cloudwatch', 'describe-alarms'])).stdout);
+    expect(answer.MetricAlarms).toEqual([]);
+  });
+});
