@@ -79,6 +79,7 @@ const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['Firehose_20150804.', 'firehose'],
   ['Logs_20140328.', 'logs'],
   ['GraniteServiceVersion20100801.', 'monitoring'],
+  ['AWSEvents.', 'events'],
 ];
 
 /** Signing names that differ from the service that serves them. */

@@ -7,6 +7,7 @@
  *   s3, sqs, sns         fauxqs                                 src/fauxqs.ts
  *   sts                  the endpoint itself                    src/sts/
  *   cloudformation, ssm  our own, in this process               src/cloudformation/, src/ssm/
+ *   events               our own (rules the stacks deploy)      src/events/
  *
  * CloudFormation deploys stacks onto the cloud (the CDK CLI's `cdk bootstrap/deploy/destroy`, or
  * `cloud.cloudFormation.service.deploy` in process); their functions and event-source mappings run in this
@@ -25,8 +26,11 @@ import {
   type ServeCloudFormationOptions,
   serveCloudFormation,
 } from './cloudformation/serve.js';
+import { attachServiceMetrics } from './cloudwatch/service-metrics.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { isSameProcess, listProcesses, processStartId, sleep } from './emulator-process.js';
+import { startEventsServer } from './events/api.js';
+import { localEventRules } from './events/rules.js';
 import { fauxqsAnswers, startFauxqsEmulator } from './fauxqs.js';
 import { type ServiceState, startGateway } from './gateway.js';
 import { kinesisMockAnswers, startKinesisMock } from './kinesis-mock.js';
@@ -257,6 +261,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f, ...services.health(), ...plugged };
   };
   const services = await startLocalServices(gateway, log === undefined ? {} : { onLog: log });
+  // What the cloud's parts publish as AWS services (AWS/Lambda IteratorAge) lands in its CloudWatch.
+  const detachServiceMetrics = attachServiceMetrics(services.cloudwatch.store);
   state = 'running';
 
   for (const child of [kinesis.value.value.process, fauxqs.value.value.process]) {
@@ -305,6 +311,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           await plugin.stop().catch((error: unknown) => failures.push(error));
         }
         await services.stop().catch((error: unknown) => failures.push(error));
+        detachServiceMetrics();
         state = 'stopped';
         await gateway.close();
         await Promise.all([kinesis.value.value.stop(), dynamo.value.value.stop(), fauxqs.value.value.stop()]);
@@ -318,6 +325,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
   };
   try {
+    // EventBridge: the rules the stacks deploy (src/events/), listed and switched on and off with the AWS CLI.
+    const events = await startEventsServer(localEventRules, {
+      onInternalError: (message) => log?.('events', message),
+    });
+    cloud.route('events', events.origin, events);
     cloud.cloudFormation = await serveCloudFormation(cloud as LocalCloud, options.cloudFormation);
   } catch (error) {
     await cloud.stop().catch(() => undefined);

@@ -9,6 +9,7 @@ import type { Creator } from './resources/context.js';
 import { createCustomResource, isCustomResourceType } from './resources/custom-resource.js';
 import { createDynamoDbTable } from './resources/dynamodb.js';
 import { createEventSourceMapping } from './resources/event-source-mapping.js';
+import { createEventsRule } from './resources/events-rule.js';
 import { createKinesisStream, createKinesisStreamConsumer } from './resources/kinesis.js';
 import { createLambdaFunction } from './resources/lambda.js';
 import { createS3Bucket } from './resources/s3.js';
@@ -28,6 +29,7 @@ export const CREATORS: Readonly<Record<string, Creator>> = {
   'AWS::SSM::Parameter': createSsmParameter,
   'AWS::Lambda::Function': createLambdaFunction,
   'AWS::Lambda::EventSourceMapping': createEventSourceMapping,
+  'AWS::Events::Rule': createEventsRule,
 };
 
 /** The creator of a type: CREATORS, or the custom resources' (`AWS::CloudFormation::CustomResource`, `Custom::*`). */

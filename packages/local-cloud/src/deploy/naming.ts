@@ -29,6 +29,7 @@ export const NAMES: Record<string, { property: string; maxLength: number; lowerc
   'AWS::SSM::Parameter': { property: 'Name', maxLength: 2048 },
   'AWS::ECR::Repository': { property: 'RepositoryName', maxLength: 256, lowercase: true },
   'AWS::KMS::Alias': { property: 'AliasName', maxLength: 256 },
+  'AWS::Events::Rule': { property: 'Name', maxLength: 64 },
 };
 
 /**

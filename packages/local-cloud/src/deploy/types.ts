@@ -1,6 +1,7 @@
 /** The public types of a local deployment, and the shapes of the template and asset manifest it reads. */
 
 import type { KinesisEventSourceMapping } from '../event-source-mapping.js';
+import type { EventRules } from '../events/rules.js';
 import type { FunctionLogSink, LocalLambdaFunction } from '../lambda-runtime.js';
 import type { ParameterStore } from '../ssm/parameter-store.js';
 
@@ -54,6 +55,8 @@ export interface EngineOptions {
   onLog?: (source: string, line: string) => void;
   /** The Parameter Store that AWS::SSM::Parameter writes to and SSM parameter types read. */
   ssm?: ParameterStore;
+  /** Where AWS::Events::Rule rules are kept and run. @default the process's (`localEventRules`) */
+  eventRules?: EventRules;
 }
 
 export interface DeployTemplateOptions extends EngineOptions {

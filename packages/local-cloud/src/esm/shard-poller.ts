@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { batchReady, takeBatch } from './batcher.js';
 import { clampInteger, errorText } from './errors.js';
+import { publishIteratorAge } from './iterator-age.js';
 import { kinesisStreamOfArn, toRec } from './kinesis-event.js';
 import { processBatch, type RetryPolicy } from './retry-policy.js';
 import type {
@@ -336,7 +337,11 @@ export function startShardPollers(settings: KinesisMappingSettings, options: Run
       log,
     },
     signal: stopping.signal,
-    invoke: (event) => options.invoke(event),
+    invoke: (event) => {
+      // Lambda's IteratorAge: the age of the batch's last record as the batch is sent to the function.
+      publishIteratorAge(settings.functionArn, event);
+      return options.invoke(event);
+    },
     sleep,
     log,
   };

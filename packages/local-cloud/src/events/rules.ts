@@ -1,0 +1,175 @@
+/**
+ * The EventBridge rules of the local cloud, kept in this process: what the deployer creates for
+ * AWS::Events::Rule, what the EventBridge API (src/events/api.ts) lists, enables and disables. An enabled rule
+ * with a ScheduleExpression runs on the clock (src/events/schedule-timer.ts) and sends the scheduled event
+ * AWS sends to each of its targets; a disabled one does not fire. Rules with only an EventPattern are kept and
+ * listed, but nothing puts events here, so they never match.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { parseScheduleExpression } from './schedule-expression.js';
+import { type ScheduleTimer, scheduleScale, startScheduleTimer } from './schedule-timer.js';
+import { targetInput } from './target-input.js';
+
+export type RuleState = 'ENABLED' | 'DISABLED';
+
+export interface RuleTarget {
+  readonly Id: string;
+  readonly Arn: string;
+  readonly Input?: string;
+  readonly InputPath?: string;
+  readonly InputTransformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string };
+  readonly RoleArn?: string;
+}
+
+export interface EventRule {
+  readonly name: string;
+  readonly arn: string;
+  readonly eventBusName: string;
+  readonly scheduleExpression?: string;
+  readonly eventPattern?: string;
+  readonly description?: string;
+  readonly roleArn?: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly targets: readonly RuleTarget[];
+}
+
+/** Sends a target its input; rejects with the reason it could not be delivered (logged, not fatal). */
+export type DeliverToTarget = (target: RuleTarget, input: unknown) => Promise<void>;
+
+interface Entry {
+  rule: EventRule;
+  state: RuleState;
+  deliver: DeliverToTarget;
+  onError: (message: string) => void;
+  timer: ScheduleTimer | undefined;
+  /** Each scheduled fire so far (due time), newest last; at most 100. */
+  fires: number[];
+}
+
+const FIRES_KEPT = 100;
+
+export class EventRules {
+  private readonly entries = new Map<string, Entry>();
+
+  /** Adds (or replaces) a rule, running its schedule when enabled. A bad expression throws naming it. */
+  put(
+    rule: EventRule,
+    state: RuleState,
+    deliver: DeliverToTarget,
+    onError: (message: string) => void = () => {},
+  ): void {
+    if (rule.scheduleExpression !== undefined) parseScheduleExpression(rule.scheduleExpression);
+    this.remove(rule.arn);
+    const entry: Entry = { rule, state, deliver, onError, timer: undefined, fires: [] };
+    this.entries.set(rule.arn, entry);
+    this.startTimer(entry);
+  }
+
+  /** Stops and forgets a rule (no-op when it is not here). */
+  remove(arn: string): void {
+    const entry = this.entries.get(arn);
+    entry?.timer?.stop();
+    this.entries.delete(arn);
+  }
+
+  find(name: string, eventBusName = 'default'): { rule: EventRule; state: RuleState } | undefined {
+    const bus = busNameOf(eventBusName);
+    for (const entry of this.entries.values())
+      if (entry.rule.name === name && entry.rule.eventBusName === bus)
+        return { rule: entry.rule, state: entry.state };
+    return undefined;
+  }
+
+  list(eventBusName = 'default'): Array<{ rule: EventRule; state: RuleState }> {
+    const bus = busNameOf(eventBusName);
+    return [...this.entries.values()]
+      .filter((entry) => entry.rule.eventBusName === bus)
+      .map((entry) => ({ rule: entry.rule, state: entry.state }))
+      .sort((a, b) => (a.rule.name < b.rule.name ? -1 : a.rule.name > b.rule.name ? 1 : 0));
+  }
+
+  /** Enables or disables a rule by name; false when there is none. Enabling restarts its rate from now. */
+  setState(name: string, eventBusName: string, state: RuleState): boolean {
+    const found = this.find(name, eventBusName);
+    const entry = found === undefined ? undefined : this.entries.get(found.rule.arn);
+    if (entry === undefined) return false;
+    if (entry.state === state) return true;
+    entry.state = state;
+    entry.timer?.stop();
+    entry.timer = undefined;
+    this.startTimer(entry);
+    return true;
+  }
+
+  /** When each scheduled fire of the rule was due (epoch ms), oldest first: for tests and diagnostics. */
+  firesOf(arn: string): readonly number[] {
+    return [...(this.entries.get(arn)?.fires ?? [])];
+  }
+
+  /** When the rule fires next (epoch ms), or undefined (disabled, unscheduled, or never again). */
+  nextFireOf(arn: string): number | undefined {
+    return this.entries.get(arn)?.timer?.nextFireMs;
+  }
+
+  private startTimer(entry: Entry): void {
+    const text = entry.rule.scheduleExpression;
+    if (text === undefined || entry.state !== 'ENABLED') return;
+    entry.timer = startScheduleTimer(parseScheduleExpression(text), (dueMs) => this.fire(entry, dueMs), {
+      scale: scheduleScale(),
+    });
+  }
+
+  private fire(entry: Entry, dueMs: number): void {
+    const { rule } = entry;
+    entry.fires.push(dueMs);
+    if (entry.fires.length > FIRES_KEPT) entry.fires.shift();
+    const event = scheduledEvent(rule, dueMs);
+    for (const target of rule.targets) {
+      let input: unknown;
+      try {
+        input = targetInput(target, event);
+      } catch (error) {
+        entry.onError(`rule ${rule.name}, target ${target.Id}: ${(error as Error).message}`);
+        continue;
+      }
+      // Delivered asynchronously, as EventBridge invokes: a slow target does not hold the schedule.
+      void entry.deliver(target, input).catch((error: unknown) => {
+        entry.onError(
+          `rule ${rule.name}: delivery to target ${target.Id} (${target.Arn}) failed: ${(error as Error).message ?? String(error)}`,
+        );
+      });
+    }
+  }
+}
+
+/** The event EventBridge sends for a scheduled rule's fire (times without milliseconds, as AWS writes them). */
+export function scheduledEvent(rule: EventRule, dueMs: number): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: rule.accountId,
+    time: new Date(dueMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: rule.region,
+    resources: [rule.arn],
+    detail: {},
+  };
+}
+
+/** A bus name from a name or an ARN (`arn:aws:events:<region>:<account>:event-bus/<name>`). */
+export function busNameOf(nameOrArn: string): string {
+  const fromArn = /:event-bus\/(.+)$/.exec(nameOrArn)?.[1];
+  return fromArn ?? nameOrArn;
+}
+
+/** The rule ARN AWS gives: `rule/<name>` on the default bus, `rule/<bus>/<name>` on another. */
+export function ruleArn(region: string, accountId: string, eventBusName: string, name: string): string {
+  const bus = busNameOf(eventBusName);
+  return `arn:aws:events:${region}:${accountId}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`;
+}
+
+/** The rules of this process: the deployer adds to it, the cloud's EventBridge API serves it. */
+export const localEventRules = new EventRules();

@@ -1,0 +1,188 @@
+/**
+ * Lambda's IteratorAge from the local event-source mappings: a backlog left on a stream while its mapping is
+ * disabled shows as a high maximum once the mapping reads it, and a record put after the drain as a lower one,
+ * read with the AWS CLI's `cloudwatch get-metric-statistics` as on AWS.
+ */
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
+
+const run = promisify(execFile);
+let cloud: LocalCloud;
+let cfn: CloudFormationClient;
+let kinesis: KinesisClient;
+const lines: Array<{ source: string; line: string }> = [];
+
+/** How long the backlog waits before the mapping reads it: its IteratorAge is at least this. */
+const BACKLOG_WAIT_MS = 5_000;
+const BACKLOG_RECORDS = 200;
+
+const template = JSON.stringify({
+  Resources: {
+    Stream: { Type: 'AWS::Kinesis::Stream', Properties: { ShardCount: 1 } },
+    Fn: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        FunctionName: 'iterator-age-reader',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::000000000000:role/any',
+        Code: { ZipFile: "exports.handler = async (e) => { console.log('BATCH ' + e.Records.length); };" },
+      },
+    },
+    Mapping: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: {
+        FunctionName: { Ref: 'Fn' },
+        EventSourceArn: { 'Fn::GetAtt': ['Stream', 'Arn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 10,
+      },
+    },
+  },
+  Outputs: { StreamName: { Value: { Ref: 'Stream' } }, MappingId: { Value: { Ref: 'Mapping' } } },
+});
+
+function aws(args: string[]) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  return run('aws', args, {
+    env: { ...env, ...localCloudClientEnv(cloud.endpoint), AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
+    timeout: 60_000,
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within 90 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const recordsProcessed = () =>
+  lines
+    .filter((l) => l.source === 'Fn' && /BATCH \d+/.test(l.line))
+    .reduce((sum, l) => sum + Number(/BATCH (\d+)/.exec(l.line)?.[1]), 0);
+
+async function maxIteratorAge(fromMs: number): Promise<{ maximum: number; samples: number }> {
+  const answer = await aws([
+    'cloudwatch',
+    'get-metric-statistics',
+    '--namespace',
+    'AWS/Lambda',
+    '--metric-name',
+    'IteratorAge',
+    '--dimensions',
+    'Name=FunctionName,Value=iterator-age-reader',
+    '--statistics',
+    'Maximum',
+    'SampleCount',
+    '--start-time',
+    new Date(fromMs).toISOString(),
+    '--end-time',
+    new Date(Date.now() + 60_000).toISOString(),
+    '--period',
+    '3600',
+  ]);
+  const points = JSON.parse(answer.stdout).Datapoints as Array<{
+    Maximum: number;
+    SampleCount: number;
+    Unit: string;
+  }>;
+  expect(points.every((p) => p.Unit === 'Milliseconds')).toBe(true);
+  return {
+    maximum: Math.max(...points.map((p) => p.Maximum)),
+    samples: points.reduce((sum, p) => sum + p.SampleCount, 0),
+  };
+}
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({
+    port: 0,
+    cloudFormation: { onLog: (source, line) => lines.push({ source, line }) },
+  });
+  const config = {
+    endpoint: cloud.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  cfn = new CloudFormationClient(config);
+  kinesis = new KinesisClient(config);
+}, 120_000);
+
+afterAll(async () => {
+  for (const client of [cfn, kinesis]) client?.destroy();
+  await cloud?.stop();
+});
+
+describe('IteratorAge of the local event-source mappings', () => {
+  it('shows a backlog as a high maximum, then a low one once drained', async () => {
+    await cfn.send(new CreateStackCommand({ StackName: 'iterator-age', TemplateBody: template }));
+    const outputs = await until('the stack', async () => {
+      const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'iterator-age' }))).Stacks?.[0];
+      if (stack?.StackStatus?.endsWith('_IN_PROGRESS')) return undefined;
+      expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
+      return Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue as string]));
+    });
+
+    await aws([
+      'lambda',
+      'update-event-source-mapping',
+      '--uuid',
+      outputs.MappingId as string,
+      '--no-enabled',
+    ]);
+    const putAt = Date.now();
+    for (let i = 0; i < BACKLOG_RECORDS; i += 100) {
+      await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: outputs.StreamName,
+          Records: Array.from({ length: 100 }, (_, j) => ({
+            Data: Buffer.from(JSON.stringify({ n: i + j })),
+            PartitionKey: `k${i + j}`,
+          })),
+        }),
+      );
+    }
+    // The backlog waits (this is what it is about), then the mapping reads it, 10 records a batch.
+    await until('the backlog to be old enough', () =>
+      Date.now() - putAt >= BACKLOG_WAIT_MS ? true : undefined,
+    );
+    await aws(['lambda', 'update-event-source-mapping', '--uuid', outputs.MappingId as string, '--enabled']);
+    await until('the backlog drained', () => (recordsProcessed() >= BACKLOG_RECORDS ? true : undefined));
+    const drainedAt = Date.now();
+    const backlog = await maxIteratorAge(putAt);
+    expect(backlog.samples).toBeGreaterThanOrEqual(BACKLOG_RECORDS / 10);
+    expect(backlog.maximum).toBeGreaterThanOrEqual(BACKLOG_WAIT_MS);
+
+    // The CLI sends whole seconds: the record after the drain is put from the next whole second on.
+    const afterFrom = Math.ceil(drainedAt / 1000) * 1000;
+    await until('the next whole second', () => (Date.now() > afterFrom ? true : undefined));
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: outputs.StreamName,
+        Records: [{ Data: Buffer.from('{"n":"after"}'), PartitionKey: 'after' }],
+      }),
+    );
+    await until('the record after the drain', () =>
+      recordsProcessed() > BACKLOG_RECORDS ? true : undefined,
+    );
+    const after = await maxIteratorAge(afterFrom);
+    expect(after.samples).toBe(1);
+    expect(after.maximum).toBeLessThan(backlog.maximum);
+    console.log(
+      `IteratorAge: backlog of ${BACKLOG_RECORDS} records max ${backlog.maximum} ms over ${backlog.samples} batches; ` +
+        `one record after the drain ${after.maximum} ms`,
+    );
+  });
+});
