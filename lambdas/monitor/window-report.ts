@@ -134,7 +134,8 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
     }
     return objects;
   };
-  const archiveWeekEarlier = await readArchive(serving.fromMs - WEEK_MS, serving.toMs - WEEK_MS);
+  // Up to the run's time, a week earlier too: a partition is named by when Firehose received the record.
+  const archiveWeekEarlier = await readArchive(serving.fromMs - WEEK_MS, nowMs - WEEK_MS);
   const archive = await readArchive(serving.fromMs, nowMs);
   for (const sidePrefix of [at.quarantinePrefix, at.latePrefix]) {
     for (const prefix of hourPrefixes(sidePrefix, serving.fromMs, nowMs)) {
