@@ -390,6 +390,8 @@ export class FeaturePipeline extends Construct {
         settings: typeof monitorJob === 'object' ? monitorJob : undefined,
         ...logs,
       });
+      // It reads events and labels by the spec: it changes with the others, once the guard has passed.
+      this.specGuard.guard(this.modelMonitoring.function);
     }
 
     const output = (outputId: string, value: string, description: string) =>
