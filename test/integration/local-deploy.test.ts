@@ -212,6 +212,7 @@ describe('the synthesized stack on the local cloud', () => {
       new Set([...main.resources.values()].filter((r) => r.status === status).map((r) => r.type));
     expect([...types('created')].sort()).toEqual([
       'AWS::DynamoDB::Table',
+      'AWS::Events::Rule',
       'AWS::Kinesis::Stream',
       'AWS::Lambda::EventSourceMapping',
       'AWS::Lambda::Function',
@@ -240,7 +241,7 @@ describe('the synthesized stack on the local cloud', () => {
     );
     // Nothing serves Firehose here: the raw archive's variable is left out, so batches do not fail on it.
     expect(main.warnings.join('\n')).toMatch(/RAW_ARCHIVE_STREAM left out/);
-    expect(main.functions.size).toBe(3); // features, score, the spec guard's
+    expect(main.functions.size).toBe(4); // features, score, monitor, the spec guard's
     expect(main.mappings.size).toBe(1);
   });
 
