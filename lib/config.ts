@@ -10,7 +10,7 @@ import type { FeaturePipelineProps } from './feature-pipeline.js';
  */
 
 /** How a context value becomes a prop. */
-type Kind = 'string' | 'number' | 'boolean' | 'duration' | 'mebibytes' | 'json';
+type Kind = 'string' | 'number' | 'boolean' | 'duration' | 'mebibytes' | 'json' | 'switch-or-json';
 
 /** The props a context key may set; resources (`existing*`) and the spec itself cannot come from context. */
 type OverridableProp = Exclude<keyof FeaturePipelineProps, 'spec' | 'stage' | `existing${string}`>;
@@ -41,6 +41,7 @@ const OVERRIDES: Record<OverridableProp, Kind> = {
   alarmEmail: 'string',
   alarmThresholds: 'json',
   backfillPlanned: 'boolean',
+  modelMonitoring: 'switch-or-json',
 };
 
 /** The context keys the app reads. */
@@ -111,6 +112,10 @@ function typed(kind: Kind, raw: unknown): { ok: unknown } | { error: string } {
       return typeof value === 'number' ? { ok: Size.mebibytes(value) } : { error: 'must be a number of MiB' };
     case 'json':
       return typeof value === 'object' && value !== null ? { ok: value } : { error: 'must be a JSON object' };
+    case 'switch-or-json':
+      return typeof value === 'boolean' || (typeof value === 'object' && value !== null)
+        ? { ok: value }
+        : { error: 'must be true, false or a JSON object' };
     case 'duration': {
       // A setting may be zero (`maxBatchingWindow=0s` is the low-latency configuration): the props' own range
       // checks refuse a zero where it is not allowed, naming the prop.

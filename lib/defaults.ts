@@ -115,3 +115,24 @@ export function withOverrides<T extends object>(defaults: T, overrides: Partial<
 export function glueName(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 }
+
+/**
+ * The monitoring job's settings unless told otherwise (lib/model-monitoring.ts ModelMonitoringSettings): every
+ * 15 minutes, the last hour of label time for quality and of serving for drift and the stream, the feature log read
+ * a week back for the requests late labels name. Alarms: ROC AUC below 0.7 (the shipped fraud model's holdout AUC
+ * is 0.922), calibration off by over 2x either way, no label joined for 8 runs (2 hours), PSI above 0.25 (the usual
+ * "major shift"), under half last week's volume, over 1% of records quarantined. The serving threshold is
+ * adapters/model/live-quality.ts DEFAULT_SERVING_THRESHOLD, stated there.
+ */
+export const DEFAULT_MODEL_MONITORING = {
+  scheduleMinutes: 15,
+  qualityWindowMinutes: 60,
+  servingWindowMinutes: 60,
+  labelLookbackHours: 7 * 24,
+  aucFloor: 0.7,
+  calibrationFactor: 2,
+  labelsMissingPeriods: 8,
+  psiThreshold: 0.25,
+  volumeRatio: 0.5,
+  quarantineShare: 0.01,
+} as const;

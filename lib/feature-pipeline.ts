@@ -18,6 +18,11 @@ import {
 import { DEFAULT_MAX_RECORD_AGE, FeatureComputer, featureComputerProblems } from './feature-computer.js';
 import { type ApiAuth, httpApiProblems } from './http-api.js';
 import { IngestApi } from './ingest-api.js';
+import {
+  ModelMonitoring,
+  type ModelMonitoringSettings,
+  modelMonitoringProblems,
+} from './model-monitoring.js';
 import { Monitoring, type MonitoringThresholds, monitoringProblems } from './monitoring.js';
 import type { OfflineFormat } from './offline-dataset.js';
 import { OfflineStore, offlineStoreProblems, RAW_ARCHIVE_PREFIX } from './offline-store.js';
@@ -177,6 +182,14 @@ export interface FeaturePipelineProps {
   readonly alarmThresholds?: MonitoringThresholds;
 
   /**
+   * The scheduled monitoring job (lib/model-monitoring.ts): model quality from delayed labels, feature drift and
+   * stream data quality as metrics, with alarms and dashboard widgets. `false` turns it off; settings tune it. It
+   * reads the Parquet layout, so it is off with `offlineFormat: 'iceberg'`.
+   * @default - on (DEFAULT_MODEL_MONITORING) with Parquet, off with Iceberg
+   */
+  readonly modelMonitoring?: boolean | ModelMonitoringSettings;
+
+  /**
    * Bring your own Kinesis stream; `streamMode`, `shardCount` and `streamRetention` are then refused.
    * @default - a new stream, encrypted with a new customer-managed key
    */
@@ -230,6 +243,8 @@ export class FeaturePipeline extends Construct {
   /** With `ingestApi: true`. */
   public readonly ingestApi?: IngestApi;
   public readonly monitoring: Monitoring;
+  /** The scheduled monitoring job; none with `modelMonitoring: false` or Iceberg. */
+  public readonly modelMonitoring?: ModelMonitoring;
   /** Refuses a spec change that leaves features empty without a backfill plan; the functions wait for it. */
   public readonly specGuard: SpecGuard;
   /** Where the new buckets' server access logs go; none when every bucket is brought. */
@@ -344,6 +359,40 @@ export class FeaturePipeline extends Construct {
         ? { existingTopicObj: props.existingAlarmTopicObj }
         : { removalPolicy: stage.removalPolicy }),
     });
+
+    const monitorJob = props.modelMonitoring ?? (props.offlineFormat ?? 'parquet') === 'parquet';
+    if (monitorJob !== false) {
+      const challenger = props.challenger;
+      const challengerName =
+        challenger?.version ??
+        (challenger?.endpointName ? `sagemaker:${challenger.endpointName}` : undefined);
+      this.modelMonitoring = new ModelMonitoring(this, 'ModelMonitoring', {
+        spec,
+        offlineBucket: this.offlineStore.bucket,
+        offlineKey: this.offlineStore.encryptionKey,
+        sideOutputBucket: this.featureComputer.sideOutputBucket,
+        sideOutputKey: this.featureComputer.sideOutputKey,
+        models: this.scoringApi.models,
+        // A SageMaker model names its version in its answers only.
+        championVersion:
+          (props.model?.backend ?? 'embedded') === 'embedded' ? this.scoringApi.modelVersion : undefined,
+        ...(challenger && challengerName
+          ? {
+              challenger: {
+                version: challengerName,
+                variant: challenger.mode === 'shadow' ? ('shadow' as const) : ('challenger' as const),
+              },
+            }
+          : {}),
+        topic: this.monitoring.topic,
+        dashboard: this.monitoring.dashboard,
+        firehoseBufferSeconds: this.offlineStore.bufferInterval.toSeconds(),
+        settings: typeof monitorJob === 'object' ? monitorJob : undefined,
+        ...logs,
+      });
+      // It reads events and labels by the spec: it changes with the others, once the guard has passed.
+      this.specGuard.guard(this.modelMonitoring.function);
+    }
 
     const output = (outputId: string, value: string, description: string) =>
       new CfnOutput(this, outputId, { value, description });
@@ -463,7 +512,23 @@ function pipelineProblems(pipeline: Construct, props: FeaturePipelineProps): str
       path('Monitoring'),
       monitoringProblems({ thresholds: props.alarmThresholds, alarmEmail: props.alarmEmail }),
     ),
+    ...atPath(path('ModelMonitoring'), modelMonitoringPropProblems(props)),
   ];
+}
+
+/** The monitoring job's prop: a switch or settings, and it reads the Parquet layout only. */
+function modelMonitoringPropProblems(props: FeaturePipelineProps): string[] {
+  const value = props.modelMonitoring;
+  if (value === undefined || value === false) return [];
+  if (value !== true && (typeof value !== 'object' || value === null)) {
+    return [`modelMonitoring must be true, false or settings (got ${quote(value)})`];
+  }
+  if ((props.offlineFormat ?? 'parquet') !== 'parquet') {
+    return [
+      `modelMonitoring reads the Parquet layout of the offline store: turn it off with offlineFormat ${quote(props.offlineFormat)}`,
+    ];
+  }
+  return value === true ? [] : modelMonitoringProblems(value);
 }
 
 /** The feature computer's settings among the pipeline's props: what it is built with and what is checked. */

@@ -17,6 +17,12 @@ export { FeatureComputer, type FeatureComputerProps, SIDE_OUTPUT_PREFIXES } from
 export { FeaturePipeline, type FeaturePipelineProps, type SpecSource } from './feature-pipeline.js';
 export { type ApiAuth, type HttpApiOptions, LambdaHttpApi, type LambdaHttpApiProps } from './http-api.js';
 export { IngestApi, type IngestApiProps } from './ingest-api.js';
+export {
+  LABELS_PREFIX,
+  ModelMonitoring,
+  type ModelMonitoringProps,
+  type ModelMonitoringSettings,
+} from './model-monitoring.js';
 export { DEFAULT_MODEL_REGISTRY, DEFAULT_MODEL_VERSION } from './model-registry.js';
 export { Monitoring, type MonitoringProps, type MonitoringThresholds } from './monitoring.js';
 export { OfflineDataset, type OfflineDatasetProps, type OfflineFormat } from './offline-dataset.js';

@@ -24,6 +24,7 @@ export const HANDLERS = {
   score: 'lambdas/score/handler.ts',
   ingest: 'lambdas/ingest/handler.ts',
   'spec-guard': 'lambdas/spec-guard/handler.ts',
+  monitor: 'lambdas/monitor/handler.ts',
 };
 
 /** The size a bundle should stay under, minified. */
@@ -119,7 +120,7 @@ async function main(argv) {
     else if (arg === '--quiet') quiet = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: node scripts/bundle-lambdas.mjs [--outdir DIR] [--quiet] [features|score|ingest|spec-guard ...]',
+        'usage: node scripts/bundle-lambdas.mjs [--outdir DIR] [--quiet] [features|score|ingest|spec-guard|monitor ...]',
       );
       return 0;
     } else options.names.push(arg);

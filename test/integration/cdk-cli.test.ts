@@ -147,7 +147,7 @@ describe('the CDK CLI against the local cloud', () => {
     const stack = cloud.cloudFormation.service.get(STACK);
     expect(stack.status).toBe('CREATE_COMPLETE');
     const code = [...stack.live.resources.values()].filter((r) => r.type === 'AWS::Lambda::Function');
-    expect(code.length).toBe(3); // features, score, and the spec guard's
+    expect(code.length).toBe(4); // features, score, monitor, and the spec guard's
     for (const fn of code) expect(fn.notes.join(' ')).toMatch(/code s3:\/\/cdk-hnb659fds-assets-/);
     const counts = await putAndReadFeature(SPEC, 'card_txn_count_10m', ['cli-c1', 'cli-c2']);
     expect(counts).toEqual([3, 3]);
@@ -188,10 +188,11 @@ describe('the CDK CLI against the local cloud', () => {
       )
       .map((e) => e.ResourceType)
       .sort();
-    // The functions that run the spec (features, score, the guard's own, which has the spec beside it) and the
-    // guard, which takes the new spec's id.
+    // The functions that run the spec (features, score, monitor, the guard's own, which has the spec beside it)
+    // and the guard, which takes the new spec's id.
     expect(updated).toEqual([
       'AWS::Glue::Table',
+      'AWS::Lambda::Function',
       'AWS::Lambda::Function',
       'AWS::Lambda::Function',
       'AWS::Lambda::Function',
@@ -209,7 +210,7 @@ describe('the CDK CLI against the local cloud', () => {
 
   it('destroys the stack: its stream and table are gone and nothing of it runs', async () => {
     const deployment = [...cloud.cloudFormation.service.deployments()].find((d) => d.stackName === STACK);
-    expect(deployment?.functions.size).toBe(3);
+    expect(deployment?.functions.size).toBe(4);
     const out = await cdk(['destroy', STACK, '--force', '--output', resolve(work, 'out2')]);
     expect(out).toMatch(/streamfeatures-dev: destroyed/);
     expect([...cloud.cloudFormation.service.deployments()].map((d) => d.stackName)).toEqual(['CDKToolkit']);

@@ -213,6 +213,7 @@ describe('the synthesized stack on the local cloud', () => {
     expect([...types('created')].sort()).toEqual([
       'AWS::CloudWatch::Alarm',
       'AWS::DynamoDB::Table',
+      'AWS::Events::Rule',
       'AWS::Kinesis::Stream',
       'AWS::Lambda::EventSourceMapping',
       'AWS::Lambda::Function',
@@ -241,7 +242,7 @@ describe('the synthesized stack on the local cloud', () => {
     );
     // Nothing serves Firehose here: the raw archive's variable is left out, so batches do not fail on it.
     expect(main.warnings.join('\n')).toMatch(/RAW_ARCHIVE_STREAM left out/);
-    expect(main.functions.size).toBe(3); // features, score, the spec guard's
+    expect(main.functions.size).toBe(4); // features, score, monitor, the spec guard's
     expect(main.mappings.size).toBe(1);
   });
 

@@ -77,7 +77,10 @@ describe('alarms reach the alarm topic', () => {
   it('sends every alarm to the topic on ALARM and on OK', () => {
     const topicId = logicalIdOf(dev.stack, dev.pipeline.monitoring.topic);
     const alarms = Object.entries(resourcesOf(dev.template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBe(Object.keys(dev.pipeline.monitoring.alarms).length);
+    expect(alarms.length).toBe(
+      Object.keys(dev.pipeline.monitoring.alarms).length +
+        Object.keys(dev.pipeline.modelMonitoring?.alarms ?? {}).length,
+    );
     for (const [id, alarm] of alarms) {
       expect({ id, actions: alarm.Properties?.AlarmActions }).toEqual({ id, actions: [{ Ref: topicId }] });
       expect({ id, actions: alarm.Properties?.OKActions }).toEqual({ id, actions: [{ Ref: topicId }] });
