@@ -349,7 +349,12 @@ export class EntityState {
       tile = tile.older;
     }
     if (tile !== undefined && tile.index === index) return tile;
-    const made: Tile = { group: gi, index, p: emptyPartials(this.plan.aggs[gi] as Aggregator[]), older: tile };
+    const made: Tile = {
+      group: gi,
+      index,
+      p: emptyPartials(this.plan.aggs[gi] as Aggregator[]),
+      older: tile,
+    };
     if (newer) newer.older = made;
     else this.newest[gi] = made;
     return made;
