@@ -199,9 +199,8 @@ export class EntityState {
     }
   }
 
-  /** Feature values as of t, per the semantics: the window's tiles, events with τ < t. */
-  read(t: number): Record<string, FeatureValue> {
-    const values: Record<string, FeatureValue> = {};
+  /** Feature values as of t, per the semantics: the window's tiles, events with τ < t; set on `values`, if given. */
+  read(t: number, values: Record<string, FeatureValue> = {}): Record<string, FeatureValue> {
     const window = scratch;
     for (const { feature, group: gi, index: fi } of this.entity.features) {
       const agg = (this.plan.aggs[gi] as Aggregator[])[fi] as Aggregator;
