@@ -26,91 +26,63 @@ export class ArrivalOrderError extends Error {
  * is in the order Firehose received records, which differs from Kinesis arrival order by how far apart the shards'
  * consumers ran; a record is released once the input has reached `windowMs` past its arrival, so memory holds one
  * window of records. A record more out of order than that fails loudly (ArrivalOrderError), never silently.
+ * Each chunk is sorted on its own (a stable sort, about linear on input this close to order) and merged into the
+ * records held back: a few passes over arrays instead of a heap operation per record.
  */
 export async function* inArrivalOrder(
   chunks: AsyncIterable<readonly InputRecord[]>,
   windowMs: number,
 ): AsyncGenerator<InputRecord[]> {
-  const heap = new ArrivalHeap();
+  /** Records not yet released, in arrival order, ties in input order. */
+  let held: InputRecord[] = [];
   let newest = Number.NEGATIVE_INFINITY;
   let emittedUpTo = Number.NEGATIVE_INFINITY;
   for await (const chunk of chunks) {
-    for (const record of chunk) {
+    let sorted = true;
+    for (let i = 0; i < chunk.length; i++) {
+      const record = chunk[i] as InputRecord;
       if (record.arrivalMs < emittedUpTo) throw new ArrivalOrderError(record, emittedUpTo, windowMs);
-      heap.push(record);
       if (record.arrivalMs > newest) newest = record.arrivalMs;
+      if (i > 0 && record.arrivalMs < (chunk[i - 1] as InputRecord).arrivalMs) sorted = false;
     }
-    const ready: InputRecord[] = [];
-    while (heap.size > 0 && heap.peekArrival() <= newest - windowMs) ready.push(heap.pop());
-    if (ready.length > 0) {
-      emittedUpTo = (ready[ready.length - 1] as InputRecord).arrivalMs;
-      yield ready;
+    held = mergeByArrival(held, sorted ? chunk : sortedByArrival(chunk));
+    let ready = 0;
+    while (ready < held.length && (held[ready] as InputRecord).arrivalMs <= newest - windowMs) ready++;
+    if (ready > 0) {
+      const out = held.slice(0, ready);
+      held = held.slice(ready);
+      emittedUpTo = (out[out.length - 1] as InputRecord).arrivalMs;
+      yield out;
     }
   }
-  const rest: InputRecord[] = [];
-  while (heap.size > 0) rest.push(heap.pop());
-  if (rest.length > 0) yield rest;
+  if (held.length > 0) yield held;
 }
 
-/** A binary min-heap on (arrival, order pushed): stable, so equal arrivals keep their input order. */
-class ArrivalHeap {
-  private readonly records: InputRecord[] = [];
-  private readonly orders: number[] = [];
-  private pushed = 0;
-
-  get size(): number {
-    return this.records.length;
+/** Two arrival-ordered lists as one, stable: on equal arrivals `first`'s records (the earlier input) go first. */
+function mergeByArrival(first: readonly InputRecord[], second: readonly InputRecord[]): InputRecord[] {
+  if (first.length === 0) return [...second];
+  if (
+    second.length === 0 ||
+    (second[0] as InputRecord).arrivalMs >= (first.at(-1) as InputRecord).arrivalMs
+  ) {
+    return first.concat(second);
   }
-
-  peekArrival(): number {
-    return (this.records[0] as InputRecord).arrivalMs;
-  }
-
-  push(record: InputRecord): void {
-    const { records, orders } = this;
-    let i = records.length;
-    records.push(record);
-    orders.push(this.pushed++);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      this.swap(i, parent);
-      i = parent;
+  const out: InputRecord[] = new Array(first.length + second.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < first.length && j < second.length) {
+    const a = first[i] as InputRecord;
+    const b = second[j] as InputRecord;
+    if (b.arrivalMs < a.arrivalMs) {
+      out[k++] = b;
+      j++;
+    } else {
+      out[k++] = a;
+      i++;
     }
   }
-
-  pop(): InputRecord {
-    const { records, orders } = this;
-    const top = records[0] as InputRecord;
-    const lastRecord = records.pop() as InputRecord;
-    const lastOrder = orders.pop() as number;
-    if (records.length > 0) {
-      records[0] = lastRecord;
-      orders[0] = lastOrder;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < records.length && this.less(left, smallest)) smallest = left;
-        if (right < records.length && this.less(right, smallest)) smallest = right;
-        if (smallest === i) break;
-        this.swap(i, smallest);
-        i = smallest;
-      }
-    }
-    return top;
-  }
-
-  private less(a: number, b: number): boolean {
-    const ra = (this.records[a] as InputRecord).arrivalMs;
-    const rb = (this.records[b] as InputRecord).arrivalMs;
-    return ra < rb || (ra === rb && (this.orders[a] as number) < (this.orders[b] as number));
-  }
-
-  private swap(a: number, b: number): void {
-    const { records, orders } = this;
-    [records[a], records[b]] = [records[b] as InputRecord, records[a] as InputRecord];
-    [orders[a], orders[b]] = [orders[b] as number, orders[a] as number];
-  }
+  while (i < first.length) out[k++] = first[i++] as InputRecord;
+  while (j < second.length) out[k++] = second[j++] as InputRecord;
+  return out;
 }

@@ -73,9 +73,14 @@ export class ArrivalSweep {
     }
   }
 
-  /** Feature values of one entity key as of t: call `advanceTo(t)` first. */
-  read(entity: string, key: Readonly<Record<string, unknown>>, t: number): Record<string, FeatureValue> {
-    return this.engine.read(entity, key, t);
+  /** Feature values of one entity key as of t (set on `values`, if given): call `advanceTo(t)` first. */
+  read(
+    entity: string,
+    key: Readonly<Record<string, unknown>>,
+    t: number,
+    values?: Record<string, FeatureValue>,
+  ): Record<string, FeatureValue> {
+    return this.engine.read(entity, key, t, values);
   }
 
   /** Takes every queued record, so the totals account for all of them. */

@@ -51,7 +51,7 @@ export async function* pointInTime<P>(
     while (!exhausted && !sweep.coversUpTo(lookup.t)) await pull(lookup.t);
     sweep.advanceTo(lookup.t);
     const features: Record<string, FeatureValue> = {};
-    for (const { entity, key } of lookup.entities) Object.assign(features, sweep.read(entity, key, lookup.t));
+    for (const { entity, key } of lookup.entities) sweep.read(entity, key, lookup.t, features);
     yield { lookup, features };
   }
   while (!exhausted) await pull(Number.POSITIVE_INFINITY);

@@ -145,7 +145,17 @@ function laterOf(a: LastPartial | null, b: LastPartial | null): LastPartial | nu
 
 const last: Aggregator = {
   empty: () => null,
-  add: (p, v, tau, alpha) => laterOf(p as LastPartial | null, [tau, alpha, v]),
+  add: (p, v, tau, alpha) => {
+    if (p === null) return [tau, alpha, v];
+    // The tile owns its partial: a later event overwrites it in place (laterOf's rule, without a new array).
+    const a = p as LastPartial;
+    if (tau > a[0] || (tau === a[0] && alpha >= a[1])) {
+      a[0] = tau;
+      a[1] = alpha;
+      a[2] = v;
+    }
+    return a;
+  },
   merge: (a, b) => {
     const winner = laterOf(a as LastPartial | null, b as LastPartial | null);
     return winner === b && winner !== null ? [...winner] : winner;

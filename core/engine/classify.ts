@@ -106,8 +106,9 @@ export function classify(spec: CompiledSpec, record: InputRecord): ValidEvent | 
     }
   }
 
-  const itemKeys: string[] = [];
-  for (const entity of spec.entities) {
+  const itemKeys: string[] = new Array(spec.entities.length);
+  for (let ei = 0; ei < spec.entities.length; ei++) {
+    const entity = spec.entities[ei] as CompiledEntity;
     let key = entity.name;
     for (let i = 0; i < entity.keyGetters.length; i++) {
       const value = (entity.keyGetters[i] as (e: Record<string, unknown>) => unknown)(event);
@@ -120,7 +121,7 @@ export function classify(spec: CompiledSpec, record: InputRecord): ValidEvent | 
     const bytes = keyBytesOver(key);
     if (bytes !== undefined)
       return reject(record, 'invalid', 'key-too-long', keyTooLong(entity, event, bytes), tau);
-    itemKeys.push(key);
+    itemKeys[ei] = key;
     const problem = fieldProblem(entity, event);
     if (problem) return reject(record, 'invalid', problem.rule, problem.message, tau);
   }

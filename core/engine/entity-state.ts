@@ -19,6 +19,8 @@ export interface Tile {
   readonly index: number;
   p: Partial[];
   a?: AheadEntry[];
+  /** The group's next older tile in this state. */
+  older: Tile | undefined;
 }
 export interface AheadEntry {
   tau: number;
@@ -122,8 +124,13 @@ export function fingerprintsOf(entity: CompiledEntity): string[] {
 }
 
 export class EntityState {
-  /** All tiles of all groups, by tileKey(group, index): one map per state keeps a new key cheap. */
-  readonly tiles = new Map<number, Tile>();
+  /**
+   * Per group, its newest tile, the head of a list of the group's tiles from newest to oldest (`older`). Events come
+   * nearly in time order, so the tile an event lands in is the head or close behind it; a window is a run of the
+   * list; settling cuts its tail. Online a state is made fresh per item and batch and holds a tile or two per group:
+   * the list costs no container but this array, where a map of tiles cost several times the tiles.
+   */
+  private readonly newest: (Tile | undefined)[];
   /** The latest arrival time α of any event counted here. */
   maxArrival = Number.NEGATIVE_INFINITY;
   /** Per feature (spec order): its marks, when it has any. */
@@ -138,6 +145,7 @@ export class EntityState {
   constructor(readonly entity: CompiledEntity) {
     this.plan = planOf(entity);
     this.marks = new Array(entity.features.length).fill(undefined);
+    this.newest = new Array(entity.groups.length).fill(undefined);
   }
 
   /**
@@ -171,46 +179,46 @@ export class EntityState {
    */
   settle(nowMs: number): void {
     const groups = this.entity.groups;
-    for (const [key, tile] of this.tiles) {
-      const group = groups[tile.group] as FeatureGroup;
-      if (tile.index <= Math.floor(nowMs / group.tileMs) - group.maxTiles) {
-        this.tiles.delete(key);
-        continue;
+    for (let gi = 0; gi < groups.length; gi++) {
+      const group = groups[gi] as FeatureGroup;
+      const oldest = Math.floor(nowMs / group.tileMs) - group.maxTiles;
+      const aggs = this.plan.aggs[gi] as Aggregator[];
+      let newer: Tile | undefined;
+      for (let tile = this.newest[gi]; tile !== undefined; newer = tile, tile = tile.older) {
+        if (tile.index <= oldest) {
+          if (newer) newer.older = undefined;
+          else this.newest[gi] = undefined;
+          break;
+        }
+        if (!tile.a) continue;
+        for (const entry of tile.a) if (entry.tau < nowMs) mergePartials(aggs, tile.p, entry.p);
+        const keep = tile.a.filter((entry) => entry.tau >= nowMs);
+        if (keep.length) tile.a = keep;
+        else delete tile.a;
       }
-      if (!tile.a) continue;
-      const aggs = this.plan.aggs[tile.group] as Aggregator[];
-      for (const entry of tile.a) if (entry.tau < nowMs) mergePartials(aggs, tile.p, entry.p);
-      const keep = tile.a.filter((entry) => entry.tau >= nowMs);
-      if (keep.length) tile.a = keep;
-      else delete tile.a;
     }
   }
 
-  /** Feature values as of t, per the semantics: the window's tiles, events with τ < t. */
-  read(t: number): Record<string, FeatureValue> {
-    const groups = this.entity.groups;
-    // One pass over the state's tiles (few per key) instead of a lookup per tile of every window; each group's
-    // tiles in index order, so partials merge in the same order whatever order the tiles were made in.
-    const reachable: Tile[][] = groups.map(() => []);
-    for (const tile of this.tiles.values()) {
-      const group = groups[tile.group] as FeatureGroup;
-      const current = Math.floor(t / group.tileMs);
-      if (tile.index <= current && tile.index > current - group.maxTiles) {
-        (reachable[tile.group] as Tile[]).push(tile);
-      }
-    }
-    for (const tiles of reachable) if (tiles.length > 1) tiles.sort((a, b) => a.index - b.index);
-    const values: Record<string, FeatureValue> = {};
+  /** Feature values as of t, per the semantics: the window's tiles, events with τ < t; set on `values`, if given. */
+  read(t: number, values: Record<string, FeatureValue> = {}): Record<string, FeatureValue> {
+    const window = scratch;
     for (const { feature, group: gi, index: fi } of this.entity.features) {
       const agg = (this.plan.aggs[gi] as Aggregator[])[fi] as Aggregator;
-      const first = Math.floor(t / feature.tileMs) - feature.tiles + 1;
+      const current = Math.floor(t / feature.tileMs);
+      const first = current - feature.tiles + 1;
+      let tile = this.newest[gi];
+      while (tile !== undefined && tile.index > current) tile = tile.older;
+      let n = 0;
+      for (; tile !== undefined && tile.index >= first; tile = tile.older) window[n++] = tile;
+      // Merged oldest first, in index order: the order of floating-point additions is part of the result.
       let acc = agg.empty();
-      for (const tile of reachable[gi] as Tile[]) {
-        if (tile.index < first) continue;
-        acc = agg.merge(acc, tile.p[fi] as Partial);
-        if (tile.a)
-          for (const entry of tile.a) if (entry.tau < t) acc = agg.merge(acc, entry.p[fi] as Partial);
+      for (let i = n - 1; i >= 0; i--) {
+        const inWindow = window[i] as Tile;
+        acc = agg.merge(acc, inWindow.p[fi] as Partial);
+        if (inWindow.a)
+          for (const entry of inWindow.a) if (entry.tau < t) acc = agg.merge(acc, entry.p[fi] as Partial);
       }
+      window.fill(undefined, 0, n);
       values[feature.name] = agg.result(acc);
     }
     return values;
@@ -221,17 +229,19 @@ export class EntityState {
    * entity key stored as several items (one per writer slot) merges them. Marks are the items' own and stay apart.
    */
   mergeFrom(other: EntityState): void {
-    for (const tile of other.tiles.values()) {
-      const aggs = this.plan.aggs[tile.group] as Aggregator[];
-      const into = this.tileAt(tile.group, tile.index);
-      mergePartials(aggs, into.p, tile.p);
-      for (const entry of tile.a ?? []) mergePartials(aggs, this.aheadEntry(into, entry.tau).p, entry.p);
+    for (const head of other.newest) {
+      for (let tile = head; tile !== undefined; tile = tile.older) {
+        const aggs = this.plan.aggs[tile.group] as Aggregator[];
+        const into = this.tileAt(tile.group, tile.index);
+        mergePartials(aggs, into.p, tile.p);
+        for (const entry of tile.a ?? []) mergePartials(aggs, this.aheadEntry(into, entry.tau).p, entry.p);
+      }
     }
     if (other.maxArrival > this.maxArrival) this.maxArrival = other.maxArrival;
   }
 
   isEmpty(): boolean {
-    return this.tiles.size === 0;
+    return this.newest.every((tile) => tile === undefined);
   }
 
   /** The spec position of the feature with this fingerprint, if the entity has it. */
@@ -241,14 +251,18 @@ export class EntityState {
   }
 
   toJSON(): EntityStateJson {
-    const rows: StoredRow[][] = this.entity.groups.map(() => []);
-    for (const tile of this.tiles.values()) {
-      (rows[tile.group] as StoredRow[]).push(
-        tile.a
-          ? [tile.index, tile.p, tile.a.map((e): [number, unknown[]] => [e.tau, e.p])]
-          : [tile.index, tile.p],
-      );
-    }
+    // Rows oldest first.
+    const rows: StoredRow[][] = this.newest.map((head) => {
+      const list: StoredRow[] = [];
+      for (let tile = head; tile !== undefined; tile = tile.older) {
+        list.push(
+          tile.a
+            ? [tile.index, tile.p, tile.a.map((e): [number, unknown[]] => [e.tau, e.p])]
+            : [tile.index, tile.p],
+        );
+      }
+      return list.reverse();
+    });
     const g = this.entity.groups.map((group, gi): EntityStateJson['g'][number] => [
       group.tileMs,
       this.plan.fingerprints[gi] as string[],
@@ -316,27 +330,33 @@ export class EntityState {
       const aggs = state.plan.aggs[gi] as Aggregator[];
       const revive = (partials: unknown[]) => partials.map((p, fi) => (aggs[fi] as Aggregator).revive(p));
       for (const [index, partials, ahead] of rows) {
-        const tile: Tile = { group: gi, index, p: revive(partials) };
+        const tile = state.tileAt(gi, index);
+        tile.p = revive(partials);
         if (ahead) tile.a = ahead.map(([tau, p]) => ({ tau, p: revive(p) }));
-        state.tiles.set(state.tileKey(gi, index), tile);
+        else delete tile.a;
       }
     });
     return state;
   }
 
-  /** One number for (group, tile index): unique for any integer index, negative ones included. */
-  private tileKey(gi: number, index: number): number {
-    return index * this.entity.groups.length + gi;
-  }
-
+  /** The tile of a group at an index, made empty in its place in the list when the state has none. */
   private tileAt(gi: number, index: number): Tile {
-    const key = this.tileKey(gi, index);
-    let tile = this.tiles.get(key);
-    if (!tile) {
-      tile = { group: gi, index, p: emptyPartials(this.plan.aggs[gi] as Aggregator[]) };
-      this.tiles.set(key, tile);
+    let newer: Tile | undefined;
+    let tile = this.newest[gi];
+    while (tile !== undefined && tile.index > index) {
+      newer = tile;
+      tile = tile.older;
     }
-    return tile;
+    if (tile !== undefined && tile.index === index) return tile;
+    const made: Tile = {
+      group: gi,
+      index,
+      p: emptyPartials(this.plan.aggs[gi] as Aggregator[]),
+      older: tile,
+    };
+    if (newer) newer.older = made;
+    else this.newest[gi] = made;
+    return made;
   }
 
   private aheadEntry(tile: Tile, tau: number): AheadEntry {
@@ -349,6 +369,9 @@ export class EntityState {
     return entry;
   }
 }
+
+/** The tiles of the window being read, newest first: one array for every read (reads never nest). */
+const scratch: (Tile | undefined)[] = [];
 
 function emptyPartials(aggs: readonly Aggregator[]): Partial[] {
   const partials: Partial[] = new Array(aggs.length);

@@ -34,6 +34,11 @@ export class DistinctSketch {
 
   addHash(hash: number): void {
     if (this.sparse) {
+      // The first hash gets a list of its own size (a list grown from empty reserves room for 17).
+      if (this.sparse.length === 0) {
+        this.sparse = [hash];
+        return;
+      }
       if (this.sparse.includes(hash)) return;
       this.sparse.push(hash);
       if (this.sparse.length > SPARSE_LIMIT) this.densify();

@@ -63,11 +63,16 @@ export class MemoryEngine {
     }
   }
 
-  /** Feature values of one entity key as of t. */
-  read(entity: string, key: Readonly<Record<string, unknown>>, t: number): Record<string, FeatureValue> {
+  /** Feature values of one entity key as of t; set on `values`, if given. */
+  read(
+    entity: string,
+    key: Readonly<Record<string, unknown>>,
+    t: number,
+    values?: Record<string, FeatureValue>,
+  ): Record<string, FeatureValue> {
     const compiled = entityNamed(this.spec, entity);
     const state = this.states.get(itemKeyOf(compiled, key)) ?? new EntityState(compiled);
-    return state.read(t);
+    return state.read(t, values);
   }
 
   /** Frees what no read at or after `nowMs` can reach: old tiles, empty states, ids past the dedupe horizon. */
