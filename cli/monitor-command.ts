@@ -11,22 +11,24 @@ import {
   type VariantQuality,
 } from '../adapters/monitoring/quality-report.js';
 import { readDelayedLabels, readScoredRequests, readSetAside } from '../adapters/monitoring/sources.js';
+import {
+  type ShadowComparison,
+  servedColumnsByModel,
+  shadowComparison,
+  type WeekOverWeek,
+  weekOverWeek,
+} from '../adapters/monitoring/window-comparisons.js';
 import { compileSpec } from '../core/index.js';
 import {
-  compareScores,
-  compareWithEarlier,
   compareWithTraining,
   type FeatureDrift,
   JOIN_TOLERANCE_MS,
   joinLabels,
   type LabelProblem,
   PSI_MAJOR,
-  type ScoreComparison,
   type ScoredRequest,
   type StreamQuality,
   StreamQualityTally,
-  WEEK_MS,
-  type WindowFeatureDrift,
 } from '../core/monitoring/index.js';
 import { CliError, type CliIO } from './io.js';
 
@@ -68,22 +70,8 @@ export interface MonitorReport {
     readonly note?: string;
   }[];
   readonly stream?: StreamQuality;
-  /**
-   * The window's served features against the same window a week earlier (PSI per feature, over the earlier
-   * window's deciles, and null shares). An open end of the window is the log's first or last request.
-   */
-  readonly weekOverWeek?: {
-    readonly window: { readonly from: string | null; readonly to: string | null };
-    readonly earlierWindow: { readonly from: string | null; readonly to: string | null };
-    readonly requests: number;
-    readonly earlierRequests: number;
-    readonly features: readonly WindowFeatureDrift[];
-  };
-  /** Per champion and shadow challenger pair: the challenger's scores against the champion's on the same requests. */
-  readonly shadowComparison?: readonly ({
-    readonly championVersion: string;
-    readonly challengerVersion: string;
-  } & ScoreComparison)[];
+  readonly weekOverWeek?: WeekOverWeek;
+  readonly shadowComparison?: readonly ShadowComparison[];
 }
 
 /** `streamfeatures monitor`: live model quality from delayed labels, feature drift and stream data quality. */
@@ -125,130 +113,28 @@ export async function buildMonitorReport(options: MonitorOptions): Promise<Monit
   };
 }
 
-/** The features served in the window against those served in the same window a week earlier. */
-function weekOverWeek(
-  requests: readonly ScoredRequest[],
-  window: TimeWindow,
-): NonNullable<MonitorReport['weekOverWeek']> {
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (const { requestMs } of requests) {
-    if (requestMs < first) first = requestMs;
-    if (requestMs > last) last = requestMs;
-  }
-  // An open end is the log's first or last request, never past the other end (an empty window stays empty).
-  let fromMs = window.fromMs ?? (requests.length > 0 ? first : undefined);
-  let toMs = window.toMs ?? (requests.length > 0 ? last + 1 : undefined);
-  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
-    if (window.fromMs === undefined) fromMs = toMs;
-    else toMs = fromMs;
-  }
-  const earlier: TimeWindow = {
-    fromMs: fromMs === undefined ? undefined : fromMs - WEEK_MS,
-    toMs: toMs === undefined ? undefined : toMs - WEEK_MS,
-  };
-  const now = featureColumns(requests, { fromMs, toMs });
-  const before = featureColumns(requests, earlier);
-  return {
-    window: { from: iso(fromMs), to: iso(toMs) },
-    earlierWindow: { from: iso(earlier.fromMs), to: iso(earlier.toMs) },
-    requests: now.requests,
-    earlierRequests: before.requests,
-    features: before.requests > 0 && now.requests > 0 ? compareWithEarlier(before.columns, now.columns) : [],
-  };
-}
-
-/** The feature values of the requests in a window, by feature name. */
-function featureColumns(
-  requests: readonly ScoredRequest[],
-  window: TimeWindow,
-): { requests: number; columns: Record<string, unknown[]> } {
-  const columns: Record<string, unknown[]> = {};
-  let count = 0;
-  for (const request of requests) {
-    if (!inWindow(window, request.requestMs)) continue;
-    count++;
-    for (const [name, value] of Object.entries(request.features)) {
-      const column = columns[name];
-      if (column) column.push(value);
-      else columns[name] = [value];
-    }
-  }
-  return { requests: count, columns };
-}
-
-/** Per (champion version, shadow version): the requests in the window both scored, compared. */
-function shadowComparison(
-  requests: readonly ScoredRequest[],
-  window: TimeWindow,
-  threshold: number,
-): NonNullable<MonitorReport['shadowComparison']> {
-  const pairs = new Map<string, { champion: string; challenger: string; a: number[]; b: number[] }>();
-  for (const request of requests) {
-    if (request.score === null || request.shadowScore === null || !inWindow(window, request.requestMs))
-      continue;
-    const champion = request.modelVersion ?? 'unknown';
-    const challenger = request.shadowModelVersion ?? 'unknown';
-    const id = `${champion}\u0000${challenger}`;
-    let pair = pairs.get(id);
-    if (!pair) {
-      pair = { champion, challenger, a: [], b: [] };
-      pairs.set(id, pair);
-    }
-    pair.a.push(request.score);
-    pair.b.push(request.shadowScore);
-  }
-  return [...pairs.values()]
-    .sort((x, y) => (x.champion + x.challenger < y.champion + y.challenger ? -1 : 1))
-    .map((pair) => ({
-      championVersion: pair.champion,
-      challengerVersion: pair.challenger,
-      ...compareScores(pair.a, pair.b, threshold),
-    }));
-}
-
 function driftByModel(
   registry: string,
   requests: readonly ScoredRequest[],
   window: TimeWindow,
 ): NonNullable<MonitorReport['drift']> {
   const versions = located('--models', () => registryVersions(registry));
-  const served = new Map<string, Record<string, unknown[]>>();
-  const serve = (version: string | null, features: Readonly<Record<string, unknown>>) => {
-    if (version === null) return;
-    let columns = served.get(version);
-    if (!columns) {
-      columns = {};
-      served.set(version, columns);
+  const served = servedColumnsByModel(requests, window);
+  return [...served].map(([modelVersion, columns]) => {
+    if (!versions.includes(modelVersion)) {
+      return { modelVersion, features: null, note: `not in the model registry ${registry}` };
     }
-    for (const [name, value] of Object.entries(features)) {
-      const column = columns[name];
-      if (column) column.push(value);
-      else columns[name] = [value];
+    const source = `model ${modelVersion} of the registry ${registry}`;
+    const document = parseModelDocument(registryDocument(registry, modelVersion, versions), source);
+    if (!document.featureDistributions) {
+      return {
+        modelVersion,
+        features: null,
+        note: 'no training distribution (trained before they were recorded)',
+      };
     }
-  };
-  for (const request of requests) {
-    if (!inWindow(window, request.requestMs)) continue;
-    serve(request.modelVersion, request.features);
-    if (request.shadowScore !== null) serve(request.shadowModelVersion, request.features);
-  }
-  return [...served]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([modelVersion, columns]) => {
-      if (!versions.includes(modelVersion)) {
-        return { modelVersion, features: null, note: `not in the model registry ${registry}` };
-      }
-      const source = `model ${modelVersion} of the registry ${registry}`;
-      const document = parseModelDocument(registryDocument(registry, modelVersion, versions), source);
-      if (!document.featureDistributions) {
-        return {
-          modelVersion,
-          features: null,
-          note: 'no training distribution (trained before they were recorded)',
-        };
-      }
-      return { modelVersion, features: compareWithTraining(document.featureDistributions, columns) };
-    });
+    return { modelVersion, features: compareWithTraining(document.featureDistributions, columns) };
+  });
 }
 
 async function streamQuality(

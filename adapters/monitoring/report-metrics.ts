@@ -5,6 +5,7 @@
  */
 import type { FeatureDrift, StreamQuality } from '../../core/monitoring/index.js';
 import type { VariantQuality } from './quality-report.js';
+import type { ShadowComparison, WeekOverWeek } from './window-comparisons.js';
 
 /** The metric names, stated once: the function publishes them, the alarms and dashboard read them. */
 export const MONITOR_METRICS = {
@@ -22,6 +23,12 @@ export const MONITOR_METRICS = {
   // per model version and feature (dimensions ModelVersion, Feature)
   featurePsi: 'FeaturePsi',
   featureNullShare: 'FeatureNullShare',
+  // per feature, whatever model it served (dimension Feature)
+  featurePsiVsLastWeek: 'FeaturePsiVsLastWeek',
+  // per champion and shadow challenger (dimensions ModelVersion, Challenger)
+  shadowScorePsi: 'ShadowScorePsi',
+  shadowDisagreement: 'ShadowDisagreement',
+  shadowRankCorrelation: 'ShadowRankCorrelation',
   // the stream (no dimension beyond the service; Rule or Field where named)
   eventsVsLastWeek: 'EventsVsLastWeek',
   streamRecords: 'StreamRecords',
@@ -38,6 +45,7 @@ export const MONITOR_METRICS = {
 export const MONITOR_DIMENSIONS = {
   modelVersion: 'ModelVersion',
   variant: 'Variant',
+  challenger: 'Challenger',
   feature: 'Feature',
   rule: 'Rule',
   field: 'Field',
@@ -74,6 +82,8 @@ export interface ReportFigures {
    * (then no EventsVsLastWeek is published).
    */
   readonly recordsWeekEarlier?: number | null;
+  readonly weekOverWeek?: WeekOverWeek;
+  readonly shadowComparison?: readonly ShadowComparison[];
 }
 
 /**
@@ -129,6 +139,22 @@ export function reportMetrics(report: ReportFigures): MetricGroup[] {
         ],
       });
     }
+  }
+
+  for (const f of report.weekOverWeek?.features ?? []) {
+    const psi = present(m.featurePsiVsLastWeek, 'None', f.psi);
+    if (psi.length > 0) groups.push({ dimensions: { [d.feature]: f.feature }, metrics: psi });
+  }
+
+  for (const c of report.shadowComparison ?? []) {
+    groups.push({
+      dimensions: { [d.modelVersion]: c.championVersion, [d.challenger]: c.challengerVersion },
+      metrics: [
+        ...present(m.shadowScorePsi, 'None', c.psi),
+        ...present(m.shadowDisagreement, 'None', c.disagreementShare),
+        ...present(m.shadowRankCorrelation, 'None', c.spearman),
+      ],
+    });
   }
 
   const stream = report.stream;

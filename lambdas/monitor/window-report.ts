@@ -16,6 +16,11 @@ import {
 } from '../../adapters/monitoring/quality-report.js';
 import type { ReportFigures } from '../../adapters/monitoring/report-metrics.js';
 import { readDelayedLabels, readScoredRequests, readSetAside } from '../../adapters/monitoring/sources.js';
+import {
+  servedColumnsByModel,
+  shadowComparison,
+  weekOverWeek,
+} from '../../adapters/monitoring/window-comparisons.js';
 import type { CompiledSpec } from '../../core/index.js';
 import {
   compareWithTraining,
@@ -158,6 +163,8 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
     },
     quality: qualityByModel(requests, join, quality, inputs.threshold),
     drift: servedDrift(requests, serving, inputs.training),
+    weekOverWeek: weekOverWeek(requests, serving),
+    shadowComparison: shadowComparison(requests, serving, inputs.threshold),
     stream: tally.report(),
     recordsWeekEarlier: archiveWeekEarlier > 0 ? weekEarlier.report().records : null,
     objects: { featureLog: featureLogObjects, labels: read.files, archive, archiveWeekEarlier },
@@ -173,41 +180,21 @@ function servedDrift(
   window: TimeWindow,
   training: TrainingDistributions,
 ): WindowReport['drift'] {
-  const served = new Map<string, Record<string, unknown[]>>();
-  const serve = (version: string | null, features: Readonly<Record<string, unknown>>) => {
-    if (version === null) return;
-    let columns = served.get(version);
-    if (!columns) {
-      columns = {};
-      served.set(version, columns);
+  const served = servedColumnsByModel(requests, window);
+  return [...served].map(([modelVersion, columns]) => {
+    if (!training.has(modelVersion)) {
+      return { modelVersion, features: null, note: 'not among the models deployed with the function' };
     }
-    for (const [name, value] of Object.entries(features)) {
-      const column = columns[name];
-      if (column) column.push(value);
-      else columns[name] = [value];
+    const distributions = training.get(modelVersion);
+    if (!distributions) {
+      return {
+        modelVersion,
+        features: null,
+        note: 'no training distribution (trained before they were recorded)',
+      };
     }
-  };
-  for (const request of requests) {
-    if (!inWindow(window, request.requestMs)) continue;
-    serve(request.modelVersion, request.features);
-    if (request.shadowScore !== null) serve(request.shadowModelVersion, request.features);
-  }
-  return [...served]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([modelVersion, columns]) => {
-      if (!training.has(modelVersion)) {
-        return { modelVersion, features: null, note: 'not among the models deployed with the function' };
-      }
-      const distributions = training.get(modelVersion);
-      if (!distributions) {
-        return {
-          modelVersion,
-          features: null,
-          note: 'no training distribution (trained before they were recorded)',
-        };
-      }
-      return { modelVersion, features: compareWithTraining(distributions, columns) };
-    });
+    return { modelVersion, features: compareWithTraining(distributions, columns) };
+  });
 }
 
 /** `<prefix>dt=YYYY-MM-DD/hour=HH/` of every UTC hour that overlaps [fromMs, toMs]. */

@@ -188,4 +188,54 @@ describe('reportMetrics', () => {
     expect(at(null)).toBeUndefined();
     expect(at(0)).toBeUndefined();
   });
+  it('publishes PSI against last week per feature, and a shadow challenger against its champion', () => {
+    const groups = reportMetrics({
+      labels: { unmatched: 0, setAside: 0 },
+      quality: [],
+      weekOverWeek: {
+        window: { from: null, to: null },
+        earlierWindow: { from: null, to: null },
+        requests: 10,
+        earlierRequests: 10,
+        features: [
+          {
+            feature: 'card_amount_sum_1h',
+            psi: 0.8,
+            earlierNullShare: 0,
+            servedNullShare: 0,
+            earlierRows: 10,
+            servedRows: 10,
+          },
+          {
+            feature: 'card_last_country_7d',
+            psi: null,
+            earlierNullShare: 0,
+            servedNullShare: 0,
+            earlierRows: 10,
+            servedRows: 10,
+          },
+        ],
+      },
+      shadowComparison: [
+        {
+          championVersion: 'm1',
+          challengerVersion: 'm2',
+          requests: 4,
+          psi: 0.3,
+          threshold: 0.5,
+          disagreements: 1,
+          disagreementShare: 0.25,
+          championFlagged: 1,
+          challengerFlagged: 2,
+          spearman: null,
+        },
+      ],
+    });
+    expect(metricsOf(groups, { Feature: 'card_amount_sum_1h' })).toEqual({ FeaturePsiVsLastWeek: 0.8 });
+    expect(groups.some((g) => g.dimensions.Feature === 'card_last_country_7d')).toBe(false);
+    expect(metricsOf(groups, { ModelVersion: 'm1', Challenger: 'm2' })).toEqual({
+      ShadowScorePsi: 0.3,
+      ShadowDisagreement: 0.25,
+    });
+  });
 });
