@@ -1,7 +1,7 @@
 /**
  * How CloudWatch evaluates a static-threshold alarm on one metric (pure): the statistic of each of the last
- * `EvaluationPeriods` periods (aligned to multiples of `Period` since the epoch, the newest being the one in
- * progress, so an alarm reacts to the data of its current period as CloudWatch's does), each datapoint breaching
+ * `EvaluationPeriods` complete periods (aligned to multiples of `Period` since the epoch; the one in progress is
+ * left out, so every period is judged once all of its data is in, whenever in it a sample arrived), each datapoint breaching
  * or not by `ComparisonOperator` and `Threshold`, then:
  *
  * - ALARM when at least `DatapointsToAlarm` (default `EvaluationPeriods`) of them breach;
@@ -84,7 +84,7 @@ export function evaluateAlarm(
   current: AlarmState,
 ): Evaluation {
   const periodMs = rule.periodSeconds * 1000;
-  const newest = Math.floor(nowMs / periodMs) * periodMs;
+  const newest = Math.floor(nowMs / periodMs) * periodMs - periodMs;
   const datapoints: Array<{ start: number; value: number | undefined }> = [];
   for (let i = 0; i < rule.evaluationPeriods; i++) {
     const start = newest - i * periodMs;

@@ -2,7 +2,7 @@
  * The CloudWatch alarms of the local cloud, kept in this process: what the deployer creates for
  * AWS::CloudWatch::Alarm (static thresholds on one metric), what DescribeAlarms answers and SetAlarmState sets.
  * Each alarm is evaluated (alarm-evaluation.ts) on the metrics of the running cloud (service-metrics.ts
- * `attachedSamples`) when created and then every period (at most every 60 s, as CloudWatch evaluates); a change
+ * `attachedSamples`) when created and then just after each period ends (at most every 60 s); a change
  * of state publishes the notification CloudWatch sends to the SNS topics of the new state's actions
  * (AlarmActions, OKActions, InsufficientDataActions) while ActionsEnabled.
  */
@@ -50,6 +50,9 @@ interface Entry {
   owner: string;
 }
 
+/** How long after a period's end it is judged: a sample put just before the boundary is in by then. */
+const EVALUATION_GRACE_MS = 1_000;
+
 const REGION_NAMES: Readonly<Record<string, string>> = {
   'us-east-1': 'US East (N. Virginia)',
   'us-east-2': 'US East (Ohio)',
@@ -95,7 +98,8 @@ export class LocalAlarms {
     const tick = () => {
       if (this.entries.get(definition.name) !== entry) return;
       this.evaluate(entry, Date.now());
-      entry.timer = setTimeout(tick, everyMs);
+      // Just after each boundary, when the period that ended is complete: each period is judged with all its data.
+      entry.timer = setTimeout(tick, everyMs - (Date.now() % everyMs) + EVALUATION_GRACE_MS);
       entry.timer.unref();
     };
     tick();

@@ -3,8 +3,8 @@ import { type AlarmRule, evaluateAlarm } from '../../src/cloudwatch/alarm-evalua
 import type { Sample } from '../../src/cloudwatch/metric-store.js';
 
 const PERIOD_MS = 60_000;
-/** Now is 30 s into the period starting at minute 10. */
-const NOW = 10 * PERIOD_MS + 30_000;
+/** Now is 30 s into minute 11: the last complete period is minute 10. */
+const NOW = 11 * PERIOD_MS + 30_000;
 
 function sample(minute: number, ...values: number[]): Sample {
   return {
