@@ -6,6 +6,8 @@ import { DEFAULT_SERVING_THRESHOLD } from '../adapters/model/live-quality.js';
 import { registryDocument, registryVersions } from '../adapters/model/model-registry.js';
 import {
   inWindow,
+  type LabelSummary,
+  labelSummary,
   qualityByModel,
   type TimeWindow,
   type VariantQuality,
@@ -24,7 +26,6 @@ import {
   type FeatureDrift,
   JOIN_TOLERANCE_MS,
   joinLabels,
-  type LabelProblem,
   PSI_MAJOR,
   type ScoredRequest,
   type StreamQuality,
@@ -52,16 +53,7 @@ const TOP_DRIFTING = 5;
 export interface MonitorReport {
   readonly window: { readonly from: string | null; readonly to: string | null };
   readonly predictions: number;
-  readonly labels: {
-    readonly read: number;
-    readonly joined: number;
-    readonly unmatched: number;
-    readonly duplicates: number;
-    readonly setAside: number;
-    /** The first set-aside labels, with file:line and reason. */
-    readonly examples: readonly LabelProblem[];
-    readonly joinToleranceMs: number;
-  };
+  readonly labels: LabelSummary & { readonly joinToleranceMs: number };
   readonly quality: readonly VariantQuality[];
   /** Per model version served in the window; null drift when its registry entry has no training distribution. */
   readonly drift?: readonly {
@@ -91,15 +83,7 @@ export async function buildMonitorReport(options: MonitorOptions): Promise<Monit
   const report: MonitorReport = {
     window: { from: iso(options.fromMs), to: iso(options.toMs) },
     predictions: requests.filter((request) => inWindow(window, request.requestMs)).length,
-    labels: {
-      read: read.labels.length + read.problems.length,
-      joined: join.pairs.length,
-      unmatched: join.unmatched.length,
-      duplicates: join.duplicates.length,
-      setAside: read.problems.length,
-      examples: read.problems.slice(0, 5),
-      joinToleranceMs: JOIN_TOLERANCE_MS,
-    },
+    labels: { ...labelSummary(read, join), joinToleranceMs: JOIN_TOLERANCE_MS },
     quality: qualityByModel(requests, join, window, options.threshold ?? DEFAULT_SERVING_THRESHOLD),
   };
   const drift = options.models ? driftByModel(options.models, requests, window) : undefined;

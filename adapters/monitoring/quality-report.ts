@@ -2,7 +2,7 @@
  * Live quality per model version and variant over a window: pure, so the CLI and a scheduled function compute
  * the same figures from the same inputs.
  */
-import type { DelayedLabel, LabelJoin, ScoredRequest } from '../../core/monitoring/index.js';
+import type { DelayedLabel, LabelJoin, LabelProblem, ScoredRequest } from '../../core/monitoring/index.js';
 import { type ModelQuality, modelQuality, percentile } from '../model/live-quality.js';
 
 /** A half-open window [fromMs, toMs) of epoch ms; either end open when absent. */
@@ -15,6 +15,32 @@ export function inWindow(window: TimeWindow, ms: number): boolean {
   return (
     (window.fromMs === undefined || ms >= window.fromMs) && (window.toMs === undefined || ms < window.toMs)
   );
+}
+
+/** What became of the labels read: the report's `labels` counts, the same from the CLI and the function. */
+export interface LabelSummary {
+  readonly read: number;
+  readonly joined: number;
+  readonly unmatched: number;
+  readonly duplicates: number;
+  readonly setAside: number;
+  /** The first set-aside label lines, with file:line and reason. */
+  readonly examples: readonly LabelProblem[];
+}
+
+/** How many label lines were read, set aside and joined to a logged request (or not). */
+export function labelSummary(
+  read: { readonly labels: readonly DelayedLabel[]; readonly problems: readonly LabelProblem[] },
+  join: LabelJoin,
+): LabelSummary {
+  return {
+    read: read.labels.length + read.problems.length,
+    joined: join.pairs.length,
+    unmatched: join.unmatched.length,
+    duplicates: join.duplicates.length,
+    setAside: read.problems.length,
+    examples: read.problems.slice(0, 5),
+  };
 }
 
 export interface VariantQuality {

@@ -10,6 +10,8 @@ import { listS3Objects } from '../../adapters/archive/archive-files.js';
 import { openEventSource } from '../../adapters/archive/event-source.js';
 import {
   inWindow,
+  type LabelSummary,
+  labelSummary,
   qualityByModel,
   type TimeWindow,
   type VariantQuality,
@@ -27,7 +29,6 @@ import {
   type FeatureDistribution,
   type FeatureDrift,
   joinLabels,
-  type LabelProblem,
   type ScoredRequest,
   type StreamQuality,
   StreamQualityTally,
@@ -50,15 +51,7 @@ export interface WindowReport extends ReportFigures {
   };
   /** Logged predictions whose request time is in the serving window. */
   readonly predictions: number;
-  readonly labels: {
-    readonly read: number;
-    readonly joined: number;
-    readonly unmatched: number;
-    readonly duplicates: number;
-    readonly setAside: number;
-    /** The first set-aside label lines, with file:line and reason. */
-    readonly examples: readonly LabelProblem[];
-  };
+  readonly labels: LabelSummary;
   readonly quality: readonly VariantQuality[];
   readonly drift: readonly {
     readonly modelVersion: string;
@@ -153,14 +146,7 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
   return {
     window: { quality: isoWindow(quality), serving: isoWindow(serving) },
     predictions: requests.filter((request) => inWindow(serving, request.requestMs)).length,
-    labels: {
-      read: read.labels.length + read.problems.length,
-      joined: join.pairs.length,
-      unmatched: join.unmatched.length,
-      duplicates: join.duplicates.length,
-      setAside: read.problems.length,
-      examples: read.problems.slice(0, 5),
-    },
+    labels: labelSummary(read, join),
     quality: qualityByModel(requests, join, quality, inputs.threshold),
     drift: servedDrift(requests, serving, inputs.training),
     weekOverWeek: weekOverWeek(requests, serving),
