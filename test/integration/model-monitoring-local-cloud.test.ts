@@ -18,16 +18,15 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventSource } from '../../adapters/archive/event-source.js';
 import { readFeatureLog } from '../../adapters/archive/feature-log.js';
 import { FeatureClient } from '../../adapters/feature-client.js';
+import { signedPost } from '../../cli/demo-scoring.js';
 import { onShards } from '../../cli/simulated-stream.js';
 import { compileSpec, parseSpecJson, type ReplayQuery, replay } from '../../core/index.js';
 import { featureDistribution } from '../../core/monitoring/index.js';
 import { DEFAULT_MODEL_REGISTRY, DEFAULT_MODEL_VERSION } from '../../lib/model-registry.js';
-import { Sha256 } from '../../packages/local-cloud/src/http-api.js';
 import { CLI } from '../support/cli.js';
 
 const run = promisify(execFile);
@@ -232,33 +231,15 @@ interface Scored {
 
 /** Scores every card of a batch through the HTTP API, SigV4-signed as a caller with execute-api:Invoke. */
 async function score(prefix: string): Promise<Scored[]> {
-  const target = new URL(outputs.ScoringUrl);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    region: 'us-east-1',
-    service: 'execute-api',
-    sha256: Sha256,
-  });
   const scored: Scored[] = [];
   for (let i = 0; i < CARDS; i++) {
     const t = Date.now();
-    const body = JSON.stringify({ entities: entitiesOf(prefix, i), t });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: Number(target.port),
-      path: target.pathname,
-      headers: { host: target.host, 'content-type': 'application/json' },
-      body,
-    });
-    const response = await fetch(target, {
-      method: 'POST',
-      headers: signed.headers as Record<string, string>,
-      body,
-    });
-    const answer = (await response.json()) as { score?: number };
-    expect(response.status, JSON.stringify(answer)).toBe(200);
+    const response = await signedPost(
+      outputs.ScoringUrl,
+      JSON.stringify({ entities: entitiesOf(prefix, i), t }),
+    );
+    const answer = JSON.parse(response.text) as { score?: number };
+    expect(response.status, response.text).toBe(200);
     scored.push({ i, t, score: answer.score as number });
   }
   return scored;
