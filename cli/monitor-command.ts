@@ -14,6 +14,7 @@ import {
 } from '../adapters/monitoring/quality-report.js';
 import { readDelayedLabels, readScoredRequests, readSetAside } from '../adapters/monitoring/sources.js';
 import {
+  type ModelDrift,
   type ShadowComparison,
   servedColumnsByModel,
   shadowComparison,
@@ -23,7 +24,6 @@ import {
 import { compileSpec } from '../core/index.js';
 import {
   compareWithTraining,
-  type FeatureDrift,
   JOIN_TOLERANCE_MS,
   joinLabels,
   PSI_MAJOR,
@@ -56,11 +56,7 @@ export interface MonitorReport {
   readonly labels: LabelSummary & { readonly joinToleranceMs: number };
   readonly quality: readonly VariantQuality[];
   /** Per model version served in the window; null drift when its registry entry has no training distribution. */
-  readonly drift?: readonly {
-    readonly modelVersion: string;
-    readonly features: readonly FeatureDrift[] | null;
-    readonly note?: string;
-  }[];
+  readonly drift?: readonly ModelDrift[];
   readonly stream?: StreamQuality;
   readonly weekOverWeek?: WeekOverWeek;
   readonly shadowComparison?: readonly ShadowComparison[];

@@ -6,6 +6,7 @@
 import {
   compareScores,
   compareWithEarlier,
+  type FeatureDrift,
   type ScoreComparison,
   type ScoredRequest,
   WEEK_MS,
@@ -23,6 +24,13 @@ export interface WeekOverWeek {
   readonly requests: number;
   readonly earlierRequests: number;
   readonly features: readonly WindowFeatureDrift[];
+}
+
+/** A model version's served features against its training distributions; null (with a note) when it has none. */
+export interface ModelDrift {
+  readonly modelVersion: string;
+  readonly features: readonly FeatureDrift[] | null;
+  readonly note?: string;
 }
 
 /** A champion and shadow challenger pair: the challenger's scores against the champion's on the same requests. */

@@ -19,6 +19,7 @@ import {
 import type { ReportFigures } from '../../adapters/monitoring/report-metrics.js';
 import { readDelayedLabels, readScoredRequests, readSetAside } from '../../adapters/monitoring/sources.js';
 import {
+  type ModelDrift,
   servedColumnsByModel,
   shadowComparison,
   weekOverWeek,
@@ -27,7 +28,6 @@ import type { CompiledSpec } from '../../core/index.js';
 import {
   compareWithTraining,
   type FeatureDistribution,
-  type FeatureDrift,
   joinLabels,
   type ScoredRequest,
   type StreamQuality,
@@ -53,11 +53,7 @@ export interface WindowReport extends ReportFigures {
   readonly predictions: number;
   readonly labels: LabelSummary;
   readonly quality: readonly VariantQuality[];
-  readonly drift: readonly {
-    readonly modelVersion: string;
-    readonly features: readonly FeatureDrift[] | null;
-    readonly note?: string;
-  }[];
+  readonly drift: readonly ModelDrift[];
   readonly stream: StreamQuality;
   readonly recordsWeekEarlier: number | null;
   /** Objects read, for the run's log line. */
