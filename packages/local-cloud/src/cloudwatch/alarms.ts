@@ -5,6 +5,10 @@
  * `attachedSamples`) when created and then just after each period ends (at most every 60 s); a change
  * of state publishes the notification CloudWatch sends to the SNS topics of the new state's actions
  * (AlarmActions, OKActions, InsufficientDataActions) while ActionsEnabled.
+ *
+ * `STREAMFEATURES_LOCAL_ALARM_SCALE=N` (local only, 1 to 3600, read when an alarm is put) judges alarms on
+ * periods N times shorter (a 300 s period lasts 5 s with 60; at least 1 s), so that alarms over 5-minute periods
+ * fire in seconds in demos and tests; the alarm still shows its own Period. The default, 1, is AWS's timing.
  */
 
 import {
@@ -55,8 +59,22 @@ export interface AlarmStatus {
 /** Publishes an alarm's notification to an SNS topic; rejects with the reason it could not. */
 export type PublishToTopic = (topicArn: string, subject: string, message: string) => Promise<void>;
 
+export const ALARM_SCALE_VARIABLE = 'STREAMFEATURES_LOCAL_ALARM_SCALE';
+
+/** The speed-up of alarm periods from the environment: 1 unless set; a bad value throws naming it. */
+export function alarmScale(environment: NodeJS.ProcessEnv = process.env): number {
+  const text = environment[ALARM_SCALE_VARIABLE];
+  if (text === undefined || text === '') return 1;
+  const scale = Number(text);
+  if (!Number.isFinite(scale) || scale < 1 || scale > 3600)
+    throw new Error(`${ALARM_SCALE_VARIABLE}=${JSON.stringify(text)} is not a number from 1 to 3600`);
+  return scale;
+}
+
 interface Entry {
   definition: AlarmDefinition;
+  /** The period the alarm is judged on, in seconds: its Period, unless scaled down (ALARM_SCALE_VARIABLE). */
+  judgedPeriodSeconds: number;
   status: AlarmStatus;
   publish: PublishToTopic;
   onError: (message: string) => void;
@@ -93,10 +111,12 @@ export class LocalAlarms {
     const existing = this.entries.get(definition.name);
     if (existing !== undefined && existing.owner !== owner)
       throw new Error(`alarm ${definition.name} already exists (${existing.owner})`);
+    const judgedPeriodSeconds = Math.max(1, definition.rule.periodSeconds / alarmScale());
     this.remove(definition.name);
     const now = Date.now();
     const entry: Entry = {
       definition,
+      judgedPeriodSeconds,
       status: {
         state: 'INSUFFICIENT_DATA',
         reason: 'Unchecked: Initial alarm creation',
@@ -109,12 +129,13 @@ export class LocalAlarms {
       owner,
     };
     this.entries.set(definition.name, entry);
-    const everyMs = Math.min(definition.rule.periodSeconds, 60) * 1000;
+    const everyMs = Math.min(judgedPeriodSeconds, 60) * 1000;
+    const graceMs = Math.min(EVALUATION_GRACE_MS, everyMs / 4);
     const tick = () => {
       if (this.entries.get(definition.name) !== entry) return;
       this.evaluate(entry, Date.now());
       // Just after each boundary, when the period that ended is complete: each period is judged with all its data.
-      entry.timer = setTimeout(tick, everyMs - (Date.now() % everyMs) + EVALUATION_GRACE_MS);
+      entry.timer = setTimeout(tick, everyMs - (Date.now() % everyMs) + graceMs);
       entry.timer.unref();
     };
     tick();
@@ -156,7 +177,7 @@ export class LocalAlarms {
     const { definition } = entry;
     let result: Evaluation;
     try {
-      result = evaluationOf(definition, nowMs, entry.status.state);
+      result = evaluationOf(definition, entry.judgedPeriodSeconds, nowMs, entry.status.state);
     } catch (error) {
       entry.onError(`alarm ${definition.name}: ${(error as Error).message}`);
       return;
@@ -214,8 +235,13 @@ export class LocalAlarms {
   }
 }
 
-function evaluationOf(definition: AlarmDefinition, nowMs: number, current: AlarmState): Evaluation {
-  const { rule } = definition;
+function evaluationOf(
+  definition: AlarmDefinition,
+  periodSeconds: number,
+  nowMs: number,
+  current: AlarmState,
+): Evaluation {
+  const rule = { ...definition.rule, periodSeconds };
   if ('metric' in definition) {
     const { namespace, metricName, dimensions, unit } = definition.metric;
     const samples = attachedSamples(namespace, metricName, dimensions).filter(
