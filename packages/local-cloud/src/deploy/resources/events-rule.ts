@@ -73,10 +73,6 @@ export async function createEventsRule(
         `target ${target.Id} (${target.Arn}) is not delivered locally (Lambda, SQS and SNS targets are)`,
       );
   }
-  if (schedule === undefined)
-    notes.push(
-      'an event-pattern rule: kept and listed, but nothing puts events locally, so it never matches',
-    );
 
   const log = (line: string) => ctx.options.onLog?.(logicalId, line);
   rules.put(
