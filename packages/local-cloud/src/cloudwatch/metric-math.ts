@@ -271,7 +271,7 @@ const OPERATIONS: Readonly<Record<string, (x: number, y: number) => number>> = {
   OR: (x, y) => Number(x !== 0 || y !== 0),
 };
 
-function fill(series: Series, how: Node, ctx: MathContext): Map<number, number> {
+function fill(series: Series, how: number | string, ctx: MathContext): Map<number, number> {
   const out = new Map<number, number>();
   const known = ctx.timestamps.filter((t) => series.has(t));
   for (const t of ctx.timestamps) {
@@ -280,15 +280,16 @@ function fill(series: Series, how: Node, ctx: MathContext): Map<number, number> 
       out.set(t, value);
       continue;
     }
-    if (how.type === 'number') out.set(t, how.value);
-    else if (how.type === 'word') {
-      const before = [...known].reverse().find((k) => k < t);
-      const after = known.find((k) => k > t);
-      if (how.value === 'REPEAT' && before !== undefined) out.set(t, series.get(before) as number);
-      if (how.value === 'LINEAR' && before !== undefined && after !== undefined) {
-        const [x0, x1] = [series.get(before) as number, series.get(after) as number];
-        out.set(t, x0 + ((x1 - x0) * (t - before)) / (after - before));
-      }
+    if (typeof how === 'number') {
+      out.set(t, how);
+      continue;
+    }
+    const before = [...known].reverse().find((k) => k < t);
+    const after = known.find((k) => k > t);
+    if (how === 'REPEAT' && before !== undefined) out.set(t, series.get(before) as number);
+    if (how === 'LINEAR' && before !== undefined && after !== undefined) {
+      const [x0, x1] = [series.get(before) as number, series.get(after) as number];
+      out.set(t, x0 + ((x1 - x0) * (t - before)) / (after - before));
     }
   }
   return out;
@@ -318,9 +319,11 @@ function call(name: string, args: readonly Node[], ctx: MathContext): MathValue 
       };
     }
     case 'FILL': {
-      const how = args[1] as Node;
-      if (how.type !== 'number' && how.type !== 'word')
-        throw new Error('FILL fills with a number, REPEAT or LINEAR');
+      const second = args[1] as Node;
+      const filler = second.type === 'word' ? undefined : evaluateNode(second, ctx);
+      if (filler !== undefined && filler.kind !== 'scalar')
+        throw new Error('FILL fills with a number, REPEAT or LINEAR, not a time series');
+      const how = second.type === 'word' ? second.value : (filler as { value: number }).value;
       const value = arg(0);
       if (value.kind === 'scalar') return value;
       if (value.kind === 'series') return { kind: 'series', series: fill(value.series, how, ctx) };

@@ -36,6 +36,7 @@ describe('metric math', () => {
     ['-e * 2 + 10', { e }, [6, null, 10, 0]],
     ['(1 + 2) * 3', {}, 9],
     ['FILL(e, 0)', { e }, [2, 0, 0, 5]],
+    ['FILL(e, -1)', { e }, [2, -1, 0, 5]],
     ['FILL(e, REPEAT)', { e: [null, 3, null, 4] }, [null, 3, 3, 4]],
     ['FILL(e, LINEAR)', { e: [1, null, null, 4] }, [1, 2, 3, 4]],
     // The product's API error rate: with no requests 0, not a missing value.
