@@ -5,7 +5,8 @@
 
 import { AwsApiError } from '../services/aws-errors.js';
 import type { AlarmState } from './alarm-evaluation.js';
-import type { LocalAlarms } from './alarms.js';
+import type { AlarmQuery } from './alarm-queries.js';
+import type { AlarmMetric, LocalAlarms } from './alarms.js';
 import { type Input, invalid, list, num, requiredStr, str } from './input.js';
 
 const STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
@@ -48,7 +49,6 @@ export function alarmOperations(alarms: LocalAlarms): Record<string, (input: Inp
       const page = matching.slice(start, start + max);
       return {
         MetricAlarms: page.map(({ definition: d, status }) => {
-          const percentile = /^p/.test(d.rule.statistic);
           return {
             AlarmName: d.name,
             AlarmArn: d.arn,
@@ -62,12 +62,8 @@ export function alarmOperations(alarms: LocalAlarms): Record<string, (input: Inp
             StateReason: status.reason,
             ...(status.reasonData === undefined ? {} : { StateReasonData: status.reasonData }),
             StateUpdatedTimestamp: new Date(status.updatedAtMs),
-            MetricName: d.metricName,
-            Namespace: d.namespace,
-            ...(percentile ? { ExtendedStatistic: d.rule.statistic } : { Statistic: d.rule.statistic }),
-            Dimensions: d.dimensions,
-            Period: d.rule.periodSeconds,
-            ...(d.unit === undefined ? {} : { Unit: d.unit }),
+            ...('metric' in d ? describedMetric(d.metric, d.rule.statistic, d.rule.periodSeconds) : {}),
+            ...('metrics' in d ? { Metrics: d.metrics.map(describedQuery) } : {}),
             EvaluationPeriods: d.rule.evaluationPeriods,
             DatapointsToAlarm: d.rule.datapointsToAlarm,
             Threshold: d.rule.threshold,
@@ -90,6 +86,40 @@ export function alarmOperations(alarms: LocalAlarms): Record<string, (input: Inp
       if (!alarms.setState(name, state as AlarmState, reason, data))
         throw new AwsApiError('ResourceNotFound', `Alarm ${name} not found`, 404);
       return {};
+    },
+  };
+}
+
+/** A single-metric alarm's metric fields, as DescribeAlarms answers them. */
+function describedMetric(m: AlarmMetric, statistic: string, period: number): Record<string, unknown> {
+  const percentile = /^p/.test(statistic);
+  return {
+    MetricName: m.metricName,
+    Namespace: m.namespace,
+    ...(percentile ? { ExtendedStatistic: statistic } : { Statistic: statistic }),
+    Dimensions: m.dimensions,
+    Period: period,
+    ...(m.unit === undefined ? {} : { Unit: m.unit }),
+  };
+}
+
+/** A metric-math alarm's query, as DescribeAlarms answers it (no Period at the alarm's top level). */
+function describedQuery(q: AlarmQuery): Record<string, unknown> {
+  const common = { Id: q.id, ...(q.label === undefined ? {} : { Label: q.label }), ReturnData: q.returnData };
+  if ('expression' in q)
+    return {
+      ...common,
+      Expression: q.expression,
+      ...(q.periodSeconds === undefined ? {} : { Period: q.periodSeconds }),
+    };
+  const m = q.metricStat;
+  return {
+    ...common,
+    MetricStat: {
+      Metric: { Namespace: m.namespace, MetricName: m.metricName, Dimensions: m.dimensions },
+      Period: m.periodSeconds,
+      Stat: m.stat,
+      ...(m.unit === undefined ? {} : { Unit: m.unit }),
     },
   };
 }

@@ -77,6 +77,13 @@ function stamp(ms: number): string {
   return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${two(d.getUTCFullYear() % 100)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
 }
 
+/** The starts of the last `evaluationPeriods` complete periods at `nowMs`, newest first. */
+export function windowStarts(periodSeconds: number, evaluationPeriods: number, nowMs: number): number[] {
+  const periodMs = periodSeconds * 1000;
+  const newest = Math.floor(nowMs / periodMs) * periodMs - periodMs;
+  return Array.from({ length: evaluationPeriods }, (_, i) => newest - i * periodMs);
+}
+
 export function evaluateAlarm(
   rule: AlarmRule,
   samples: readonly Sample[],
@@ -84,13 +91,19 @@ export function evaluateAlarm(
   current: AlarmState,
 ): Evaluation {
   const periodMs = rule.periodSeconds * 1000;
-  const newest = Math.floor(nowMs / periodMs) * periodMs - periodMs;
-  const datapoints: Array<{ start: number; value: number | undefined }> = [];
-  for (let i = 0; i < rule.evaluationPeriods; i++) {
-    const start = newest - i * periodMs;
+  const datapoints = windowStarts(rule.periodSeconds, rule.evaluationPeriods, nowMs).map((start) => {
     const inPeriod = samples.filter((s) => s.timestamp >= start && s.timestamp < start + periodMs);
-    datapoints.push({ start, value: datapointValue(inPeriod, rule.statistic) });
-  }
+    return { start, value: datapointValue(inPeriod, rule.statistic) };
+  });
+  return judgeDatapoints(rule, datapoints, current);
+}
+
+/** The state the datapoints of the window (newest first; undefined: missing) put the alarm in, and why. */
+export function judgeDatapoints(
+  rule: Omit<AlarmRule, 'statistic' | 'periodSeconds'>,
+  datapoints: ReadonlyArray<{ readonly start: number; readonly value: number | undefined }>,
+  current: AlarmState,
+): Evaluation {
   const operator = COMPARISON_OPERATORS[rule.comparisonOperator];
   const present = datapoints.filter((d) => d.value !== undefined) as Array<{ start: number; value: number }>;
   const missing = datapoints.length - present.length;

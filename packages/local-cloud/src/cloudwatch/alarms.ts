@@ -5,20 +5,39 @@
  * `attachedSamples`) when created and then just after each period ends (at most every 60 s); a change
  * of state publishes the notification CloudWatch sends to the SNS topics of the new state's actions
  * (AlarmActions, OKActions, InsufficientDataActions) while ActionsEnabled.
+ *
+ * `STREAMFEATURES_LOCAL_ALARM_SCALE=N` (local only, 1 to 3600, read when an alarm is put) judges alarms on
+ * periods N times shorter (a 300 s period lasts 5 s with 60; at least 1 s), so that alarms over 5-minute periods
+ * fire in seconds in demos and tests; the alarm still shows its own Period. The default, 1, is AWS's timing.
  */
 
-import { type AlarmRule, type AlarmState, evaluateAlarm } from './alarm-evaluation.js';
+import {
+  type AlarmRule,
+  type AlarmState,
+  type Evaluation,
+  evaluateAlarm,
+  judgeDatapoints,
+  windowStarts,
+} from './alarm-evaluation.js';
+import { type AlarmQuery, mathDatapoints } from './alarm-queries.js';
 import type { Dimension } from './metric-store.js';
 import { attachedSamples } from './service-metrics.js';
 
-export interface AlarmDefinition {
-  readonly name: string;
-  readonly arn: string;
-  readonly description?: string;
+/** The one metric of a single-metric alarm. */
+export interface AlarmMetric {
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: readonly Dimension[];
   readonly unit?: string;
+}
+
+/** A single-metric alarm has `metric`; a metric-math alarm `metrics` (its rule's statistic is then unused). */
+export type AlarmSubject = { readonly metric: AlarmMetric } | { readonly metrics: readonly AlarmQuery[] };
+
+export type AlarmDefinition = AlarmSubject & {
+  readonly name: string;
+  readonly arn: string;
+  readonly description?: string;
   readonly rule: AlarmRule;
   readonly actionsEnabled: boolean;
   readonly alarmActions: readonly string[];
@@ -27,7 +46,7 @@ export interface AlarmDefinition {
   readonly region: string;
   readonly accountId: string;
   readonly configuredAtMs: number;
-}
+};
 
 export interface AlarmStatus {
   readonly state: AlarmState;
@@ -40,8 +59,22 @@ export interface AlarmStatus {
 /** Publishes an alarm's notification to an SNS topic; rejects with the reason it could not. */
 export type PublishToTopic = (topicArn: string, subject: string, message: string) => Promise<void>;
 
+export const ALARM_SCALE_VARIABLE = 'STREAMFEATURES_LOCAL_ALARM_SCALE';
+
+/** The speed-up of alarm periods from the environment: 1 unless set; a bad value throws naming it. */
+export function alarmScale(environment: NodeJS.ProcessEnv = process.env): number {
+  const text = environment[ALARM_SCALE_VARIABLE];
+  if (text === undefined || text === '') return 1;
+  const scale = Number(text);
+  if (!Number.isFinite(scale) || scale < 1 || scale > 3600)
+    throw new Error(`${ALARM_SCALE_VARIABLE}=${JSON.stringify(text)} is not a number from 1 to 3600`);
+  return scale;
+}
+
 interface Entry {
   definition: AlarmDefinition;
+  /** The period the alarm is judged on, in seconds: its Period, unless scaled down (ALARM_SCALE_VARIABLE). */
+  judgedPeriodSeconds: number;
   status: AlarmStatus;
   publish: PublishToTopic;
   onError: (message: string) => void;
@@ -78,10 +111,12 @@ export class LocalAlarms {
     const existing = this.entries.get(definition.name);
     if (existing !== undefined && existing.owner !== owner)
       throw new Error(`alarm ${definition.name} already exists (${existing.owner})`);
+    const judgedPeriodSeconds = Math.max(1, definition.rule.periodSeconds / alarmScale());
     this.remove(definition.name);
     const now = Date.now();
     const entry: Entry = {
       definition,
+      judgedPeriodSeconds,
       status: {
         state: 'INSUFFICIENT_DATA',
         reason: 'Unchecked: Initial alarm creation',
@@ -94,12 +129,13 @@ export class LocalAlarms {
       owner,
     };
     this.entries.set(definition.name, entry);
-    const everyMs = Math.min(definition.rule.periodSeconds, 60) * 1000;
+    const everyMs = Math.min(judgedPeriodSeconds, 60) * 1000;
+    const graceMs = Math.min(EVALUATION_GRACE_MS, everyMs / 4);
     const tick = () => {
       if (this.entries.get(definition.name) !== entry) return;
       this.evaluate(entry, Date.now());
       // Just after each boundary, when the period that ended is complete: each period is judged with all its data.
-      entry.timer = setTimeout(tick, everyMs - (Date.now() % everyMs) + EVALUATION_GRACE_MS);
+      entry.timer = setTimeout(tick, everyMs - (Date.now() % everyMs) + graceMs);
       entry.timer.unref();
     };
     tick();
@@ -139,16 +175,17 @@ export class LocalAlarms {
 
   private evaluate(entry: Entry, nowMs: number): void {
     const { definition } = entry;
-    const samples = attachedSamples(
-      definition.namespace,
-      definition.metricName,
-      definition.dimensions,
-    ).filter((s) => definition.unit === undefined || s.unit === definition.unit);
-    const result = evaluateAlarm(definition.rule, samples, nowMs, entry.status.state);
+    let result: Evaluation;
+    try {
+      result = evaluationOf(definition, entry.judgedPeriodSeconds, nowMs, entry.status.state);
+    } catch (error) {
+      entry.onError(`alarm ${definition.name}: ${(error as Error).message}`);
+      return;
+    }
     const reasonData = JSON.stringify({
       version: '1.0',
       queryDate: new Date(nowMs).toISOString().replace('Z', '+0000'),
-      statistic: definition.rule.statistic,
+      ...('metric' in definition ? { statistic: definition.rule.statistic } : {}),
       period: definition.rule.periodSeconds,
       recentDatapoints: result.datapoints.flatMap((d) => (d.value === undefined ? [] : [d.value])).reverse(),
       threshold: definition.rule.threshold,
@@ -198,6 +235,27 @@ export class LocalAlarms {
   }
 }
 
+function evaluationOf(
+  definition: AlarmDefinition,
+  periodSeconds: number,
+  nowMs: number,
+  current: AlarmState,
+): Evaluation {
+  const rule = { ...definition.rule, periodSeconds };
+  if ('metric' in definition) {
+    const { namespace, metricName, dimensions, unit } = definition.metric;
+    const samples = attachedSamples(namespace, metricName, dimensions).filter(
+      (s) => unit === undefined || s.unit === unit,
+    );
+    return evaluateAlarm(rule, samples, nowMs, current);
+  }
+  const starts = windowStarts(rule.periodSeconds, rule.evaluationPeriods, nowMs);
+  const datapoints = mathDatapoints(definition.metrics, rule.periodSeconds, starts, (m) =>
+    attachedSamples(m.namespace, m.metricName, m.dimensions),
+  );
+  return judgeDatapoints(rule, datapoints, current);
+}
+
 /** `2026-12-06T17:00:00.000+0000`, as CloudWatch dates its notifications. */
 function notificationTime(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
@@ -210,7 +268,6 @@ export function notification(
   status: AlarmStatus,
   regionName: string,
 ): Record<string, unknown> {
-  const percentile = /^p/.test(d.rule.statistic);
   return {
     AlarmName: d.name,
     AlarmDescription: d.description ?? null,
@@ -226,14 +283,9 @@ export function notification(
     AlarmActions: d.alarmActions,
     InsufficientDataActions: d.insufficientDataActions,
     Trigger: {
-      MetricName: d.metricName,
-      Namespace: d.namespace,
-      StatisticType: percentile ? 'ExtendedStatistic' : 'Statistic',
-      ...(percentile
-        ? { ExtendedStatistic: d.rule.statistic }
-        : { Statistic: d.rule.statistic.toUpperCase() }),
-      Unit: d.unit ?? null,
-      Dimensions: d.dimensions.map((x) => ({ value: x.Value, name: x.Name })),
+      ...('metric' in d
+        ? metricTrigger(d.metric, d.rule.statistic)
+        : { Metrics: d.metrics.map(queryTrigger) }),
       Period: d.rule.periodSeconds,
       EvaluationPeriods: d.rule.evaluationPeriods,
       DatapointsToAlarm: d.rule.datapointsToAlarm,
@@ -241,6 +293,38 @@ export function notification(
       Threshold: d.rule.threshold,
       TreatMissingData: d.rule.treatMissingData,
       EvaluateLowSampleCountPercentile: '',
+    },
+  };
+}
+
+function metricTrigger(m: AlarmMetric, statistic: string): Record<string, unknown> {
+  const percentile = /^p/.test(statistic);
+  return {
+    MetricName: m.metricName,
+    Namespace: m.namespace,
+    StatisticType: percentile ? 'ExtendedStatistic' : 'Statistic',
+    ...(percentile ? { ExtendedStatistic: statistic } : { Statistic: statistic.toUpperCase() }),
+    Unit: m.unit ?? null,
+    Dimensions: m.dimensions.map((x) => ({ value: x.Value, name: x.Name })),
+  };
+}
+
+/** A query of a metric-math alarm as CloudWatch's notification shows it (camel-case keys, as AWS sends). */
+function queryTrigger(q: AlarmQuery): Record<string, unknown> {
+  const common = { id: q.id, ...(q.label === undefined ? {} : { label: q.label }), returnData: q.returnData };
+  if ('expression' in q) return { expression: q.expression, ...common };
+  const m = q.metricStat;
+  return {
+    ...common,
+    metricStat: {
+      metric: {
+        dimensions: m.dimensions.map((x) => ({ value: x.Value, name: x.Name })),
+        metricName: m.metricName,
+        namespace: m.namespace,
+      },
+      period: m.periodSeconds,
+      stat: m.stat,
+      ...(m.unit === undefined ? {} : { unit: m.unit }),
     },
   };
 }

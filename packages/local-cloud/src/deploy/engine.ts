@@ -14,6 +14,7 @@ import { createEventsRule } from './resources/events-rule.js';
 import { createKinesisStream, createKinesisStreamConsumer } from './resources/kinesis.js';
 import { createLambdaFunction } from './resources/lambda.js';
 import { createS3Bucket } from './resources/s3.js';
+import { createSchedulerSchedule } from './resources/scheduler-schedule.js';
 import { createSnsTopic } from './resources/sns.js';
 import { createSqsQueue } from './resources/sqs.js';
 import { createSsmParameter } from './resources/ssm.js';
@@ -32,6 +33,7 @@ export const CREATORS: Readonly<Record<string, Creator>> = {
   'AWS::Lambda::EventSourceMapping': createEventSourceMapping,
   'AWS::Events::Rule': createEventsRule,
   'AWS::CloudWatch::Alarm': createCloudWatchAlarm,
+  'AWS::Scheduler::Schedule': createSchedulerSchedule,
 };
 
 /** The creator of a type: CREATORS, or the custom resources' (`AWS::CloudFormation::CustomResource`, `Custom::*`). */

@@ -30,6 +30,7 @@ export const NAMES: Record<string, { property: string; maxLength: number; lowerc
   'AWS::ECR::Repository': { property: 'RepositoryName', maxLength: 256, lowercase: true },
   'AWS::KMS::Alias': { property: 'AliasName', maxLength: 256 },
   'AWS::Events::Rule': { property: 'Name', maxLength: 64 },
+  'AWS::Scheduler::Schedule': { property: 'Name', maxLength: 64 },
 };
 
 /**

@@ -1,8 +1,9 @@
 /**
  * The part of the EventBridge API (AWS JSON 1.1, `X-Amz-Target: AWSEvents.<Operation>`, signing name
- * `events`) that shows the rules the stacks deployed and turns them on and off: ListRules, DescribeRule,
- * EnableRule, DisableRule, ListTargetsByRule, ListRuleNamesByTarget. Rules are created by deploying
- * AWS::Events::Rule; PutRule, PutTargets, PutEvents and the rest answer UnknownOperationException naming them.
+ * `events`) that shows the rules the stacks deployed, turns them on and off, and puts events to them: ListRules,
+ * DescribeRule, EnableRule, DisableRule, ListTargetsByRule, ListRuleNamesByTarget, PutEvents (put-events.ts).
+ * Rules are created by deploying AWS::Events::Rule; PutRule, PutTargets and the rest answer
+ * UnknownOperationException naming them.
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,6 +16,7 @@ import {
   optionalString,
   requiredString,
 } from '../services/json-protocol.js';
+import { type PutEventsContext, putEvents } from './put-events.js';
 import { busNameOf, type EventRule, type EventRules, type RuleState } from './rules.js';
 
 const MAX_LIMIT = 100;
@@ -48,7 +50,9 @@ function page<T>(items: T[], input: JsonObject): { items: T[]; nextToken?: strin
   return { items: items.slice(start, end), ...(end < items.length ? { nextToken: String(end) } : {}) };
 }
 
-export function eventsOperations(rules: EventRules) {
+const LOCAL: PutEventsContext = { region: 'us-east-1', accountId: '000000000000' };
+
+export function eventsOperations(rules: EventRules, context: PutEventsContext = LOCAL) {
   const bus = (input: JsonObject) => busNameOf(optionalString(input, 'EventBusName') ?? 'default');
   const existing = (name: string, busName: string) => {
     const found = rules.find(name, busName);
@@ -80,6 +84,7 @@ export function eventsOperations(rules: EventRules) {
       const { rule, state } = existing(requiredString(input, 'Name'), bus(input));
       return { ...ruleShape(rule, state), CreatedBy: rule.accountId };
     },
+    PutEvents: (input: JsonObject) => putEvents(rules, input, context),
     EnableRule: setState('ENABLED'),
     DisableRule: setState('DISABLED'),
     ListTargetsByRule: (input: JsonObject) => {

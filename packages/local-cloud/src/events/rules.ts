@@ -2,11 +2,13 @@
  * The EventBridge rules of the local cloud, kept in this process: what the deployer creates for
  * AWS::Events::Rule, what the EventBridge API (src/events/api.ts) lists, enables and disables. An enabled rule
  * with a ScheduleExpression runs on the clock (src/events/schedule-timer.ts) and sends the scheduled event
- * AWS sends to each of its targets; a disabled one does not fire. Rules with only an EventPattern are kept and
- * listed, but nothing puts events here, so they never match.
+ * AWS sends to each of its targets; a disabled one does not fire. An enabled rule with an EventPattern
+ * (src/events/event-pattern.ts) sends each event put on its bus (PutEvents, `putEvent`) that matches it to its
+ * targets.
  */
 
 import { randomUUID } from 'node:crypto';
+import { type EventPattern, matchesPattern, parseEventPattern } from './event-pattern.js';
 import { parseScheduleExpression } from './schedule-expression.js';
 import { type ScheduleTimer, scheduleScale, startScheduleTimer } from './schedule-timer.js';
 import { targetInput } from './target-input.js';
@@ -44,6 +46,8 @@ interface Entry {
   deliver: DeliverToTarget;
   onError: (message: string) => void;
   timer: ScheduleTimer | undefined;
+  /** The rule's EventPattern, checked. */
+  pattern: EventPattern | undefined;
   /** Each scheduled fire so far (due time), newest last; at most 100. */
   fires: number[];
   /** Who put it (a stack's resource), to refuse another with the same name. */
@@ -67,13 +71,14 @@ export class EventRules {
     owner = '',
   ): void {
     if (rule.scheduleExpression !== undefined) parseScheduleExpression(rule.scheduleExpression);
+    const pattern = rule.eventPattern === undefined ? undefined : parseEventPattern(rule.eventPattern);
     const existing = this.entries.get(rule.arn);
     if (existing !== undefined && existing.owner !== owner)
       throw new Error(
         `rule ${rule.name} already exists on event bus ${rule.eventBusName} (${existing.owner})`,
       );
     this.remove(rule.arn);
-    const entry: Entry = { rule, state, deliver, onError, timer: undefined, fires: [], owner };
+    const entry: Entry = { rule, state, deliver, onError, timer: undefined, pattern, fires: [], owner };
     this.entries.set(rule.arn, entry);
     this.startTimer(entry);
   }
@@ -124,6 +129,23 @@ export class EventRules {
     return this.entries.get(arn)?.timer?.nextFireMs;
   }
 
+  /**
+   * Sends an event put on `eventBusName` to the targets of each enabled rule of that bus whose pattern it
+   * matches (asynchronously, as EventBridge does); answers the names of those rules.
+   */
+  putEvent(eventBusName: string, event: Record<string, unknown>): string[] {
+    const bus = busNameOf(eventBusName);
+    const matched: string[] = [];
+    for (const entry of this.entries.values()) {
+      if (entry.rule.eventBusName !== bus || entry.state !== 'ENABLED' || entry.pattern === undefined)
+        continue;
+      if (!matchesPattern(entry.pattern, event)) continue;
+      matched.push(entry.rule.name);
+      this.send(entry, event);
+    }
+    return matched;
+  }
+
   private startTimer(entry: Entry): void {
     const text = entry.rule.scheduleExpression;
     if (text === undefined || entry.state !== 'ENABLED') return;
@@ -136,7 +158,11 @@ export class EventRules {
     const { rule } = entry;
     entry.fires.push(dueMs);
     if (entry.fires.length > FIRES_KEPT) entry.fires.shift();
-    const event = scheduledEvent(rule, dueMs);
+    this.send(entry, scheduledEvent(rule, dueMs));
+  }
+
+  private send(entry: Entry, event: Record<string, unknown>): void {
+    const { rule } = entry;
     for (const target of rule.targets) {
       let input: unknown;
       try {

@@ -1,8 +1,8 @@
 /**
- * CloudWatch alarms on the local cloud: a p99 alarm deployed through CloudFormation is evaluated on the metrics
- * put with the AWS CLI, its state read with `aws cloudwatch describe-alarms`, and its changes of state published
- * to an SNS topic whose subscribed SQS queue receives CloudWatch's notification. A metric-math alarm is recorded,
- * not evaluated, with the reason.
+ * CloudWatch alarms on the local cloud: a p99 alarm and a metric-math error-rate alarm deployed through
+ * CloudFormation are evaluated on the metrics put with the AWS CLI, their states read with
+ * `aws cloudwatch describe-alarms`, and their changes of state published to SNS topics whose subscribed SQS
+ * queues receive CloudWatch's notification.
  */
 
 import { execFile } from 'node:child_process';
@@ -48,21 +48,31 @@ const template = JSON.stringify({
         OKActions: [{ Ref: 'Topic' }],
       },
     },
+    MathTopic: { Type: 'AWS::SNS::Topic' },
+    MathQueue: { Type: 'AWS::SQS::Queue' },
     ErrorRate: {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         AlarmName: 'error-rate',
         EvaluationPeriods: 1,
-        Threshold: 0.01,
+        Threshold: 50,
         ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: 'MathTopic' }],
+        OKActions: [{ Ref: 'MathTopic' }],
         Metrics: [
-          { Id: 'rate', Expression: 'errors / requests', ReturnData: true },
+          {
+            Id: 'rate',
+            Label: 'errors %',
+            // As the product's API error-rate alarm: no requests is 0 %, not missing data.
+            Expression: 'IF(FILL(requests,0) > 0, 100*FILL(errors,0)/requests, 0)',
+            ReturnData: true,
+          },
           {
             Id: 'errors',
             ReturnData: false,
             MetricStat: {
               Metric: { Namespace: 'Test/Alarms', MetricName: 'Errors' },
-              Period: 60,
+              Period: 10,
               Stat: 'Sum',
             },
           },
@@ -71,7 +81,7 @@ const template = JSON.stringify({
             ReturnData: false,
             MetricStat: {
               Metric: { Namespace: 'Test/Alarms', MetricName: 'Requests' },
-              Period: 60,
+              Period: 10,
               Stat: 'Sum',
             },
           },
@@ -84,6 +94,9 @@ const template = JSON.stringify({
     QueueUrl: { Value: { Ref: 'Queue' } },
     QueueArn: { Value: { 'Fn::GetAtt': ['Queue', 'Arn'] } },
     AlarmArn: { Value: { 'Fn::GetAtt': ['SlowScoring', 'Arn'] } },
+    MathTopicArn: { Value: { Ref: 'MathTopic' } },
+    MathQueueUrl: { Value: { Ref: 'MathQueue' } },
+    MathQueueArn: { Value: { 'Fn::GetAtt': ['MathQueue', 'Arn'] } },
   },
 });
 
@@ -117,16 +130,15 @@ async function stackStatus(name: string): Promise<string> {
 /** The next alarm notification the queue receives (the SNS envelope's Subject and parsed Message). */
 async function nextNotification(
   state: string,
+  queueUrl = outputs.QueueUrl,
 ): Promise<{ subject: string; message: Record<string, unknown> }> {
   return until(`an ${state} notification`, async () => {
     const answer = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: outputs.QueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
     );
     const message = answer.Messages?.[0];
     if (message === undefined) return undefined;
-    await sqs.send(
-      new DeleteMessageCommand({ QueueUrl: outputs.QueueUrl, ReceiptHandle: message.ReceiptHandle }),
-    );
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
     const envelope = JSON.parse(message.Body ?? '{}') as { Subject: string; Message: string };
     const parsed = {
       subject: envelope.Subject,
@@ -159,7 +171,7 @@ afterAll(async () => {
 });
 
 describe('CloudWatch alarms on the local cloud', () => {
-  it('records a metric-math alarm without evaluating it, saying why', async () => {
+  it('deploys the alarms with their topics and queues', async () => {
     await cfn.send(new CreateStackCommand({ StackName: 'alarms', TemplateBody: template }));
     await until('the stack', async () =>
       (await stackStatus('alarms')).endsWith('_IN_PROGRESS') ? undefined : true,
@@ -170,14 +182,100 @@ describe('CloudWatch alarms on the local cloud', () => {
     await sns.send(
       new SubscribeCommand({ TopicArn: outputs.TopicArn, Protocol: 'sqs', Endpoint: outputs.QueueArn }),
     );
-
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: outputs.MathTopicArn,
+        Protocol: 'sqs',
+        Endpoint: outputs.MathQueueArn,
+      }),
+    );
     const events =
       (await cfn.send(new DescribeStackEventsCommand({ StackName: 'alarms' }))).StackEvents ?? [];
     const math = events.find(
       (e) => e.LogicalResourceId === 'ErrorRate' && e.ResourceStatus === 'CREATE_COMPLETE',
     );
-    expect(math?.ResourceStatusReason).toMatch(/recorded, not created: metric-math .* not evaluated/);
-    expect(await describeAlarm('error-rate')).toBeUndefined();
+    expect(math?.ResourceStatusReason ?? '').not.toMatch(/recorded/);
+  });
+
+  it('evaluates a metric-math alarm: OK with no requests, ALARM when errors pass 50 %, OK again after', async () => {
+    // No requests: the expression says 0 %, a datapoint (not missing data): OK from the first evaluation.
+    const first = await until('the first evaluation', async () => {
+      const alarm = await describeAlarm('error-rate');
+      return alarm?.StateValue === 'OK' ? alarm : undefined;
+    });
+    expect(first).toMatchObject({
+      AlarmName: 'error-rate',
+      Threshold: 50,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Metrics: [
+        {
+          Id: 'rate',
+          Label: 'errors %',
+          Expression: 'IF(FILL(requests,0) > 0, 100*FILL(errors,0)/requests, 0)',
+          ReturnData: true,
+        },
+        {
+          Id: 'errors',
+          ReturnData: false,
+          MetricStat: { Metric: { Namespace: 'Test/Alarms', MetricName: 'Errors' }, Period: 10, Stat: 'Sum' },
+        },
+        { Id: 'requests', ReturnData: false },
+      ],
+    });
+    expect(first?.MetricName).toBeUndefined();
+    expect(first?.StateReason).toMatch(
+      /^Threshold Crossed: 1 out of the last 1 datapoints \[0\.0 \(.+\)\] was not greater than the threshold \(50\.0\)\.$/,
+    );
+    // (That first change, at deploy, was published before the queue subscribed to the topic.)
+
+    // 3 errors out of 4 requests in one period: 75 %.
+    await aws([
+      'cloudwatch',
+      'put-metric-data',
+      '--namespace',
+      'Test/Alarms',
+      '--metric-data',
+      JSON.stringify([
+        { MetricName: 'Requests', Value: 4, Unit: 'Count' },
+        { MetricName: 'Errors', Value: 3, Unit: 'Count' },
+      ]),
+    ]);
+    const alarm = await nextNotification('ALARM', outputs.MathQueueUrl);
+    expect(alarm.subject).toBe('ALARM: "error-rate" in US East (N. Virginia)');
+    expect(alarm.message).toMatchObject({
+      AlarmName: 'error-rate',
+      OldStateValue: 'OK',
+      AlarmActions: [outputs.MathTopicArn],
+      Trigger: {
+        Period: 10,
+        EvaluationPeriods: 1,
+        Threshold: 50,
+        Metrics: [
+          {
+            id: 'rate',
+            expression: 'IF(FILL(requests,0) > 0, 100*FILL(errors,0)/requests, 0)',
+            returnData: true,
+          },
+          {
+            id: 'errors',
+            returnData: false,
+            metricStat: {
+              metric: { namespace: 'Test/Alarms', metricName: 'Errors' },
+              period: 10,
+              stat: 'Sum',
+            },
+          },
+          { id: 'requests', returnData: false },
+        ],
+      },
+    });
+    expect(alarm.message.NewStateReason).toMatch(
+      /^Threshold Crossed: 1 out of the last 1 datapoints \[75\.0 \(.+\)\] was greater than the threshold \(50\.0\)/,
+    );
+
+    // The next period has no requests: 0 % again, OK with its notification.
+    const ok = await nextNotification('OK', outputs.MathQueueUrl);
+    expect(ok.message.OldStateValue).toBe('ALARM');
   });
 
   it('evaluates a p99 alarm on metrics put with the AWS CLI and publishes each change of state to SNS', async () => {
@@ -249,6 +347,43 @@ describe('CloudWatch alarms on the local cloud', () => {
     // Once the slow period is past, no data is not breaching: back to OK, with its notification.
     const ok = await nextNotification('OK');
     expect(ok.message.OldStateValue).toBe('ALARM');
+  });
+
+  it('fails the deploy of a metric-math alarm whose function it does not evaluate, naming the function', async () => {
+    const bad = JSON.stringify({
+      Resources: {
+        Rate: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: {
+            EvaluationPeriods: 1,
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanThreshold',
+            Metrics: [
+              { Id: 'r', Expression: 'RATE(m)', ReturnData: true },
+              {
+                Id: 'm',
+                ReturnData: false,
+                MetricStat: {
+                  Metric: { Namespace: 'Test/Alarms', MetricName: 'Errors' },
+                  Period: 60,
+                  Stat: 'Sum',
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+    await cfn.send(new CreateStackCommand({ StackName: 'bad-alarm', TemplateBody: bad }));
+    await until('the rollback', async () =>
+      (await stackStatus('bad-alarm')).endsWith('_IN_PROGRESS') ? undefined : true,
+    );
+    expect(await stackStatus('bad-alarm')).toBe('ROLLBACK_COMPLETE');
+    const events =
+      (await cfn.send(new DescribeStackEventsCommand({ StackName: 'bad-alarm' }))).StackEvents ?? [];
+    const failed = events.find((e) => e.LogicalResourceId === 'Rate' && e.ResourceStatus === 'CREATE_FAILED');
+    expect(failed?.ResourceStatusReason).toMatch(/function RATE is not supported by the local cloud/);
+    await cfn.send(new DeleteStackCommand({ StackName: 'bad-alarm' }));
   });
 
   it('forgets the alarms when the stack is deleted', async () => {

@@ -73,10 +73,6 @@ export async function createEventsRule(
         `target ${target.Id} (${target.Arn}) is not delivered locally (Lambda, SQS and SNS targets are)`,
       );
   }
-  if (schedule === undefined)
-    notes.push(
-      'an event-pattern rule: kept and listed, but nothing puts events locally, so it never matches',
-    );
 
   const log = (line: string) => ctx.options.onLog?.(logicalId, line);
   rules.put(
@@ -142,12 +138,13 @@ function targetsOf(value: unknown): RuleTarget[] {
   });
 }
 
-function deliveryKind(arn: string): 'lambda' | 'sqs' | 'sns' | undefined {
+export function deliveryKind(arn: string): 'lambda' | 'sqs' | 'sns' | undefined {
   const service = /^arn:aws[\w-]*:(lambda|sqs|sns):/.exec(arn)?.[1];
   return service as 'lambda' | 'sqs' | 'sns' | undefined;
 }
 
-async function deliver(ctx: CreatorContext, target: RuleTarget, input: unknown): Promise<void> {
+/** Sends a target (Lambda function of the stack, SQS queue, SNS topic) its input; rejects with the reason it could not. */
+export async function deliver(ctx: CreatorContext, target: RuleTarget, input: unknown): Promise<void> {
   const kind = deliveryKind(target.Arn);
   const text = typeof input === 'string' ? input : JSON.stringify(input);
   if (kind === 'lambda') {
