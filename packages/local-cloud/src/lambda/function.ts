@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { functionEnvironment, logGroupOf, newLogStreamName } from './environment-variables.js';
 import { type Environment, startEnvironment } from './execution-environment.js';
+import { publishInvocationMetrics } from './function-metrics.js';
 import { resolveHandler } from './handler-module.js';
 import type {
   InvokeInfo,
@@ -265,7 +266,10 @@ export function createLambdaFunction(config: LambdaFunctionConfig): LocalLambdaF
           }),
         );
       }
-      return invokeNow(event);
+      return invokeNow(event).then((outcome) => {
+        publishInvocationMetrics(config.functionName, outcome);
+        return outcome;
+      });
     },
     stats: () => ({ ...stats, initDurationsMs: [...stats.initDurationsMs] }),
     logs: () => [...logLines],

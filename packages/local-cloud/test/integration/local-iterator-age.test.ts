@@ -1,10 +1,14 @@
 /**
- * Lambda's IteratorAge from the local event-source mappings: a backlog left on a stream while its mapping is
- * disabled shows as a high maximum once the mapping reads it, and a record put after the drain as a lower one,
- * read with the AWS CLI's `cloudwatch get-metric-statistics` as on AWS.
+ * The AWS/Lambda metrics of the local cloud, read with the AWS CLI's `cloudwatch get-metric-statistics` as on AWS.
+ * IteratorAge from the local event-source mappings: a backlog left on a stream while its mapping is disabled shows
+ * as a high maximum once the mapping reads it, and a record put after the drain as a lower one. Invocations, Errors
+ * and Duration from every invocation, so alarms on a function's errors see data.
  */
 
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   CloudFormationClient,
@@ -184,5 +188,81 @@ describe('IteratorAge of the local event-source mappings', () => {
       `IteratorAge: backlog of ${BACKLOG_RECORDS} records max ${backlog.maximum} ms over ${backlog.samples} batches; ` +
         `one record after the drain ${after.maximum} ms`,
     );
+  });
+});
+
+const failingTemplate = JSON.stringify({
+  Resources: {
+    Fn: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        FunctionName: 'sometimes-fails',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::000000000000:role/any',
+        Code: {
+          ZipFile:
+            "exports.handler = async (e) => { if (e.fail) throw new Error('asked to fail'); return 'ok'; };",
+        },
+      },
+    },
+  },
+});
+
+describe('Invocations, Errors and Duration of the local functions', () => {
+  it('counts every invocation and each failed one, with its duration', async () => {
+    const fromMs = Math.floor(Date.now() / 1000) * 1000;
+    await cfn.send(new CreateStackCommand({ StackName: 'sometimes-fails', TemplateBody: failingTemplate }));
+    await until('the stack', async () => {
+      const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'sometimes-fails' }))).Stacks?.[0];
+      if (stack?.StackStatus?.endsWith('_IN_PROGRESS')) return undefined;
+      expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
+      return true;
+    });
+    // fileb:// sends the file's bytes as they are, in AWS CLI v1 and v2 alike.
+    const scratch = mkdtempSync(join(tmpdir(), 'invoke-'));
+    for (const [i, payload] of ['{}', '{"fail":true}', '{}'].entries()) {
+      const file = join(scratch, `payload-${i}.json`);
+      writeFileSync(file, payload);
+      await aws([
+        'lambda',
+        'invoke',
+        '--function-name',
+        'sometimes-fails',
+        '--payload',
+        `fileb://${file}`,
+        join(scratch, `out-${i}.json`),
+      ]);
+    }
+    rmSync(scratch, { recursive: true, force: true });
+    const statistic = async (metric: string) => {
+      const answer = await aws([
+        'cloudwatch',
+        'get-metric-statistics',
+        '--namespace',
+        'AWS/Lambda',
+        '--metric-name',
+        metric,
+        '--dimensions',
+        'Name=FunctionName,Value=sometimes-fails',
+        '--statistics',
+        'Sum',
+        'SampleCount',
+        '--start-time',
+        new Date(fromMs).toISOString(),
+        '--end-time',
+        new Date(Date.now() + 60_000).toISOString(),
+        '--period',
+        '3600',
+      ]);
+      const points = JSON.parse(answer.stdout).Datapoints as Array<{ Sum: number; SampleCount: number }>;
+      return {
+        sum: points.reduce((total, p) => total + p.Sum, 0),
+        samples: points.reduce((total, p) => total + p.SampleCount, 0),
+      };
+    };
+    expect(await statistic('Invocations')).toEqual({ sum: 3, samples: 3 });
+    expect(await statistic('Errors')).toEqual({ sum: 1, samples: 3 });
+    expect((await statistic('Duration')).samples).toBe(3);
   });
 });
