@@ -1,7 +1,9 @@
 /**
  * The monitoring job's alarms, to the alarm topic, each with the schedule's period: the champion's quality (AUC
- * floor, calibration) and drift per feature it was trained on, labels stopped, volume against last week,
- * quarantine share, and the job's own errors.
+ * floor, calibration) and drift per feature it was trained on, labels stopped, volume against last week, and the
+ * job's own errors. No quarantine alarm: the job publishes QuarantineRate by rule for the dashboard, but the
+ * pipeline's QuarantineRate alarm (lib/monitoring.ts) watches the same share from the features function's own
+ * counts, every 5 minutes and without waiting for the side-output files: one problem pages once.
  */
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -114,13 +116,6 @@ export function monitoringAlarms(
     comparison: below,
     missing: quiet,
     description: `Under ${s.volumeRatio * 100}% of last week's records arrived in the same window: producers?`,
-  });
-  alarm('StreamQuarantineShare', metrics.metric(m.quarantineRate, 'Maximum'), {
-    threshold: s.quarantineShare,
-    periods: 2,
-    comparison: above,
-    missing: quiet,
-    description: `Over ${s.quarantineShare * 100}% of the window's records were quarantined (by rule: the Rule dimension).`,
   });
   alarm('MonitorJobErrors', input.jobErrors, {
     threshold: 0,

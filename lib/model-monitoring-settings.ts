@@ -31,18 +31,30 @@ export interface ModelMonitoringSettings {
   readonly psiThreshold?: number;
   /** Alarm when the window's records are below this share of the same window a week earlier. @default 0.5 */
   readonly volumeRatio?: number;
-  /** Alarm when this share of the window's records (0 to 1) is quarantined. @default 0.01 */
-  readonly quarantineShare?: number;
 }
+
+/**
+ * Settings the job had and no longer has, with where their job went: the quarantine share is watched once, by the
+ * pipeline's QuarantineRate alarm (lib/monitoring.ts), from the features function's own counts.
+ */
+const RETIRED: Readonly<Record<string, string>> = {
+  quarantineShare:
+    "the pipeline's QuarantineRate alarm watches the quarantined share: set its threshold with " +
+    '-c \'alarmThresholds={"quarantinePercent":1}\'',
+};
 
 /** Every problem with the settings, each naming the bad value. */
 export function modelMonitoringProblems(settings: ModelMonitoringSettings = {}): string[] {
   const problems = new Problems();
   const known = [...Object.keys(DEFAULT_MODEL_MONITORING), 'servingThreshold'];
   const whole = ['scheduleMinutes', 'qualityWindowMinutes', 'servingWindowMinutes', 'labelsMissingPeriods'];
-  const shares = ['servingThreshold', 'aucFloor', 'volumeRatio', 'quarantineShare'];
+  const shares = ['servingThreshold', 'aucFloor', 'volumeRatio'];
   for (const [name, value] of Object.entries(settings)) {
-    if (!known.includes(name)) {
+    if (name in RETIRED) {
+      problems.add(
+        `modelMonitoring.${name} is no longer a setting (got ${JSON.stringify(value)}): ${RETIRED[name]}`,
+      );
+    } else if (!known.includes(name)) {
       problems.add(`modelMonitoring.${name} is no setting (known: ${known.join(', ')})`);
     } else if (value !== undefined) {
       const ok =
