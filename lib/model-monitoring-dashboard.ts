@@ -36,7 +36,7 @@ export function addMonitoringWidgets(dashboard: cloudwatch.Dashboard, input: Mon
     ]),
     graph('Labels joined per window', [
       metrics.metric(m.labelsJoined, 'Maximum', {}, 'labels joined'),
-      metrics.metric(m.labelsSetAside, 'Maximum', {}, 'label lines set aside (whole prefix)'),
+      metrics.metric(m.labelsSetAside, 'Maximum', {}, 'label lines set aside (objects read)'),
     ]),
   );
   dashboard.addWidgets(
