@@ -11,7 +11,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { MONITOR_DIMENSIONS, MONITOR_METRICS } from '../adapters/monitoring/report-metrics.js';
 import type { MonitorMetrics } from './model-monitoring-metrics.js';
-import { LABELS_PREFIX, type ModelMonitoringSettings } from './model-monitoring-settings.js';
+import { LABELS_PREFIX, type ResolvedMonitoringSettings } from './model-monitoring-settings.js';
 
 export interface MonitoringAlarmsInput {
   readonly metrics: MonitorMetrics;
@@ -22,7 +22,7 @@ export interface MonitoringAlarmsInput {
   readonly champion?: string;
   /** The features the champion was trained on with distributions: one drift alarm each. */
   readonly driftFeatures: readonly string[];
-  readonly settings: Required<ModelMonitoringSettings>;
+  readonly settings: ResolvedMonitoringSettings;
 }
 
 type AlarmOptions = {

@@ -2,7 +2,7 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { MONITOR_METRICS } from '../adapters/monitoring/report-metrics.js';
 import type { MonitorMetrics, ServedVariant } from './model-monitoring-metrics.js';
-import type { ModelMonitoringSettings } from './model-monitoring-settings.js';
+import type { ResolvedMonitoringSettings } from './model-monitoring-settings.js';
 import { graph } from './pipeline-metrics.js';
 
 export interface MonitoringWidgetsInput {
@@ -11,7 +11,7 @@ export interface MonitoringWidgetsInput {
   readonly variants: readonly ServedVariant[];
   readonly champion?: string;
   readonly driftFeatures: readonly string[];
-  readonly settings: Required<ModelMonitoringSettings>;
+  readonly settings: ResolvedMonitoringSettings;
   readonly alarms: readonly cloudwatch.Alarm[];
 }
 

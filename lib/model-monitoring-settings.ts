@@ -31,7 +31,17 @@ export interface ModelMonitoringSettings {
   readonly psiThreshold?: number;
   /** Alarm when the window's records are below this share of the same window a week earlier. @default 0.5 */
   readonly volumeRatio?: number;
+  /**
+   * The version a SageMaker champion's answers carry (its `modelVersion`, or `sagemaker:<endpoint>[/<variant>]`
+   * when it answers none): the champion's AUC and calibration alarms watch it, and its drift alarms when the
+   * registry holds that version with training distributions. Not for the embedded model, whose version is known.
+   * @default - the embedded model's version; with a SageMaker model, none: no champion alarms
+   */
+  readonly championVersion?: string;
 }
+
+/** The settings as the alarms and dashboard read them: every number resolved; the champion is the construct's. */
+export type ResolvedMonitoringSettings = Required<Omit<ModelMonitoringSettings, 'championVersion'>>;
 
 /**
  * Settings the job had and no longer has, with where their job went: the quarantine share is watched once, by the
@@ -46,7 +56,7 @@ const RETIRED: Readonly<Record<string, string>> = {
 /** Every problem with the settings, each naming the bad value. */
 export function modelMonitoringProblems(settings: ModelMonitoringSettings = {}): string[] {
   const problems = new Problems();
-  const known = [...Object.keys(DEFAULT_MODEL_MONITORING), 'servingThreshold'];
+  const known = [...Object.keys(DEFAULT_MODEL_MONITORING), 'servingThreshold', 'championVersion'];
   const whole = ['scheduleMinutes', 'qualityWindowMinutes', 'servingWindowMinutes', 'labelsMissingPeriods'];
   const shares = ['servingThreshold', 'aucFloor', 'volumeRatio'];
   for (const [name, value] of Object.entries(settings)) {
@@ -56,6 +66,12 @@ export function modelMonitoringProblems(settings: ModelMonitoringSettings = {}):
       );
     } else if (!known.includes(name)) {
       problems.add(`modelMonitoring.${name} is no setting (known: ${known.join(', ')})`);
+    } else if (name === 'championVersion') {
+      problems.check(
+        typeof value === 'string' && value.trim() !== '',
+        'modelMonitoring.championVersion must be a model version (a non-empty string)',
+        value,
+      );
     } else if (value !== undefined) {
       const ok =
         typeof value === 'number' &&
@@ -83,11 +99,12 @@ export function modelMonitoringProblems(settings: ModelMonitoringSettings = {}):
 }
 
 /** The settings with every default filled in. */
-export function resolvedSettings(settings: ModelMonitoringSettings = {}): Required<ModelMonitoringSettings> {
+export function resolvedSettings(settings: ModelMonitoringSettings = {}): ResolvedMonitoringSettings {
+  const { championVersion: _, ...numbers } = settings;
   return {
     ...DEFAULT_MODEL_MONITORING,
     servingThreshold: DEFAULT_SERVING_THRESHOLD,
-    ...definedOnly(settings),
+    ...definedOnly(numbers),
   };
 }
 

@@ -44,7 +44,8 @@ export interface ModelMonitoringProps {
   readonly models: BuiltInModels;
   /**
    * The version the champion's log lines carry: the quality and drift alarms watch it.
-   * @default - none: a SageMaker endpoint names its version only in its answers, so no alarm is bound to one
+   * @default - `settings.championVersion`; else none: a SageMaker endpoint names its version only in its
+   * answers, so no champion alarm is bound to one
    */
   readonly championVersion?: string;
   /** The challenger's name in the log and how it is logged, for the dashboard. @default - none */
@@ -78,7 +79,10 @@ export class ModelMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelMonitoringProps) {
     super(scope, id);
-    throwIfProblems(this, modelMonitoringProblems(props.settings));
+    throwIfProblems(this, [
+      ...modelMonitoringProblems(props.settings),
+      ...championProblems(props.championVersion, props.settings?.championVersion),
+    ]);
     const s = resolvedSettings(props.settings);
     const period = Duration.minutes(s.scheduleMinutes);
     this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-monitor`;
@@ -121,7 +125,7 @@ export class ModelMonitoring extends Construct {
     });
 
     const metrics = new MonitorMetrics(this.serviceName, period);
-    const champion = props.championVersion;
+    const champion = props.championVersion ?? props.settings?.championVersion;
     const variants: ServedVariant[] =
       champion === undefined ? [] : [{ version: champion, variant: 'champion' }];
     if (props.challenger)
@@ -176,4 +180,13 @@ export class ModelMonitoring extends Construct {
     allowKeyVia(role, props.offlineKey, ['kms:Decrypt'], 's3');
     if (props.sideOutputKey) allowKeyVia(role, props.sideOutputKey, ['kms:Decrypt'], 's3');
   }
+}
+
+/** The champion's version is the embedded model's, or a SageMaker model's as the settings name it: not both. */
+function championProblems(embedded: string | undefined, named: string | undefined): string[] {
+  if (embedded === undefined || named === undefined || named === embedded) return [];
+  return [
+    `modelMonitoring.championVersion names a SageMaker champion's version, but the champion is the embedded ` +
+      `model ${embedded} (got ${JSON.stringify(named)}): leave it out`,
+  ];
 }

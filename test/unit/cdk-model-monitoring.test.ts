@@ -319,3 +319,36 @@ describe('the monitoring job settings', () => {
     expect(JSON.stringify(fn.Properties?.Environment)).toContain('"SERVING_THRESHOLD":"0.3"');
   });
 });
+
+describe('the monitoring job with a SageMaker champion', () => {
+  const sagemaker = { backend: 'sagemaker' as const, endpointName: 'Fraud-Model' };
+
+  it('creates no champion alarm unless its version is named, then its AUC, calibration and drift alarms', () => {
+    const unnamed = synthesize({ model: sagemaker, modelRegistry: registry.dir });
+    expect(Object.keys(monitorOf(unnamed).alarms).sort()).toEqual([
+      'LabelsStopped',
+      'MonitorJobErrors',
+      'VolumeVsLastWeek',
+    ]);
+    // The registry holds the version the endpoint answers with, with training distributions.
+    const named = synthesize({
+      model: sagemaker,
+      modelRegistry: registry.dir,
+      modelMonitoring: { championVersion: DEFAULT_MODEL_VERSION },
+    });
+    const champion = { service: 'streamfeatures-dev-monitor', ModelVersion: DEFAULT_MODEL_VERSION };
+    expect(dimensionsOf(alarmOf(named, 'ModelAuc'))).toEqual({ ...champion, Variant: 'champion' });
+    expect(alarmOf(named, 'ModelCalibration')).toBeDefined();
+    const drift = Object.keys(monitorOf(named).alarms).filter((n) => n.startsWith('FeatureDrift-'));
+    expect(drift.sort()).toEqual(registry.features.map((f) => `FeatureDrift-${f}`).sort());
+  });
+
+  it('fails naming the setting when it is not a version, or when the champion is the embedded model', () => {
+    expect(() => synthesize({ model: sagemaker, modelMonitoring: { championVersion: ' ' } })).toThrow(
+      /modelMonitoring\.championVersion must be a model version \(a non-empty string\) \(got " "\)/,
+    );
+    expect(() => synthesize({ modelMonitoring: { championVersion: 'fraud-lr-000000000000' } })).toThrow(
+      `modelMonitoring.championVersion names a SageMaker champion's version, but the champion is the embedded model ${DEFAULT_MODEL_VERSION} (got "fraud-lr-000000000000")`,
+    );
+  });
+});
