@@ -66,8 +66,8 @@ export interface ModelMonitoringProps {
 /**
  * The scheduled monitoring job: an EventBridge rule runs the monitor function, which reads the last window of the
  * feature log, the delayed labels, the raw archive and the side outputs and publishes the monitoring report as
- * metrics; alarms on model quality, labels, drift, volume and quarantine go to the alarm topic, and the dashboard
- * gets their graphs.
+ * metrics; alarms on model quality, labels, drift, volume and its own errors go to the alarm topic
+ * (model-monitoring-alarms.ts), and the dashboard gets their graphs (model-monitoring-dashboard.ts).
  */
 export class ModelMonitoring extends Construct {
   public readonly handler: StreamfeaturesFunction;
