@@ -11,7 +11,6 @@ import { DEFAULT_MODEL_NAME } from '../adapters/model/model-version.js';
 import { evaluateOnHoldout, type HoldoutEvaluation } from '../adapters/model/retrain-evaluation.js';
 import { placeByRequestId, RetrainLabelError, retrainLabels } from '../adapters/model/retrain-labels.js';
 import {
-  latestVersion,
   type ModelRegistryStore,
   openModelRegistry,
   type RegisteredVersion,
@@ -21,6 +20,7 @@ import { trainingDistributions } from '../adapters/model/training-distributions.
 import { readDelayedLabels, readScoredRequests } from '../adapters/monitoring/sources.js';
 import { compileSpec, specVersionOf } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
+import { chooseChampion } from './retrain-champion.js';
 import { DEFAULT_MIN_HOLDOUT_POSITIVES, readTrainingSet } from './train-command.js';
 import { buildTrainingSet } from './training-set-command.js';
 
@@ -39,7 +39,7 @@ export interface RetrainOptions {
   readonly toMs?: number | undefined;
   /** The share of labels, the last known, held out. Default 0.2. */
   readonly holdoutShare?: number | undefined;
-  /** The version to compare with. Default: the registry's most recently written. */
+  /** The version to compare with. Default: the one the registry's records single out (retrain-champion.ts). */
   readonly champion?: string | undefined;
   /** Default: the champion's features. */
   readonly features?: readonly string[] | undefined;
@@ -106,7 +106,7 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
   const spec = compileSpec(await loadSpecFile(options.spec));
   const registry = openModelRegistry(options.models, options.s3);
   const versions = await located('--models', () => registry.versions());
-  const champion = await readChampion(registry, versions, options);
+  const champion = await readChampion(registry, versions, options, io);
 
   const read = await located('--labels', () => readDelayedLabels(spec, options.labels, options.s3));
   if (read.files === 0) throw new CliError(`--labels: no .jsonl files in ${options.labels}`);
@@ -251,28 +251,44 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
   }
 }
 
-/** The champion's document: `--champion`, or the registry's most recently written version. */
+/**
+ * The champion's document: `--champion`, or the version the registry's documents single out (the only one, or
+ * the one trained on the newest data); when they do not, the error names every file.
+ */
 async function readChampion(
   registry: ModelRegistryStore,
   versions: readonly RegisteredVersion[],
   options: RetrainOptions,
+  io: CliIO,
 ): Promise<LogisticModelDocument> {
-  const version = options.champion ?? latestVersion(versions);
-  if (version === undefined) {
+  if (versions.length === 0) {
     throw new CliError(
       `--models: the model registry ${options.models} has no model to compare with; train the first with ` +
         'streamfeatures train',
     );
   }
-  if (!versions.some((entry) => entry.version === version)) {
-    throw new CliError(
-      `--champion: version ${version} is not in the model registry ${options.models} (it has: ` +
-        `${versions.map((entry) => entry.version).join(', ')})`,
+  const read = (version: string) =>
+    located('--models', async () =>
+      parseModelDocument(await registry.read(version), registry.where(version)),
     );
+  if (options.champion !== undefined) {
+    const named = options.champion;
+    if (!versions.some((entry) => entry.version === named)) {
+      throw new CliError(
+        `--champion: version ${named} is not in the model registry ${options.models} (it has: ` +
+          `${versions.map((entry) => entry.version).join(', ')})`,
+      );
+    }
+    return read(named);
   }
-  return located('--models', async () =>
-    parseModelDocument(await registry.read(version), registry.where(version)),
-  );
+  const entries = [];
+  for (const { version } of versions) {
+    entries.push({ version, where: registry.where(version), document: await read(version) });
+  }
+  const choice = chooseChampion(entries);
+  if ('problem' in choice) throw new CliError(choice.problem);
+  io.err(`champion ${choice.version}: ${choice.reason} (--champion names another)\n`);
+  return entries.find((entry) => entry.version === choice.version)?.document as LogisticModelDocument;
 }
 
 /** The name part of `<name>-<hash>`, so the new version reads as the champion's successor. */

@@ -18,8 +18,8 @@ before the first holdout label was. Nothing is registered unless every step succ
                         "label_time"; one naming its request by request_id only needs --feature-log
   --feature-log F       the scoring log (as monitor reads it): the keys and time of the requests labels name by id
   --models M            the model registry: a folder or s3://bucket/prefix of <version>.json
-  --champion V          the version to compare with (default: the registry's most recently written one; name the
-                        deployed one)
+  --champion V          the version to compare with (default: the only version, or the one its document records
+                        as trained on the newest data; required when that is ambiguous: name the deployed one)
   --from, --to T        the window of event time: epoch ms or ISO-8601 with a zone (default: every label)
   --holdout-share X     the share of labels, the last known, held out (default 0.2)
   --threshold X         the score at or above which a request counts as flagged, for precision and recall (0.5)

@@ -134,5 +134,4 @@ export const DEFAULT_MODEL_MONITORING = {
   labelsMissingPeriods: 8,
   psiThreshold: 0.25,
   volumeRatio: 0.5,
-  quarantineShare: 0.01,
 } as const;

@@ -241,7 +241,8 @@ export class Monitoring extends Construct {
       above(
         t.quarantinePercent,
         2,
-        `Over ${t.quarantinePercent}% of records are invalid or future: check producers.`,
+        `Over ${t.quarantinePercent}% of records are invalid or future: check producers. The one quarantine ` +
+          "alarm; the monitoring job's QuarantineRate metric, per Rule, says which rule.",
       ),
     );
     this.alarm(

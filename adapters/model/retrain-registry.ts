@@ -4,7 +4,7 @@
  * into place, S3 an object that appears only once its upload completes. Nothing is ever overwritten with other
  * content: a version is the hash of what it scores.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3Location } from '../archive/archive-files.js';
@@ -13,8 +13,6 @@ import { writeFileAtomic } from '../files/atomic-file.js';
 
 export interface RegisteredVersion {
   readonly version: string;
-  /** When its document was written (file modification time, S3 LastModified), epoch ms. */
-  readonly writtenMs: number;
 }
 
 export interface ModelRegistryStore {
@@ -22,7 +20,7 @@ export interface ModelRegistryStore {
   readonly location: string;
   /** Where a version's document is, for messages. */
   where(version: string): string;
-  /** Every version with when it was written, in version order. */
+  /** Every version, in version order. */
   versions(): Promise<RegisteredVersion[]>;
   /** A version's stored document, unchecked. */
   read(version: string): Promise<unknown>;
@@ -37,20 +35,6 @@ export function openModelRegistry(
 ): ModelRegistryStore {
   const inS3 = s3Location(location);
   return inS3 ? s3Registry(location, inS3.bucket, withSlash(inS3.prefix), s3) : folderRegistry(location);
-}
-
-/** The most recently written version (ties: the last by name); undefined for an empty registry. */
-export function latestVersion(versions: readonly RegisteredVersion[]): string | undefined {
-  let latest: RegisteredVersion | undefined;
-  for (const entry of versions) {
-    if (
-      !latest ||
-      entry.writtenMs > latest.writtenMs ||
-      (entry.writtenMs === latest.writtenMs && entry.version > latest.version)
-    )
-      latest = entry;
-  }
-  return latest?.version;
 }
 
 function folderRegistry(location: string): ModelRegistryStore {
@@ -69,9 +53,7 @@ function folderRegistry(location: string): ModelRegistryStore {
         );
       }
       const versions = names.filter((name) => name.endsWith('.json')).map((name) => name.slice(0, -5));
-      const entries = await Promise.all(
-        versions.map(async (version) => ({ version, writtenMs: (await stat(path(version))).mtimeMs })),
-      );
+      const entries = versions.map((version) => ({ version }));
       return entries.sort((a, b) => (a.version < b.version ? -1 : 1));
     },
     async read(version) {
@@ -111,8 +93,7 @@ function s3Registry(
         );
         for (const object of page.Contents ?? []) {
           const name = (object.Key as string).slice(prefix.length);
-          if (name.endsWith('.json'))
-            entries.push({ version: name.slice(0, -5), writtenMs: object.LastModified?.getTime() ?? 0 });
+          if (name.endsWith('.json')) entries.push({ version: name.slice(0, -5) });
         }
         token = page.NextContinuationToken;
       } while (token);

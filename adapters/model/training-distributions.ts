@@ -16,7 +16,11 @@ export const distributionSchema = z.strictObject({
 
 export type TrainingDistribution = z.infer<typeof distributionSchema>;
 
-/** Distributions of the training set's numeric columns, their numbers rounded to 6 significant digits (compact). */
+/**
+ * Distributions of the training set's numeric columns; shares rounded to 6 significant digits (compact). The cut
+ * points are kept as the core placed them (short decimals between data values, or a data value): rounding one
+ * that is a data value moved every value on it to the next bin.
+ */
 export function trainingDistributions(
   numeric: ReadonlyMap<string, ArrayLike<number | null>>,
 ): Record<string, TrainingDistribution> {
@@ -24,7 +28,7 @@ export function trainingDistributions(
   const result: Record<string, TrainingDistribution> = {};
   for (const [name, values] of numeric) {
     const { rows, nullShare, edges, shares } = featureDistribution(Array.from(values));
-    result[name] = { rows, nullShare: round(nullShare), edges: edges.map(round), shares: shares.map(round) };
+    result[name] = { rows, nullShare: round(nullShare), edges: [...edges], shares: shares.map(round) };
   }
   return result;
 }

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { CompiledSpec } from '../../core/index.js';
 import {
   type DelayedLabel,
@@ -32,21 +32,39 @@ export interface LabelRead {
   /** Lines set aside, each with its `file:line` and reason. */
   readonly problems: LabelProblem[];
   readonly files: number;
+  /** S3 objects left unread: last modified before `modifiedSinceMs`. */
+  readonly filesOlder: number;
+}
+
+export interface LabelReadOptions {
+  /**
+   * In S3, read only the objects last modified at or after this (epoch ms): an object written earlier holds no
+   * label that became known later. Files and folders are read whole. @default - every object
+   */
+  readonly modifiedSinceMs?: number;
 }
 
 /**
  * Delayed labels from a JSON Lines file, a folder of them (searched recursively), or an `s3://bucket/prefix`
  * (the offline bucket's `labels/` prefix): every `.jsonl`/`.json` object under it. A line that is not JSON, or
- * not a valid label, is set aside with its reason.
+ * not a valid label, is set aside with its reason. With `modifiedSinceMs`, S3 objects written before it are only
+ * listed, not read.
  */
 export async function readDelayedLabels(
   spec: CompiledSpec,
   location: string,
   s3: S3 = s3ClientFromEnv,
+  options: LabelReadOptions = {},
 ): Promise<LabelRead> {
   const labels: DelayedLabel[] = [];
   const problems: LabelProblem[] = [];
-  const files = await jsonLinesObjects(location, s3, 'labels');
+  const since = options.modifiedSinceMs;
+  const inS3 = s3Location(location);
+  const listed =
+    since !== undefined && inS3
+      ? await s3JsonLinesSince(s3(), inS3.bucket, inS3.prefix, since)
+      : { objects: await jsonLinesObjects(location, s3, 'labels'), older: 0 };
+  const files = listed.objects;
   for (const file of files) {
     const lines = (await file.text()).split('\n');
     lines.forEach((line, i) => {
@@ -64,8 +82,50 @@ export async function readDelayedLabels(
       else labels.push(parsed);
     });
   }
-  return { labels, problems, files: files.length };
+  return { labels, problems, files: files.length, filesOlder: listed.older };
 }
+
+/** The JSON Lines objects under an S3 prefix last modified at or after `sinceMs`, and how many were older. */
+async function s3JsonLinesSince(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  sinceMs: number,
+): Promise<{ objects: TextObject[]; older: number }> {
+  const objects: TextObject[] = [];
+  let older = 0;
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const object of page.Contents ?? []) {
+      const key = object.Key as string;
+      if (!isJsonLines(key)) continue;
+      // No LastModified (never from S3 itself): read it rather than lose labels.
+      if ((object.LastModified?.getTime() ?? sinceMs) < sinceMs) older++;
+      else objects.push(s3TextObject(client, bucket, key));
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return { objects, older };
+}
+
+function s3TextObject(client: S3Client, bucket: string, key: string): TextObject {
+  return {
+    name: `s3://${bucket}/${key}`,
+    text: async () => {
+      const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return (await answer.Body?.transformToString('utf8')) ?? '';
+    },
+  };
+}
+
+const isJsonLines = (name: string) => /\.jsonl?$/i.test(name);
 
 /** One set-aside line as the side outputs hold it (adapters/side-outputs/layout.ts RejectionLine). */
 export interface SetAsideLine {
@@ -107,20 +167,13 @@ interface TextObject {
 
 /** The JSON Lines files at a location: a file, a folder (recursively), or every such object under an S3 prefix. */
 async function jsonLinesObjects(location: string, s3: S3, what: string): Promise<TextObject[]> {
-  const isJsonLines = (name: string) => /\.jsonl?$/i.test(name);
   const inS3 = s3Location(location);
   if (inS3) {
     const client = s3();
     const objects = await listS3Objects(client, inS3.bucket, inS3.prefix);
     return objects
       .filter(({ key }) => isJsonLines(key))
-      .map(({ key }) => ({
-        name: `s3://${inS3.bucket}/${key}`,
-        text: async () => {
-          const answer = await client.send(new GetObjectCommand({ Bucket: inS3.bucket, Key: key }));
-          return (await answer.Body?.transformToString('utf8')) ?? '';
-        },
-      }));
+      .map(({ key }) => s3TextObject(client, inS3.bucket, key));
   }
   const info = await statLocation(location, what);
   const local = (path: string, name: string): TextObject => ({ name, text: () => readFile(path, 'utf8') });

@@ -10,9 +10,11 @@ export interface FeatureDistribution {
   /** Share of rows with no numeric value (null, missing, not a finite number). */
   readonly nullShare: number;
   /**
-   * Ascending, distinct cut points: the deciles of the non-null values. Bin i holds values ≤ edges[i] (and
-   * > edges[i−1]); the last bin, values above every edge (empty in training when the top decile is the maximum,
-   * so that values beyond the training range show). A feature with few distinct values has fewer edges.
+   * Ascending, distinct cut points at the deciles of the non-null values, each placed between the decile's value
+   * and the next distinct value above it (the shortest decimal there, so it survives JSON unchanged). Bin i holds
+   * values ≤ edges[i] (and > edges[i−1]); the last bin, values above every edge (empty in training when the top
+   * decile is the maximum, so that values beyond the training range show: that edge is the maximum itself). A
+   * feature with few distinct values has fewer edges.
    */
   readonly edges: readonly number[];
   /** The share of non-null values in each bin: edges.length + 1 numbers summing to 1 (empty when all null). */
@@ -37,6 +39,18 @@ export function numericValue(value: unknown): number | null {
   return null;
 }
 
+/**
+ * How near an edge a value counts as on it, relative to the edge: a feature computed twice (the online store's
+ * merged partials, the replay's running ones) can differ in its last bits, and a value that sits on an edge must
+ * not change bins for that. 1e-9 is a million ulps, far below any difference drift is about.
+ */
+export const EDGE_TOLERANCE = 1e-9;
+
+/** The most a value may exceed the edge and still count as on it. */
+function slack(edge: number): number {
+  return Math.abs(edge) * EDGE_TOLERANCE;
+}
+
 export function featureDistribution(values: readonly unknown[]): FeatureDistribution {
   const numbers: number[] = [];
   for (const value of values) {
@@ -48,10 +62,28 @@ export function featureDistribution(values: readonly unknown[]): FeatureDistribu
   numbers.sort((a, b) => a - b);
   const edges: number[] = [];
   for (const q of QUANTILES) {
-    const edge = numbers[Math.min(numbers.length - 1, Math.floor(q * numbers.length))] as number;
+    const at = Math.min(numbers.length - 1, Math.floor(q * numbers.length));
+    const value = numbers[at] as number;
+    // The next distinct value above the decile's: the edge goes between them, away from every data value.
+    let next = at + 1;
+    while (next < numbers.length && (numbers[next] as number) === value) next++;
+    const edge = next < numbers.length ? cutBetween(value, numbers[next] as number) : value;
     if (edges.length === 0 || edge > (edges[edges.length - 1] as number)) edges.push(edge);
   }
   return { rows, nullShare: (rows - numbers.length) / rows, edges, shares: binShares(edges, numbers) };
+}
+
+/**
+ * The shortest decimal between two values, clear of both by more than the tolerance (so that neither, computed
+ * again in other last bits, crosses it); the lower value itself when they are too close for that.
+ */
+export function cutBetween(lower: number, upper: number): number {
+  const middle = lower + (upper - lower) / 2;
+  for (let digits = 1; digits <= 17; digits++) {
+    const cut = Number(middle.toPrecision(digits));
+    if (cut - slack(cut) > lower + slack(lower) && cut + slack(cut) < upper - slack(upper)) return cut;
+  }
+  return lower;
 }
 
 /** The share of the numbers falling in each bin the edges cut. */
@@ -64,13 +96,14 @@ export function binShares(edges: readonly number[], numbers: readonly number[]):
   return counts.map((count) => (numbers.length > 0 ? count / numbers.length : 0));
 }
 
-/** The first edge ≥ n (binary search), or the last bin. */
+/** The first edge ≥ n, within the tolerance (binary search), or the last bin. */
 function binOf(edges: readonly number[], n: number): number {
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (n <= (edges[mid] as number)) hi = mid;
+    const edge = edges[mid] as number;
+    if (n <= edge + slack(edge)) hi = mid;
     else lo = mid + 1;
   }
   return lo;

@@ -3,6 +3,8 @@ export { type DelayedLabel, isLabelProblem, type LabelProblem, parseDelayedLabel
 export {
   binShares,
   compareWithTraining,
+  cutBetween,
+  EDGE_TOLERANCE,
   type FeatureDistribution,
   type FeatureDrift,
   featureDistribution,

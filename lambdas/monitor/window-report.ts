@@ -38,6 +38,13 @@ import type { MonitorLocations, MonitorWindows } from './config.js';
 const HOUR_MS = 3_600_000;
 const WEEK_MS = 7 * 24 * HOUR_MS;
 
+/**
+ * A label object S3 last modified this long before the quality window starts is not read: a label is written
+ * after it becomes known, so such an object holds no label_time in the window, unless the writer's clock ran
+ * ahead of S3's by more than this.
+ */
+export const LABEL_CLOCK_SLACK_MS = 15 * 60_000;
+
 /** Training distributions of the models deployed with the function, by version; undefined when not recorded. */
 export type TrainingDistributions = ReadonlyMap<
   string,
@@ -60,6 +67,8 @@ export interface WindowReport extends ReportFigures {
   readonly objects: {
     readonly featureLog: number;
     readonly labels: number;
+    /** Label objects listed but not read: last modified too long before the quality window. */
+    readonly labelsOlder: number;
     readonly archive: number;
     readonly archiveWeekEarlier: number;
   };
@@ -95,8 +104,11 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
     requests.push(...(await readScoredRequests(bucketUrl(at.offlineBucket, prefix), s3)));
   }
 
-  // Labels: the whole prefix, as the CLI reads it; a bad line is set aside and counted, never fatal.
-  const read = await readDelayedLabels(spec, bucketUrl(at.offlineBucket, at.labelsPrefix), s3);
+  // Labels: the objects under the prefix that can hold a label known in the quality window (older ones are only
+  // listed, so a run's reads do not grow with the history); a bad line is set aside and counted, never fatal.
+  const read = await readDelayedLabels(spec, bucketUrl(at.offlineBucket, at.labelsPrefix), s3, {
+    modifiedSinceMs: quality.fromMs - LABEL_CLOCK_SLACK_MS,
+  });
   const join = joinLabels(requests, read.labels);
 
   // The stream: the serving window's hours, and the same hours a week earlier for the volume comparison.
@@ -149,7 +161,13 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
     shadowComparison: shadowComparison(requests, serving, inputs.threshold),
     stream: tally.report(),
     recordsWeekEarlier: archiveWeekEarlier > 0 ? weekEarlier.report().records : null,
-    objects: { featureLog: featureLogObjects, labels: read.files, archive, archiveWeekEarlier },
+    objects: {
+      featureLog: featureLogObjects,
+      labels: read.files,
+      labelsOlder: read.filesOlder,
+      archive,
+      archiveWeekEarlier,
+    },
   };
 }
 

@@ -144,7 +144,7 @@ describe('the monitoring job', () => {
     expect(other).toEqual([]);
   });
 
-  it('alarms on the champion AUC, calibration, labels stopped, volume, quarantine and its own errors, to the alarm topic', () => {
+  it('alarms on the champion AUC, calibration, labels stopped, volume and its own errors, to the alarm topic', () => {
     const topic = { Ref: logicalIdOf(dev.stack, dev.pipeline.monitoring.topic) };
     const service = 'streamfeatures-dev-monitor';
     const champion = { service, ModelVersion: DEFAULT_MODEL_VERSION, Variant: 'champion' };
@@ -190,11 +190,6 @@ describe('the monitoring job', () => {
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'notBreaching',
     });
-    expect(alarmOf(dev, 'StreamQuarantineShare')).toMatchObject({
-      MetricName: 'QuarantineRate',
-      Threshold: DEFAULT_MODEL_MONITORING.quarantineShare,
-      ComparisonOperator: 'GreaterThanThreshold',
-    });
     const errors = alarmOf(dev, 'MonitorJobErrors');
     expect(errors).toMatchObject({
       Namespace: 'AWS/Lambda',
@@ -211,6 +206,22 @@ describe('the monitoring job', () => {
     }
     // The shipped model has no training distributions: no drift alarm.
     expect(Object.keys(monitorOf(dev).alarms).filter((n) => n.startsWith('FeatureDrift-'))).toEqual([]);
+  });
+
+  it("leaves the quarantined share to the pipeline's QuarantineRate alarm: one alarm in the stack watches it", () => {
+    expect(Object.keys(monitorOf(dev).alarms)).not.toContain('StreamQuarantineShare');
+    // The job's metric by name, or the pipeline's share with invalid and future records over the total.
+    const watching = Object.entries(resourcesOf(dev.template, 'AWS::CloudWatch::Alarm')).filter(
+      ([, alarm]) =>
+        alarm.Properties?.MetricName === 'QuarantineRate' ||
+        JSON.stringify(alarm.Properties?.Metrics ?? []).includes('100*(FILL(invalid,0)+FILL(future,0))'),
+    );
+    expect(watching.map(([id]) => id)).toEqual([
+      logicalIdOf(dev.stack, dev.pipeline.monitoring.alarms.QuarantineRate as never),
+    ]);
+    const [, pipelineAlarm] = watching[0] as [string, Resource];
+    expect(JSON.stringify(pipelineAlarm.Properties?.Metrics)).toContain('RecordsInvalid');
+    expect(String(pipelineAlarm.Properties?.AlarmDescription)).toContain('The one quarantine alarm');
   });
 
   it('alarms on PSI above 0.25 for each feature of a model trained with distributions', () => {
@@ -286,6 +297,9 @@ describe('the monitoring job settings', () => {
     expect(() => synthesize({ modelMonitoring: { aucFlor: 0.8 } as never })).toThrow(
       /modelMonitoring\.aucFlor is no setting/,
     );
+    expect(() => synthesize({ modelMonitoring: { quarantineShare: 0.02 } as never })).toThrow(
+      /modelMonitoring\.quarantineShare is no longer a setting \(got 0\.02\): the pipeline's QuarantineRate alarm[^\n]*quarantinePercent/,
+    );
     expect(() => synthesize({ modelMonitoring: true, offlineFormat: 'iceberg' })).toThrow(
       /modelMonitoring reads the Parquet layout/,
     );
@@ -303,5 +317,38 @@ describe('the monitoring job settings', () => {
       logicalIdOf(tuned.stack, monitorOf(tuned).function)
     ] as Resource;
     expect(JSON.stringify(fn.Properties?.Environment)).toContain('"SERVING_THRESHOLD":"0.3"');
+  });
+});
+
+describe('the monitoring job with a SageMaker champion', () => {
+  const sagemaker = { backend: 'sagemaker' as const, endpointName: 'Fraud-Model' };
+
+  it('creates no champion alarm unless its version is named, then its AUC, calibration and drift alarms', () => {
+    const unnamed = synthesize({ model: sagemaker, modelRegistry: registry.dir });
+    expect(Object.keys(monitorOf(unnamed).alarms).sort()).toEqual([
+      'LabelsStopped',
+      'MonitorJobErrors',
+      'VolumeVsLastWeek',
+    ]);
+    // The registry holds the version the endpoint answers with, with training distributions.
+    const named = synthesize({
+      model: sagemaker,
+      modelRegistry: registry.dir,
+      modelMonitoring: { championVersion: DEFAULT_MODEL_VERSION },
+    });
+    const champion = { service: 'streamfeatures-dev-monitor', ModelVersion: DEFAULT_MODEL_VERSION };
+    expect(dimensionsOf(alarmOf(named, 'ModelAuc'))).toEqual({ ...champion, Variant: 'champion' });
+    expect(alarmOf(named, 'ModelCalibration')).toBeDefined();
+    const drift = Object.keys(monitorOf(named).alarms).filter((n) => n.startsWith('FeatureDrift-'));
+    expect(drift.sort()).toEqual(registry.features.map((f) => `FeatureDrift-${f}`).sort());
+  });
+
+  it('fails naming the setting when it is not a version, or when the champion is the embedded model', () => {
+    expect(() => synthesize({ model: sagemaker, modelMonitoring: { championVersion: ' ' } })).toThrow(
+      /modelMonitoring\.championVersion must be a model version \(a non-empty string\) \(got " "\)/,
+    );
+    expect(() => synthesize({ modelMonitoring: { championVersion: 'fraud-lr-000000000000' } })).toThrow(
+      `modelMonitoring.championVersion names a SageMaker champion's version, but the champion is the embedded model ${DEFAULT_MODEL_VERSION} (got "fraud-lr-000000000000")`,
+    );
   });
 });

@@ -18,7 +18,8 @@ describe('featureDistribution', () => {
     const d = featureDistribution(values);
     expect(d.rows).toBe(104);
     expect(d.nullShare).toBeCloseTo(4 / 104, 12);
-    expect(d.edges).toEqual([11, 21, 31, 41, 51, 61, 71, 81, 91]);
+    // Each cut between the decile and the next value: 11.5 keeps 1..11 below it, 12 above.
+    expect(d.edges).toEqual([11.5, 21.5, 31.5, 41.5, 51.5, 61.5, 71.5, 81.5, 91.5]);
     expect(d.shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(d.shares[0]).toBeCloseTo(0.11, 12); // 1..11
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { placeByRequestId, RetrainLabelError, retrainLabels } from '../../adapters/model/retrain-labels.js';
-import { latestVersion } from '../../adapters/model/retrain-registry.js';
 import { deployCommands } from '../../cli/retrain-command.js';
 import {
   type DelayedLabel,
@@ -73,25 +72,6 @@ describe('retrainLabels', () => {
     expect(() => retrainLabels(spec, { labels, problems: [] }, { fromMs: T + DAY })).toThrow(
       'no label has its event time in the window (3 read)',
     );
-  });
-});
-
-describe('latestVersion', () => {
-  it('picks the most recently written version, the last by name on a tie, none in an empty registry', () => {
-    expect(
-      latestVersion([
-        { version: 'm-b', writtenMs: 5 },
-        { version: 'm-a', writtenMs: 9 },
-        { version: 'm-c', writtenMs: 1 },
-      ]),
-    ).toBe('m-a');
-    expect(
-      latestVersion([
-        { version: 'm-a', writtenMs: 5 },
-        { version: 'm-b', writtenMs: 5 },
-      ]),
-    ).toBe('m-b');
-    expect(latestVersion([])).toBeUndefined();
   });
 });
 
