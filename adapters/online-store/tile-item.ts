@@ -1,5 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ShardWatermark } from '../../core/index.js';
+import { itemBytes } from './item-bytes.js';
+import { packPayload, unpackPayload } from './item-payload.js';
 
 /**
  * One entity key's item in the online store:
@@ -12,6 +14,9 @@ import type { ShardWatermark } from '../../core/index.js';
  *          applied (exactly once in effect), and a backfill leaves to live traffic what it counted
  *   c   S  under `event.dedupeScope`, on the scope entity's items only: the id claims of the dedupe horizon
  *          (id-claims.ts), written in the same put as the tiles
+ *   z   B  packed layout, for an item over PACK_ABOVE_BYTES that packing makes smaller: `s` and `c` packed into one
+ *          raw DEFLATE value (item-payload.ts), and `s` holds PACKED_MARK instead of the tiles. Items are written
+ *          packed or plain per put; both read.
  *   x   N  expiry, epoch seconds (the table's TTL attribute): past the longest window plus lateness
  */
 export interface TileItem {
@@ -26,7 +31,33 @@ export type Watermark = ShardWatermark;
 
 export const TTL_ATTRIBUTE = 'x';
 
+/**
+ * An item that fits in one write unit (1 KB) as it is stays plain: packing it saves no unit (nor a read unit, 4 KB)
+ * and costs CPU on every put (card+merchant items, about 260 bytes, are most puts).
+ */
+export const PACK_ABOVE_BYTES = 1024;
+
+/**
+ * What `s` holds in a packed item: not JSON, so a reader from before packed items (which parses `s` as the tiles)
+ * fails on the item, naming this text in its JSON error, instead of reading it as empty and overwriting its tiles.
+ */
+export const PACKED_MARK = 'z';
+
+/** The item's attributes, packed when it is over PACK_ABOVE_BYTES plain and packing makes it smaller. */
 export function toAttributes(item: TileItem, expiresAtSeconds: number): Record<string, AttributeValue> {
+  const plain = plainAttributes(item, expiresAtSeconds);
+  const plainBytes = itemBytes(plain);
+  if (plainBytes <= PACK_ABOVE_BYTES) return plain;
+  const { c: _claims, ...rest } = plain;
+  const packed = {
+    ...rest,
+    s: { S: PACKED_MARK },
+    z: { B: packPayload({ state: item.state, claims: item.claims }) },
+  };
+  return itemBytes(packed) < plainBytes ? packed : plain;
+}
+
+function plainAttributes(item: TileItem, expiresAtSeconds: number): Record<string, AttributeValue> {
   const w: Record<string, AttributeValue> = {};
   for (const [shard, mark] of item.watermarks) {
     const first = mark.firstSequenceNumber === undefined ? '' : `@${compact(mark.firstSequenceNumber)}`;
@@ -56,9 +87,22 @@ export function fromAttributes(attributes: Record<string, AttributeValue>): Tile
         : { sequenceNumber, arrivalMs: Number(arrival), firstSequenceNumber: expand(first) },
     );
   }
-  const item = { key, version: Number(attributes.v?.N ?? 0), state: attributes.s?.S ?? '', watermarks };
-  const claims = attributes.c?.S;
+  const { state, claims } = payloadOf(key, attributes);
+  const item = { key, version: Number(attributes.v?.N ?? 0), state, watermarks };
   return claims === undefined ? item : { ...item, claims };
+}
+
+/** An item's tiles JSON ('' when it has none) and id claims, from either layout. */
+export function payloadOf(
+  key: string,
+  attributes: Record<string, AttributeValue>,
+): { state: string; claims?: string | undefined } {
+  const packed = attributes.z?.B;
+  if (packed !== undefined) return unpackPayload(key, packed);
+  const state = attributes.s?.S ?? '';
+  if (state === PACKED_MARK)
+    throw new Error(`online-store item ${key} is packed but was read without its z attribute`);
+  return { state, claims: attributes.c?.S };
 }
 
 /**
