@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapacityMeter } from '../../adapters/online-store/capacity.js';
 import { itemBytes, writeUnitsOf } from '../../adapters/online-store/item-bytes.js';
@@ -65,6 +65,18 @@ async function storedItem(table: string, pk: string) {
   return response.Item ?? {};
 }
 
+/** A packed item as the store wrote items before packing: tiles in `s`, watermarks in `w`, claims in `c`. */
+function plainOf(packed: Record<string, AttributeValue>): Record<string, AttributeValue> {
+  const { state, marks, claims } = payloadOf(packed.pk?.S ?? '', packed);
+  const { z: _z, ...rest } = packed;
+  return {
+    ...rest,
+    s: { S: state },
+    w: { M: Object.fromEntries(marks.map(([shard, mark]) => [shard, { S: mark }])) },
+    ...(claims === undefined ? {} : { c: { S: claims } }),
+  };
+}
+
 function expected(records: readonly InputRecord[], t: number) {
   const engine = new MemoryEngine(spec);
   engine.ingest(records);
@@ -78,9 +90,7 @@ describe('packed online-store items on DynamoDB', () => {
     expect((await store.applyBatch(transactions(40))).retryFrom).toEqual([]);
     const packed = await storedItem(table, 'card#c1');
     expect(packed.s?.S).toBe(PACKED_MARK);
-    const { state, claims } = payloadOf('card#c1', packed);
-    const { z: _z, s: _s, ...rest } = packed;
-    const plain = { ...rest, pk: { S: 'card#c2' }, s: { S: state }, ...(claims ? { c: { S: claims } } : {}) };
+    const plain = { ...plainOf(packed), pk: { S: 'card#c2' } };
     const units = [];
     for (const item of [packed, plain]) {
       const response = await dynamo.client.send(
@@ -100,14 +110,8 @@ describe('packed online-store items on DynamoDB', () => {
     expect((await first.applyBatch(records.slice(0, 39))).retryFrom).toEqual([]);
     // The item as the store wrote it before packing: tiles in `s`, claims in `c`, no `z`.
     const written = await storedItem(table, 'card#c1');
-    const { state, claims } = payloadOf('card#c1', written);
-    const { z: _z, ...rest } = written;
-    await dynamo.client.send(
-      new PutItemCommand({
-        TableName: table,
-        Item: { ...rest, s: { S: state }, ...(claims ? { c: { S: claims } } : {}) },
-      }),
-    );
+    expect(written.z?.B).toBeDefined();
+    await dynamo.client.send(new PutItemCommand({ TableName: table, Item: plainOf(written) }));
     expect((await storedItem(table, 'card#c1')).z).toBeUndefined();
 
     const second = new OnlineStore({ client: dynamo.client, tableName: table, spec });
@@ -116,6 +120,7 @@ describe('packed online-store items on DynamoDB', () => {
     const rewritten = await storedItem(table, 'card#c1');
     expect(rewritten.s?.S).toBe(PACKED_MARK);
     expect(rewritten.c).toBeUndefined();
+    expect(rewritten.w).toBeUndefined();
     expect(Number(rewritten.v?.N)).toBe(Number(written.v?.N) + 1);
     expect(await second.readFeatures(cardKey('c1'), t)).toEqual([expected(records, t)]);
   });

@@ -21,6 +21,7 @@ import {
   type EntityStateJson,
   entityNamed,
   MemoryEngine,
+  murmur3,
   parseSpecJson,
 } from '../../core/index.js';
 import { jsonRecord, RECENT_START } from '../support/stream.js';
@@ -61,7 +62,11 @@ function itemOf(state: string, claims?: string): TileItem {
   };
 }
 
-const claims = `0;${Array.from({ length: 30 }, (_, i) => `${(1e14 + i * 7919).toString(36)}.${(1.7e12 + i).toString(36)}.${(3e9 + i).toString(36)}`).join(',')}`;
+/** Thirty claims as id-claims.ts writes them: random-looking hashes (murmur3), arrivals minutes apart. */
+const claims = `0;${Array.from({ length: 30 }, (_, i) => {
+  const hash = (murmur3(`id${i}`, 0x5eed) & 0xffff) * 2 ** 32 + murmur3(`id${i}`);
+  return `${hash.toString(36)}.${(1.7e12 + i * 431_000).toString(36)}.${murmur3(`r${i}`).toString(36)}`;
+}).join(',')}`;
 
 describe('packed online-store items', () => {
   it('keeps an item that fits in one write unit plain', () => {
@@ -78,6 +83,7 @@ describe('packed online-store items', () => {
     const attributes = toAttributes(item, 1_800_000_000);
     expect(attributes.s?.S).toBe(PACKED_MARK);
     expect(attributes.c).toBeUndefined();
+    expect(attributes.w).toBeUndefined();
     expect(attributes.z?.B).toBeInstanceOf(Uint8Array);
     expect(itemBytes(attributes)).toBeLessThan(plainBytes);
     const back = fromAttributes(attributes);
@@ -125,10 +131,27 @@ describe('packed online-store items', () => {
     expect(() => payloadOf('card#c1', withoutZ)).toThrow(/card#c1 is packed but was read without its z/);
   });
 
-  it('fails naming the item when z does not inflate', () => {
+  it('fails naming the item when z is not a packed payload', () => {
     expect(() =>
       payloadOf('card#c9', { pk: { S: 'card#c9' }, s: { S: 'z' }, z: { B: randomBytes(64) } }),
-    ).toThrow(/card#c9: its packed payload \(z\) does not inflate/);
+    ).toThrow(/card#c9: its packed payload \(z\) does not read/);
+  });
+
+  it('keeps claims that would not read back exactly from binary as text, and reads them back as written', () => {
+    for (const odd of ['0;', '0;00a.b.c', 'x;1.2', '0;1.2.3.4', `0;${'z'.repeat(12)}.1.1`, '0;1.-2.3']) {
+      const back = fromAttributes(toAttributes(itemOf(cardState(40), odd), 1_800_000_000));
+      expect(back.claims).toBe(odd);
+    }
+  });
+
+  it('packs claims in binary, smaller than deflated text, and reads them back exactly', () => {
+    const packedWith = (text: string) =>
+      (toAttributes(itemOf(cardState(40), text), 1_800_000_000).z?.B as Uint8Array).byteLength;
+    const binary = packedWith(claims);
+    // The same claims with a character the binary form cannot hold: they go as text.
+    const asText = packedWith(claims.replace(/,/, ',0'));
+    expect(binary).toBeLessThan(asText);
+    expect(fromAttributes(toAttributes(itemOf('{}', claims), 1_800_000_000)).claims).toBe(claims);
   });
 
   it('counts a binary attribute by its byte length, as DynamoDB sizes and bills it', () => {
