@@ -2,12 +2,13 @@
  * Counts what the online store asks of DynamoDB, by purpose, from a client middleware: id-ledger claims
  * (PutItem on `id!…` items), tile-item writes (other PutItems, and the conflicts that make them retry),
  * prefetch reads (BatchGetItem) and re-reads after a conflict (GetItem). Units are those DynamoDB reports;
- * a rejected conditional write is charged as CapacityMeter charges it. The meter gives the totals, this the split.
+ * a rejected conditional write is charged by the size of the item put, as the store's CapacityMeter charges it. The meter gives the totals, this the split.
  * DynamoDB Local reports no units for BatchGetItem keys that are not found, while AWS bills every key read
  * (0.5 RCU eventually consistent, at least): the tally counts those keys so the report can add them.
  */
-import type { ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ID_PREFIX } from '../adapters/online-store/id-ledger.js';
+import { itemBytes, writeUnitsOf } from '../adapters/online-store/item-bytes.js';
 
 export class CallTally {
   ledgerPuts = 0;
@@ -50,7 +51,7 @@ export function tallyCalls(client: DynamoDBClient): { current: CallTally } {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as {
-        Item?: { pk?: { S?: string }; s?: { S?: string } };
+        Item?: Record<string, AttributeValue>;
         RequestItems?: Record<string, { Keys?: unknown[] }>;
       };
       const tally = holder.current;
@@ -92,7 +93,8 @@ export function tallyCalls(client: DynamoDBClient): { current: CallTally } {
           } else {
             tally.tilePuts++;
             tally.tileConflicts++;
-            const refused = Math.ceil(Buffer.byteLength(input.Item?.s?.S ?? '') / 1024);
+            // Billed as the item put, binary attributes by their byte length (item-bytes.ts), as AWS bills it.
+            const refused = writeUnitsOf(itemBytes(input.Item ?? {}));
             tally.tileUnits += refused;
             tally.tileRefusedUnits += refused;
           }

@@ -1,4 +1,4 @@
-import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   appliedLive,
   applyBackfill,
@@ -16,12 +16,17 @@ import {
 } from '../../core/index.js';
 import type { CapacityMeter } from './capacity.js';
 import { type ClaimDecisions, decideClaims, type LedgerClaim } from './id-claims.js';
+import { itemBytes, writeUnitsOf } from './item-bytes.js';
 import type { ItemCache } from './item-cache.js';
 import { getItemConsistent } from './item-reads.js';
 import { fromAttributes, type TileItem, toAttributes } from './tile-item.js';
 
-/** Stop short of DynamoDB's item limit (the rest is key, version, watermarks) with a clear error, not a failed write. */
-export const MAX_STATE_BYTES = ITEM_LIMIT_BYTES - 20 * 1024;
+/**
+ * The most bytes an item may take as stored (packed or plain, sized as DynamoDB sizes it: item-bytes.ts): a write
+ * past it fails naming the key rather than being refused by DynamoDB. 1 KB short of the limit, for the little our
+ * count of numbers and maps may differ from DynamoDB's.
+ */
+export const MAX_ITEM_BYTES = ITEM_LIMIT_BYTES - 1024;
 const MAX_ATTEMPTS = 8;
 
 export interface ItemWriterOptions {
@@ -149,7 +154,7 @@ export async function writeItem(options: ItemWriterOptions, change: ItemChange):
       const response = await client.send(
         new PutItemCommand({
           TableName: tableName,
-          Item: toAttributes(next.item, next.expiresAtSeconds),
+          Item: next.attributes,
           ...(stored
             ? {
                 ConditionExpression: 'v = :v',
@@ -164,7 +169,7 @@ export async function writeItem(options: ItemWriterOptions, change: ItemChange):
       return blindCreate ? { applied: true, blindCreate } : { applied: true };
     } catch (error) {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      meter.charge('write', Math.ceil(Buffer.byteLength(next.item.state) / 1024));
+      meter.charge('write', writeUnitsOf(next.bytes));
       cache.delete(change.key);
       if (attempt === 1 && blindCreate) blindCreate = 'existed';
       if (attempt >= MAX_ATTEMPTS) {
@@ -185,7 +190,7 @@ function nextItem(
   options: ItemWriterOptions,
   change: ItemChange,
   stored: TileItem | undefined,
-): { item: TileItem; expiresAtSeconds: number } | undefined {
+): { item: TileItem; attributes: Record<string, AttributeValue>; bytes: number } | undefined {
   const state = stored?.state
     ? EntityState.fromJSON(change.entity, JSON.parse(stored.state) as EntityStateJson | LegacyEntityStateJson)
     : new EntityState(change.entity);
@@ -194,12 +199,6 @@ function nextItem(
   const claims = marks.claims ?? stored?.claims;
 
   const json = JSON.stringify(state);
-  if (Buffer.byteLength(json) > MAX_STATE_BYTES) {
-    throw new Error(
-      `online-store item ${change.key} would hold ${Buffer.byteLength(json)} bytes of tiles, over ${MAX_STATE_BYTES}: ` +
-        'use coarser tiles or fewer distinct features for this entity',
-    );
-  }
   // TTL: once the longest window plus lateness and skew has passed the last arrival, no read needs the item.
   // An item with id claims outlives them too.
   const horizon = Math.max(
@@ -213,8 +212,13 @@ function nextItem(
     watermarks: marks.watermarks,
     ...(claims === undefined ? {} : { claims }),
   };
-  return {
-    item,
-    expiresAtSeconds: Math.ceil((state.maxArrival + horizon) / 1000) + 3600,
-  };
+  const attributes = toAttributes(item, Math.ceil((state.maxArrival + horizon) / 1000) + 3600);
+  const bytes = itemBytes(attributes);
+  if (bytes > MAX_ITEM_BYTES) {
+    throw new Error(
+      `online-store item ${change.key} would take ${bytes} bytes as stored (${Buffer.byteLength(json)} bytes of tiles ` +
+        `before packing), over ${MAX_ITEM_BYTES}: use coarser tiles or fewer distinct features for this entity`,
+    );
+  }
+  return { item, attributes, bytes };
 }

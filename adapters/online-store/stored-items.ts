@@ -17,6 +17,7 @@ import {
 import type { CapacityMeter } from './capacity.js';
 import { batchGetItems } from './item-reads.js';
 import type { EntityKeyRequest } from './online-store.js';
+import { payloadOf } from './tile-item.js';
 import { itemKeysToRead } from './writer-slots.js';
 
 export type StoredStateJson = EntityStateJson | LegacyEntityStateJson;
@@ -49,13 +50,14 @@ export async function readStoredKeys(
     options.tableName,
     targets.flatMap((target) => target.keys),
     options.meter,
-    { consistent: options.consistent ?? false, projection: 'pk, s' },
+    { consistent: options.consistent ?? false, projection: 'pk, s, z' },
   );
   return targets.map(({ entity, keys }) => ({
     entity,
     items: keys.flatMap((key) => {
-      const text = found.get(key)?.s?.S;
-      return text === undefined ? [] : [JSON.parse(text) as StoredStateJson];
+      const attributes = found.get(key);
+      const text = attributes && payloadOf(key, attributes).state;
+      return text ? [JSON.parse(text) as StoredStateJson] : [];
     }),
   }));
 }

@@ -60,7 +60,9 @@ function rowsOf(group: FeatureGroup, spec: CompiledSpec): number {
  * full, each partial at its largest (a distinct sketch at its densest), the item's per-shard watermarks and each
  * feature's born and backfilled marks for `shards` shards, and for the dedupe scope's entity its id claims. Events whose time is ahead of their arrival sit apart
  * until it passes (a few per key in practice) and are not counted here; a write that would still pass the limit
- * fails, naming the item.
+ * fails, naming the item. The bound is of the item as written plain: the store writes an item packed
+ * (adapters/online-store/tile-item.ts) only when that makes it smaller, so it holds for packed items too; no smaller
+ * bound for packed items is claimed (how well tiles deflate depends on the data).
  */
 export function itemBytesBound(
   spec: CompiledSpec,

@@ -10,6 +10,7 @@ import { FeatureClient, FeatureRequestError } from '../../adapters/feature-clien
 import { MemoryRecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
 import { EmbeddedModel } from '../../adapters/model/embedded-model.js';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
+import { payloadOf } from '../../adapters/online-store/tile-item.js';
 import type { RawArchiveLine, RejectionLine } from '../../adapters/side-outputs/layout.js';
 import { MemorySideOutputWriter } from '../../adapters/side-outputs/side-output-writer.js';
 import {
@@ -135,12 +136,13 @@ describe('a key or id DynamoDB cannot store', () => {
     expect(engine.read('merchant', { merchant_id: 'm1' }, readAt)).toEqual(m1);
     // The fraud spec scopes its dedupe to the card: the card items hold a claim per counted id, the ledger nothing.
     const items = await dynamo.client.send(
-      new ScanCommand({ TableName: table, ProjectionExpression: 'pk, c' }),
+      new ScanCommand({ TableName: table, ProjectionExpression: 'pk, s, c, z' }),
     );
     const ledger = (items.Items ?? []).filter((item) => item.pk?.S?.startsWith('id!'));
     expect(ledger).toHaveLength(0);
     const claims = (items.Items ?? []).flatMap((item) =>
-      (item.c?.S?.split(';')[1] ?? '').split(',').filter(Boolean),
+      // Packed items keep their claims in `z` (tile-item.ts): read them as the store does.
+      (payloadOf(item.pk?.S ?? '', item).claims?.split(';')[1] ?? '').split(',').filter(Boolean),
     );
     expect(claims).toHaveLength(21);
     expect((items.Items ?? []).some((item) => (item.pk?.S ?? '').includes('c'.repeat(3000)))).toBe(false);
