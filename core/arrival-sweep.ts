@@ -1,5 +1,6 @@
 import type { FeatureValue } from './engine/aggregates.js';
-import { MemoryEngine, type Totals } from './engine/memory-engine.js';
+import { entityNamed, itemKeyOf, MemoryEngine, type Totals } from './engine/memory-engine.js';
+import { readWindows } from './engine/window-reader.js';
 import type { InputRecord } from './record.js';
 import type { CompiledSpec } from './spec/compile.js';
 
@@ -80,7 +81,9 @@ export class ArrivalSweep {
     t: number,
     values?: Record<string, FeatureValue>,
   ): Record<string, FeatureValue> {
-    return this.engine.read(entity, key, t, values);
+    // A key's reads come at non-decreasing times: its running window partials spare re-merging every tile.
+    const state = this.engine.states.get(itemKeyOf(entityNamed(this.engine.spec, entity), key));
+    return state ? readWindows(state, t, values) : this.engine.read(entity, key, t, values);
   }
 
   /** Takes every queued record, so the totals account for all of them. */
