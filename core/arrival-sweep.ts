@@ -82,7 +82,7 @@ export class ArrivalSweep {
     t: number,
     values?: Record<string, FeatureValue>,
   ): Record<string, FeatureValue> {
-    // A key's reads come at non-decreasing times: its running window partials spare re-merging every tile.
+    // Folded from the tiles without making partials (window-reader.ts): the values EntityState.read gives.
     const state = this.engine.states.get(itemKeyOf(entityNamed(this.engine.spec, entity), key));
     return state ? readWindows(state, t, values) : this.engine.read(entity, key, t, values);
   }
