@@ -11,7 +11,8 @@
  *   6. steady-state online-store cost, a week in        (steady-state.ts; also writes bench/results/steady-state.json)
  *   7. training set: ours beside a DuckDB SQL join       (training-set.ts, duckdb-training-set.ts, duckdb-point-in-time.ts)
  *
- * `-- --steady-state` runs section 6 alone; `-- --no-dynamodb` leaves out sections 2, 3 and 6 (DynamoDB Local).
+ * `-- --steady-state` runs section 6 alone; `-- --no-dynamodb` leaves out sections 2, 3 and 6 (DynamoDB Local);
+ * `-- --training-set` runs section 5 alone (with `--duckdb`, section 7 too), to profile or time the build.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -50,6 +51,8 @@ import {
 const quick = process.argv.includes('--quick');
 const steadyOnly = process.argv.includes('--steady-state');
 const noDynamoDb = process.argv.includes('--no-dynamodb');
+const trainingOnly = process.argv.includes('--training-set');
+const withDuckDb = process.argv.includes('--duckdb');
 const config = quick
   ? {
       engineRecords: 50_000,
@@ -414,8 +417,37 @@ async function mainSteadyOnly(): Promise<number> {
   return 0;
 }
 
+/** `--training-set`: section 5 alone (and 7 with `--duckdb`), on the records the full run uses. */
+async function mainTrainingOnly(): Promise<number> {
+  const fixture = loadFixture(config.engineRecords, SHARDS);
+  progress(`training set: ${int(config.trainingRecords)} records`);
+  const training = await measureTrainingSet(
+    fixture.spec,
+    fixture.records.slice(0, config.trainingRecords),
+    fixture.labels.slice(0, Math.ceil(config.trainingRecords / 1.02)),
+    config.rounds,
+    progress,
+  );
+  const lines = renderTrainingSet(training);
+  lines.push(`  per round, every label: ${training.ratioPerRound.all.map((r) => num(r)).join(' ')}`);
+  lines.push(`  per round, one per ten: ${training.ratioPerRound.tenth.map((r) => num(r)).join(' ')}`);
+  if (withDuckDb) {
+    const duckdb = await measureDuckDbComparison(
+      fixture.spec,
+      fixture.records.slice(0, config.duckdbRecords),
+      fixture.labels.slice(0, Math.ceil(config.duckdbRecords / 1.02)),
+      config.rounds,
+      progress,
+    );
+    lines.push('', ...renderDuckDb(duckdb));
+  }
+  console.log(lines.join('\n'));
+  return 0;
+}
+
 async function main(): Promise<number> {
   if (steadyOnly) return mainSteadyOnly();
+  if (trainingOnly) return mainTrainingOnly();
   progress(`generating ${int(config.engineRecords)} fraud records on ${SHARDS} shards`);
   const fixture = loadFixture(config.engineRecords, SHARDS);
   const batches = batchSequence(toKinesis(fixture.records), ENGINE_BATCH);

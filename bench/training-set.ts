@@ -19,11 +19,10 @@ import {
   labelLookup,
   MemoryEngine,
   planTrainingSet,
-  pointInTime,
   sortedByArrival,
   type TrainingLabel,
   type TrainingPlan,
-  trainingRow,
+  trainingRows,
 } from '../core/index.js';
 import type { FraudLabel } from '../examples/fraud/generate.js';
 import { type Agreement, type DuckDbSideBySide, measureDuckDbSideBySide } from './duckdb-training-set.js';
@@ -122,8 +121,8 @@ export async function buildFromArchive(
   const sweep = new ArrivalSweep(spec);
   const writer = new ParquetTableWriter(out, plan.columns);
   const source = await openEventSource(spec, archive);
-  for await (const { lookup, features } of pointInTime(sweep, source.chunks, lookups)) {
-    writer.append(trainingRow(plan, lookup, features));
+  for await (const row of trainingRows(sweep, plan, source.chunks, lookups)) {
+    writer.append(row);
     onRow?.(writer.rows);
   }
   writer.close();

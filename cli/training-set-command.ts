@@ -11,11 +11,10 @@ import { loadSpecFile } from '../adapters/files/spec-file.js';
 import {
   ArrivalSweep,
   compileSpec,
-  pointInTime,
   type SpecVersion,
   specVersionOf,
   type Totals,
-  trainingRow,
+  trainingRows,
 } from '../core/index.js';
 import { type CliIO, describeCounts } from './io.js';
 
@@ -131,8 +130,8 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
     io.err(io.interactive ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
   };
   try {
-    for await (const { lookup, features } of pointInTime(sweep, source.chunks, lookups)) {
-      writer.append(trainingRow(plan, lookup, features));
+    for await (const row of trainingRows(sweep, plan, source.chunks, lookups)) {
+      writer.append(row);
       reportEvery();
     }
     writer.close();

@@ -1,7 +1,9 @@
 import type { FeatureValue } from './engine/aggregates.js';
-import { MemoryEngine, type Totals } from './engine/memory-engine.js';
+import type { EntityState } from './engine/entity-state.js';
+import { entityNamed, itemKeyOf, MemoryEngine, type Totals } from './engine/memory-engine.js';
+import { readWindows } from './engine/window-reader.js';
 import type { InputRecord } from './record.js';
-import type { CompiledSpec } from './spec/compile.js';
+import type { CompiledEntity, CompiledSpec } from './spec/compile.js';
 
 /** How many records the sweep hands the engine at once, at most: the batch an online shard would see. */
 const SWEEP_BATCH = 1_000;
@@ -80,7 +82,14 @@ export class ArrivalSweep {
     t: number,
     values?: Record<string, FeatureValue>,
   ): Record<string, FeatureValue> {
-    return this.engine.read(entity, key, t, values);
+    // Folded from the tiles without making partials (window-reader.ts): the values EntityState.read gives.
+    const state = this.engine.states.get(itemKeyOf(entityNamed(this.engine.spec, entity), key));
+    return state ? readWindows(state, t, values) : this.engine.read(entity, key, t, values);
+  }
+
+  /** The state of one entity key, when the engine has one (read it as of t after `advanceTo(t)`). */
+  stateOf(entity: CompiledEntity, key: Readonly<Record<string, unknown>>): EntityState | undefined {
+    return this.engine.states.get(itemKeyOf(entity, key));
   }
 
   /** Takes every queued record, so the totals account for all of them. */

@@ -48,7 +48,7 @@ export {
 export { entityNamed, itemKeyOf, MemoryEngine, type Outcome, type Totals } from './engine/memory-engine.js';
 export { compileFieldPath } from './field-path.js';
 export { type FeatureMismatches, type Mismatch, PARITY_TOLERANCE, ParityTally, sameValue } from './parity.js';
-export { type Lookup, type LookupAnswer, pointInTime } from './point-in-time.js';
+export { type Lookup, type LookupAnswer, pointInTime, pointInTimeWith } from './point-in-time.js';
 export { compareSequenceNumbers, type InputRecord } from './record.js';
 export { checkQuery, type ReplayAnswer, type ReplayQuery, replay } from './replay.js';
 export { defineSpec, SpecBuilder } from './spec/builders.js';
@@ -81,4 +81,5 @@ export {
   type TrainingLabel,
   type TrainingPlan,
   trainingRow,
+  trainingRows,
 } from './training-set.js';

@@ -22,11 +22,28 @@ export interface LookupAnswer<P> {
  * record with α ≤ t has gone through the engine and none after. When the lookups end, the rest of the records
  * still go through, so `sweep.totals` accounts for every record.
  */
-export async function* pointInTime<P>(
+export function pointInTime<P>(
   sweep: ArrivalSweep,
   records: AsyncIterable<readonly InputRecord[]>,
   lookups: AsyncIterable<Lookup<P>> | Iterable<Lookup<P>>,
 ): AsyncGenerator<LookupAnswer<P>> {
+  return pointInTimeWith(sweep, records, lookups, (lookup) => {
+    const features: Record<string, FeatureValue> = {};
+    for (const { entity, key } of lookup.entities) sweep.read(entity, key, lookup.t, features);
+    return { lookup, features };
+  });
+}
+
+/**
+ * `pointInTime` with the reading left to `answer`, called once the sweep stands at the lookup's time: a training
+ * set reads its rows straight into arrays (core/training-set.ts, `trainingRows`) instead of a record per label.
+ */
+export async function* pointInTimeWith<P, A>(
+  sweep: ArrivalSweep,
+  records: AsyncIterable<readonly InputRecord[]>,
+  lookups: AsyncIterable<Lookup<P>> | Iterable<Lookup<P>>,
+  answer: (lookup: Lookup<P>) => A,
+): AsyncGenerator<A> {
   const chunks = records[Symbol.asyncIterator]();
   let exhausted = false;
   /** Adds the next chunk to the sweep and takes what arrived by `t`; notes when the records run out. */
@@ -50,9 +67,7 @@ export async function* pointInTime<P>(
     previousT = lookup.t;
     while (!exhausted && !sweep.coversUpTo(lookup.t)) await pull(lookup.t);
     sweep.advanceTo(lookup.t);
-    const features: Record<string, FeatureValue> = {};
-    for (const { entity, key } of lookup.entities) sweep.read(entity, key, lookup.t, features);
-    yield { lookup, features };
+    yield answer(lookup);
   }
   while (!exhausted) await pull(Number.POSITIVE_INFINITY);
   sweep.finish();

@@ -1,7 +1,10 @@
+import type { ArrivalSweep } from './arrival-sweep.js';
 import type { FeatureValue } from './engine/aggregates.js';
 import { parseEventTime } from './engine/event-time.js';
+import { readWindowsInto } from './engine/window-reader.js';
 import { compileFieldPath } from './field-path.js';
-import type { Lookup } from './point-in-time.js';
+import { type Lookup, pointInTimeWith } from './point-in-time.js';
+import type { InputRecord } from './record.js';
 import type { CompiledEntity, CompiledSpec } from './spec/compile.js';
 
 /**
@@ -151,6 +154,55 @@ export function trainingRow(
     else row.push(typeof value === 'number' ? value : null);
   }
   return row;
+}
+
+/**
+ * Training rows straight from the point-in-time join, one per label in label order: each label's features are read
+ * into its row by column position (core/engine/window-reader.ts), the values `trainingRow` makes of
+ * `pointInTime`'s answers, without a record of features per label.
+ */
+export function trainingRows(
+  sweep: ArrivalSweep,
+  plan: TrainingPlan,
+  records: AsyncIterable<readonly InputRecord[]>,
+  lookups: AsyncIterable<Lookup<TrainingLabel>> | Iterable<Lookup<TrainingLabel>>,
+): AsyncGenerator<(string | number | null)[]> {
+  const width = plan.columns.length;
+  const columnOf = new Map(plan.columns.map((column, c) => [column.name, c]));
+  /** Per plan entity, per feature (spec order): its column. */
+  const at = plan.entities.map((entity) =>
+    entity.features.map(({ feature }) => columnOf.get(feature.name) as number),
+  );
+  const firstFeature = plan.keyFields.length + (plan.idField !== undefined ? 3 : 2);
+  const stringColumn = plan.columns.map((column) => column.type === 'STRING');
+  return pointInTimeWith(sweep, records, lookups, (lookup) => {
+    const { keys, id, label } = lookup.payload;
+    const row: (string | number | null)[] = new Array(width);
+    let c = 0;
+    for (; c < keys.length; c++) row[c] = String(keys[c]);
+    row[c++] = lookup.t;
+    if (plan.idField !== undefined) row[c++] = id;
+    row[c] = label;
+    const entities = lookup.entities;
+    for (let e = 0; e < plan.entities.length; e++) {
+      const entity = plan.entities[e] as CompiledEntity;
+      const wanted = entities[e];
+      if (wanted?.entity !== entity.name) {
+        throw new Error(
+          `lookup at t=${lookup.t} names entity ${JSON.stringify(wanted?.entity)} where the plan has "${entity.name}": make lookups with labelLookup`,
+        );
+      }
+      readWindowsInto(entity, sweep.stateOf(entity, wanted.key), lookup.t, row, at[e] as number[]);
+    }
+    // As trainingRow: null stays null, a STRING column takes text (JSON for anything else), a DOUBLE a number.
+    for (c = firstFeature; c < width; c++) {
+      const value: unknown = row[c];
+      if (value === null || value === undefined) row[c] = null;
+      else if (stringColumn[c]) row[c] = typeof value === 'string' ? value : JSON.stringify(value);
+      else if (typeof value !== 'number') row[c] = null;
+    }
+    return row;
+  });
 }
 
 const getters = new Map<string, ReturnType<typeof compileFieldPath>>();

@@ -240,6 +240,11 @@ export class EntityState {
     if (other.maxArrival > this.maxArrival) this.maxArrival = other.maxArrival;
   }
 
+  /** A group's newest tile, the head of its list from newest to oldest (`older`): for reads only. */
+  newestTile(gi: number): Readonly<Tile> | undefined {
+    return this.newest[gi];
+  }
+
   isEmpty(): boolean {
     return this.newest.every((tile) => tile === undefined);
   }
