@@ -23,9 +23,15 @@ export function hashValue(value: string | number): number {
   return murmur3(typeof value === 'string' ? value : String(value), 0x5f3759df);
 }
 
+/**
+ * The hashes of every empty sketch, shared: a tile makes a sketch per distinct feature whether or not a value comes,
+ * and the first hash replaces this list by one of its own (frozen, so nothing can write into it).
+ */
+const NO_HASHES = Object.freeze([]) as unknown as number[];
+
 export class DistinctSketch {
   /** Hashes seen, while exact: a small array is cheaper to make and scan than a Set at this size. */
-  private sparse: number[] | undefined = [];
+  private sparse: number[] | undefined = NO_HASHES;
   private registers: Uint8Array | undefined;
 
   add(value: string | number): void {
