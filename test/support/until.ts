@@ -1,9 +1,15 @@
+export interface UntilOptions {
+  /** How long to keep trying, ms; default 10 minutes (the long local-cloud tests' wait). */
+  readonly timeoutMs?: number;
+  /** The pause between tries, ms; default a second. */
+  readonly pollMs?: number;
+}
+
 /** Polls `probe` until it answers (anything but undefined), with a deadline instead of a fixed sleep. */
 export async function until<T>(
   what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 10 * 60_000,
-  pollMs = 1_000,
+  probe: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 10 * 60_000, pollMs = 1_000 }: UntilOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
