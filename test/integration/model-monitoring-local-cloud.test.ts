@@ -25,6 +25,7 @@ import { onShards } from '../../cli/simulated-stream.js';
 import { compileSpec, parseSpecJson, type ReplayQuery, replay } from '../../core/index.js';
 import { featureDistribution } from '../../core/monitoring/index.js';
 import { DEFAULT_MODEL_REGISTRY, DEFAULT_MODEL_VERSION } from '../../lib/model-registry.js';
+import { pairCountingAuc } from '../support/metric-definitions.js';
 import { until } from '../support/until.js';
 import { UserSession } from '../support/user-session.js';
 
@@ -308,21 +309,6 @@ async function metricOf(
     min: Math.min(...points.map((p) => p.Minimum)),
     count: points.reduce((sum, p) => sum + p.SampleCount, 0),
   };
-}
-
-/** ROC AUC by its definition: over every (positive, negative) pair, 1 if the positive scores higher, ½ if tied. */
-function pairCountingAuc(labels: readonly number[], scores: readonly number[]): number {
-  let sum = 0;
-  let pairs = 0;
-  labels.forEach((yi, i) => {
-    labels.forEach((yj, j) => {
-      if (yi !== 1 || yj !== 0) return;
-      const [si, sj] = [scores[i] as number, scores[j] as number];
-      sum += si > sj ? 1 : si === sj ? 0.5 : 0;
-      pairs++;
-    });
-  });
-  return sum / pairs;
 }
 
 let batchA: FraudEvent[];
