@@ -16,6 +16,10 @@ import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
 import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 import { localClientConfig, runCdk, userEnv } from '../support/cdk-cli.js';
+import { until } from '../support/until.js';
+
+/** How long the features take to appear, and how often to look. */
+const WAIT = { timeoutMs: 90_000, pollMs: 500 };
 
 const STACK = 'streamfeatures-dev';
 const SPEC = 'examples/fraud/spec.json';
@@ -58,16 +62,6 @@ function events(cards: string[]): Array<{ Data: Uint8Array; PartitionKey: string
   );
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 async function putAndReadFeature(specPath: string, feature: string, cards: string[]): Promise<number[]> {
   const stack = cloud.cloudFormation.service.get(STACK);
   const streamName = stack.live.outputs.StreamName as string;
@@ -81,14 +75,18 @@ async function putAndReadFeature(specPath: string, feature: string, cards: strin
     expect(answer.FailedRecordCount ?? 0).toBe(0);
     const spec = compileSpec(parseSpecJson(readFileSync(specPath, 'utf8')));
     const store = new OnlineStore({ client: dynamodb, tableName, spec, consistentReads: true });
-    return await until(`${feature} of ${cards.join(', ')} in DynamoDB`, async () => {
-      const read = await store.readFeatures(
-        cards.map((card) => ({ entity: 'card', key: { card_id: card }, t: Date.now() + 1 })),
-        Date.now() + 1,
-      );
-      const values = read.map((features) => features[feature]);
-      return values.every((v) => typeof v === 'number' && v > 0) ? (values as number[]) : undefined;
-    });
+    return await until(
+      `${feature} of ${cards.join(', ')} in DynamoDB`,
+      async () => {
+        const read = await store.readFeatures(
+          cards.map((card) => ({ entity: 'card', key: { card_id: card }, t: Date.now() + 1 })),
+          Date.now() + 1,
+        );
+        const values = read.map((features) => features[feature]);
+        return values.every((v) => typeof v === 'number' && v > 0) ? (values as number[]) : undefined;
+      },
+      WAIT,
+    );
   } finally {
     kinesis.destroy();
     dynamodb.destroy();

@@ -18,13 +18,12 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDeployHooks } from '../../packages/local-cloud/src/deploy-hooks.js';
 import { type Deployment, deployTemplate } from '../../packages/local-cloud/src/deploy-template.js';
-import { Sha256 } from '../../packages/local-cloud/src/http-api.js';
 import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 import { issueCredentials } from '../../packages/local-cloud/src/sts/sessions.js';
+import { signedPostHeaders } from '../support/sigv4.js';
 
 const REGION = 'us-east-1';
 const STATIC = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -118,24 +117,15 @@ async function formPost(
 ): Promise<{ status: number; body: string }> {
   const url = new URL(options.path ?? '/', cloud.endpoint);
   const body = new URLSearchParams(params).toString();
-  const signer = new SignatureV4({
+  const headers = await signedPostHeaders(url, body, {
     credentials: options.credentials ?? STATIC,
     region: REGION,
     service,
-    sha256: Sha256,
-  });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: 'http:',
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: url.pathname,
-    headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-    body,
+    contentType: 'application/x-www-form-urlencoded; charset=utf-8',
   });
   const response = await fetch(url, {
     method: 'POST',
-    headers: signed.headers as Record<string, string>,
+    headers,
     body,
   });
   return { status: response.status, body: await response.text() };
@@ -154,24 +144,14 @@ async function signedScore(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const target = new URL(url);
   const body = options.body ?? SCORE_REQUEST;
-  const signer = new SignatureV4({
+  const headers = await signedPostHeaders(target, body, {
     credentials,
     region: options.region ?? REGION,
     service: options.service ?? 'execute-api',
-    sha256: Sha256,
-  });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: target.protocol,
-    hostname: target.hostname,
-    port: Number(target.port),
-    path: target.pathname,
-    headers: { host: target.host, 'content-type': 'application/json' },
-    body,
   });
   const response = await fetch(target, {
     method: 'POST',
-    headers: signed.headers as Record<string, string>,
+    headers,
     body,
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -573,33 +553,13 @@ describe('the deployed HTTP API on the endpoint', () => {
     expect(insecure.status).toBe(200);
 
     const url = new URL(`https://127.0.0.1:${port}/_aws/execute-api/${apiId}/score`);
-    const signer = new SignatureV4({
-      credentials: STATIC,
-      region: REGION,
-      service: 'execute-api',
-      sha256: Sha256,
-    });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: 'https:',
-      hostname: url.hostname,
-      port,
-      path: url.pathname,
-      headers: { host: url.host, 'content-type': 'application/json' },
-      body: SCORE_REQUEST,
-    });
+    const headers = await signedPostHeaders(url, SCORE_REQUEST, { credentials: STATIC, region: REGION });
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest(
-        url,
-        { method: 'POST', headers: signed.headers as Record<string, string>, ca: cloud.caCertificate },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-          );
-        },
-      );
+      const req = httpsRequest(url, { method: 'POST', headers, ca: cloud.caCertificate }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
       req.on('error', reject);
       req.end(SCORE_REQUEST);
     });

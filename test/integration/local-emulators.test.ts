@@ -18,7 +18,6 @@ import {
 } from '@aws-sdk/client-firehose';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,10 +28,11 @@ import modelDocument from '../../examples/fraud/models/placeholder-untrained-0.j
 import { type Fauxqs, startFauxqsEmulator } from '../../packages/local-cloud/src/fauxqs.js';
 import { FirehoseEmulator, type GlueColumn } from '../../packages/local-cloud/src/firehose-emulator.js';
 import { type Gateway, startGateway } from '../../packages/local-cloud/src/gateway.js';
-import { LocalHttpApi, Sha256 } from '../../packages/local-cloud/src/http-api.js';
+import { LocalHttpApi } from '../../packages/local-cloud/src/http-api.js';
 import { SageMakerRuntimeEmulator } from '../../packages/local-cloud/src/sagemaker-runtime.js';
 import { resourcesOf, synthesize } from '../cdk/synth.js';
 import { duckdb } from '../support/duckdb.js';
+import { signedPostHeaders } from '../support/sigv4.js';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -591,15 +591,6 @@ function send(url: string, method: string, headers: Record<string, string>, body
   });
 }
 
-function queryOf(params: URLSearchParams): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  for (const key of new Set(params.keys())) {
-    const values = params.getAll(key);
-    query[key] = values.length === 1 ? (values[0] as string) : values;
-  }
-  return query;
-}
-
 /** A request signed with SigV4 for execute-api, sent to `origin` (the API itself, or the local cloud's endpoint). */
 async function signedPost(
   origin: string,
@@ -608,26 +599,12 @@ async function signedPost(
   options: { secret?: string; signingDate?: Date } = {},
 ): Promise<Answer> {
   const url = new URL(path, origin);
-  const signer = new SignatureV4({
+  const headers = await signedPostHeaders(url, body, {
     credentials: { accessKeyId: 'test', secretAccessKey: options.secret ?? 'test' },
     region: REGION,
-    service: 'execute-api',
-    sha256: Sha256,
+    ...(options.signingDate ? { signingDate: options.signingDate } : {}),
   });
-  const signed = await signer.sign(
-    {
-      method: 'POST',
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      query: queryOf(url.searchParams),
-      headers: { host: url.host, 'content-type': 'application/json' },
-      body,
-    },
-    options.signingDate ? { signingDate: options.signingDate } : {},
-  );
-  return send(url.href, 'POST', signed.headers as Record<string, string>, body);
+  return send(url.href, 'POST', headers, body);
 }
 
 describe('HTTP API adapter', () => {

@@ -65,6 +65,10 @@ import {
 import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 import { createTestTable } from '../support/dynamodb.js';
 import { onShards, RECENT_START } from '../support/stream.js';
+import { until } from '../support/until.js';
+
+/** How long an emulator takes to act on a call, and how often to look. */
+const WAIT = { timeoutMs: 60_000, pollMs: 100 };
 
 const run = promisify(execFile);
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -145,20 +149,6 @@ async function isCliV2(bin: string): Promise<boolean> {
   return /aws-cli\/2/.test(stdout + stderr);
 }
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 beforeAll(async () => {
   outdir = mkdtempSync(resolve('.tmp/local-services-'));
   const [started] = await Promise.all([
@@ -182,10 +172,14 @@ beforeAll(async () => {
   const table = await createTestTable(new DynamoDBClient(config));
   await clients.s3.send(new CreateBucketCommand({ Bucket: 'sf-services-side' }));
   await clients.kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 1 }));
-  const streamArn = await until('the stream', async () => {
-    const d = await clients.kinesis.send(new DescribeStreamCommand({ StreamName: STREAM }));
-    return d.StreamDescription?.StreamStatus === 'ACTIVE' ? d.StreamDescription.StreamARN : undefined;
-  });
+  const streamArn = await until(
+    'the stream',
+    async () => {
+      const d = await clients.kinesis.send(new DescribeStreamCommand({ StreamName: STREAM }));
+      return d.StreamDescription?.StreamStatus === 'ACTIVE' ? d.StreamDescription.StreamARN : undefined;
+    },
+    WAIT,
+  );
   fn = createLambdaFunction({
     functionName: FUNCTION,
     codeDir: join(outdir, 'features'),
@@ -243,7 +237,7 @@ describe('Lambda API', () => {
       }),
     );
     expect(answer.StatusCode).toBe(202);
-    await until('the async invocation', () => (fn.stats().invocations > before ? true : undefined));
+    await until('the async invocation', () => (fn.stats().invocations > before ? true : undefined), WAIT);
     const dry = await clients.lambda.send(
       new InvokeCommand({ FunctionName: FUNCTION, InvocationType: 'DryRun' }),
     );
@@ -307,8 +301,10 @@ describe('Lambda API', () => {
       new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true, BatchSize: 20 }),
     );
     expect(enabled).toMatchObject({ State: 'Enabled', BatchSize: 20 });
-    await until('the records put while disabled', () =>
-      mapping.counters.records >= recordsBefore + batch.length ? true : undefined,
+    await until(
+      'the records put while disabled',
+      () => (mapping.counters.records >= recordsBefore + batch.length ? true : undefined),
+      WAIT,
     );
     await mapping.drain();
     expect(mapping.counters.records).toBe(recordsBefore + batch.length);
@@ -661,10 +657,14 @@ describe('Firehose', () => {
         }),
       );
     }
-    const keys = await until('the delivered object', async () => {
-      const found = await listS3Objects(clients.s3, 'sf-services-archive', 'raw/');
-      return found.length > 0 ? found : undefined;
-    });
+    const keys = await until(
+      'the delivered object',
+      async () => {
+        const found = await listS3Objects(clients.s3, 'sf-services-archive', 'raw/');
+        return found.length > 0 ? found : undefined;
+      },
+      WAIT,
+    );
     const object = await clients.s3.send(
       new GetObjectCommand({ Bucket: 'sf-services-archive', Key: keys[0]?.key }),
     );

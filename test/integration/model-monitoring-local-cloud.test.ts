@@ -11,10 +11,8 @@
  *   The outage is a run whose window lies a week after the first batch: nothing arrived then, and the archive holds
  *   the first batch's records a week earlier.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -27,9 +25,10 @@ import { onShards } from '../../cli/simulated-stream.js';
 import { compileSpec, parseSpecJson, type ReplayQuery, replay } from '../../core/index.js';
 import { featureDistribution } from '../../core/monitoring/index.js';
 import { DEFAULT_MODEL_REGISTRY, DEFAULT_MODEL_VERSION } from '../../lib/model-registry.js';
-import { CLI } from '../support/cli.js';
+import { pairCountingAuc } from '../support/metric-definitions.js';
+import { until } from '../support/until.js';
+import { UserSession } from '../support/user-session.js';
 
-const run = promisify(execFile);
 const SECOND = 1_000;
 const MINUTES = 60 * SECOND;
 const STACK = 'streamfeatures-dev';
@@ -128,65 +127,20 @@ function trainedLikeBatchA(): Record<string, unknown> {
 }
 
 let work: string;
-let stateDir: string | undefined;
-let endpoint: string;
-let env: NodeJS.ProcessEnv;
+let session: UserSession;
 let deployedStack = false;
 let outputs: { StreamName: string; TableName: string; OfflineBucket: string; ScoringUrl: string };
 let functionName: string;
 const figures: Record<string, number | string> = {};
 
-async function sh(label: string, command: string, args: string[], timeoutMinutes = 15) {
-  const started = performance.now();
-  try {
-    return await run(command, args, { env, timeout: timeoutMinutes * MINUTES, maxBuffer: 64 * 1024 * 1024 });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(
-      `${command} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
-    );
-  } finally {
-    figures[`${label} s`] = ((performance.now() - started) / 1000).toFixed(1);
-  }
-}
-
 async function aws(label: string, args: string[]): Promise<unknown> {
-  const { stdout } = await sh(label, 'aws', [...args, '--output', 'json']);
+  const { stdout } = await session.sh(label, 'aws', [...args, '--output', 'json']);
   return stdout.trim() === '' ? undefined : JSON.parse(stdout);
-}
-
-async function streamfeatures(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      cwd: work,
-      env,
-      timeout: 15 * MINUTES,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-function clientConfig() {
-  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10 * MINUTES) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, SECOND));
-  }
 }
 
 /** Puts a batch on the stream with the SDK; resolves when Kinesis took every record. */
 async function put(events: FraudEvent[]): Promise<void> {
-  const kinesis = new KinesisClient(clientConfig());
+  const kinesis = new KinesisClient(session.clientConfig());
   try {
     let pending = events;
     await until('Kinesis to take the batch', async () => {
@@ -206,7 +160,7 @@ async function put(events: FraudEvent[]): Promise<void> {
 
 /** Until the online store has counted every event of a batch (three per card). */
 async function counted(prefix: string): Promise<void> {
-  const dynamodb = new DynamoDBClient(clientConfig());
+  const dynamodb = new DynamoDBClient(session.clientConfig());
   const reader = new FeatureClient({ client: dynamodb, tableName: outputs.TableName, spec: specJson });
   try {
     await until(`batch ${prefix} counted`, async () => {
@@ -247,7 +201,7 @@ async function score(prefix: string): Promise<Scored[]> {
 
 /** Until the feature log in S3 holds `rows` logged requests. */
 async function featureLogHolds(rows: number): Promise<void> {
-  const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
+  const s3 = new S3Client({ ...session.clientConfig(), forcePathStyle: true });
   try {
     await until(`the feature log to hold ${rows} rows`, async () => {
       try {
@@ -265,7 +219,7 @@ async function featureLogHolds(rows: number): Promise<void> {
 
 /** Until the raw archive in S3 holds every event of the batch. */
 async function archiveHolds(events: readonly FraudEvent[]): Promise<void> {
-  const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
+  const s3 = new S3Client({ ...session.clientConfig(), forcePathStyle: true });
   try {
     await until('the raw archive to hold the batch', async () => {
       const ids = new Set<string>();
@@ -357,21 +311,6 @@ async function metricOf(
   };
 }
 
-/** ROC AUC by its definition: over every (positive, negative) pair, 1 if the positive scores higher, ½ if tied. */
-function pairCountingAuc(labels: readonly number[], scores: readonly number[]): number {
-  let sum = 0;
-  let pairs = 0;
-  labels.forEach((yi, i) => {
-    labels.forEach((yj, j) => {
-      if (yi !== 1 || yj !== 0) return;
-      const [si, sj] = [scores[i] as number, scores[j] as number];
-      sum += si > sj ? 1 : si === sj ? 0.5 : 0;
-      pairs++;
-    });
-  });
-  return sum / pairs;
-}
-
 let batchA: FraudEvent[];
 let putAEnded = 0;
 let scoredA: Scored[] = [];
@@ -390,27 +329,11 @@ beforeAll(async () => {
     join(registry, `${DEFAULT_MODEL_VERSION}.json`),
     JSON.stringify({ ...modelDocument, featureDistributions: trainedLikeBatchA() }),
   );
-  env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')),
-  );
-  const dir = resolve(work, 'local-cloud');
-  const up = await streamfeatures(['local', 'up', '--port', '0', '--state-dir', dir]);
-  if (up.code === 0) stateDir = dir;
-  const found = /local cloud up at (http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1];
-  if (found === undefined) throw new Error(`local up failed (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
-  endpoint = found;
-  env = {
-    ...env,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  };
-  await sh('bootstrap', 'npx', ['cdk', 'bootstrap', '--output', resolve(work, 'out0')]);
+  session = new UserSession(work, figures);
+  await session.startLocalCloud();
+  await session.bootstrap();
   deployedStack = true;
-  await sh('deploy', 'npx', [
+  await session.sh('deploy', 'npx', [
     'cdk',
     'deploy',
     STACK,
@@ -455,19 +378,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (deployedStack) {
-    await sh('destroy', 'npx', [
-      'cdk',
-      'destroy',
-      STACK,
-      '--force',
-      '--output',
-      resolve(work, 'out-destroy'),
-    ]).catch((error: Error) => console.error(error.message));
+    await session.destroy(STACK);
   }
-  if (stateDir) {
-    const down = await streamfeatures(['local', 'down', '--state-dir', stateDir]);
-    if (down.code !== 0) console.error(`local down failed: ${down.stdout}\n${down.stderr}`);
-  }
+  await session?.stopLocalCloud();
   console.info(`model monitoring on the local cloud: ${JSON.stringify(figures)}`);
   if (work) rmSync(work, { recursive: true, force: true });
 }, 20 * MINUTES);
@@ -498,7 +411,7 @@ describe('the monitoring job on the local cloud', () => {
       writeFileSync(resolve(work, 'labels-a.jsonl'), `${lines.join('\n')}\n`);
       writeFileSync(resolve(work, 'bad.jsonl'), 'not json\n{"card_id": "a-card-1", "label": 7}\n');
       for (const file of ['labels-a.jsonl', 'bad.jsonl']) {
-        await sh(`put ${file}`, 'aws', [
+        await session.sh(`put ${file}`, 'aws', [
           's3',
           'cp',
           resolve(work, file),

@@ -14,10 +14,13 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSpec } from '../../core/index.js';
+import { until } from '../support/until.js';
 
 const run = promisify(execFile);
 const REPO = resolve('.');
 const MINUTES = 60_000;
+/** How long the features take to appear, polled every second. */
+const WAIT = { timeoutMs: 5 * MINUTES };
 
 interface PackReport {
   filename: string;
@@ -257,12 +260,16 @@ describe('the package, installed outside the repository', () => {
         ...cards.flatMap((card) => ['--entity', 'card', '--key', `card_id=${card}`]),
       ];
       const started = performance.now();
-      const read = await until('the counts of c0, c1, c2 to reach 20', async () => {
-        const { stdout: json } = await sh('npx', get, app, 5, cloudEnv);
-        const answer = JSON.parse(json) as FeaturesAnswer;
-        const counts = answer.entities.map((e) => e.features.card_txn_count_10m);
-        return counts.every((count) => typeof count === 'number' && count >= 20) ? answer : undefined;
-      });
+      const read = await until(
+        'the counts of c0, c1, c2 to reach 20',
+        async () => {
+          const { stdout: json } = await sh('npx', get, app, 5, cloudEnv);
+          const answer = JSON.parse(json) as FeaturesAnswer;
+          const counts = answer.entities.map((e) => e.features.card_txn_count_10m);
+          return counts.every((count) => typeof count === 'number' && count >= 20) ? answer : undefined;
+        },
+        WAIT,
+      );
       timings['events to features'] = Math.round(performance.now() - started);
       expect(read.entities.map((e) => e.key.card_id)).toEqual(cards);
       for (const { features } of read.entities) {
@@ -315,19 +322,4 @@ function stackOutputs(): { StreamName: string; TableName: string; ScoringUrl: st
     return value;
   };
   return { StreamName: named('StreamName'), TableName: named('TableName'), ScoringUrl: named('ScoringUrl') };
-}
-
-/** Polls `probe` until it answers, or fails naming what did not happen by the deadline. */
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 5 * MINUTES,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
 }

@@ -2,13 +2,12 @@
  * The scoring API of the synthesized stack on the embedded local cloud: the real score bundle behind the HTTP API
  * adapter, IAM auth checked by SigV4. (`npm test` synthesizes cdk.out before the tests run.)
  */
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_VERSION } from '../../lib/config.js';
 import { startDeployHooks } from '../../packages/local-cloud/src/deploy-hooks.js';
 import { type Deployment, deployTemplate } from '../../packages/local-cloud/src/deploy-template.js';
-import { Sha256 } from '../../packages/local-cloud/src/http-api.js';
 import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
+import { signedPostHeaders } from '../support/sigv4.js';
 
 let cloud: LocalCloud;
 let deployment: Deployment;
@@ -34,24 +33,7 @@ afterAll(async () => {
 async function post(body: string, signWith?: { accessKeyId: string; secretAccessKey: string }) {
   const url = new URL(scoringUrl);
   let headers: Record<string, string> = { host: url.host, 'content-type': 'application/json' };
-  if (signWith) {
-    const signer = new SignatureV4({
-      service: 'execute-api',
-      region: 'us-east-1',
-      credentials: signWith,
-      sha256: Sha256,
-    });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      headers,
-      body,
-    });
-    headers = signed.headers as Record<string, string>;
-  }
+  if (signWith) headers = await signedPostHeaders(url, body, { credentials: signWith });
   const response = await fetch(scoringUrl, { method: 'POST', headers, body });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }

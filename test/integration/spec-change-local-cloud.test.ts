@@ -8,10 +8,8 @@
  * stops and the archive holds every event, `streamfeatures parity` with spec B finds no skew. The figures go to the
  * log.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -19,9 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventSource } from '../../adapters/archive/event-source.js';
 import { FeatureClient } from '../../adapters/feature-client.js';
 import { compileSpec, parseSpecJson, type Spec } from '../../core/index.js';
-import { CLI } from '../support/cli.js';
+import { until } from '../support/until.js';
+import { UserSession } from '../support/user-session.js';
 
-const run = promisify(execFile);
 const MINUTES = 60_000;
 const STACK = 'streamfeatures-dev';
 const ADDED = 'card_txn_count_30m';
@@ -70,9 +68,7 @@ function readsEmpty(name: string, value: unknown): boolean {
 }
 
 let work: string;
-let stateDir: string | undefined;
-let endpoint: string;
-let env: NodeJS.ProcessEnv;
+let session: UserSession;
 let deployedStack = false;
 let specAFile: string;
 let specBFile: string;
@@ -122,61 +118,8 @@ function loop(step: () => Promise<void>, pauseMs: number): Loop {
   };
 }
 
-/** Runs a command with the user's environment; rejects with its output. */
-async function sh(label: string, command: string, args: string[], timeoutMinutes = 15) {
-  const started = performance.now();
-  try {
-    return await run(command, args, {
-      env,
-      timeout: timeoutMinutes * MINUTES,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(
-      `${command} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
-    );
-  } finally {
-    figures[`${label} s`] = ((performance.now() - started) / 1000).toFixed(1);
-  }
-}
-
-/** The built CLI, as `npx streamfeatures` runs it; resolves with its exit code and output. */
-async function streamfeatures(args: string[], cwd = work) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      cwd,
-      env,
-      timeout: 15 * MINUTES,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-function clientConfig() {
-  return {
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10 * MINUTES) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-}
-
 async function deploy(specFile: string, extra: string[], out: string) {
-  await sh(out.replace('out-', 'deploy '), 'npx', [
+  await session.sh(out.replace('out-', 'deploy '), 'npx', [
     'cdk',
     'deploy',
     STACK,
@@ -201,7 +144,7 @@ async function deploy(specFile: string, extra: string[], out: string) {
 
 /** Steady traffic: one event per card every round, stamped now, over rotating merchants, some declined. */
 function startTraffic(): Loop {
-  const kinesis = new KinesisClient(clientConfig());
+  const kinesis = new KinesisClient(session.clientConfig());
   let n = 0;
   const l = loop(async () => {
     const now = Date.now();
@@ -239,7 +182,7 @@ function startTraffic(): Loop {
 
 /** Reads every card's features with both specs, as two clients would (one not yet upgraded). */
 function startSampling(): Loop {
-  const dynamodb = new DynamoDBClient(clientConfig());
+  const dynamodb = new DynamoDBClient(session.clientConfig());
   const readers = {
     A: new FeatureClient({ client: dynamodb, tableName: outputs.TableName, spec: specA }),
     B: new FeatureClient({ client: dynamodb, tableName: outputs.TableName, spec: specB }),
@@ -269,7 +212,7 @@ function startSampling(): Loop {
 
 /** Polls until `accept` holds for every card's features read with `spec`. */
 async function untilCards(what: string, spec: Spec, accept: (features: Record<string, unknown>) => boolean) {
-  const dynamodb = new DynamoDBClient(clientConfig());
+  const dynamodb = new DynamoDBClient(session.clientConfig());
   const reader = new FeatureClient({ client: dynamodb, tableName: outputs.TableName, spec });
   try {
     await until(what, async () => {
@@ -286,7 +229,7 @@ async function untilCards(what: string, spec: Spec, accept: (features: Record<st
 /** The event ids the raw archive in S3 holds now (none while Firehose has delivered nothing). */
 async function archivedIds(): Promise<Set<string>> {
   const ids = new Set<string>();
-  const s3 = new S3Client({ ...clientConfig(), forcePathStyle: true });
+  const s3 = new S3Client({ ...session.clientConfig(), forcePathStyle: true });
   try {
     const source = await openEventSource(compileSpec(specB), `s3://${outputs.OfflineBucket}/raw/`, {
       s3: () => s3,
@@ -338,7 +281,7 @@ interface ParityAnswer {
 /** `streamfeatures parity` of the deployed table against the raw archive in S3, with spec B. */
 async function parityOnline(reportName: string) {
   const report = resolve(work, reportName);
-  const parity = await streamfeatures([
+  const parity = await session.streamfeatures([
     'parity',
     '--spec',
     specBFile,
@@ -360,46 +303,18 @@ beforeAll(async () => {
   specBFile = resolve(work, 'spec-b.json');
   writeFileSync(specAFile, JSON.stringify(specA, null, 2));
   writeFileSync(specBFile, JSON.stringify(specB, null, 2));
-  // The user's environment: theirs, minus any AWS or CDK setting; the cloud's four variables once it is up.
-  env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')),
-  );
-  const dir = resolve(work, 'local-cloud');
-  const up = await streamfeatures(['local', 'up', '--port', '0', '--state-dir', dir]);
-  if (up.code === 0) stateDir = dir;
-  const found = /local cloud up at (http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1];
-  if (found === undefined) throw new Error(`local up failed (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
-  endpoint = found;
-  env = {
-    ...env,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    // As the README exports them: the AWS CLI v1 reads only this one; no pager for a CLI run in a pipe.
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  };
-  await sh('bootstrap', 'npx', ['cdk', 'bootstrap', '--output', resolve(work, 'out0')]);
+  session = new UserSession(work, figures);
+  await session.startLocalCloud();
+  await session.bootstrap();
 }, 20 * MINUTES);
 
 afterAll(async () => {
   await producer?.stop().catch(() => {});
   await sampler?.stop().catch(() => {});
   if (deployedStack) {
-    await sh('destroy', 'npx', [
-      'cdk',
-      'destroy',
-      STACK,
-      '--force',
-      '--output',
-      resolve(work, 'out-destroy'),
-    ]).catch((error: Error) => console.error(error.message));
+    await session.destroy(STACK);
   }
-  if (stateDir) {
-    const down = await streamfeatures(['local', 'down', '--state-dir', stateDir]);
-    if (down.code !== 0) console.error(`local down failed: ${down.stdout}\n${down.stderr}`);
-  }
+  await session?.stopLocalCloud();
   console.info(`spec change on the local cloud: ${JSON.stringify(figures)}`);
   if (work) rmSync(work, { recursive: true, force: true });
 }, 20 * MINUTES);
@@ -426,7 +341,7 @@ describe('a spec change on the local cloud, deployed and backfilled while traffi
   it(
     '`spec diff` says the added and the changed feature need a backfill (exit 3)',
     async () => {
-      const diff = await streamfeatures(['spec', 'diff', specAFile, specBFile]);
+      const diff = await session.streamfeatures(['spec', 'diff', specAFile, specBFile]);
       expect(diff.code, diff.stderr).toBe(3);
       expect(diff.stdout).toMatch(new RegExp(`features added\\s+${ADDED}`));
       expect(diff.stdout).toMatch(new RegExp(`features changed\\s+${CHANGED}`));
@@ -468,12 +383,12 @@ describe('a spec change on the local cloud, deployed and backfilled while traffi
       const output = async (key: string) => {
         const query = `Stacks[0].Outputs[?OutputKey=='${key}'].OutputValue`;
         const args = ['cloudformation', 'describe-stacks', '--stack-name', STACK, '--query', query];
-        return (await sh('describe-stacks', 'aws', [...args, '--output', 'text'])).stdout.trim();
+        return (await session.sh('describe-stacks', 'aws', [...args, '--output', 'text'])).stdout.trim();
       };
       const table = await output('TableName');
       const bucket = await output('OfflineBucket');
       expect([table, bucket]).toEqual([outputs.TableName, outputs.OfflineBucket]);
-      const backfill = await streamfeatures([
+      const backfill = await session.streamfeatures([
         'backfill',
         '--spec',
         specBFile,

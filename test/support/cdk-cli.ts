@@ -9,12 +9,16 @@ import { localCloudClientEnv } from '../../packages/local-cloud/src/local-cloud.
 
 const run = promisify(execFile);
 
-/** The user's environment: theirs, minus any AWS or CDK setting, plus the cloud's four variables. */
-export function userEnv(endpoint: string): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(
+/** The user's environment before any cloud: theirs, minus any AWS or CDK setting. */
+export function withoutAwsSettings(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && !key.startsWith('CDK_')),
   );
-  return { ...clean, ...localCloudClientEnv(endpoint) };
+}
+
+/** The user's environment: theirs, minus any AWS or CDK setting, plus the cloud's four variables. */
+export function userEnv(endpoint: string): NodeJS.ProcessEnv {
+  return { ...withoutAwsSettings(), ...localCloudClientEnv(endpoint) };
 }
 
 /** What an SDK client needs to reach the local cloud at `endpoint`. */

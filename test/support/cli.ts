@@ -14,21 +14,27 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI in a child process; resolves with the exit code and output, never rejects. */
+/**
+ * Runs the built CLI in a child process, as `npx streamfeatures` would; resolves with the exit code (-1 when it was
+ * killed, at `timeoutMs` say) and output, never rejects.
+ */
 export async function runCli(
   args: readonly string[],
   env?: NodeJS.ProcessEnv,
   cwd?: string,
+  timeoutMs?: number,
 ): Promise<CliResult> {
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
       ...(env ? { env } : {}),
       ...(cwd ? { cwd } : {}),
+      ...(timeoutMs ? { timeout: timeoutMs } : {}),
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
-    const e = error as CliResult;
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    const e = error as Partial<CliResult>;
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
 }
 

@@ -1,37 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { averagePrecision, rocAuc } from '../../adapters/model/metrics.js';
 import { seededRandom } from '../../core/seeded-random.js';
-
-/** ROC AUC from its definition: over every (positive, negative) pair, 1 if the positive scores higher, ½ if tied. */
-function pairwiseRocAuc(labels: number[], scores: number[]): number {
-  let sum = 0;
-  let pairs = 0;
-  labels.forEach((yi, i) => {
-    labels.forEach((yj, j) => {
-      if (yi !== 1 || yj !== 0) return;
-      const [si, sj] = [scores[i] as number, scores[j] as number];
-      sum += si > sj ? 1 : si === sj ? 0.5 : 0;
-      pairs++;
-    });
-  });
-  return sum / pairs;
-}
-
-/** Average precision from its definition: Σ (R_k − R_{k−1}) P_k over the distinct scores, highest first. */
-function definitionAveragePrecision(labels: number[], scores: number[]): number {
-  const positives = labels.filter((y) => y === 1).length;
-  const thresholds = [...new Set(scores)].sort((a, b) => b - a);
-  let previousRecall = 0;
-  let sum = 0;
-  for (const threshold of thresholds) {
-    const predicted = scores.map((s, i) => (s >= threshold ? i : -1)).filter((i) => i >= 0);
-    const truePositives = predicted.filter((i) => labels[i] === 1).length;
-    const recall = truePositives / positives;
-    sum += (recall - previousRecall) * (truePositives / predicted.length);
-    previousRecall = recall;
-  }
-  return sum;
-}
+import { pairCountingAuc, stepRulePrAuc } from '../support/metric-definitions.js';
 
 describe('rocAuc', () => {
   it('is 1 for a perfect ranking, 0 for a reversed one, 0.5 when every score ties', () => {
@@ -56,7 +26,7 @@ describe('rocAuc', () => {
       const n = 5 + Math.floor(next() * 60);
       const labels = Array.from({ length: n }, (_, i) => (i < 2 ? i : next() < 0.3 ? 1 : 0));
       const scores = labels.map(() => Math.round(next() * 8) / 8);
-      const expected = pairwiseRocAuc(labels, scores);
+      const expected = pairCountingAuc(labels, scores);
       expect(rocAuc(labels, scores)).toBeCloseTo(expected, 12);
       expect(rocAuc([...labels].reverse(), [...scores].reverse())).toBeCloseTo(expected, 12);
     }
@@ -104,7 +74,7 @@ describe('averagePrecision (PR AUC)', () => {
       const n = 5 + Math.floor(next() * 60);
       const labels = Array.from({ length: n }, (_, i) => (i < 2 ? i : next() < 0.2 ? 1 : 0));
       const scores = labels.map((y) => Math.round((next() + 0.3 * y) * 6) / 6);
-      const expected = definitionAveragePrecision(labels, scores);
+      const expected = stepRulePrAuc(labels, scores);
       expect(averagePrecision(labels, scores)).toBeCloseTo(expected, 12);
       expect(averagePrecision([...labels].reverse(), [...scores].reverse())).toBeCloseTo(expected, 12);
     }

@@ -1,0 +1,105 @@
+/**
+ * A long test as the user at a terminal: the local cloud started with `streamfeatures local up` (the built CLI),
+ * the user's environment pointed at it as the README exports it, the CDK CLI, the AWS CLI and the CLI run in that
+ * environment with each one's duration kept among the test's figures, and the cloud stopped at the end.
+ */
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { localClientConfig, userEnv, withoutAwsSettings } from './cdk-cli.js';
+import { type CliResult, runCli } from './cli.js';
+
+const run = promisify(execFile);
+const MINUTES = 60_000;
+
+export class UserSession {
+  private env: NodeJS.ProcessEnv = withoutAwsSettings();
+  /** Where `local up` keeps its state, once it succeeded: `local down` stops whatever it started. */
+  private stateDir?: string;
+  private cloudEndpoint?: string;
+
+  /**
+   * `work`: the test's folder, where the CLI runs and the cloud keeps its state; `figures`: what the test measures,
+   * printed at its end, where each command's seconds go under `<label> s`.
+   */
+  constructor(
+    readonly work: string,
+    readonly figures: Record<string, number | string> = {},
+  ) {}
+
+  /** The local cloud's endpoint; throws before `startLocalCloud`. */
+  get endpoint(): string {
+    if (this.cloudEndpoint === undefined) throw new Error('the local cloud is not up');
+    return this.cloudEndpoint;
+  }
+
+  /** What an SDK client needs to reach the local cloud. */
+  clientConfig() {
+    return localClientConfig(this.endpoint);
+  }
+
+  /** Runs a command in the user's environment; rejects with its command line and all it printed. */
+  sh = async (label: string, command: string, args: string[], timeoutMinutes = 15) => {
+    const started = performance.now();
+    try {
+      return await run(command, args, {
+        env: this.env,
+        timeout: timeoutMinutes * MINUTES,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    } catch (error) {
+      const e = error as { stdout?: string; stderr?: string; message: string };
+      throw new Error(
+        `${command} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
+      );
+    } finally {
+      this.figures[`${label} s`] = ((performance.now() - started) / 1000).toFixed(1);
+    }
+  };
+
+  /** The built CLI, as `npx streamfeatures` runs it, in `cwd` (default the test's folder); never rejects. */
+  streamfeatures = (args: string[], cwd = this.work): Promise<CliResult> =>
+    runCli(args, this.env, cwd, 15 * MINUTES);
+
+  /** `streamfeatures local up` on a free port, then the environment pointed at it; resolves with the endpoint. */
+  async startLocalCloud(): Promise<string> {
+    const stateDir = resolve(this.work, 'local-cloud');
+    const up = await this.streamfeatures(['local', 'up', '--port', '0', '--state-dir', stateDir]);
+    if (up.code === 0) this.stateDir = stateDir;
+    const endpoint = /local cloud up at (http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1];
+    if (endpoint === undefined)
+      throw new Error(`local up failed (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
+    this.cloudEndpoint = endpoint;
+    this.env = {
+      ...userEnv(endpoint),
+      // As the README exports them: the AWS CLI v1 reads only this one; no pager for a CLI run in a pipe.
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_PAGER: '',
+    };
+    return endpoint;
+  }
+
+  /** `streamfeatures local down`, when `local up` succeeded; a failure is reported, not thrown (a teardown). */
+  async stopLocalCloud(): Promise<void> {
+    if (this.stateDir === undefined) return;
+    const down = await this.streamfeatures(['local', 'down', '--state-dir', this.stateDir]);
+    if (down.code !== 0) console.error(`local down failed: ${down.stdout}\n${down.stderr}`);
+  }
+
+  /** `cdk bootstrap`, as the README's first deploy does. */
+  async bootstrap(): Promise<void> {
+    await this.sh('bootstrap', 'npx', ['cdk', 'bootstrap', '--output', resolve(this.work, 'out0')]);
+  }
+
+  /** `cdk destroy --force` of `stack`; a failure is reported, not thrown (a teardown). */
+  async destroy(stack: string): Promise<void> {
+    await this.sh('destroy', 'npx', [
+      'cdk',
+      'destroy',
+      stack,
+      '--force',
+      '--output',
+      resolve(this.work, 'out-destroy'),
+    ]).catch((error: Error) => console.error(error.message));
+  }
+}
