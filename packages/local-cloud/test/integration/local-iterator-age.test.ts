@@ -78,18 +78,27 @@ const recordsProcessed = () =>
     .filter((l) => l.source === 'Fn' && /BATCH \d+/.test(l.line))
     .reduce((sum, l) => sum + Number(/BATCH (\d+)/.exec(l.line)?.[1]), 0);
 
-async function maxIteratorAge(fromMs: number): Promise<{ maximum: number; samples: number }> {
+interface Datapoint {
+  Maximum: number;
+  Sum: number;
+  SampleCount: number;
+  Unit: string;
+}
+
+/** A function's AWS/Lambda metric since `fromMs`, in hour periods, with the AWS CLI. */
+async function lambdaMetric(metricName: string, functionName: string, fromMs: number): Promise<Datapoint[]> {
   const answer = await aws([
     'cloudwatch',
     'get-metric-statistics',
     '--namespace',
     'AWS/Lambda',
     '--metric-name',
-    'IteratorAge',
+    metricName,
     '--dimensions',
-    'Name=FunctionName,Value=iterator-age-reader',
+    `Name=FunctionName,Value=${functionName}`,
     '--statistics',
     'Maximum',
+    'Sum',
     'SampleCount',
     '--start-time',
     new Date(fromMs).toISOString(),
@@ -98,11 +107,11 @@ async function maxIteratorAge(fromMs: number): Promise<{ maximum: number; sample
     '--period',
     '3600',
   ]);
-  const points = JSON.parse(answer.stdout).Datapoints as Array<{
-    Maximum: number;
-    SampleCount: number;
-    Unit: string;
-  }>;
+  return JSON.parse(answer.stdout).Datapoints as Datapoint[];
+}
+
+async function maxIteratorAge(fromMs: number): Promise<{ maximum: number; samples: number }> {
+  const points = await lambdaMetric('IteratorAge', 'iterator-age-reader', fromMs);
   expect(points.every((p) => p.Unit === 'Milliseconds')).toBe(true);
   return {
     maximum: Math.max(...points.map((p) => p.Maximum)),
@@ -236,26 +245,7 @@ describe('Invocations, Errors and Duration of the local functions', () => {
     }
     rmSync(scratch, { recursive: true, force: true });
     const statistic = async (metric: string) => {
-      const answer = await aws([
-        'cloudwatch',
-        'get-metric-statistics',
-        '--namespace',
-        'AWS/Lambda',
-        '--metric-name',
-        metric,
-        '--dimensions',
-        'Name=FunctionName,Value=sometimes-fails',
-        '--statistics',
-        'Sum',
-        'SampleCount',
-        '--start-time',
-        new Date(fromMs).toISOString(),
-        '--end-time',
-        new Date(Date.now() + 60_000).toISOString(),
-        '--period',
-        '3600',
-      ]);
-      const points = JSON.parse(answer.stdout).Datapoints as Array<{ Sum: number; SampleCount: number }>;
+      const points = await lambdaMetric(metric, 'sometimes-fails', fromMs);
       return {
         sum: points.reduce((total, p) => total + p.Sum, 0),
         samples: points.reduce((total, p) => total + p.SampleCount, 0),
