@@ -3,10 +3,8 @@
  * PATH, and Debian's v2 where installed), with nothing but the endpoint, dummy credentials and a region.
  */
 
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import {
   CloudFormationClient,
   CreateChangeSetCommand,
@@ -31,9 +29,9 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
+import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
+import { awsCli, settled as settledStack } from '../support/harness.js';
 
-const run = promisify(execFile);
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
 let ssm: SSMClient;
@@ -58,31 +56,12 @@ const queueTemplate = (extra: Record<string, unknown> = {}, visibility = 30, pre
     Outputs: { QueueUrl: { Value: { Ref: 'Queue' } } },
   });
 
-async function settled(stackName: string): Promise<string> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    let status: string;
-    try {
-      const answer = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-      status = answer.Stacks?.[0]?.StackStatus ?? '?';
-    } catch (error) {
-      if (/does not exist/.test((error as Error).message)) return 'GONE';
-      throw error;
-    }
-    if (!status.endsWith('_IN_PROGRESS')) return status;
-    if (Date.now() > deadline) throw new Error(`${stackName} still ${status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const settled = (stackName: string) => settledStack(cfn, stackName);
 
 /** Debian's AWS CLI 2.9 predates AWS_ENDPOINT_URL (2.13): it is given --endpoint-url. */
 function cli(aws: string, args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
   const endpoint = aws === '/usr/bin/aws' ? ['--endpoint-url', cloud.endpoint] : [];
-  return run(aws, [...endpoint, ...args], {
-    env: { ...env, ...localCloudClientEnv(cloud.endpoint), AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
-    timeout: 60_000,
-  });
+  return awsCli(cloud.endpoint, [...endpoint, ...args], aws);
 }
 
 beforeAll(async () => {

@@ -5,8 +5,6 @@
  * queues receive CloudWatch's notification.
  */
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -17,9 +15,9 @@ import {
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
+import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
+import { awsCli, stackStatus as statusOf, until as waitUntil } from '../support/harness.js';
 
-const run = promisify(execFile);
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
 let sns: SNSClient;
@@ -100,33 +98,6 @@ const template = JSON.stringify({
   },
 });
 
-function aws(args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  return run('aws', args, {
-    env: { ...env, ...localCloudClientEnv(cloud.endpoint), AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
-    timeout: 60_000,
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within 90 s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stackStatus(name: string): Promise<string> {
-  try {
-    return (await cfn.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0]?.StackStatus ?? '?';
-  } catch (error) {
-    if (/does not exist/.test((error as Error).message)) return 'GONE';
-    throw error;
-  }
-}
-
 /** The next alarm notification the queue receives (the SNS envelope's Subject and parsed Message). */
 async function nextNotification(
   state: string,
@@ -152,6 +123,12 @@ async function describeAlarm(name: string): Promise<Record<string, unknown> | un
   const answer = JSON.parse((await aws(['cloudwatch', 'describe-alarms', '--alarm-names', name])).stdout);
   return answer.MetricAlarms[0];
 }
+
+const aws = (args: string[]) => awsCli(cloud.endpoint, args);
+/** This file's waits: up to 90 s, as an alarm's state follows the complete periods after a sample. */
+const until: typeof waitUntil = (what, probe, options = { timeoutMs: 90_000, pollMs: 200 }) =>
+  waitUntil(what, probe, options);
+const stackStatus = (stackName: string) => statusOf(cfn, stackName);
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });

@@ -5,8 +5,6 @@
  * fail alone, with AWS's codes; a pattern the local cloud does not match fails the deploy, naming the matcher.
  */
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -17,9 +15,9 @@ import {
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
+import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
+import { awsCli, settled as settledStack, until } from '../support/harness.js';
 
-const run = promisify(execFile);
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
 let sqs: SQSClient;
@@ -73,32 +71,6 @@ const template = (pattern: unknown = PATTERN) =>
     },
   });
 
-async function settled(stackName: string): Promise<string> {
-  return until(`${stackName} to settle`, async () => {
-    const answer = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    const status = answer.Stacks?.[0]?.StackStatus ?? '?';
-    return status.endsWith('_IN_PROGRESS') ? undefined : status;
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within 60 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function aws(args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  return run('aws', args, {
-    env: { ...env, ...localCloudClientEnv(cloud.endpoint), AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
-    timeout: 60_000,
-  });
-}
-
 /** Reads and deletes the queue's messages until `count` have come (or 60 s pass); their bodies, parsed. */
 async function receive(queueUrl: string, count: number): Promise<Array<Record<string, unknown>>> {
   const bodies: Array<Record<string, unknown>> = [];
@@ -121,6 +93,9 @@ const order = (id: string, amount: number, country = 'NL') => ({
   Detail: JSON.stringify({ id, amount, country }),
   Resources: ['arn:aws:shop:us-east-1:000000000000:order/1'],
 });
+
+const aws = (args: string[]) => awsCli(cloud.endpoint, args);
+const settled = (stackName: string) => settledStack(cfn, stackName);
 
 beforeAll(async () => {
   cloud = await startLocalCloud({

@@ -4,8 +4,6 @@
  * STREAMFEATURES_LOCAL_SCHEDULE_SCALE, so a minute is a second), seen and switched with the AWS CLI.
  */
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -17,9 +15,9 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localEventRules } from '../../src/events/rules.js';
 import { SCHEDULE_SCALE_VARIABLE } from '../../src/events/schedule-timer.js';
-import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
+import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
+import { awsCli, settled as settledStack, until } from '../support/harness.js';
 
-const run = promisify(execFile);
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
 let sqs: SQSClient;
@@ -82,41 +80,6 @@ const template = (schedule = 'rate(1 minute)') =>
     },
   });
 
-async function settled(stackName: string): Promise<string> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    let status: string;
-    try {
-      const answer = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-      status = answer.Stacks?.[0]?.StackStatus ?? '?';
-    } catch (error) {
-      if (/does not exist/.test((error as Error).message)) return 'GONE';
-      throw error;
-    }
-    if (!status.endsWith('_IN_PROGRESS')) return status;
-    if (Date.now() > deadline) throw new Error(`${stackName} still ${status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within 60 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function aws(args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  return run('aws', args, {
-    env: { ...env, ...localCloudClientEnv(cloud.endpoint), AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
-    timeout: 60_000,
-  });
-}
-
 async function outputs(stackName: string): Promise<Record<string, string>> {
   const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
   return Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
@@ -134,6 +97,9 @@ async function receive(queueUrl: string): Promise<Array<Record<string, unknown>>
 }
 
 const failures = () => lines.filter((l) => l.source === 'FailingRule' && /planned failure/.test(l.line));
+
+const aws = (args: string[]) => awsCli(cloud.endpoint, args);
+const settled = (stackName: string) => settledStack(cfn, stackName);
 
 beforeAll(async () => {
   process.env[SCHEDULE_SCALE_VARIABLE] = '60';

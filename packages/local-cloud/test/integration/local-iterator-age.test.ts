@@ -5,11 +5,9 @@
  * and Duration from every invocation, so alarms on a function's errors see data.
  */
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -17,9 +15,9 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
+import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
+import { awsCli, until as waitUntil } from '../support/harness.js';
 
-const run = promisify(execFile);
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
 let kinesis: KinesisClient;
@@ -54,24 +52,6 @@ const template = JSON.stringify({
   },
   Outputs: { StreamName: { Value: { Ref: 'Stream' } }, MappingId: { Value: { Ref: 'Mapping' } } },
 });
-
-function aws(args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  return run('aws', args, {
-    env: { ...env, ...localCloudClientEnv(cloud.endpoint), AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
-    timeout: 60_000,
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within 90 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const recordsProcessed = () =>
   lines
@@ -118,6 +98,11 @@ async function maxIteratorAge(fromMs: number): Promise<{ maximum: number; sample
     samples: points.reduce((sum, p) => sum + p.SampleCount, 0),
   };
 }
+
+const aws = (args: string[]) => awsCli(cloud.endpoint, args);
+/** This file's waits: up to 90 s, as a backlog of batches drains. */
+const until: typeof waitUntil = (what, probe, options = { timeoutMs: 90_000 }) =>
+  waitUntil(what, probe, options);
 
 beforeAll(async () => {
   cloud = await startLocalCloud({
