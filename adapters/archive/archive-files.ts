@@ -77,13 +77,20 @@ async function listS3(
   }));
 }
 
+/** One object S3 lists: its key, size and, when S3 says, when it was last modified (epoch ms). */
+export interface ListedS3Object {
+  readonly key: string;
+  readonly bytes: number;
+  readonly lastModifiedMs?: number;
+}
+
 /** Every object under a prefix, in the order S3 lists them (key order), following the pages. */
 export async function listS3Objects(
   client: S3Client,
   bucket: string,
   prefix: string,
-): Promise<{ key: string; bytes: number }[]> {
-  const objects: { key: string; bytes: number }[] = [];
+): Promise<ListedS3Object[]> {
+  const objects: ListedS3Object[] = [];
   let token: string | undefined;
   do {
     const page = await client.send(
@@ -93,8 +100,14 @@ export async function listS3Objects(
         ...(token ? { ContinuationToken: token } : {}),
       }),
     );
-    for (const object of page.Contents ?? [])
-      objects.push({ key: object.Key as string, bytes: object.Size ?? 0 });
+    for (const object of page.Contents ?? []) {
+      const lastModifiedMs = object.LastModified?.getTime();
+      objects.push({
+        key: object.Key as string,
+        bytes: object.Size ?? 0,
+        ...(lastModifiedMs === undefined ? {} : { lastModifiedMs }),
+      });
+    }
     token = page.NextContinuationToken;
   } while (token);
   return objects;

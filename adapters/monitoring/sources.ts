@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CompiledSpec } from '../../core/index.js';
 import {
   type DelayedLabel,
@@ -94,24 +94,12 @@ async function s3JsonLinesSince(
 ): Promise<{ objects: TextObject[]; older: number }> {
   const objects: TextObject[] = [];
   let older = 0;
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const object of page.Contents ?? []) {
-      const key = object.Key as string;
-      if (!isJsonLines(key)) continue;
-      // No LastModified (never from S3 itself): read it rather than lose labels.
-      if ((object.LastModified?.getTime() ?? sinceMs) < sinceMs) older++;
-      else objects.push(s3TextObject(client, bucket, key));
-    }
-    token = page.NextContinuationToken;
-  } while (token);
+  for (const { key, lastModifiedMs } of await listS3Objects(client, bucket, prefix)) {
+    if (!isJsonLines(key)) continue;
+    // No LastModified (never from S3 itself): read it rather than lose labels.
+    if ((lastModifiedMs ?? sinceMs) < sinceMs) older++;
+    else objects.push(s3TextObject(client, bucket, key));
+  }
   return { objects, older };
 }
 
