@@ -1,4 +1,4 @@
-import type { CompiledEntity, FeatureGroup } from '../spec/compile.js';
+import type { CompiledEntity, CompiledFeature, FeatureGroup } from '../spec/compile.js';
 import { AGGREGATORS, type Aggregator, type FeatureValue, type Partial } from './aggregates.js';
 import type { ValidEvent } from './classify.js';
 import { featureFingerprint } from './feature-fingerprint.js';
@@ -204,12 +204,7 @@ export class EntityState {
     const window = scratch;
     for (const { feature, group: gi, index: fi } of this.entity.features) {
       const agg = (this.plan.aggs[gi] as Aggregator[])[fi] as Aggregator;
-      const current = Math.floor(t / feature.tileMs);
-      const first = current - feature.tiles + 1;
-      let tile = this.newest[gi];
-      while (tile !== undefined && tile.index > current) tile = tile.older;
-      let n = 0;
-      for (; tile !== undefined && tile.index >= first; tile = tile.older) window[n++] = tile;
+      const n = this.windowTiles(feature, gi, t, window);
       // Merged oldest first, in index order: the order of floating-point additions is part of the result.
       let acc = agg.empty();
       for (let i = n - 1; i >= 0; i--) {
@@ -240,9 +235,18 @@ export class EntityState {
     if (other.maxArrival > this.maxArrival) this.maxArrival = other.maxArrival;
   }
 
-  /** A group's newest tile, the head of its list from newest to oldest (`older`): for reads only. */
-  newestTile(gi: number): Readonly<Tile> | undefined {
-    return this.newest[gi];
+  /**
+   * Puts the tiles of a feature's window as of t (its group `gi`'s tiles from the one holding t back over the
+   * window) in `into`, newest first; returns how many. For reads only.
+   */
+  windowTiles(feature: CompiledFeature, gi: number, t: number, into: (Readonly<Tile> | undefined)[]): number {
+    const current = Math.floor(t / feature.tileMs);
+    const first = current - feature.tiles + 1;
+    let tile = this.newest[gi];
+    while (tile !== undefined && tile.index > current) tile = tile.older;
+    let n = 0;
+    for (; tile !== undefined && tile.index >= first; tile = tile.older) into[n++] = tile;
+    return n;
   }
 
   isEmpty(): boolean {

@@ -1,4 +1,4 @@
-import type { CompiledEntity, CompiledFeature } from '../spec/compile.js';
+import type { CompiledEntity } from '../spec/compile.js';
 import type { FeatureValue } from './aggregates.js';
 import type { EntityState, Tile } from './entity-state.js';
 import { foldWindow } from './window-fold.js';
@@ -17,7 +17,7 @@ export function readWindows(
   const features = state.entity.features;
   for (let position = 0; position < features.length; position++) {
     const { feature, group: gi, index: fi } = features[position] as (typeof features)[number];
-    const n = collectWindow(state, feature, gi, t);
+    const n = state.windowTiles(feature, gi, t, scratch);
     values[feature.name] = foldWindow(feature.agg, scratch, n, fi, t);
     scratch.fill(undefined, 0, n);
   }
@@ -38,21 +38,10 @@ export function readWindowsInto(
   const features = entity.features;
   for (let position = 0; position < features.length; position++) {
     const { feature, group: gi, index: fi } = features[position] as (typeof features)[number];
-    const n = state === undefined ? 0 : collectWindow(state, feature, gi, t);
+    const n = state === undefined ? 0 : state.windowTiles(feature, gi, t, scratch);
     out[at[position] as number] = foldWindow(feature.agg, scratch, n, fi, t);
     scratch.fill(undefined, 0, n);
   }
-}
-
-/** Puts the tiles of a feature's window as of t in `scratch`, newest first; returns how many. */
-function collectWindow(state: EntityState, feature: CompiledFeature, gi: number, t: number): number {
-  const current = Math.floor(t / feature.tileMs);
-  const first = current - feature.tiles + 1;
-  let tile = state.newestTile(gi);
-  while (tile !== undefined && tile.index > current) tile = tile.older;
-  let n = 0;
-  for (; tile !== undefined && tile.index >= first; tile = tile.older) scratch[n++] = tile;
-  return n;
 }
 
 /** The tiles of the window being read, newest first: one array for every read (reads never nest). */
