@@ -417,28 +417,38 @@ async function mainSteadyOnly(): Promise<number> {
   return 0;
 }
 
-/** `--training-set`: section 5 alone (and 7 with `--duckdb`), on the records the full run uses. */
-async function mainTrainingOnly(): Promise<number> {
-  const fixture = loadFixture(config.engineRecords, SHARDS);
+/** Section 5: the training-set build beside the engine, on the first records of the fixture and their labels. */
+function trainingSection(fixture: ReturnType<typeof loadFixture>) {
   progress(`training set: ${int(config.trainingRecords)} records`);
-  const training = await measureTrainingSet(
+  return measureTrainingSet(
     fixture.spec,
     fixture.records.slice(0, config.trainingRecords),
     fixture.labels.slice(0, Math.ceil(config.trainingRecords / 1.02)),
     config.rounds,
     progress,
   );
+}
+
+/** Section 7: our build beside a DuckDB SQL point-in-time join, on the first records of the fixture. */
+function duckDbSection(fixture: ReturnType<typeof loadFixture>) {
+  return measureDuckDbComparison(
+    fixture.spec,
+    fixture.records.slice(0, config.duckdbRecords),
+    fixture.labels.slice(0, Math.ceil(config.duckdbRecords / 1.02)),
+    config.rounds,
+    progress,
+  );
+}
+
+/** `--training-set`: section 5 alone (and 7 with `--duckdb`), on the records the full run uses. */
+async function mainTrainingOnly(): Promise<number> {
+  const fixture = loadFixture(config.engineRecords, SHARDS);
+  const training = await trainingSection(fixture);
   const lines = renderTrainingSet(training);
   lines.push(`  per round, every label: ${training.ratioPerRound.all.map((r) => num(r)).join(' ')}`);
   lines.push(`  per round, one per ten: ${training.ratioPerRound.tenth.map((r) => num(r)).join(' ')}`);
   if (withDuckDb) {
-    const duckdb = await measureDuckDbComparison(
-      fixture.spec,
-      fixture.records.slice(0, config.duckdbRecords),
-      fixture.labels.slice(0, Math.ceil(config.duckdbRecords / 1.02)),
-      config.rounds,
-      progress,
-    );
+    const duckdb = await duckDbSection(fixture);
     lines.push('', ...renderDuckDb(duckdb));
   }
   console.log(lines.join('\n'));
@@ -458,22 +468,9 @@ async function main(): Promise<number> {
   };
   progress('heap per batch');
   const heap = measureHeap(fixture.spec, batches, config.heapSamples);
-  progress(`training set: ${int(config.trainingRecords)} records`);
-  const training = await measureTrainingSet(
-    fixture.spec,
-    fixture.records.slice(0, config.trainingRecords),
-    fixture.labels.slice(0, Math.ceil(config.trainingRecords / 1.02)),
-    config.rounds,
-    progress,
-  );
+  const training = await trainingSection(fixture);
 
-  const duckdb = await measureDuckDbComparison(
-    fixture.spec,
-    fixture.records.slice(0, config.duckdbRecords),
-    fixture.labels.slice(0, Math.ceil(config.duckdbRecords / 1.02)),
-    config.rounds,
-    progress,
-  );
+  const duckdb = await duckDbSection(fixture);
 
   let dynamo: Awaited<ReturnType<typeof measureDynamo>> | undefined;
   let error: string | undefined;
