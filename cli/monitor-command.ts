@@ -27,6 +27,7 @@ import {
   JOIN_TOLERANCE_MS,
   joinLabels,
   PSI_MAJOR,
+  recordBody,
   type ScoredRequest,
   type StreamQuality,
   StreamQualityTally,
@@ -123,20 +124,11 @@ async function streamQuality(
   window: TimeWindow,
 ): Promise<StreamQuality> {
   const tally = new StreamQualityTally(spec, window);
-  const decoder = new TextDecoder();
   const source = await located('--archive', () =>
     openEventSource(spec, options.archive as string, { s3: options.s3 }),
   );
   for await (const chunk of source.chunks) {
-    for (const record of chunk) {
-      let body: unknown;
-      try {
-        body = JSON.parse(decoder.decode(record.data));
-      } catch {
-        body = undefined; // not JSON: counted as unreadable
-      }
-      tally.addRecord(record.arrivalMs, body);
-    }
+    for (const record of chunk) tally.addRecord(record.arrivalMs, recordBody(record.data));
   }
   if (options.sideOutputs) {
     const lines = await located('--side-outputs', () =>

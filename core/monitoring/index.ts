@@ -18,6 +18,7 @@ export { compareScores, ranks, type ScoreComparison, spearman } from './score-co
 export {
   type FieldQuality,
   type HourVolume,
+  recordBody,
   type StreamQuality,
   StreamQualityTally,
 } from './stream-quality.js';

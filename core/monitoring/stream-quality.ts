@@ -46,6 +46,17 @@ export interface StreamQuality {
 }
 
 /** Accumulates records and set-aside lines, then reports over a window of arrival time. */
+const decoder = new TextDecoder();
+
+/** An archive record's body as `addRecord` takes it: its JSON, or undefined when it is not JSON (unreadable). */
+export function recordBody(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(data));
+  } catch {
+    return undefined;
+  }
+}
+
 export class StreamQualityTally {
   private readonly byHour = new Map<number, number>();
   private earliestMs = Number.POSITIVE_INFINITY;

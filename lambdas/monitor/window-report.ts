@@ -29,6 +29,7 @@ import {
   compareWithTraining,
   type FeatureDistribution,
   joinLabels,
+  recordBody,
   type ScoredRequest,
   type StreamQuality,
   StreamQualityTally,
@@ -117,7 +118,6 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
     fromMs: serving.fromMs - WEEK_MS,
     toMs: serving.toMs - WEEK_MS,
   });
-  const decoder = new TextDecoder();
   const readArchive = async (fromMs: number, toMs: number): Promise<number> => {
     let objects = 0;
     for (const prefix of hourPrefixes(at.rawArchivePrefix, fromMs, toMs)) {
@@ -127,12 +127,7 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
       const source = await openEventSource(spec, bucketUrl(at.offlineBucket, prefix), { s3 });
       for await (const chunk of source.chunks) {
         for (const record of chunk) {
-          let body: unknown;
-          try {
-            body = JSON.parse(decoder.decode(record.data));
-          } catch {
-            body = undefined; // not JSON: counted as unreadable
-          }
+          const body = recordBody(record.data);
           tally.addRecord(record.arrivalMs, body);
           weekEarlier.addRecord(record.arrivalMs, body);
         }
