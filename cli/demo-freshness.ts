@@ -10,10 +10,9 @@ import {
   PutRecordsCommand,
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { DEFAULT_TRAFFIC_OPTIONS, generateFraudTraffic } from '../examples/fraud/generate.js';
 import type { FraudLabel, GeneratedRecord, Traffic } from '../examples/fraud/traffic-types.js';
-import { Sha256 } from '../packages/local-cloud/src/http-api.js';
+import { signedPost } from './signed-post.js';
 
 /** PutRecords takes at most 500 records a call. */
 export const PUT_CHUNK = 500;
@@ -238,37 +237,15 @@ export async function eventFreshness(
   };
 }
 
-const cloudWatchSigner = new SignatureV4({
-  service: 'monitoring',
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  sha256: Sha256,
-});
-
 /**
  * One CloudWatch call in its AWS JSON 1.0 protocol, SigV4-signed: the CLI's package carries no CloudWatch SDK
  * client for this one read.
  */
 async function cloudWatchCall(endpoint: string, operation: string, input: unknown): Promise<unknown> {
-  const url = new URL(endpoint);
-  const body = JSON.stringify(input);
-  const signed = await cloudWatchSigner.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: '/',
-    headers: {
-      host: url.host,
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `GraniteServiceVersion20100801.${operation}`,
-    },
-    body,
-  });
-  const response = await fetch(new URL('/', url), {
-    method: 'POST',
-    headers: signed.headers as Record<string, string>,
-    body,
+  const response = await signedPost(new URL('/', endpoint), JSON.stringify(input), {
+    service: 'monitoring',
+    contentType: 'application/x-amz-json-1.0',
+    headers: { 'x-amz-target': `GraniteServiceVersion20100801.${operation}` },
   });
   const text = await response.text();
   if (!response.ok)

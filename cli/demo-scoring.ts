@@ -2,10 +2,9 @@
  * The demo's calls to the scoring API: SigV4-signed as an IAM caller signs them, a sample of the live events scored
  * after the stream drained, and the sampled events whose readability the steady phase times.
  */
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { FraudLabel, GeneratedRecord } from '../examples/fraud/traffic-types.js';
-import { Sha256 } from '../packages/local-cloud/src/http-api.js';
 import { type oneAtATime, PROBE_POLL_MS } from './demo-freshness.js';
+import { signedPost as post } from './signed-post.js';
 
 export const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const REGION = 'us-east-1';
@@ -94,13 +93,6 @@ export function scoringBodyOf(record: GeneratedRecord): string | undefined {
   }
 }
 
-const signer = new SignatureV4({
-  service: 'execute-api',
-  region: REGION,
-  credentials: CREDENTIALS,
-  sha256: Sha256,
-});
-
 /**
  * A JSON POST to the HTTP API, SigV4-signed as an IAM caller would sign it; with the request id the API answers
  * in its `apigw-requestid` header (the id the scoring function logs).
@@ -109,21 +101,7 @@ export async function signedPost(
   url: string,
   body: string,
 ): Promise<{ status: number; text: string; requestId?: string }> {
-  const target = new URL(url);
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: target.protocol,
-    hostname: target.hostname,
-    port: Number(target.port),
-    path: target.pathname,
-    headers: { host: target.host, 'content-type': 'application/json' },
-    body,
-  });
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: signed.headers as Record<string, string>,
-    body,
-  });
+  const response = await post(new URL(url), body, { region: REGION, credentials: CREDENTIALS });
   const requestId = response.headers.get('apigw-requestid') ?? undefined;
   return { status: response.status, text: await response.text(), ...(requestId ? { requestId } : {}) };
 }
