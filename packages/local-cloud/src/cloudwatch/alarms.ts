@@ -147,6 +147,19 @@ export class LocalAlarms {
     this.entries.delete(name);
   }
 
+  /** Enable/DisableAlarmActions: the alarm's ActionsEnabled, its state kept. False when there is no such alarm. */
+  setActionsEnabled(name: string, enabled: boolean): boolean {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return false;
+    entry.definition = { ...entry.definition, actionsEnabled: enabled };
+    return true;
+  }
+
+  /** Who put the alarm (a stack's resource, or the API), undefined when there is none of that name. */
+  ownerOf(name: string): string | undefined {
+    return this.entries.get(name)?.owner;
+  }
+
   find(name: string): { definition: AlarmDefinition; status: AlarmStatus } | undefined {
     const entry = this.entries.get(name);
     return entry === undefined ? undefined : { definition: entry.definition, status: entry.status };
