@@ -9,7 +9,6 @@
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
-  GetMetricDataCommand,
   PutMetricAlarmCommand,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
