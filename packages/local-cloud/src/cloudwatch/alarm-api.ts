@@ -18,6 +18,9 @@ const STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 /** The owner the alarms put through the API have (a stack's alarms have `<stack>/<logical id>`). */
 export const API_OWNER = 'PutMetricAlarm';
 
+/** Whether an alarm of this owner was put through the API (of any CloudWatch service of the process). */
+const putThroughApi = (owner: string) => owner === API_OWNER || owner.startsWith(`${API_OWNER} `);
+
 /** CloudWatch's limit on the names of one DeleteAlarms, EnableAlarmActions or DisableAlarmActions. */
 const MAX_NAMES = 100;
 
@@ -29,6 +32,8 @@ export interface AlarmHost {
   readonly publish: PublishToTopic;
   /** Evaluation errors and actions not run (the alarm's name is in the line). */
   readonly onLog: (line: string) => void;
+  /** The owner its alarms get, so that the service removes its own when it stops. @default API_OWNER */
+  readonly owner?: string;
 }
 
 export function alarmOperations(
@@ -56,7 +61,7 @@ export function alarmOperations(
           `Alarm ${name}: anomaly-detection alarms (ThresholdMetricId) are not evaluated by the local cloud.`,
         );
       const owner = alarms.ownerOf(name);
-      if (owner !== undefined && owner !== API_OWNER)
+      if (owner !== undefined && !putThroughApi(owner))
         throw invalid(
           `Alarm ${name} belongs to the stack resource ${owner}: change it in its template (the local cloud does not let the API replace a stack's alarm).`,
         );
@@ -72,7 +77,7 @@ export function alarmOperations(
       } catch (error) {
         throw new AwsApiError('ValidationError', `Alarm ${name}: ${(error as Error).message}`);
       }
-      alarms.put(definition, host.publish, host.onLog, API_OWNER);
+      alarms.put(definition, host.publish, host.onLog, owner ?? host.owner ?? API_OWNER);
       return {};
     },
     DeleteAlarms(input) {

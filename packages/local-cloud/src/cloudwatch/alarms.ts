@@ -155,6 +155,11 @@ export class LocalAlarms {
     return true;
   }
 
+  /** Removes the alarms `owner` put (a CloudWatch service that stops takes the alarms put through it along). */
+  removeOwnedBy(owner: string): void {
+    for (const [name, entry] of this.entries) if (entry.owner === owner) this.remove(name);
+  }
+
   /** Who put the alarm (a stack's resource, or the API), undefined when there is none of that name. */
   ownerOf(name: string): string | undefined {
     return this.entries.get(name)?.owner;

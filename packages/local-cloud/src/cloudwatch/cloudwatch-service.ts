@@ -15,7 +15,8 @@ import { cbor, dateToTag } from '@smithy/core/cbor';
 import { readBody } from '../http-server.js';
 import { AwsApiError, messageOf } from '../services/aws-errors.js';
 import { decodeQueryParams, queryErrorXml, queryResponseXml } from '../services/query-protocol.js';
-import type { PublishToTopic } from './alarms.js';
+import { API_OWNER } from './alarm-api.js';
+import { localAlarms, type PublishToTopic } from './alarms.js';
 import { type CloudWatchOperation, cloudWatchOperations } from './api.js';
 import { samplesOfEmfLine } from './emf.js';
 import { DEFAULT_MAX_SAMPLES_PER_METRIC, MetricStore } from './metric-store.js';
@@ -40,6 +41,8 @@ export interface CloudWatchService {
   /** Turns an EMF log line into metrics (other lines are ignored). */
   ingestLogLine(line: string, timestamp: number): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Removes the alarms put through this service (their evaluation stops). */
+  stop(): void;
 }
 
 export interface CloudWatchServiceOptions {
@@ -57,7 +60,10 @@ export interface CloudWatchServiceOptions {
 
 export function createCloudWatchService(options: CloudWatchServiceOptions = {}): CloudWatchService {
   const store = new MetricStore(options.maxSamplesPerMetric ?? DEFAULT_MAX_SAMPLES_PER_METRIC);
+  // Its own owner name: replacing an alarm another service put is allowed, but each removes only its own on stop.
+  const alarmOwner = `${API_OWNER} (${randomUUID()})`;
   const operations = cloudWatchOperations(store, {
+    owner: alarmOwner,
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '000000000000',
     publish:
@@ -177,6 +183,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
         store.put(s.namespace, s.metricName, s.dimensions, s.sample);
     },
     handle,
+    stop: () => localAlarms.removeOwnedBy(alarmOwner),
   };
 }
 

@@ -130,6 +130,7 @@ export async function startLocalServices(
     },
     stop() {
       stopped ??= (async () => {
+        cloudwatch.stop();
         await firehose.stop().catch((error: unknown) => log('firehose')(`stop: ${String(error)}`));
         await closeServer(server.server);
       })();
