@@ -1,9 +1,10 @@
 /**
- * The `Metrics` of a metric-math alarm (pure): MetricStat queries and expressions over them (metric-math.ts).
- * `checkAlarmQueries` refuses, naming the query, what CloudWatch refuses (not exactly one ReturnData, a query
- * that is both or neither, ids out of form or repeated, references to unknown ids or cycles, more than 10
- * metrics) and what the local cloud does not evaluate (a function it does not know, MetricStats of different
- * periods); `mathDatapoints` computes the returned query's value in each period of the evaluation window.
+ * The `Metrics` of a metric-math alarm, and GetMetricData's queries (pure): MetricStat queries and expressions over
+ * them (metric-math.ts). `checkQueryGraph` refuses, naming the query, what both refuse (a query that is both or
+ * neither, ids out of form or repeated, references to unknown ids or cycles, a function the local cloud does not
+ * evaluate, MetricStats of different periods under expressions); `checkAlarmQueries` adds the alarms' rules (exactly
+ * one ReturnData, at most 10 metrics, one period); `evaluateQueries` computes every query over a range, and
+ * `mathDatapoints` the returned query's value in each period of an alarm's evaluation window.
  */
 
 import {

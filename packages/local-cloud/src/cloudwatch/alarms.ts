@@ -1,6 +1,7 @@
 /**
  * The CloudWatch alarms of the local cloud, kept in this process: what the deployer creates for
- * AWS::CloudWatch::Alarm (static thresholds on one metric), what DescribeAlarms answers and SetAlarmState sets.
+ * AWS::CloudWatch::Alarm and PutMetricAlarm puts (alarm-definition.ts reads both), what DescribeAlarms answers and
+ * SetAlarmState sets.
  * Each alarm is evaluated (alarm-evaluation.ts) on the metrics of the running cloud (service-metrics.ts
  * `attachedSamples`) when created and then just after each period ends (at most every 60 s); a change
  * of state publishes the notification CloudWatch sends to the SNS topics of the new state's actions
