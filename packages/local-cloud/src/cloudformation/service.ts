@@ -3,7 +3,7 @@
  * the CDK CLI and the AWS CLI drive them. Operations run in the background, as on AWS: CreateStack answers at
  * once with the stack in CREATE_IN_PROGRESS, and the caller polls DescribeStacks / DescribeStackEvents.
  *
- * Status transitions: create CREATE_IN_PROGRESS → CREATE_COMPLETE, or on a failure ROLLBACK_IN_PROGRESS →
+ * Status transitions (create and update: stack-operations.ts): create CREATE_IN_PROGRESS → CREATE_COMPLETE, or on a failure ROLLBACK_IN_PROGRESS →
  * ROLLBACK_COMPLETE (what was created is deleted; CREATE_FAILED with DisableRollback); update UPDATE_IN_PROGRESS →
  * UPDATE_COMPLETE_CLEANUP_IN_PROGRESS → UPDATE_COMPLETE, or UPDATE_ROLLBACK_IN_PROGRESS →
  * UPDATE_ROLLBACK_COMPLETE; delete DELETE_IN_PROGRESS → DELETE_COMPLETE (DELETE_FAILED naming what stayed). A
@@ -13,87 +13,22 @@
 import { randomUUID } from 'node:crypto';
 import { DeployEngine } from '../deploy/engine.js';
 import { LocalStack } from '../deploy/stack.js';
-import type { AssetManifest, Deployment, EngineOptions, ResourceEvent, Template } from '../deploy/types.js';
-import { changesBetween, type ResourceChange } from './changes.js';
-import {
-  checkRules,
-  type ParameterInput,
-  parameterValues,
-  type SettledParameter,
-  settleParameters,
-} from './parameters.js';
+import type { Deployment, EngineOptions } from '../deploy/types.js';
+import { changesBetween } from './changes.js';
+import { checkRules, parameterValues, type SettledParameter, settleParameters } from './parameters.js';
 import { CloudFormationError } from './query-protocol.js';
+import { createStackOperation, updateStackOperation } from './stack-operations.js';
+import {
+  type ChangeSet,
+  recordEvent,
+  recordStackEvent,
+  type StackEvent,
+  type StackRecord,
+  type StackRequest,
+  type TemplateSource,
+} from './stack-record.js';
 
-export interface StackEvent {
-  EventId: string;
-  StackId: string;
-  StackName: string;
-  LogicalResourceId: string;
-  PhysicalResourceId: string;
-  ResourceType: string;
-  Timestamp: Date;
-  ResourceStatus: string;
-  ResourceStatusReason?: string;
-  ClientRequestToken?: string;
-}
-
-export interface ChangeSet {
-  id: string;
-  name: string;
-  type: 'CREATE' | 'UPDATE';
-  status: 'CREATE_COMPLETE' | 'FAILED' | 'DELETE_COMPLETE';
-  statusReason?: string;
-  executionStatus: 'AVAILABLE' | 'UNAVAILABLE' | 'EXECUTE_IN_PROGRESS' | 'EXECUTE_COMPLETE' | 'OBSOLETE';
-  creationTime: Date;
-  description?: string;
-  template: Template;
-  body: string;
-  parameters: SettledParameter[];
-  capabilities: string[];
-  tags: Array<{ Key: string; Value: string }>;
-  changes: ResourceChange[];
-  source: TemplateSource;
-}
-
-/** Where a template's function code can be found besides S3: a cdk.out folder (in-process deployments). */
-export interface TemplateSource {
-  cdkOut?: string;
-  assets?: AssetManifest;
-}
-
-export interface StackRecord {
-  stackId: string;
-  stackName: string;
-  status: string;
-  statusReason?: string;
-  creationTime: Date;
-  lastUpdatedTime?: Date;
-  deletionTime?: Date;
-  description?: string;
-  body: string;
-  template: Template;
-  parameters: SettledParameter[];
-  capabilities: string[];
-  tags: Array<{ Key: string; Value: string }>;
-  disableRollback: boolean;
-  events: StackEvent[];
-  changeSets: Map<string, ChangeSet>;
-  live: LocalStack;
-  /** The operation running on it, if any. */
-  operation?: Promise<void>;
-}
-
-export interface StackRequest {
-  stackName: string;
-  template: Template;
-  body: string;
-  parameters?: readonly ParameterInput[];
-  capabilities?: readonly string[];
-  tags?: ReadonlyArray<{ Key: string; Value: string }>;
-  disableRollback?: boolean;
-  source?: TemplateSource;
-  clientRequestToken?: string;
-}
+export type { ChangeSet, StackEvent, StackRecord, StackRequest, TemplateSource };
 
 const STABLE = /(_COMPLETE|_FAILED)$|^REVIEW_IN_PROGRESS$/;
 const REGION = 'us-east-1';
@@ -142,7 +77,7 @@ export class CloudFormationService {
     }
     const record = this.stacks.get(request.stackName) ?? this.newRecord(request);
     const parameters = this.settle(record, request);
-    this.run(record, () => this.create(record, request, parameters));
+    this.run(record, () => createStackOperation(record, request, parameters));
     return record;
   }
 
@@ -153,7 +88,7 @@ export class CloudFormationService {
     if (record.body === request.body && sameParameters(record.parameters, parameters)) {
       throw new CloudFormationError('No updates are to be performed.');
     }
-    this.run(record, () => this.update(record, request, parameters));
+    this.run(record, () => updateStackOperation(record, request, parameters));
     return record;
   }
 
@@ -256,8 +191,8 @@ export class CloudFormationService {
         if (other !== changeSet && other.executionStatus === 'AVAILABLE') other.executionStatus = 'OBSOLETE';
     };
     if (changeSet.type === 'CREATE')
-      this.run(record, () => this.create(record, request, changeSet.parameters).finally(done));
-    else this.run(record, () => this.update(record, request, changeSet.parameters).finally(done));
+      this.run(record, () => createStackOperation(record, request, changeSet.parameters).finally(done));
+    else this.run(record, () => updateStackOperation(record, request, changeSet.parameters).finally(done));
   }
 
   /** As on AWS, deleting a change set that does not exist (of a stack that does) succeeds. */
@@ -392,138 +327,19 @@ export class CloudFormationService {
       });
   }
 
-  private stackEvent(record: StackRecord, status: string, reason?: string): void {
-    record.status = status;
-    if (reason === undefined) delete record.statusReason;
-    else record.statusReason = reason;
-    this.event(record, {
-      logicalId: record.stackName,
-      type: 'AWS::CloudFormation::Stack',
-      physicalId: record.stackId,
-      status: status as ResourceEvent['status'],
-      ...(reason === undefined ? {} : { reason }),
-    });
-  }
-
-  private event(record: StackRecord, event: ResourceEvent): void {
-    // Strictly increasing times: clients order and page events by them.
-    const last = record.events.at(-1)?.Timestamp.getTime() ?? 0;
-    record.events.push({
-      EventId: randomUUID(),
-      StackId: record.stackId,
-      StackName: record.stackName,
-      LogicalResourceId: event.logicalId,
-      PhysicalResourceId: event.physicalId,
-      ResourceType: event.type,
-      Timestamp: new Date(Math.max(Date.now(), last + 1)),
-      ResourceStatus: event.status,
-      ...(event.reason === undefined ? {} : { ResourceStatusReason: event.reason }),
-    });
-  }
-
-  private adopt(record: StackRecord, request: StackRequest, parameters: SettledParameter[]): void {
-    record.body = request.body;
-    record.template = request.template;
-    record.parameters = parameters;
-    record.capabilities = [...(request.capabilities ?? record.capabilities)];
-    record.tags = [...(request.tags ?? record.tags)];
-    if (request.template.Description !== undefined) record.description = request.template.Description;
-    record.disableRollback = request.disableRollback === true;
-  }
-
-  /** Brings the stack's running resources to the request's template, reporting each resource's events. */
-  private apply(
-    record: StackRecord,
-    request: StackRequest,
-    parameters: SettledParameter[],
-    onEvent: (event: ResourceEvent) => void,
-  ): Promise<void> {
-    return record.live.apply({
-      template: request.template,
-      parameters: parameterValues(parameters),
-      ...(request.source?.cdkOut === undefined ? {} : { cdkOut: request.source.cdkOut }),
-      ...(request.source?.assets === undefined ? {} : { assets: request.source.assets }),
-      onEvent,
-    });
-  }
-
-  private async create(
-    record: StackRecord,
-    request: StackRequest,
-    parameters: SettledParameter[],
-  ): Promise<void> {
-    this.adopt(record, request, parameters);
-    record.creationTime = new Date();
-    this.stackEvent(record, 'CREATE_IN_PROGRESS', 'User Initiated');
-    const failed: string[] = [];
-    try {
-      await this.apply(record, request, parameters, (event) => {
-        if (event.status === 'CREATE_FAILED') failed.push(event.logicalId);
-        if (event.status.startsWith('DELETE') && record.status === 'CREATE_IN_PROGRESS') {
-          this.stackEvent(
-            record,
-            record.disableRollback ? 'CREATE_FAILED' : 'ROLLBACK_IN_PROGRESS',
-            rollbackReason(failed),
-          );
-        }
-        this.event(record, event);
-      });
-    } catch (error) {
-      const reason = `The following resource(s) failed to create: [${failed.join(', ')}]. ${(error as Error).message}`;
-      if (record.status === 'CREATE_IN_PROGRESS') this.stackEvent(record, 'ROLLBACK_IN_PROGRESS', reason);
-      this.stackEvent(record, 'ROLLBACK_COMPLETE', reason);
-      return;
-    }
-    this.stackEvent(record, 'CREATE_COMPLETE');
-  }
-
-  private async update(
-    record: StackRecord,
-    request: StackRequest,
-    parameters: SettledParameter[],
-  ): Promise<void> {
-    const before = { body: record.body, template: record.template, parameters: record.parameters };
-    this.adopt(record, request, parameters);
-    record.lastUpdatedTime = new Date();
-    this.stackEvent(record, 'UPDATE_IN_PROGRESS', 'User Initiated');
-    const failed: string[] = [];
-    try {
-      await this.apply(record, request, parameters, (event) => {
-        if (event.status.endsWith('_FAILED')) failed.push(event.logicalId);
-        if (event.status.startsWith('DELETE') && record.status === 'UPDATE_IN_PROGRESS') {
-          this.stackEvent(record, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
-        }
-        this.event(record, event);
-      });
-    } catch (error) {
-      const reason = `The following resource(s) failed to update: [${failed.join(', ')}]. ${(error as Error).message}`;
-      record.body = before.body;
-      record.template = before.template;
-      record.parameters = before.parameters;
-      this.stackEvent(record, 'UPDATE_ROLLBACK_IN_PROGRESS', reason);
-      this.stackEvent(record, 'UPDATE_ROLLBACK_COMPLETE');
-      return;
-    }
-    this.stackEvent(record, 'UPDATE_COMPLETE');
-  }
-
   private async delete(record: StackRecord): Promise<void> {
-    this.stackEvent(record, 'DELETE_IN_PROGRESS', 'User Initiated');
+    recordStackEvent(record, 'DELETE_IN_PROGRESS', 'User Initiated');
     try {
-      await record.live.destroy((event) => this.event(record, event));
+      await record.live.destroy((event) => recordEvent(record, event));
     } catch (error) {
-      this.stackEvent(record, 'DELETE_FAILED', (error as Error).message);
+      recordStackEvent(record, 'DELETE_FAILED', (error as Error).message);
       return;
     }
     record.deletionTime = new Date();
-    this.stackEvent(record, 'DELETE_COMPLETE');
+    recordStackEvent(record, 'DELETE_COMPLETE');
     if (this.stacks.get(record.stackName) === record) this.stacks.delete(record.stackName);
     this.deleted.push(record);
   }
-}
-
-function rollbackReason(failed: string[]): string {
-  return `The following resource(s) failed to create: [${failed.join(', ')}]. Rollback requested by user.`;
 }
 
 function sameParameters(a: readonly SettledParameter[], b: readonly SettledParameter[]): boolean {

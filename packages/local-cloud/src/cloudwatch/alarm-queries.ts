@@ -1,9 +1,10 @@
 /**
- * The `Metrics` of a metric-math alarm (pure): MetricStat queries and expressions over them (metric-math.ts).
- * `checkAlarmQueries` refuses, naming the query, what CloudWatch refuses (not exactly one ReturnData, a query
- * that is both or neither, ids out of form or repeated, references to unknown ids or cycles, more than 10
- * metrics) and what the local cloud does not evaluate (a function it does not know, MetricStats of different
- * periods); `mathDatapoints` computes the returned query's value in each period of the evaluation window.
+ * The `Metrics` of a metric-math alarm, and GetMetricData's queries (pure): MetricStat queries and expressions over
+ * them (metric-math.ts). `checkQueryGraph` refuses, naming the query, what both refuse (a query that is both or
+ * neither, ids out of form or repeated, references to unknown ids or cycles, a function the local cloud does not
+ * evaluate, MetricStats of different periods under expressions); `checkAlarmQueries` adds the alarms' rules (exactly
+ * one ReturnData, at most 10 metrics, one period); `evaluateQueries` computes every query over a range, and
+ * `mathDatapoints` the returned query's value in each period of an alarm's evaluation window.
  */
 
 import {
@@ -46,11 +47,13 @@ const MAX_METRICS = 10;
 
 export const isExpression = (q: AlarmQuery): q is ExpressionQuery => 'expression' in q;
 
-/** Checks the queries; answers the returned query's id and the alarm's period. Throws naming what is wrong. */
-export function checkAlarmQueries(queries: readonly AlarmQuery[]): {
-  returned: string;
-  periodSeconds: number;
-} {
+/**
+ * Checks what alarms and GetMetricData both refuse: ids out of form or repeated, a query that is both or
+ * neither, an unknown Stat, references to unknown ids or cycles, an expression that does not parse or calls a
+ * function the local cloud does not evaluate, MetricStats of different periods. Answers the MetricStats' period
+ * (undefined without MetricStats). Throws naming the query.
+ */
+export function checkQueryGraph(queries: readonly AlarmQuery[]): { statPeriodSeconds: number | undefined } {
   const ids = new Set<string>();
   for (const q of queries) {
     if (!/^[a-z][A-Za-z0-9_]*$/.test(q.id))
@@ -60,16 +63,7 @@ export function checkAlarmQueries(queries: readonly AlarmQuery[]): {
     if (ids.has(q.id)) throw new Error(`Metrics id ${q.id} is used twice`);
     ids.add(q.id);
   }
-  const returned = queries.filter((q) => q.returnData);
-  if (returned.length !== 1)
-    throw new Error(
-      `exactly one of Metrics must have ReturnData true (${returned.length === 0 ? 'none has' : returned.map((q) => q.id).join(', ')})`,
-    );
   const stats = queries.filter((q): q is MetricStatQuery => !isExpression(q));
-  if (stats.length > MAX_METRICS)
-    throw new Error(
-      `Metrics holds ${stats.length} MetricStat queries: an alarm takes at most ${MAX_METRICS}`,
-    );
   for (const q of stats) {
     const stat = q.metricStat.stat;
     if (!(STATISTICS as readonly string[]).includes(stat) && !PERCENTILE.test(stat))
@@ -78,9 +72,9 @@ export function checkAlarmQueries(queries: readonly AlarmQuery[]): {
       );
   }
   const periods = [...new Set(stats.map((q) => q.metricStat.periodSeconds))];
-  if (periods.length > 1)
+  if (periods.length > 1 && queries.some(isExpression))
     throw new Error(
-      `the MetricStat queries have different periods (${periods.join(', ')} s): the local cloud evaluates one period per alarm`,
+      `the MetricStat queries have different periods (${periods.join(', ')} s): the local cloud evaluates expressions over one period`,
     );
   const parsed = new Map<string, ParsedExpression>();
   for (const q of queries.filter(isExpression)) {
@@ -101,8 +95,33 @@ export function checkAlarmQueries(queries: readonly AlarmQuery[]): {
     visiting.delete(id);
   };
   for (const id of parsed.keys()) visit(id);
+  return { statPeriodSeconds: periods[0] };
+}
+
+/** Checks an alarm's queries; answers the returned query's id and the alarm's period. Throws naming what is wrong. */
+export function checkAlarmQueries(queries: readonly AlarmQuery[]): {
+  returned: string;
+  periodSeconds: number;
+} {
+  const returned = queries.filter((q) => q.returnData);
+  const stats = queries.filter((q): q is MetricStatQuery => !isExpression(q));
+  if (stats.length > MAX_METRICS)
+    throw new Error(
+      `Metrics holds ${stats.length} MetricStat queries: an alarm takes at most ${MAX_METRICS}`,
+    );
+  const periods = [...new Set(stats.map((q) => q.metricStat.periodSeconds))];
+  if (periods.length > 1)
+    throw new Error(
+      `the MetricStat queries have different periods (${periods.join(', ')} s): the local cloud evaluates one period per alarm`,
+    );
+  const { statPeriodSeconds } = checkQueryGraph(queries);
+  if (returned.length !== 1)
+    throw new Error(
+      `exactly one of Metrics must have ReturnData true (${returned.length === 0 ? 'none has' : returned.map((q) => q.id).join(', ')})`,
+    );
   const top = returned[0] as AlarmQuery;
-  const periodSeconds = (isExpression(top) ? top.periodSeconds : top.metricStat.periodSeconds) ?? periods[0];
+  const periodSeconds =
+    (isExpression(top) ? top.periodSeconds : top.metricStat.periodSeconds) ?? statPeriodSeconds;
   if (periodSeconds === undefined)
     throw new Error(`Metrics ${top.id}: an expression without MetricStat queries needs a Period`);
   if (![10, 20, 30].includes(periodSeconds) && periodSeconds % 60 !== 0)
@@ -117,31 +136,35 @@ function statOf(samples: readonly Sample[], stat: string): number | undefined {
 }
 
 /**
- * The returned query's value in each period of the window (`starts`, newest first; undefined: no value), the
- * MetricStats computed from `samplesOf` per period. Throws when the result is an array of time series.
+ * The value of every query over the range `timestamps` (period starts, oldest first), by id. A MetricStat's
+ * series holds each period of its samples, aligned with the range, also before and after the range (FILL's
+ * REPEAT and LINEAR look there); the caller keeps the range's timestamps of what it answers.
  */
-export function mathDatapoints(
+export function evaluateQueries(
   queries: readonly AlarmQuery[],
   periodSeconds: number,
-  starts: readonly number[],
+  timestamps: readonly number[],
   samplesOf: (stat: MetricStatQuery['metricStat']) => readonly Sample[],
-): Array<{ start: number; value: number | undefined }> {
+  onDropped?: () => void,
+): (id: string) => MathValue {
   const periodMs = periodSeconds * 1000;
-  const timestamps = [...starts].sort((a, b) => a - b);
+  const origin = timestamps[0] ?? 0;
   const values = new Map<string, MathValue>();
   const metricQueries: Array<{ id: string; label?: string; series: Series }> = [];
   for (const q of queries) {
     if (isExpression(q)) continue;
-    const samples = samplesOf(q.metricStat).filter(
-      (s) => q.metricStat.unit === undefined || s.unit === q.metricStat.unit,
-    );
+    const byPeriod = new Map<number, Sample[]>();
+    for (const s of samplesOf(q.metricStat)) {
+      if (q.metricStat.unit !== undefined && s.unit !== q.metricStat.unit) continue;
+      const start = origin + Math.floor((s.timestamp - origin) / periodMs) * periodMs;
+      const list = byPeriod.get(start);
+      if (list === undefined) byPeriod.set(start, [s]);
+      else list.push(s);
+    }
     const series = new Map<number, number>();
-    for (const t of timestamps) {
-      const value = statOf(
-        samples.filter((s) => s.timestamp >= t && s.timestamp < t + periodMs),
-        q.metricStat.stat,
-      );
-      if (value !== undefined) series.set(t, value);
+    for (const [start, samples] of byPeriod) {
+      const value = statOf(samples, q.metricStat.stat);
+      if (value !== undefined) series.set(start, value);
     }
     values.set(q.id, { kind: 'series', series });
     metricQueries.push({ id: q.id, ...(q.label === undefined ? {} : { label: q.label }), series });
@@ -151,10 +174,30 @@ export function mathDatapoints(
     const known = values.get(id);
     if (known !== undefined) return known;
     const q = byId.get(id) as ExpressionQuery;
-    const value = evaluateNode(parseExpression(q.expression), { timestamps, lookup, metricQueries });
+    const value = evaluateNode(parseExpression(q.expression), {
+      timestamps,
+      lookup,
+      metricQueries,
+      ...(onDropped === undefined ? {} : { onDropped }),
+    });
     values.set(id, value);
     return value;
   };
+  return lookup;
+}
+
+/**
+ * The returned query's value in each period of the window (`starts`, newest first; undefined: no value), the
+ * MetricStats computed from `samplesOf` per period. Throws when the result is an array of time series.
+ */
+export function mathDatapoints(
+  queries: readonly AlarmQuery[],
+  periodSeconds: number,
+  starts: readonly number[],
+  samplesOf: (stat: MetricStatQuery['metricStat']) => readonly Sample[],
+): Array<{ start: number; value: number | undefined }> {
+  const timestamps = [...starts].sort((a, b) => a - b);
+  const lookup = evaluateQueries(queries, periodSeconds, timestamps, samplesOf);
   const top = queries.find((q) => q.returnData) as AlarmQuery;
   const result = lookup(top.id);
   if (result.kind === 'array')

@@ -1,6 +1,7 @@
 /**
  * The CloudWatch alarms of the local cloud, kept in this process: what the deployer creates for
- * AWS::CloudWatch::Alarm (static thresholds on one metric), what DescribeAlarms answers and SetAlarmState sets.
+ * AWS::CloudWatch::Alarm and PutMetricAlarm puts (alarm-definition.ts reads both), what DescribeAlarms answers and
+ * SetAlarmState sets.
  * Each alarm is evaluated (alarm-evaluation.ts) on the metrics of the running cloud (service-metrics.ts
  * `attachedSamples`) when created and then just after each period ends (at most every 60 s); a change
  * of state publishes the notification CloudWatch sends to the SNS topics of the new state's actions
@@ -145,6 +146,24 @@ export class LocalAlarms {
     const entry = this.entries.get(name);
     if (entry?.timer !== undefined) clearTimeout(entry.timer);
     this.entries.delete(name);
+  }
+
+  /** Enable/DisableAlarmActions: the alarm's ActionsEnabled, its state kept. False when there is no such alarm. */
+  setActionsEnabled(name: string, enabled: boolean): boolean {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return false;
+    entry.definition = { ...entry.definition, actionsEnabled: enabled };
+    return true;
+  }
+
+  /** Removes the alarms `owner` put (a CloudWatch service that stops takes the alarms put through it along). */
+  removeOwnedBy(owner: string): void {
+    for (const [name, entry] of this.entries) if (entry.owner === owner) this.remove(name);
+  }
+
+  /** Who put the alarm (a stack's resource, or the API), undefined when there is none of that name. */
+  ownerOf(name: string): string | undefined {
+    return this.entries.get(name)?.owner;
   }
 
   find(name: string): { definition: AlarmDefinition; status: AlarmStatus } | undefined {

@@ -4,10 +4,9 @@
  */
 
 import { AwsApiError } from '../services/aws-errors.js';
-import { alarmOperations } from './alarm-api.js';
+import { type AlarmHost, alarmOperations } from './alarm-api.js';
 import { type LocalAlarms, localAlarms } from './alarms.js';
 import {
-  bool,
   type Input,
   invalid,
   list,
@@ -19,6 +18,7 @@ import {
   str,
   time,
 } from './input.js';
+import { getMetricData } from './metric-data.js';
 import type { Dimension, MetricStore, Sample } from './metric-store.js';
 import { bucketsOf, PERCENTILE, percentile, STATISTICS, type Statistic, statistic } from './statistics.js';
 
@@ -58,10 +58,11 @@ const MAX_PUT_DATA = 1_000;
 
 export function cloudWatchOperations(
   store: MetricStore,
+  alarmHost: AlarmHost,
   alarms: LocalAlarms = localAlarms,
 ): Record<string, CloudWatchOperation> {
   return {
-    ...alarmOperations(alarms),
+    ...alarmOperations(alarms, alarmHost),
     PutMetricData(input) {
       const namespace = requiredStr(input, 'Namespace');
       if (namespace.startsWith('AWS/'))
@@ -154,53 +155,12 @@ export function cloudWatchOperations(
       const page = metrics.slice(start, start + 500);
       return { Metrics: page, ...(start + 500 < metrics.length ? { NextToken: String(start + 500) } : {}) };
     },
-    GetMetricData(input) {
-      const startMs = requiredTime(input, 'StartTime');
-      const endMs = requiredTime(input, 'EndTime');
-      const descending = (str(input, 'ScanBy') ?? 'TimestampDescending') === 'TimestampDescending';
-      const queries = list(input, 'MetricDataQueries');
-      if (queries.length === 0) throw missing('MetricDataQueries');
-      const results = queries.map((q, i) => {
-        const query = obj(q, `MetricDataQueries.member.${i + 1}`);
-        const id = requiredStr(query, 'Id');
-        if (query.Expression !== undefined) {
-          throw invalid(`MetricDataQueries ${id}: metric math expressions are not supported locally.`);
-        }
-        const stat = obj(query.MetricStat, `MetricDataQueries ${id}.MetricStat`);
-        const metric = obj(stat.Metric, `MetricDataQueries ${id}.MetricStat.Metric`);
-        const period = num(stat, 'Period');
-        if (period === undefined || period < 1) throw missing(`MetricDataQueries ${id}.MetricStat.Period`);
-        const name = requiredStr(stat, 'Stat');
-        const unit = str(stat, 'Unit');
-        const metricName = requiredStr(metric, 'MetricName');
-        const samples = (
-          store.get(requiredStr(metric, 'Namespace'), metricName, dimensionsOf(metric, 'Dimensions'))
-            ?.samples ?? []
-        ).filter((s) => unit === undefined || s.unit === unit);
-        const points = bucketsOf(samples, startMs, endMs, period * 1000)
-          .map((b) => ({ t: b.start, v: statValue(b.samples, name, id) }))
-          .filter((p): p is { t: number; v: number } => p.v !== undefined);
-        if (descending) points.reverse();
-        const returnData = bool(query, 'ReturnData') ?? true;
-        return {
-          Id: id,
-          Label: str(query, 'Label') ?? metricName,
-          Timestamps: returnData ? points.map((p) => new Date(p.t)) : [],
-          Values: returnData ? points.map((p) => p.v) : [],
-          StatusCode: 'Complete',
-        };
-      });
-      return { MetricDataResults: results, Messages: [] };
-    },
+    GetMetricData: (input) =>
+      getMetricData(
+        input,
+        (namespace, metricName, dimensions) => store.get(namespace, metricName, dimensions)?.samples ?? [],
+      ),
   };
-}
-
-function statValue(samples: readonly Sample[], name: string, id: string): number | undefined {
-  if ((STATISTICS as readonly string[]).includes(name)) return statistic(samples, name as Statistic);
-  if (PERCENTILE.test(name)) return percentile(samples, name);
-  throw invalid(
-    `MetricDataQueries ${id}: the statistic ${name} is not supported locally (${STATISTICS.join(', ')}, pNN).`,
-  );
 }
 
 function dimensionsOf(input: Input, name: string): Dimension[] {

@@ -15,6 +15,8 @@ import { cbor, dateToTag } from '@smithy/core/cbor';
 import { readBody } from '../http-server.js';
 import { AwsApiError, messageOf } from '../services/aws-errors.js';
 import { decodeQueryParams, queryErrorXml, queryResponseXml } from '../services/query-protocol.js';
+import { API_OWNER } from './alarm-api.js';
+import { localAlarms, type PublishToTopic } from './alarms.js';
 import { type CloudWatchOperation, cloudWatchOperations } from './api.js';
 import { samplesOfEmfLine } from './emf.js';
 import { DEFAULT_MAX_SAMPLES_PER_METRIC, MetricStore } from './metric-store.js';
@@ -39,13 +41,38 @@ export interface CloudWatchService {
   /** Turns an EMF log line into metrics (other lines are ignored). */
   ingestLogLine(line: string, timestamp: number): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Removes the alarms put through this service (their evaluation stops). */
+  stop(): void;
 }
 
-export function createCloudWatchService(
-  options: { maxSamplesPerMetric?: number; onInternalError?: (message: string) => void } = {},
-): CloudWatchService {
+export interface CloudWatchServiceOptions {
+  maxSamplesPerMetric?: number;
+  onInternalError?: (message: string) => void;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** @default '000000000000' */
+  accountId?: string;
+  /** How alarms put through the API notify their SNS actions; without it, a publication fails with a log line. */
+  publish?: PublishToTopic;
+  /** Lines of the alarms put through the API (evaluation errors, actions not run). */
+  onAlarmLog?: (line: string) => void;
+}
+
+export function createCloudWatchService(options: CloudWatchServiceOptions = {}): CloudWatchService {
   const store = new MetricStore(options.maxSamplesPerMetric ?? DEFAULT_MAX_SAMPLES_PER_METRIC);
-  const operations = cloudWatchOperations(store);
+  // Its own owner name: replacing an alarm another service put is allowed, but each removes only its own on stop.
+  const alarmOwner = `${API_OWNER} (${randomUUID()})`;
+  const operations = cloudWatchOperations(store, {
+    owner: alarmOwner,
+    region: options.region ?? 'us-east-1',
+    accountId: options.accountId ?? '000000000000',
+    publish:
+      options.publish ??
+      (async (topicArn) => {
+        throw new Error(`no SNS to publish to ${topicArn} (the CloudWatch service was started without one)`);
+      }),
+    onLog: options.onAlarmLog ?? (() => {}),
+  });
   const operation = (name: string): CloudWatchOperation => {
     const found = Object.hasOwn(operations, name) ? operations[name] : undefined;
     if (found === undefined) {
@@ -156,6 +183,7 @@ export function createCloudWatchService(
         store.put(s.namespace, s.metricName, s.dimensions, s.sample);
     },
     handle,
+    stop: () => localAlarms.removeOwnedBy(alarmOwner),
   };
 }
 

@@ -10,6 +10,7 @@ import type { Creator } from './resources/context.js';
 import { createCustomResource, isCustomResourceType } from './resources/custom-resource.js';
 import { createDynamoDbTable } from './resources/dynamodb.js';
 import { createEventSourceMapping } from './resources/event-source-mapping.js';
+import { createEventBus } from './resources/events-bus.js';
 import { createEventsRule } from './resources/events-rule.js';
 import { createKinesisStream, createKinesisStreamConsumer } from './resources/kinesis.js';
 import { createLambdaFunction } from './resources/lambda.js';
@@ -31,6 +32,7 @@ export const CREATORS: Readonly<Record<string, Creator>> = {
   'AWS::SSM::Parameter': createSsmParameter,
   'AWS::Lambda::Function': createLambdaFunction,
   'AWS::Lambda::EventSourceMapping': createEventSourceMapping,
+  'AWS::Events::EventBus': createEventBus,
   'AWS::Events::Rule': createEventsRule,
   'AWS::CloudWatch::Alarm': createCloudWatchAlarm,
   'AWS::Scheduler::Schedule': createSchedulerSchedule,

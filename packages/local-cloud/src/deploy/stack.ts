@@ -9,49 +9,24 @@
 
 import type { KinesisEventSourceMapping } from '../event-source-mapping.js';
 import type { LocalLambdaFunction } from '../lambda-runtime.js';
-import { CREATORS, creatorFor, type DeployEngine } from './engine.js';
-import { Resolver } from './intrinsics.js';
-import { physicalNameFor, synthesizedAttributes } from './naming.js';
+import { creatorFor, type DeployEngine } from './engine.js';
+import { synthesizedAttributes } from './naming.js';
 import { deploymentWaves } from './order.js';
 import { recordedReason } from './recorded-types.js';
 import type { Created, CreatorContext } from './resources/context.js';
-import { REMOVERS } from './resources/remove.js';
-import type {
-  AssetManifest,
-  DeployedResource,
-  Deployment,
-  ResourceEvent,
-  Template,
-  TemplateResource,
-} from './types.js';
-
-export interface ApplyInput {
-  template: Template;
-  /** The Parameters' values, SSM parameter types already resolved (else their Default). */
-  parameters: Record<string, string>;
-  /** A cdk.out folder whose asset folders hold the functions' code (else the code is read from S3). */
-  cdkOut?: string;
-  assets?: AssetManifest;
-  onEvent?: (event: ResourceEvent) => void;
-}
-
-/** What runs for one resource: ending it, and deleting it from the cloud. */
-interface Handle {
-  stop?: () => Promise<void>;
-  remove?: () => Promise<void>;
-  cleanup?: () => Promise<void>;
-}
-
-/** An update's step for one resource, to undo it on rollback. */
-interface Step {
-  logicalId: string;
-  kind: 'created' | 'updated';
-  handle: Handle;
-  /** For an update: whether the old one was stopped before the new one started (then it must be started again). */
-  oldStopped?: boolean;
-  /** For an update: the properties it tried, and the physical id it got if it succeeded. */
-  attempted?: { properties: Record<string, unknown>; physicalId?: string };
-}
+import { type ApplyInput, creatorContext } from './stack-context.js';
+import { runHook } from './stack-hook.js';
+import { removeInOrder } from './stack-removal.js';
+import {
+  type Handle,
+  handleOf,
+  reasonOf,
+  resolvedProperties,
+  type Step,
+  sameValue,
+  supportedTypes,
+} from './stack-steps.js';
+import type { DeployedResource, Deployment, ResourceEvent, Template, TemplateResource } from './types.js';
 
 export class LocalStack implements Deployment {
   readonly resources = new Map<string, DeployedResource>();
@@ -64,7 +39,7 @@ export class LocalStack implements Deployment {
   template: Template | undefined;
   parameters: Record<string, string> = {};
   private readonly handles = new Map<string, Handle>();
-  private readonly functionRoles = new Map<LocalLambdaFunction, string>();
+  readonly functionRoles = new Map<LocalLambdaFunction, string>();
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -94,7 +69,7 @@ export class LocalStack implements Deployment {
     const warn = (message: string) => {
       if (!warnings.includes(message)) warnings.push(message);
     };
-    const ctx = this.context(input, next, warn);
+    const ctx = creatorContext(this.engine, this, input, next, warn);
     const templateResources = input.template.Resources ?? {};
     const outputs: Record<string, string> = {};
     try {
@@ -143,7 +118,7 @@ export class LocalStack implements Deployment {
     );
     const oldTemplate = this.template;
     if (oldTemplate !== undefined && dropped.length > 0) {
-      await this.removeInOrder(oldTemplate, dropped, previous, previousHandles, input.onEvent);
+      await removeInOrder(oldTemplate, dropped, previous, previousHandles, input.onEvent);
     }
     this.resources.clear();
     for (const [id, resource] of next) this.resources.set(id, resource);
@@ -163,7 +138,7 @@ export class LocalStack implements Deployment {
   async destroy(onEvent?: (event: ResourceEvent) => void): Promise<void> {
     if (this.template === undefined) return;
     const ids = [...this.resources.keys()];
-    await this.removeInOrder(this.template, ids, new Map(this.resources), new Map(this.handles), onEvent);
+    await removeInOrder(this.template, ids, new Map(this.resources), new Map(this.handles), onEvent);
     this.resources.clear();
     this.handles.clear();
     this.functions.clear();
@@ -183,44 +158,6 @@ export class LocalStack implements Deployment {
       }
     })();
     return this.stopping;
-  }
-
-  private context(
-    input: ApplyInput,
-    resources: Map<string, DeployedResource>,
-    warn: (message: string) => void,
-    previous?: DeployedResource,
-    resumeAtMs?: number,
-  ): CreatorContext {
-    const engine = this.engine;
-    const local = {
-      stackName: this.stackName,
-      region: engine.region,
-      accountId: engine.accountId,
-      cloudEndpoint: engine.cloudEndpoint,
-      stackId: this.stackId,
-    };
-    return {
-      local,
-      options: engine.options,
-      cdkOut: input.cdkOut,
-      assets: input.assets ?? {},
-      kinesis: engine.kinesis,
-      dynamodb: engine.dynamodb,
-      s3: engine.s3,
-      sqs: engine.sqs,
-      resources,
-      functions: this.functions,
-      functionRoles: this.functionRoles,
-      mappings: this.mappings,
-      resolver: new Resolver(input.template, local, input.parameters, resources, warn),
-      warn,
-      functionNamed: (nameOrArn) => this.functionNamed(nameOrArn),
-      nameFor: (type, logicalId, properties) => physicalNameFor(this.stackName, type, logicalId, properties),
-      ...(previous === undefined ? {} : { previous }),
-      ...(resumeAtMs === undefined ? {} : { resumeAtMs }),
-      ...(engine.options.ssm === undefined ? {} : { ssm: engine.options.ssm }),
-    };
   }
 
   functionNamed(nameOrArn: string): LocalLambdaFunction | undefined {
@@ -267,17 +204,7 @@ export class LocalStack implements Deployment {
         `resource type ${type} is not supported by the local cloud (it creates ${supportedTypes(this.engine)})`,
       );
     }
-    let properties: Record<string, unknown>;
-    if (recorded !== undefined) {
-      // A recorded resource's properties serve only its name: what fails to resolve there does not matter.
-      try {
-        properties = ctx.resolver.resolve(resource.Properties ?? {}) as Record<string, unknown>;
-      } catch {
-        properties = {};
-      }
-    } else {
-      properties = ctx.resolver.resolve(resource.Properties ?? {}) as Record<string, unknown>;
-    }
+    const properties = resolvedProperties(ctx, resource, recorded !== undefined);
     const same = old !== undefined && old.type === type && sameValue(old.properties, properties);
     if (same && old !== undefined) {
       // Unchanged: kept as it is, as CloudFormation does (no event).
@@ -327,7 +254,7 @@ export class LocalStack implements Deployment {
     try {
       created =
         hook !== undefined
-          ? await this.runHook(stepCtx, hook, logicalId, type, properties)
+          ? await runHook(stepCtx, hook, logicalId, type, properties)
           : await (creator as NonNullable<typeof creator>)(stepCtx, logicalId, properties, resource);
     } catch (error) {
       if (oldStopped)
@@ -343,24 +270,7 @@ export class LocalStack implements Deployment {
       emit(`${verb}_FAILED`, old?.physicalId ?? '', reasonOf(error));
       throw error;
     }
-    const handle: Handle = {
-      ...(created.stop ? { stop: created.stop } : {}),
-      ...(created.remove ? { remove: created.remove } : {}),
-      ...(created.cleanup ? { cleanup: created.cleanup } : {}),
-    };
-    const remover = REMOVERS[type];
-    if (handle.remove === undefined && remover !== undefined) {
-      const physicalId = created.physicalId;
-      handle.remove = () =>
-        remover(stepCtx, {
-          type,
-          physicalId,
-          status: 'created',
-          attributes: created.attributes,
-          notes: [],
-          durationMs: 0,
-        });
-    }
+    const handle = handleOf(created, stepCtx, type);
     steps.push({
       logicalId,
       kind: updating ? 'updated' : 'created',
@@ -382,34 +292,6 @@ export class LocalStack implements Deployment {
       created.physicalId,
       skipped === undefined ? undefined : `recorded, not created: ${skipped}`,
     );
-  }
-
-  private async runHook(
-    ctx: CreatorContext,
-    hook: NonNullable<NonNullable<DeployEngine['options']['hooks']>[string]>,
-    logicalId: string,
-    type: string,
-    properties: Record<string, unknown>,
-  ): Promise<Created> {
-    const result = await hook(logicalId, properties, {
-      type,
-      stackName: this.stackName,
-      region: ctx.local.region,
-      accountId: ctx.local.accountId,
-      cloudEndpoint: ctx.local.cloudEndpoint,
-      physicalName: ctx.nameFor(type, logicalId, properties),
-      functionNamed: (nameOrArn) => this.functionNamed(nameOrArn),
-    });
-    // The usual attributes (Arn...) fill in what the hook leaves out, when they derive from its physical id.
-    const synthesized = synthesizedAttributes(type, logicalId, result.physicalId, ctx.local);
-    const defaults = synthesized.physicalId === result.physicalId ? synthesized.attributes : {};
-    return {
-      physicalId: result.physicalId,
-      attributes: { ...defaults, ...result.attributes },
-      notes: ['created by a hook'],
-      ...(result.stop ? { stop: result.stop } : {}),
-      ...(result.remove ? { remove: result.remove } : {}),
-    };
   }
 
   /** Undoes an apply's steps: created resources deleted, updated ones back to what ran before. */
@@ -454,7 +336,9 @@ export class LocalStack implements Deployment {
         const raw = this.template.Resources?.[step.logicalId] as TemplateResource;
         const warn = () => {};
         const ctx = {
-          ...this.context(
+          ...creatorContext(
+            this.engine,
+            this,
             { ...input, template: this.template, parameters: this.parameters },
             previous,
             warn,
@@ -468,7 +352,7 @@ export class LocalStack implements Deployment {
         try {
           const created =
             hook !== undefined
-              ? await this.runHook(ctx, hook, step.logicalId, old.type, old.properties ?? {})
+              ? await runHook(ctx, hook, step.logicalId, old.type, old.properties ?? {})
               : await creator?.(ctx, step.logicalId, old.properties ?? {}, raw);
           if (created !== undefined) {
             previousHandles.set(step.logicalId, {
@@ -492,79 +376,4 @@ export class LocalStack implements Deployment {
     this.handles.clear();
     for (const [id, handle] of previousHandles) this.handles.set(id, handle);
   }
-
-  /** Deletes `ids` (of `template`), dependents before what they depend on; retained ones are left in the cloud. */
-  private async removeInOrder(
-    template: Template,
-    ids: string[],
-    resources: Map<string, DeployedResource>,
-    handles: Map<string, Handle>,
-    onEvent?: (event: ResourceEvent) => void,
-  ): Promise<void> {
-    const wanted = new Set(ids);
-    const waves = deploymentWaves(template.Resources ?? {}).reverse();
-    const failures: string[] = [];
-    for (const wave of waves) {
-      await Promise.all(
-        wave
-          .filter((id) => wanted.has(id))
-          .map(async (id) => {
-            const resource = resources.get(id);
-            if (resource === undefined) return;
-            const emit = (status: ResourceEvent['status'], reason?: string) =>
-              onEvent?.({
-                logicalId: id,
-                type: resource.type,
-                physicalId: resource.physicalId,
-                status,
-                ...(reason ? { reason } : {}),
-              });
-            if (resource.status === 'skipped' && resource.physicalId === '') return;
-            emit('DELETE_IN_PROGRESS');
-            const handle = handles.get(id);
-            await handle?.stop?.().catch(() => undefined);
-            const policy = template.Resources?.[id]?.DeletionPolicy;
-            if (policy === 'Retain' || policy === 'RetainExceptOnCreate' || policy === 'Snapshot') {
-              emit('DELETE_SKIPPED', `DeletionPolicy ${policy}: left in the cloud`);
-              return;
-            }
-            try {
-              if (resource.status === 'created') await handle?.remove?.();
-              emit('DELETE_COMPLETE');
-            } catch (error) {
-              emit('DELETE_FAILED', reasonOf(error));
-              failures.push(`${id} (${resource.type}): ${reasonOf(error)}`);
-            }
-          }),
-      );
-    }
-    if (failures.length > 0) throw new Error(`could not delete ${failures.join('; ')}`);
-  }
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function supportedTypes(engine: DeployEngine): string {
-  return [
-    ...Object.keys(CREATORS),
-    'AWS::CloudFormation::CustomResource',
-    'Custom::*',
-    ...Object.keys(engine.options.hooks ?? {}),
-  ].join(', ');
-}
-
-/** Equal as JSON values (object key order aside). */
-function sameValue(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value as object).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'undefined';
 }

@@ -1,7 +1,8 @@
 /**
  * The part of the EventBridge API (AWS JSON 1.1, `X-Amz-Target: AWSEvents.<Operation>`, signing name
  * `events`) that shows the rules the stacks deployed, turns them on and off, and puts events to them: ListRules,
- * DescribeRule, EnableRule, DisableRule, ListTargetsByRule, ListRuleNamesByTarget, PutEvents (put-events.ts).
+ * DescribeRule, EnableRule, DisableRule, ListTargetsByRule, ListRuleNamesByTarget, PutEvents (put-events.ts);
+ * and the custom event buses: CreateEventBus, DeleteEventBus, DescribeEventBus, ListEventBuses.
  * Rules are created by deploying AWS::Events::Rule; PutRule, PutTargets and the rest answer
  * UnknownOperationException naming them.
  */
@@ -16,6 +17,7 @@ import {
   optionalString,
   requiredString,
 } from '../services/json-protocol.js';
+import { BusExistsError, busArn, DEFAULT_BUS, type EventBus, EventBuses } from './buses.js';
 import { type PutEventsContext, putEvents } from './put-events.js';
 import { busNameOf, type EventRule, type EventRules, type RuleState } from './rules.js';
 
@@ -70,7 +72,89 @@ export function eventsOperations(rules: EventRules, context: PutEventsContext = 
     rules.setState(name, busName, state);
     return {};
   };
+  const busShape = (b: Pick<EventBus, 'name' | 'arn' | 'description'> & { createdAtMs?: number }) => ({
+    Name: b.name,
+    Arn: b.arn,
+    ...(b.description === undefined ? {} : { Description: b.description }),
+    ...(b.createdAtMs === undefined
+      ? {}
+      : { CreationTime: b.createdAtMs / 1000, LastModifiedTime: b.createdAtMs / 1000 }),
+  });
+  const defaultBus = () => ({
+    name: DEFAULT_BUS,
+    arn: busArn(context.region, context.accountId, DEFAULT_BUS),
+  });
   return {
+    CreateEventBus: (input: JsonObject) => {
+      const name = requiredString(input, 'Name');
+      if (input.EventSourceName !== undefined)
+        throw new AwsApiError(
+          'ValidationException',
+          'Partner event buses (EventSourceName) are not served by the local cloud.',
+        );
+      try {
+        EventBuses.checkName(name);
+      } catch (error) {
+        throw new AwsApiError(
+          'ValidationException',
+          `Event bus name ${name} is not valid: ${(error as Error).message}.`,
+        );
+      }
+      const arn = busArn(context.region, context.accountId, name);
+      const description = optionalString(input, 'Description');
+      try {
+        rules.buses.create({
+          name,
+          arn,
+          ...(description === undefined ? {} : { description }),
+          createdAtMs: Date.now(),
+          owner: 'CreateEventBus',
+        });
+      } catch (error) {
+        if (error instanceof BusExistsError)
+          throw new AwsApiError('ResourceAlreadyExistsException', error.message);
+        throw error;
+      }
+      return { EventBusArn: arn, ...(description === undefined ? {} : { Description: description }) };
+    },
+    DeleteEventBus: (input: JsonObject) => {
+      const name = busNameOf(requiredString(input, 'Name'));
+      if (name === DEFAULT_BUS)
+        throw new AwsApiError('ValidationException', 'Cannot delete event bus default.');
+      const bus = rules.buses.find(name);
+      // As EventBridge: deleting a bus that does not exist succeeds.
+      if (bus === undefined) return {};
+      if (!bus.owner.startsWith('CreateEventBus'))
+        throw new AwsApiError(
+          'ValidationException',
+          `Event bus ${name} belongs to the stack resource ${bus.owner}: delete it with its stack.`,
+        );
+      const onBus = rules.rulesOnBus(name);
+      if (onBus.length > 0)
+        throw new AwsApiError(
+          'ValidationException',
+          `Event bus ${name} still has rules (${onBus.join(', ')}): the local cloud deletes a bus without rules only.`,
+        );
+      rules.buses.delete(name);
+      return {};
+    },
+    DescribeEventBus: (input: JsonObject) => {
+      const name = busNameOf(optionalString(input, 'Name') ?? DEFAULT_BUS);
+      if (name === DEFAULT_BUS) return busShape(defaultBus());
+      const found = rules.buses.find(name);
+      if (found === undefined)
+        throw new AwsApiError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+      return busShape(found);
+    },
+    ListEventBuses: (input: JsonObject) => {
+      const prefix = optionalString(input, 'NamePrefix') ?? '';
+      const all = [defaultBus(), ...rules.buses.list()].filter((b) => b.name.startsWith(prefix));
+      const { items, nextToken } = page(all, input);
+      return {
+        EventBuses: items.map(busShape),
+        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+      };
+    },
     ListRules: (input: JsonObject) => {
       const prefix = optionalString(input, 'NamePrefix') ?? '';
       const matching = rules.list(bus(input)).filter(({ rule }) => rule.name.startsWith(prefix));
@@ -112,12 +196,12 @@ export interface EventsServer {
 /** Serves `rules` on a port of its own (the cloud routes `events` to it). */
 export async function startEventsServer(
   rules: EventRules,
-  options: { onInternalError?: (message: string) => void } = {},
+  options: { onInternalError?: (message: string) => void; context?: PutEventsContext } = {},
 ): Promise<EventsServer> {
   const handler = jsonProtocolHandler({
     targetPrefix: 'AWSEvents.',
     contentType: 'application/x-amz-json-1.1',
-    operations: eventsOperations(rules),
+    operations: eventsOperations(rules, options.context),
     ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
   });
   const server = await listenLocal((req: IncomingMessage, res: ServerResponse) => handler(req, res));

@@ -3,13 +3,14 @@
  * `id`, `detail-type`, `source`, `account`, `time`, `region`, `resources`, `detail`) and goes to the rules of its
  * bus whose pattern it matches (rules.ts `putEvent`). An entry EventBridge would refuse fails alone, with AWS's
  * ErrorCode and message (no Source, DetailType or Detail; a Detail that is not a JSON object; a source starting
- * with `aws.`); the others are put. More than 10 entries, or none, is a ValidationException for the request.
+ * with `aws.`; a bus that does not exist); the others are put. More than 10 entries, or none, is a ValidationException for the request.
  */
 
 import { randomUUID } from 'node:crypto';
 import { AwsApiError } from '../services/aws-errors.js';
 import type { JsonObject } from '../services/json-protocol.js';
-import type { EventRules } from './rules.js';
+import { DEFAULT_BUS } from './buses.js';
+import { busNameOf, type EventRules } from './rules.js';
 
 /** PutEvents takes 1 to 10 entries. */
 const MAX_ENTRIES = 10;
@@ -74,6 +75,11 @@ function putEntry(rules: EventRules, entry: unknown, context: PutEventsContext):
       ErrorCode: 'InvalidArgument',
       ErrorMessage: `The entry is ${size} bytes: an entry takes at most ${MAX_ENTRY_BYTES}.`,
     };
+  const bus = busNameOf(
+    typeof e.EventBusName === 'string' && e.EventBusName !== '' ? e.EventBusName : DEFAULT_BUS,
+  );
+  if (!rules.buses.exists(bus))
+    return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${bus} does not exist.` };
   const timeMs = timeOf(e.Time);
   const id = randomUUID();
   const event = {
@@ -87,7 +93,7 @@ function putEntry(rules: EventRules, entry: unknown, context: PutEventsContext):
     resources,
     detail,
   };
-  rules.putEvent(typeof e.EventBusName === 'string' ? e.EventBusName : 'default', event);
+  rules.putEvent(bus, event);
   return { EventId: id };
 }
 

@@ -8,6 +8,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { EventBuses } from './buses.js';
+import { deliverWithRetries, type RetryPolicy, retryPolicyOf } from './delivery.js';
 import { type EventPattern, matchesPattern, parseEventPattern } from './event-pattern.js';
 import { parseScheduleExpression } from './schedule-expression.js';
 import { type ScheduleTimer, scheduleScale, startScheduleTimer } from './schedule-timer.js';
@@ -22,6 +24,10 @@ export interface RuleTarget {
   readonly InputPath?: string;
   readonly InputTransformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string };
   readonly RoleArn?: string;
+  /** How often and how long a failed delivery is retried (delivery.ts). */
+  readonly RetryPolicy?: { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number };
+  /** The SQS queue an event goes to once its delivery has failed for good. */
+  readonly DeadLetterConfig?: { Arn: string };
 }
 
 export interface EventRule {
@@ -40,6 +46,13 @@ export interface EventRule {
 /** Sends a target its input; rejects with the reason it could not be delivered (logged, not fatal). */
 export type DeliverToTarget = (target: RuleTarget, input: unknown) => Promise<void>;
 
+/** Sends a message to an SQS queue by ARN, with string message attributes (a target's dead-letter queue). */
+export type SendToQueue = (
+  queueArn: string,
+  body: string,
+  attributes: Record<string, string>,
+) => Promise<void>;
+
 interface Entry {
   rule: EventRule;
   state: RuleState;
@@ -52,12 +65,17 @@ interface Entry {
   fires: number[];
   /** Who put it (a stack's resource), to refuse another with the same name. */
   owner: string;
+  /** Each target's retry policy, read when the rule was put. */
+  policies: Map<string, RetryPolicy>;
+  sendToQueue: SendToQueue | undefined;
 }
 
 const FIRES_KEPT = 100;
 
 export class EventRules {
   private readonly entries = new Map<string, Entry>();
+  /** The buses rules and events name. */
+  readonly buses = new EventBuses();
 
   /**
    * Adds (or replaces) a rule, running its schedule when enabled. A bad expression throws naming it, and so
@@ -69,8 +87,17 @@ export class EventRules {
     deliver: DeliverToTarget,
     onError: (message: string) => void = () => {},
     owner = '',
+    sendToQueue?: SendToQueue,
   ): void {
+    if (!this.buses.exists(rule.eventBusName))
+      throw new Error(`Event bus ${rule.eventBusName} does not exist.`);
     if (rule.scheduleExpression !== undefined) parseScheduleExpression(rule.scheduleExpression);
+    const policies = new Map(rule.targets.map((t) => [t.Id, retryPolicyOf(t.RetryPolicy)]));
+    for (const t of rule.targets)
+      if (t.DeadLetterConfig !== undefined && !/^arn:aws[\w-]*:sqs:/.test(t.DeadLetterConfig.Arn))
+        throw new Error(
+          `target ${t.Id}: DeadLetterConfig.Arn ${t.DeadLetterConfig.Arn} is not an SQS queue ARN`,
+        );
     const pattern = rule.eventPattern === undefined ? undefined : parseEventPattern(rule.eventPattern);
     const existing = this.entries.get(rule.arn);
     if (existing !== undefined && existing.owner !== owner)
@@ -78,9 +105,26 @@ export class EventRules {
         `rule ${rule.name} already exists on event bus ${rule.eventBusName} (${existing.owner})`,
       );
     this.remove(rule.arn);
-    const entry: Entry = { rule, state, deliver, onError, timer: undefined, pattern, fires: [], owner };
+    const entry: Entry = {
+      rule,
+      state,
+      deliver,
+      onError,
+      timer: undefined,
+      pattern,
+      fires: [],
+      owner,
+      policies,
+      sendToQueue,
+    };
     this.entries.set(rule.arn, entry);
     this.startTimer(entry);
+  }
+
+  /** The rules on a bus, by name (DeleteEventBus refuses a bus that has rules). */
+  rulesOnBus(eventBusName: string): string[] {
+    const bus = busNameOf(eventBusName);
+    return [...this.entries.values()].filter((e) => e.rule.eventBusName === bus).map((e) => e.rule.name);
   }
 
   /** Stops and forgets a rule (no-op when it is not here). */
@@ -172,13 +216,35 @@ export class EventRules {
         continue;
       }
       // Delivered asynchronously, as EventBridge invokes: a slow target does not hold the schedule.
-      void entry.deliver(target, input).catch((error: unknown) => {
-        entry.onError(
-          `rule ${rule.name}: delivery to target ${target.Id} (${target.Arn}) failed: ${(error as Error).message ?? String(error)}`,
-        );
+      const where = `rule ${rule.name}: delivery to target ${target.Id} (${target.Arn}) failed`;
+      const deadLetterArn = target.DeadLetterConfig?.Arn;
+      const sendToQueue = entry.sendToQueue;
+      void deliverWithRetries({
+        attempt: () => entry.deliver(target, input),
+        policy: entry.policies.get(target.Id) ?? retryPolicyOf(undefined),
+        ...(deadLetterArn === undefined || sendToQueue === undefined
+          ? {}
+          : {
+              deadLetter: (error: Error) =>
+                sendToQueue(deadLetterArn, JSON.stringify(event), {
+                  RULE_ARN: rule.arn,
+                  TARGET_ARN: target.Arn,
+                  ERROR_CODE: errorCodeOf(error),
+                  ERROR_MESSAGE: error.message,
+                }),
+            }),
+        onLog: (line) => entry.onError(`${where}: ${line}`),
+        live: () => this.entries.get(rule.arn) === entry,
       });
     }
   }
+}
+
+/** The ERROR_CODE EventBridge gives a dead-lettered event: the target is gone, or the call failed. */
+function errorCodeOf(error: Error): string {
+  return /not ?found|NonExistent|does not exist|no such/i.test(error.message)
+    ? 'RESOURCE_NOT_FOUND'
+    : 'SDK_CLIENT_ERROR';
 }
 
 /** The event EventBridge sends for a scheduled rule's fire (times without milliseconds, as AWS writes them). */

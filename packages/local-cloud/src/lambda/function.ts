@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { functionEnvironment, logGroupOf, newLogStreamName } from './environment-variables.js';
 import { type Environment, startEnvironment } from './execution-environment.js';
-import { publishInvocationMetrics } from './function-metrics.js';
+import { publishInvocationMetrics, startedExecution } from './function-metrics.js';
 import { resolveHandler } from './handler-module.js';
 import type {
   InvokeInfo,
@@ -77,6 +77,8 @@ export function createLambdaFunction(config: LambdaFunctionConfig): LocalLambdaF
   const idle: Slot[] = [];
   /** Environments starting or started: what counts against maxConcurrency. */
   let environments = 0;
+  /** Invocations running their handler now (ConcurrentExecutions). */
+  let running = 0;
   const waiting: Array<() => void> = [];
   let stopped = false;
 
@@ -175,9 +177,13 @@ export function createLambdaFunction(config: LambdaFunctionConfig): LocalLambdaF
       if (stopped) await started.terminate();
     }
     slot.lines = lines;
+    running++;
+    const ended = startedExecution(config.functionName, running);
     try {
       return await runInvocation(requestId, text, slot, initDurationMs, base);
     } finally {
+      running--;
+      ended();
       slot.lines = undefined;
       release(slot);
     }

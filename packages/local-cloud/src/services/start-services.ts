@@ -11,6 +11,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CloudWatchService, createCloudWatchService } from '../cloudwatch/cloudwatch-service.js';
+import { snsQuery } from '../esm/failure-destination.js';
 import { FirehoseEmulator } from '../firehose-emulator.js';
 import { closeServer, listenLocal } from '../http-server.js';
 import { createLambdaApi } from '../lambda-api/lambda-api.js';
@@ -64,7 +65,20 @@ export async function startLocalServices(
     mappings: () => combinedRegistry(...registries).mappings(),
   };
   const logs = createLogsService({ region, accountId, onInternalError: log('logs') });
-  const cloudwatch = createCloudWatchService({ onInternalError: log('cloudwatch') });
+  const cloudwatch = createCloudWatchService({
+    onInternalError: log('cloudwatch'),
+    region,
+    accountId,
+    publish: async (topicArn, subject, message) => {
+      await snsQuery(host.endpoint, region, {
+        Action: 'Publish',
+        TopicArn: topicArn,
+        Subject: subject,
+        Message: message,
+      });
+    },
+    onAlarmLog: log('cloudwatch'),
+  });
   const lambda = createLambdaApi({ registry, region, accountId, onLog: log('lambda') });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -116,6 +130,7 @@ export async function startLocalServices(
     },
     stop() {
       stopped ??= (async () => {
+        cloudwatch.stop();
         await firehose.stop().catch((error: unknown) => log('firehose')(`stop: ${String(error)}`));
         await closeServer(server.server);
       })();

@@ -1,8 +1,8 @@
 /**
  * The AWS/Lambda metrics of the local cloud, read with the AWS CLI's `cloudwatch get-metric-statistics` as on AWS.
  * IteratorAge from the local event-source mappings: a backlog left on a stream while its mapping is disabled shows
- * as a high maximum once the mapping reads it, and a record put after the drain as a lower one. Invocations, Errors
- * and Duration from every invocation, so alarms on a function's errors see data.
+ * as a high maximum once the mapping reads it, and a record put after the drain as a lower one. Invocations, Errors,
+ * Throttles and Duration from every invocation, so alarms on a function's errors see data, and ConcurrentExecutions.
  */
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -192,18 +192,29 @@ const failingTemplate = JSON.stringify({
       Properties: {
         FunctionName: 'sometimes-fails',
         Runtime: 'nodejs20.x',
+        Timeout: 60,
         Handler: 'index.handler',
         Role: 'arn:aws:iam::000000000000:role/any',
         Code: {
           ZipFile:
-            "exports.handler = async (e) => { if (e.fail) throw new Error('asked to fail'); return 'ok'; };",
+            // With `barrier` (a folder) and `parties`, each invocation waits there until `parties` of them run.
+            "const fs = require('fs');\n" +
+            'exports.handler = async (e) => {\n' +
+            "  if (e.fail) throw new Error('asked to fail');\n" +
+            '  if (e.barrier) {\n' +
+            "    fs.writeFileSync(e.barrier + '/' + Math.random(), '');\n" +
+            '    const end = Date.now() + 50000;\n' +
+            '    while (fs.readdirSync(e.barrier).length < e.parties && Date.now() < end) await new Promise((r) => setTimeout(r, 20));\n' +
+            '  }\n' +
+            "  return 'ok';\n" +
+            '};',
         },
       },
     },
   },
 });
 
-describe('Invocations, Errors and Duration of the local functions', () => {
+describe('Invocations, Errors, Throttles, Duration and ConcurrentExecutions of the local functions', () => {
   it('counts every invocation and each failed one, with its duration', async () => {
     const fromMs = Math.floor(Date.now() / 1000) * 1000;
     await cfn.send(new CreateStackCommand({ StackName: 'sometimes-fails', TemplateBody: failingTemplate }));
@@ -239,5 +250,53 @@ describe('Invocations, Errors and Duration of the local functions', () => {
     expect(await statistic('Invocations')).toEqual({ sum: 3, samples: 3 });
     expect(await statistic('Errors')).toEqual({ sum: 1, samples: 3 });
     expect((await statistic('Duration')).samples).toBe(3);
+    // The local runtime throttles nothing: a 0 per invocation, so a throttle alarm sees data.
+    expect(await statistic('Throttles')).toEqual({ sum: 0, samples: 3 });
+  });
+
+  it('publishes ConcurrentExecutions: the invocations running at once, per function and for all', async () => {
+    const fromMs = Math.floor(Date.now() / 1000) * 1000;
+    const barrier = mkdtempSync(join(tmpdir(), 'barrier-'));
+    const scratch = mkdtempSync(join(tmpdir(), 'invoke-'));
+    const file = join(scratch, 'payload.json');
+    writeFileSync(file, JSON.stringify({ barrier, parties: 3 }));
+    // Three at once: each waits in the handler until all three run, so three run together.
+    await Promise.all(
+      [0, 1, 2].map((i) =>
+        aws([
+          'lambda',
+          'invoke',
+          '--function-name',
+          'sometimes-fails',
+          '--payload',
+          `fileb://${file}`,
+          join(scratch, `out-${i}.json`),
+        ]),
+      ),
+    );
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(barrier, { recursive: true, force: true });
+    const points = await lambdaMetric('ConcurrentExecutions', 'sometimes-fails', fromMs);
+    expect(Math.max(...points.map((p) => p.Maximum))).toBe(3);
+    const account = await aws([
+      'cloudwatch',
+      'get-metric-statistics',
+      '--namespace',
+      'AWS/Lambda',
+      '--metric-name',
+      'ConcurrentExecutions',
+      '--statistics',
+      'Maximum',
+      '--start-time',
+      new Date(fromMs).toISOString(),
+      '--end-time',
+      new Date(Date.now() + 60_000).toISOString(),
+      '--period',
+      '3600',
+    ]);
+    const accountMax = Math.max(
+      ...(JSON.parse(account.stdout).Datapoints as Datapoint[]).map((p) => p.Maximum),
+    );
+    expect(accountMax).toBeGreaterThanOrEqual(3);
   });
 });

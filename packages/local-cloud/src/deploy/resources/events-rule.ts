@@ -3,12 +3,14 @@
  * EventBridge API sees them. A ScheduleExpression runs on the clock while the rule is ENABLED, sending the
  * scheduled event (or the target's Input, InputPath or InputTransformer) to each target: Lambda functions of
  * the stack (invoked as EventBridge invokes, asynchronously), SQS queues and SNS topics of the cloud. A failed
- * delivery is logged (source: the rule's logical id), never fatal. Stopping the stack, an update or a delete
+ * delivery is retried by the target's RetryPolicy, then sent to its DeadLetterConfig queue (src/events/delivery.ts)
+ * and logged (source: the rule's logical id), never fatal. The rule's bus must exist (default, or a custom one). Stopping the stack, an update or a delete
  * stops the schedule.
  */
 
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { snsQuery } from '../../event-source-mapping.js';
+import { TargetTookEvent } from '../../events/delivery.js';
 import {
   busNameOf,
   type EventRules,
@@ -27,6 +29,18 @@ const STATES: Readonly<Record<string, RuleState>> = {
   // Also matches CloudTrail management events, which the local cloud has none of.
   ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS: 'ENABLED',
 };
+
+/** The target properties the local cloud applies. */
+const TARGET_PROPERTIES = [
+  'Id',
+  'Arn',
+  'Input',
+  'InputPath',
+  'InputTransformer',
+  'RoleArn',
+  'RetryPolicy',
+  'DeadLetterConfig',
+];
 
 export async function createEventsRule(
   ctx: CreatorContext,
@@ -68,6 +82,12 @@ export async function createEventsRule(
     'Targets',
   ]);
   for (const target of targets) {
+    const unapplied = Object.keys(
+      (p.Targets as Array<Record<string, unknown>>).find((t) => t.Id === target.Id) ?? {},
+    ).filter((key) => !TARGET_PROPERTIES.includes(key));
+    if (unapplied.length > 0) notes.push(`target ${target.Id}: not applied locally: ${unapplied.join(', ')}`);
+  }
+  for (const target of targets) {
     if (deliveryKind(target.Arn) === undefined)
       notes.push(
         `target ${target.Id} (${target.Arn}) is not delivered locally (Lambda, SQS and SNS targets are)`,
@@ -75,6 +95,17 @@ export async function createEventsRule(
   }
 
   const log = (line: string) => ctx.options.onLog?.(logicalId, line);
+  const sendToQueue = async (queueArn: string, body: string, attributes: Record<string, string>) => {
+    await ctx.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrlOf(ctx, queueArn),
+        MessageBody: body,
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+        ),
+      }),
+    );
+  };
   rules.put(
     {
       name,
@@ -92,6 +123,7 @@ export async function createEventsRule(
     (target, input) => deliver(ctx, target, input),
     log,
     `${local.stackName}/${logicalId}`,
+    sendToQueue,
   );
   const forget = async () => rules.remove(arn);
   return {
@@ -134,8 +166,25 @@ function targetsOf(value: unknown): RuleTarget[] {
             },
           }),
       ...(typeof target.RoleArn === 'string' ? { RoleArn: target.RoleArn } : {}),
+      ...(isRecord(target.RetryPolicy)
+        ? { RetryPolicy: target.RetryPolicy as NonNullable<RuleTarget['RetryPolicy']> }
+        : {}),
+      ...(target.DeadLetterConfig === undefined ? {} : { DeadLetterConfig: deadLetterOf(target, i) }),
     };
   });
+}
+
+function deadLetterOf(target: Record<string, unknown>, i: number): { Arn: string } {
+  const config = target.DeadLetterConfig;
+  if (!isRecord(config) || typeof config.Arn !== 'string')
+    throw new Error(`Targets[${i}].DeadLetterConfig needs an Arn (got ${JSON.stringify(config)})`);
+  return { Arn: config.Arn };
+}
+
+/** The cloud's URL of a queue, from its ARN. */
+function queueUrlOf(ctx: CreatorContext, queueArn: string): string {
+  const [, , , , account, queue] = queueArn.split(':');
+  return `${ctx.local.cloudEndpoint}/${account}/${queue}`;
 }
 
 export function deliveryKind(arn: string): 'lambda' | 'sqs' | 'sns' | undefined {
@@ -151,13 +200,15 @@ export async function deliver(ctx: CreatorContext, target: RuleTarget, input: un
     const fn = ctx.functionNamed(target.Arn);
     if (fn === undefined) throw new Error('no such function runs in this stack');
     const outcome = await fn.invoke(input);
-    if (!outcome.ok) throw new Error(`${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+    // The function took the event: its failure is not a failed delivery (no retry, no dead letter).
+    if (!outcome.ok)
+      throw new TargetTookEvent(
+        `the function failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`,
+      );
     return;
   }
   if (kind === 'sqs') {
-    const [, , , , account, queue] = target.Arn.split(':');
-    const queueUrl = `${ctx.local.cloudEndpoint}/${account}/${queue}`;
-    await ctx.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: text }));
+    await ctx.sqs.send(new SendMessageCommand({ QueueUrl: queueUrlOf(ctx, target.Arn), MessageBody: text }));
     return;
   }
   if (kind === 'sns') {
