@@ -6,6 +6,8 @@
  * folding each item's events into its tiles (an EntityState per item; the store folds them into the state it
  * read, here a fresh one). MemoryEngine.ingest (which keeps every state in memory) is timed beside them for
  * information. The variants run interleaved and the ratio is taken per round.
+ * Beside them, the floor plus the same in-memory id dedupe and nothing else of the engine: what that one part alone
+ * leaves of the floor, a cap on the engine's ratio whatever classification and tiles cost.
  * Throughput is per CPU-second of the process (main thread plus GC helpers, as a one-vCPU Lambda pays it):
  * on a shared, loaded machine wall time mostly measures how often we were descheduled. Wall rates are kept too.
  */
@@ -36,6 +38,62 @@ export function floorPass(batches: readonly (readonly KinesisRecord[])[]): numbe
     }
   }
   return parsed;
+}
+
+/**
+ * The floor plus the exact in-memory id dedupe the engine pass keeps (a DedupeIndex over the spec's horizon), and
+ * nothing else of the engine. Returns the records counted.
+ */
+export function floorWithIdsPass(spec: CompiledSpec, batches: readonly (readonly KinesisRecord[])[]): number {
+  const getId = spec.getId;
+  if (!getId) throw new Error('the spec has no idField: there is no id dedupe to measure');
+  const dedupe = new DedupeIndex(spec.dedupeHorizonMs);
+  let counted = 0;
+  for (const batch of batches) {
+    for (const record of batch) {
+      const bytes = Buffer.from(record.data, 'base64');
+      let body: unknown;
+      try {
+        body = JSON.parse(bytes.toString());
+      } catch {
+        continue;
+      }
+      if (body === null || typeof body !== 'object') continue;
+      const id = getId(body as Record<string, unknown>);
+      if (id === undefined || !dedupe.isDuplicate(String(id), record.arrivalMs)) counted++;
+    }
+  }
+  return counted;
+}
+
+/**
+ * How many events a batch folds into each (item, group, tile) it touches, over all batches: the most a per-batch
+ * accumulator (partials gathered per tile, materialised once per tile) could save in tile objects made.
+ */
+export function foldsPerTile(
+  spec: CompiledSpec,
+  batches: readonly (readonly KinesisRecord[])[],
+): { folds: number; tiles: number; items: number; itemEvents: number; events: number } {
+  let folds = 0;
+  let tiles = 0;
+  let items = 0;
+  let itemEvents = 0;
+  let events = 0;
+  for (const batch of batches) {
+    const classified = classifyBatch(spec, decodeRecords(batch)).events;
+    events += classified.length;
+    for (const item of groupByItem(spec, classified).values()) {
+      items++;
+      itemEvents += item.events.length;
+      item.entity.groups.forEach((group) => {
+        const touched = new Set<number>();
+        for (const event of item.events) touched.add(Math.floor(event.tau / group.tileMs));
+        folds += item.events.length;
+        tiles += touched.size;
+      });
+    }
+  }
+  return { folds, tiles, items, itemEvents, events };
 }
 
 /** groupByItem, then each item's events folded into its tiles: the engine's per-item work in a batch. */
@@ -78,6 +136,10 @@ export interface EngineResult {
   /** Records per CPU-second (median over rounds). */
   floorEventsPerSec: number;
   engineEventsPerSec: number;
+  /** The floor plus the in-memory id dedupe alone (floorWithIdsPass). */
+  floorWithIdsEventsPerSec: number;
+  /** Median over rounds of (floor + id dedupe)/floor throughput: the cap that dedupe alone puts on `ratio`. */
+  idDedupeCap: number;
   memoryEngineEventsPerSec: number;
   /** Median over rounds of engine/floor throughput measured side by side (CPU time). */
   ratio: number;
@@ -91,7 +153,7 @@ export interface EngineResult {
   };
   /** CPU time over wall time, per variant (median): under 1 means other processes took the core from us. */
   cpuPerWall: { floor: number; engine: number; memoryEngine: number };
-  cpuMs: { floor: number[]; engine: number[]; memoryEngine: number[] };
+  cpuMs: { floor: number[]; engine: number[]; memoryEngine: number[]; floorWithIds: number[] };
 }
 
 export function measureEngineThroughput(
@@ -107,12 +169,14 @@ export function measureEngineThroughput(
       floor: () => floorPass(batches),
       engine: () => enginePass(spec, batches),
       memoryEngine: () => memoryEnginePass(spec, batches),
+      floorWithIds: () => floorWithIdsPass(spec, batches),
     },
     repetitions,
     (round) => progress(`engine throughput: round ${round + 1}/${repetitions}`),
   );
   const rate = (list: Timing[], by: keyof Timing) => records / (median(list.map((t) => t[by])) / 1000);
-  const ratios = (by: keyof Timing) => timings.engine.map((t, i) => (timings.floor[i] as Timing)[by] / t[by]);
+  const ratios = (by: keyof Timing, of = timings.engine) =>
+    of.map((t, i) => (timings.floor[i] as Timing)[by] / t[by]);
   const cpuPerWall = (list: Timing[]) => median(list.map((t) => t.cpuMs / t.wallMs));
   const cpuMs = (list: Timing[]) => list.map((t) => Math.round(t.cpuMs));
   return {
@@ -121,6 +185,8 @@ export function measureEngineThroughput(
     repetitions,
     floorEventsPerSec: rate(timings.floor, 'cpuMs'),
     engineEventsPerSec: rate(timings.engine, 'cpuMs'),
+    floorWithIdsEventsPerSec: rate(timings.floorWithIds, 'cpuMs'),
+    idDedupeCap: median(ratios('cpuMs', timings.floorWithIds)),
     memoryEngineEventsPerSec: rate(timings.memoryEngine, 'cpuMs'),
     ratio: median(ratios('cpuMs')),
     ratioPerRound: ratios('cpuMs'),
@@ -139,6 +205,7 @@ export function measureEngineThroughput(
       floor: cpuMs(timings.floor),
       engine: cpuMs(timings.engine),
       memoryEngine: cpuMs(timings.memoryEngine),
+      floorWithIds: cpuMs(timings.floorWithIds),
     },
   };
 }

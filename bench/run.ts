@@ -13,6 +13,7 @@
  *
  * `-- --steady-state` runs section 6 alone; `-- --no-dynamodb` leaves out sections 2, 3 and 6 (DynamoDB Local);
  * `-- --training-set` runs section 5 alone (with `--duckdb`, section 7 too), to profile or time the build.
+ * `-- --engine` runs section 1 alone (to profile the engine pass: `node --cpu-prof --import tsx bench/run.ts --engine`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -25,6 +26,7 @@ import {
   type EngineBreakdown,
   type EngineResult,
   engineBreakdown,
+  foldsPerTile,
   measureEngineThroughput,
 } from './engine-throughput.js';
 import { batchSequence, loadFixture, toKinesis } from './fixture.js';
@@ -53,6 +55,7 @@ const steadyOnly = process.argv.includes('--steady-state');
 const noDynamoDb = process.argv.includes('--no-dynamodb');
 const trainingOnly = process.argv.includes('--training-set');
 const withDuckDb = process.argv.includes('--duckdb');
+const engineOnly = process.argv.includes('--engine');
 const config = quick
   ? {
       engineRecords: 50_000,
@@ -202,8 +205,17 @@ function steadySection(steady: SteadyStateResult, store: ReturnType<typeof store
   });
 }
 
+/** What a per-batch accumulator of partials could save: events folded per tile a batch touches. */
+function foldsLine(folds: ReturnType<typeof foldsPerTile>): string {
+  return (
+    `  per batch: ${num(folds.items / (folds.events / ENGINE_BATCH), 0)} items a ${ENGINE_BATCH}-record batch, ` +
+    `${num(folds.itemEvents / folds.items)} events an item, ` +
+    `${num(folds.folds / folds.tiles, 2)} events folded per (item, group, tile) touched`
+  );
+}
+
 function printReport(
-  engine: EngineResult & { breakdown: EngineBreakdown },
+  engine: EngineResult & { breakdown: EngineBreakdown; folds: ReturnType<typeof foldsPerTile> },
   heap: HeapResult,
   store: ReturnType<typeof storeSection> | undefined,
   reads: ReadResult | undefined,
@@ -242,6 +254,14 @@ function printReport(
           num(engine.cpuPerWall.engine),
         ],
         [
+          'floor + the in-memory id dedupe alone (its cap on the engine)',
+          int(engine.floorWithIdsEventsPerSec),
+          num(engine.idDedupeCap),
+          '',
+          '',
+          '',
+        ],
+        [
           'MemoryEngine.ingest end to end (info)',
           int(engine.memoryEngineEventsPerSec),
           num(engine.memoryEngineEventsPerSec / engine.floorEventsPerSec),
@@ -256,6 +276,7 @@ function printReport(
     `  where the engine's time goes (one instrumented pass): decode ${pct(engine.breakdown.shares.decode)}, ` +
       `classifyBatch ${pct(engine.breakdown.shares.classify)}, dedupe ${pct(engine.breakdown.shares.dedupe)}, ` +
       `groupByItem + tiles ${pct(engine.breakdown.shares.tiles)}; GC pauses ${pct(engine.breakdown.gcShare)} of it`,
+    foldsLine(engine.folds),
     '',
   );
   if (store) {
@@ -455,9 +476,50 @@ async function mainTrainingOnly(): Promise<number> {
   return 0;
 }
 
+/** `--engine`: section 1 alone, beside its target. */
+async function mainEngineOnly(): Promise<number> {
+  const fixture = loadFixture(config.engineRecords, SHARDS);
+  const batches = batchSequence(toKinesis(fixture.records), ENGINE_BATCH);
+  const engine = measureEngineThroughput(fixture.spec, batches, ENGINE_BATCH, config.rounds, progress);
+  const breakdown = await engineBreakdown(fixture.spec, batches);
+  console.log(
+    [
+      `1. Engine throughput, one core: ${int(engine.records)} fraud records, batches of ${engine.batchSize}, ` +
+        `median of ${engine.repetitions} interleaved rounds; load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}`,
+      renderTable(
+        ['variant', 'events/CPU-s', 'vs floor'],
+        [
+          ['floor: base64-decode + JSON.parse', int(engine.floorEventsPerSec), '1.00'],
+          ['engine', int(engine.engineEventsPerSec), num(engine.ratio)],
+          [
+            'floor + the in-memory id dedupe alone (its cap on the engine)',
+            int(engine.floorWithIdsEventsPerSec),
+            num(engine.idDedupeCap),
+          ],
+          [
+            'MemoryEngine.ingest (info)',
+            int(engine.memoryEngineEventsPerSec),
+            num(engine.memoryEngineEventsPerSec / engine.floorEventsPerSec),
+          ],
+        ],
+      ),
+      `  engine/floor by CPU time, per round: ${engine.ratioPerRound.map((r) => num(r)).join(' ')}`,
+      `  CPU ms per round: floor ${engine.cpuMs.floor.join(' ')}; engine ${engine.cpuMs.engine.join(' ')}`,
+      `  one instrumented pass: decode ${pct(breakdown.shares.decode)}, classifyBatch ${pct(breakdown.shares.classify)}, ` +
+        `dedupe ${pct(breakdown.shares.dedupe)}, groupByItem + tiles ${pct(breakdown.shares.tiles)}; ` +
+        `GC pauses ${pct(breakdown.gcShare)} of it`,
+      foldsLine(foldsPerTile(fixture.spec, batches)),
+    ].join('\n'),
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
   if (steadyOnly) return mainSteadyOnly();
   if (trainingOnly) return mainTrainingOnly();
+  if (engineOnly) return mainEngineOnly();
   progress(`generating ${int(config.engineRecords)} fraud records on ${SHARDS} shards`);
   const fixture = loadFixture(config.engineRecords, SHARDS);
   const batches = batchSequence(toKinesis(fixture.records), ENGINE_BATCH);
@@ -465,6 +527,7 @@ async function main(): Promise<number> {
   const engine = {
     ...measureEngineThroughput(fixture.spec, batches, ENGINE_BATCH, config.rounds, progress),
     breakdown: await engineBreakdown(fixture.spec, batches),
+    folds: foldsPerTile(fixture.spec, batches),
   };
   progress('heap per batch');
   const heap = measureHeap(fixture.spec, batches, config.heapSamples);
