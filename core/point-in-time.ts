@@ -53,8 +53,8 @@ export const ANSWER_BATCH = 1_000;
 /**
  * `pointInTimeWith`'s answers in batches, in lookup order: a batch goes out when it holds ANSWER_BATCH answers, before
  * the sweep waits for more records, and at the end. An answer a step of an async generator each cost a promise and a
- * turn of the event loop per label (about a tenth of a build with every transaction labelled); lookups given in
- * memory (an array) are taken without one either.
+ * turn of the event loop per label (in one run, a training set's rows took about 0.87 of the time without them);
+ * lookups given in memory (an array) are taken without one either.
  */
 export async function* pointInTimeBatches<P, A>(
   sweep: ArrivalSweep,
