@@ -22,7 +22,7 @@ import {
   sortedByArrival,
   type TrainingLabel,
   type TrainingPlan,
-  trainingRows,
+  trainingRowBatches,
 } from '../core/index.js';
 import type { FraudLabel } from '../examples/fraud/generate.js';
 import { type Agreement, type DuckDbSideBySide, measureDuckDbSideBySide } from './duckdb-training-set.js';
@@ -121,9 +121,11 @@ export async function buildFromArchive(
   const sweep = new ArrivalSweep(spec);
   const writer = new ParquetTableWriter(out, plan.columns);
   const source = await openEventSource(spec, archive);
-  for await (const row of trainingRows(sweep, plan, source.chunks, lookups)) {
-    writer.append(row);
-    onRow?.(writer.rows);
+  for await (const rows of trainingRowBatches(sweep, plan, source.chunks, lookups)) {
+    for (const row of rows) {
+      writer.append(row);
+      onRow?.(writer.rows);
+    }
   }
   writer.close();
   return sweep.ingested;

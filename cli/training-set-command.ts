@@ -14,7 +14,7 @@ import {
   type SpecVersion,
   specVersionOf,
   type Totals,
-  trainingRows,
+  trainingRowBatches,
 } from '../core/index.js';
 import { type CliIO, describeCounts } from './io.js';
 
@@ -130,8 +130,8 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
     io.err(io.interactive ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
   };
   try {
-    for await (const row of trainingRows(sweep, plan, source.chunks, lookups)) {
-      writer.append(row);
+    for await (const rows of trainingRowBatches(sweep, plan, source.chunks, lookups)) {
+      for (const row of rows) writer.append(row);
       reportEvery();
     }
     writer.close();

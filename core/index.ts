@@ -81,5 +81,6 @@ export {
   type TrainingLabel,
   type TrainingPlan,
   trainingRow,
+  trainingRowBatches,
   trainingRows,
 } from './training-set.js';

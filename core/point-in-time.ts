@@ -44,6 +44,24 @@ export async function* pointInTimeWith<P, A>(
   lookups: AsyncIterable<Lookup<P>> | Iterable<Lookup<P>>,
   answer: (lookup: Lookup<P>) => A,
 ): AsyncGenerator<A> {
+  for await (const batch of pointInTimeBatches(sweep, records, lookups, answer)) yield* batch;
+}
+
+/** Answers handed on at once, at most: what a consumer holds between two batches. */
+export const ANSWER_BATCH = 1_000;
+
+/**
+ * `pointInTimeWith`'s answers in batches, in lookup order: a batch goes out when it holds ANSWER_BATCH answers, before
+ * the sweep waits for more records, and at the end. An answer a step of an async generator each cost a promise and a
+ * turn of the event loop per label (in one run, a training set's rows took about 0.87 of the time without them);
+ * lookups given in memory (an array) are taken without one either.
+ */
+export async function* pointInTimeBatches<P, A>(
+  sweep: ArrivalSweep,
+  records: AsyncIterable<readonly InputRecord[]>,
+  lookups: AsyncIterable<Lookup<P>> | Iterable<Lookup<P>>,
+  answer: (lookup: Lookup<P>) => A,
+): AsyncGenerator<A[]> {
   const chunks = records[Symbol.asyncIterator]();
   let exhausted = false;
   /** Adds the next chunk to the sweep and takes what arrived by `t`; notes when the records run out. */
@@ -55,20 +73,45 @@ export async function* pointInTimeWith<P, A>(
       sweep.advanceTo(t);
     }
   };
+  const iterator: Iterator<Lookup<P>> | AsyncIterator<Lookup<P>> =
+    Symbol.iterator in lookups ? lookups[Symbol.iterator]() : lookups[Symbol.asyncIterator]();
+  let finished = false;
   let previousT = Number.NEGATIVE_INFINITY;
   let index = 0;
-  for await (const lookup of lookups) {
-    index++;
-    if (!(lookup.t >= previousT)) {
-      throw new Error(
-        `lookups must come in time order: lookup ${index} is at t=${lookup.t}, after one at t=${previousT}`,
-      );
+  let batch: A[] = [];
+  try {
+    for (;;) {
+      const step = iterator.next();
+      const next = step instanceof Promise ? await step : step;
+      if (next.done) break;
+      const lookup = next.value;
+      index++;
+      if (!(lookup.t >= previousT)) {
+        throw new Error(
+          `lookups must come in time order: lookup ${index} is at t=${lookup.t}, after one at t=${previousT}`,
+        );
+      }
+      previousT = lookup.t;
+      if (!exhausted && !sweep.coversUpTo(lookup.t)) {
+        if (batch.length > 0) {
+          yield batch;
+          batch = [];
+        }
+        while (!exhausted && !sweep.coversUpTo(lookup.t)) await pull(lookup.t);
+      }
+      sweep.advanceTo(lookup.t);
+      batch.push(answer(lookup));
+      if (batch.length >= ANSWER_BATCH) {
+        yield batch;
+        batch = [];
+      }
     }
-    previousT = lookup.t;
-    while (!exhausted && !sweep.coversUpTo(lookup.t)) await pull(lookup.t);
-    sweep.advanceTo(lookup.t);
-    yield answer(lookup);
+    finished = true;
+  } finally {
+    // A consumer that stopped early (or a failure) closes the lookups' source, as for await would.
+    if (!finished) await iterator.return?.();
   }
+  if (batch.length > 0) yield batch;
   while (!exhausted) await pull(Number.POSITIVE_INFINITY);
   sweep.finish();
 }

@@ -3,7 +3,7 @@ import type { FeatureValue } from './engine/aggregates.js';
 import { parseEventTime } from './engine/event-time.js';
 import { readWindowsInto } from './engine/window-reader.js';
 import { compileFieldPath } from './field-path.js';
-import { type Lookup, pointInTimeWith } from './point-in-time.js';
+import { type Lookup, pointInTimeBatches, pointInTimeWith } from './point-in-time.js';
 import type { InputRecord } from './record.js';
 import type { CompiledEntity, CompiledSpec } from './spec/compile.js';
 
@@ -167,6 +167,24 @@ export function trainingRows(
   records: AsyncIterable<readonly InputRecord[]>,
   lookups: AsyncIterable<Lookup<TrainingLabel>> | Iterable<Lookup<TrainingLabel>>,
 ): AsyncGenerator<(string | number | null)[]> {
+  return pointInTimeWith(sweep, records, lookups, rowReader(sweep, plan));
+}
+
+/** `trainingRows` in batches (core/point-in-time.ts, `pointInTimeBatches`): what a writer takes. */
+export function trainingRowBatches(
+  sweep: ArrivalSweep,
+  plan: TrainingPlan,
+  records: AsyncIterable<readonly InputRecord[]>,
+  lookups: AsyncIterable<Lookup<TrainingLabel>> | Iterable<Lookup<TrainingLabel>>,
+): AsyncGenerator<(string | number | null)[][]> {
+  return pointInTimeBatches(sweep, records, lookups, rowReader(sweep, plan));
+}
+
+/** Reads one label's row from the sweep, as it stands at the label's time. */
+function rowReader(
+  sweep: ArrivalSweep,
+  plan: TrainingPlan,
+): (lookup: Lookup<TrainingLabel>) => (string | number | null)[] {
   const width = plan.columns.length;
   const columnOf = new Map(plan.columns.map((column, c) => [column.name, c]));
   /** Per plan entity, per feature (spec order): its column. */
@@ -175,7 +193,7 @@ export function trainingRows(
   );
   const firstFeature = plan.keyFields.length + (plan.idField !== undefined ? 3 : 2);
   const stringColumn = plan.columns.map((column) => column.type === 'STRING');
-  return pointInTimeWith(sweep, records, lookups, (lookup) => {
+  return (lookup) => {
     const { keys, id, label } = lookup.payload;
     const row: (string | number | null)[] = new Array(width);
     let c = 0;
@@ -202,7 +220,7 @@ export function trainingRows(
       else if (typeof value !== 'number') row[c] = null;
     }
     return row;
-  });
+  };
 }
 
 const getters = new Map<string, ReturnType<typeof compileFieldPath>>();

@@ -7,8 +7,13 @@ import type { ArchiveFile } from './archive-files.js';
 // hyparquet-compressors: Snappy in WebAssembly (several times hyparquet's own JavaScript Snappy), and the codecs
 // Parquet written elsewhere may use (GZIP, ZSTD, Brotli, LZ4).
 
-/** Rows decoded at a time: a slice of a row group, so memory holds one slice of records, not a file. */
-const SLICE_ROWS = 20_000;
+/**
+ * Rows decoded at a time: a slice of a row group, so memory holds one slice of records, not a file. A column's page
+ * overlapping a slice is decoded whole for it, and a 1 MiB page of an 8-byte column (arrival_ms) holds 131,072 rows:
+ * slices much smaller than that decode the small columns' pages again for every slice (at 20,000 rows, reading a
+ * 100,000-record archive of 50,000-row groups took about 1.4 times as long as at 50,000).
+ */
+const SLICE_ROWS = 65_536;
 
 const COLUMNS = RAW_ARCHIVE_BASE_COLUMNS.map((column) => column.name);
 /** The base columns but the payload, read as text: arrival_ms, shard_id, sequence_number, partition_key, data_encoding. */

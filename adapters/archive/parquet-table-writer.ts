@@ -1,4 +1,5 @@
 import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import { snappyCompressor } from 'hysnappy';
 import { AtomicFile } from '../files/atomic-file.js';
 
 /** A flat Parquet column: INT64 takes numbers (written as BigInt), DOUBLE numbers, STRING text; all nullable. */
@@ -11,6 +12,17 @@ type Cell = string | number | null | undefined;
 
 /** Rows per row group: big enough for good compression, small enough that a reader's slice stays small. */
 const ROW_GROUP = 50_000;
+
+/**
+ * Snappy in WebAssembly (hysnappy, from hyparquet's authors) instead of hyparquet-writer's JavaScript Snappy: the
+ * same format, which every Snappy reader reads; writing a 98,000-row training set took about three quarters of the
+ * time with it (measured alone, one core). Made on first use, one for the process.
+ */
+let snappy: ((input: Uint8Array) => Uint8Array) | undefined;
+function snappyCompress(input: Uint8Array): Uint8Array {
+  snappy ??= snappyCompressor();
+  return snappy(input);
+}
 
 /**
  * Writes a flat Parquet file a row at a time: rows gather column by column and go out one row group at a time, so
@@ -41,6 +53,7 @@ export class ParquetTableWriter {
     this.writer = new ParquetWriter({
       writer: fileWriter(this.file.temporary),
       schema,
+      compressors: { SNAPPY: snappyCompress },
       ...(metadata.length > 0 ? { kvMetadata: [...metadata] } : {}),
     });
     this.buffers = columns.map(() => []);

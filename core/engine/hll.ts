@@ -16,7 +16,7 @@ export const STANDARD_ERROR = 1.04 / Math.sqrt(REGISTERS);
 
 const ALPHA = 0.7213 / (1 + 1.079 / REGISTERS);
 const MAX_RANK = 32 - PRECISION + 1;
-/** 2^-rank for every rank a register can hold: the estimate sums 1024 of these per read. */
+/** 2^-rank for every rank a register can hold: the estimate's sum is of 1024 of these. */
 const INVERSE_POWERS = Float64Array.from({ length: MAX_RANK + 1 }, (_, rank) => 2 ** -rank);
 
 export function hashValue(value: string | number): number {
@@ -29,10 +29,20 @@ export function hashValue(value: string | number): number {
  */
 const NO_HASHES = Object.freeze([]) as unknown as number[];
 
+/**
+ * Dense, the estimate needs the sum of 2^-register over the 1024 registers and the count of zero registers: both are
+ * kept as registers change, so a read costs no loop over the registers. The kept sum is exactly the full sum, in
+ * any order: every term is a multiple of 2^-MAX_RANK and the sum is at most 1024, so every partial sum and every
+ * difference of two terms fits a double's 53 bits without rounding (test/unit/distinct-sketch.test.ts holds the
+ * estimate to the full sum's).
+ */
 export class DistinctSketch {
   /** Hashes seen, while exact: a small array is cheaper to make and scan than a Set at this size. */
   private sparse: number[] | undefined = NO_HASHES;
   private registers: Uint8Array | undefined;
+  /** Dense only: the sum of 2^-register over the registers, and how many registers are 0. */
+  private inverseSum = 0;
+  private zeros = 0;
 
   add(value: string | number): void {
     this.addHash(hashValue(value));
@@ -50,7 +60,7 @@ export class DistinctSketch {
       if (this.sparse.length > SPARSE_LIMIT) this.densify();
       return;
     }
-    setRegister(this.registers as Uint8Array, hash);
+    this.setRegister(this.registers as Uint8Array, hash);
   }
 
   merge(other: DistinctSketch): void {
@@ -62,28 +72,27 @@ export class DistinctSketch {
       // An empty sketch taking a dense one (a read's first tile): a copy, not a densify and a register loop.
       this.sparse = undefined;
       this.registers = (other.registers as Uint8Array).slice();
+      this.inverseSum = other.inverseSum;
+      this.zeros = other.zeros;
       return;
     }
     if (this.sparse) this.densify();
     const mine = this.registers as Uint8Array;
     const theirs = other.registers as Uint8Array;
-    for (let i = 0; i < REGISTERS; i++)
-      if ((theirs[i] as number) > (mine[i] as number)) mine[i] = theirs[i] as number;
+    for (let i = 0; i < REGISTERS; i++) {
+      const rank = theirs[i] as number;
+      const old = mine[i] as number;
+      if (rank > old) {
+        mine[i] = rank;
+        this.inverseSum += (INVERSE_POWERS[rank] as number) - (INVERSE_POWERS[old] as number);
+        if (old === 0) this.zeros--;
+      }
+    }
   }
 
   estimate(): number {
     if (this.sparse) return this.sparse.length;
-    const registers = this.registers as Uint8Array;
-    let sum = 0;
-    let zeros = 0;
-    for (let i = 0; i < REGISTERS; i++) {
-      const r = registers[i] as number;
-      sum += INVERSE_POWERS[r] as number;
-      if (r === 0) zeros++;
-    }
-    const raw = (ALPHA * REGISTERS * REGISTERS) / sum;
-    if (raw <= 2.5 * REGISTERS && zeros > 0) return Math.round(REGISTERS * Math.log(REGISTERS / zeros));
-    return Math.round(raw);
+    return estimateOf(this.inverseSum, this.zeros);
   }
 
   clone(): DistinctSketch {
@@ -111,6 +120,10 @@ export class DistinctSketch {
         throw new Error(`distinct sketch has ${bytes.length} registers, expected ${REGISTERS}`);
       sketch.sparse = undefined;
       sketch.registers = new Uint8Array(bytes);
+      for (const rank of sketch.registers) {
+        sketch.inverseSum += INVERSE_POWERS[rank] as number;
+        if (rank === 0) sketch.zeros++;
+      }
       return sketch;
     }
     throw new Error(`not a distinct sketch: ${JSON.stringify(json)?.slice(0, 80)}`);
@@ -118,15 +131,30 @@ export class DistinctSketch {
 
   private densify(): void {
     const registers = new Uint8Array(REGISTERS);
-    for (const hash of this.sparse as number[]) setRegister(registers, hash);
+    // Every register 0: each term 2^0.
+    this.inverseSum = REGISTERS;
+    this.zeros = REGISTERS;
+    for (const hash of this.sparse as number[]) this.setRegister(registers, hash);
     this.sparse = undefined;
     this.registers = registers;
   }
+
+  private setRegister(registers: Uint8Array, hash: number): void {
+    const index = hash >>> (32 - PRECISION);
+    const rest = (hash << PRECISION) >>> 0;
+    const rank = rest === 0 ? MAX_RANK : Math.clz32(rest) + 1;
+    const old = registers[index] as number;
+    if (rank > old) {
+      registers[index] = rank;
+      this.inverseSum += (INVERSE_POWERS[rank] as number) - (INVERSE_POWERS[old] as number);
+      if (old === 0) this.zeros--;
+    }
+  }
 }
 
-function setRegister(registers: Uint8Array, hash: number): void {
-  const index = hash >>> (32 - PRECISION);
-  const rest = (hash << PRECISION) >>> 0;
-  const rank = rest === 0 ? MAX_RANK : Math.clz32(rest) + 1;
-  if (rank > (registers[index] as number)) registers[index] = rank;
+/** HyperLogLog's estimate from the sum of 2^-register and the count of zero registers (linear counting when small). */
+function estimateOf(inverseSum: number, zeros: number): number {
+  const raw = (ALPHA * REGISTERS * REGISTERS) / inverseSum;
+  if (raw <= 2.5 * REGISTERS && zeros > 0) return Math.round(REGISTERS * Math.log(REGISTERS / zeros));
+  return Math.round(raw);
 }

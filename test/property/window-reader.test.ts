@@ -1,15 +1,22 @@
 /**
- * The point-in-time join's window reads (core/engine/window-reader.ts, window-fold.ts: no partials made) against the
- * state's own read, which merges partials (aggregates.ts), bit for bit: random streams of floating-point amounts,
- * late events (into tiles behind the newest), events ahead of their arrival, settles, sketches past their exact
- * range, and reads of each key at times that mostly advance, sometimes step back, sometimes repeat.
+ * The point-in-time join's window reads (core/engine/window-reader.ts, window-fold.ts: no partials made; by name and
+ * by position) against the state's own read, which merges partials (aggregates.ts), bit for bit: random streams of
+ * floating-point amounts, late events (into tiles behind the newest), events ahead of their arrival, settles,
+ * sketches past their exact range, and reads of each key at times that mostly advance, sometimes step back, sometimes
+ * repeat.
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { itemKeyOf } from '../../core/engine/memory-engine.js';
-import { readWindows } from '../../core/engine/window-reader.js';
-import { compileSpec, type InputRecord, MemoryEngine, parseSpec } from '../../core/index.js';
+import { readWindows, readWindowsInto } from '../../core/engine/window-reader.js';
+import {
+  compileSpec,
+  type FeatureValue,
+  type InputRecord,
+  MemoryEngine,
+  parseSpec,
+} from '../../core/index.js';
 
 const T0 = 1_699_999_980_000;
 
@@ -131,11 +138,25 @@ describe('window reads without partials', () => {
             const t = arrival + op.offsetMs;
             const cached = readWindows(state, t);
             const fresh = state.read(t);
-            for (const name of Object.keys(fresh)) {
-              if (!isDeepStrictEqual(cached[name], fresh[name]) && !Object.is(cached[name], fresh[name])) {
-                mismatches.push({ name, t, cached: cached[name], fresh: fresh[name] });
+            // By position, as a training row reads (features sharing a window fold from one walk of its tiles).
+            const row: FeatureValue[] = [];
+            readWindowsInto(
+              entity,
+              state,
+              t,
+              row,
+              entity.features.map((_, position) => position),
+            );
+            entity.features.forEach(({ feature: { name } }, position) => {
+              for (const [how, value] of [
+                ['cached', cached[name]],
+                ['by position', row[position]],
+              ] as const) {
+                if (!isDeepStrictEqual(value, fresh[name]) && !Object.is(value, fresh[name])) {
+                  mismatches.push({ name, t, how, value, fresh: fresh[name] });
+                }
               }
-            }
+            });
           }
         }
         expect(mismatches).toEqual([]);

@@ -9,9 +9,11 @@ import {
   parseSpecJson,
   planTrainingSet,
   pointInTime,
+  pointInTimeWith,
   replay,
   trainingRow,
 } from '../../core/index.js';
+import { ANSWER_BATCH, pointInTimeBatches } from '../../core/point-in-time.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { jsonRecord, onShards } from '../support/stream.js';
 
@@ -78,6 +80,47 @@ describe('pointInTime', () => {
     // At its own time e1 is not counted (τ < t fails); after it arrived it is; e2 (τ = T + 1000) is not yet
     // arrived at T + 1100.
     expect(counts).toEqual([0, 1, 1]);
+  });
+
+  it('answers in batches of at most ANSWER_BATCH, in order, what it answers one at a time, from an array or a stream of lookups', async () => {
+    const answerT = (lookup: Lookup<unknown>) => lookup.t;
+    const single: number[] = [];
+    for await (const t of pointInTimeWith(new ArrivalSweep(spec), chunksOf(records, 400), lookups, answerT))
+      single.push(t);
+    async function* streamed() {
+      yield* lookups;
+    }
+    for (const source of [lookups, streamed()]) {
+      const sweep = new ArrivalSweep(spec);
+      const batches: number[][] = [];
+      for await (const batch of pointInTimeBatches(sweep, chunksOf(records, 400), source, answerT))
+        batches.push(batch);
+      expect(batches.flat()).toEqual(single);
+      expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(ANSWER_BATCH);
+      // A batch goes out before the sweep waits for records: more batches than the labels alone would make.
+      expect(batches.length).toBeGreaterThan(Math.ceil(lookups.length / ANSWER_BATCH));
+      expect(sweep.ingested).toBe(records.length);
+    }
+  });
+
+  it('closes a stream of lookups when its consumer stops early', async () => {
+    let closed = false;
+    async function* streamed() {
+      try {
+        yield* lookups;
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const _ of pointInTimeBatches(
+      new ArrivalSweep(spec),
+      chunksOf(records, 400),
+      streamed(),
+      (l) => l,
+    )) {
+      break;
+    }
+    expect(closed).toBe(true);
   });
 
   it('fails on lookups out of time order, naming them', async () => {
