@@ -16,6 +16,7 @@ import {
 } from '../adapters/model/retrain-registry.js';
 import { type TrainedModel, TrainingError, trainModel } from '../adapters/model/training.js';
 import { trainingDistributions } from '../adapters/model/training-distributions.js';
+import { LABEL_CLOCK_SLACK_MS, labelFilesModifiedSince } from '../adapters/monitoring/label-files.js';
 import { readDelayedLabels, readScoredRequests } from '../adapters/monitoring/sources.js';
 import { compileSpec, specVersionOf } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
@@ -54,6 +55,8 @@ export interface RetrainOptions {
   readonly threshold?: number | undefined;
   /** Default DEFAULT_MIN_HOLDOUT_POSITIVES. */
   readonly minHoldoutPositives?: number | undefined;
+  /** Read every label file, not only those last modified since --from less the clock slack. @default false */
+  readonly allLabels?: boolean | undefined;
   readonly json?: boolean | undefined;
   readonly s3?: (() => S3Client) | undefined;
 }
@@ -78,8 +81,25 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
   const versions = await located('--models', () => registry.versions());
   const champion = await readChampion(registry, versions, options, io);
 
-  const read = await located('--labels', () => readDelayedLabels(spec, options.labels, options.s3));
-  if (read.files === 0) throw new CliError(`--labels: no .jsonl files in ${options.labels}`);
+  // The labels of events from --from on: a label is written after the event it labels, so a file last modified
+  // before --from (less the clock slack) holds none of them.
+  const modifiedSinceMs = options.allLabels ? undefined : labelFilesModifiedSince(options.fromMs);
+  const read = await located('--labels', () =>
+    readDelayedLabels(
+      spec,
+      options.labels,
+      options.s3,
+      modifiedSinceMs === undefined ? {} : { modifiedSinceMs },
+    ),
+  );
+  if (read.files === 0) {
+    throw new CliError(
+      read.filesOlder === 0
+        ? `--labels: no .jsonl files in ${options.labels}`
+        : `--labels: the ${read.filesOlder} label files in ${options.labels} were all last modified before --from ` +
+            `less ${LABEL_CLOCK_SLACK_MS / 60_000} min: none can hold a label of the window (--all-labels reads them)`,
+    );
+  }
   const window = { fromMs: options.fromMs, toMs: options.toMs };
   let labels: ReturnType<typeof retrainLabels>;
   let placed = 0;
@@ -196,6 +216,8 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
         location: options.labels,
         used: labels.lines.length,
         placedByRequestId: placed,
+        files: read.files,
+        filesOlder: read.filesOlder,
         outsideWindow: labels.outsideWindow,
         window: { from: iso(options.fromMs), to: iso(options.toMs) },
       },

@@ -9,6 +9,9 @@ export interface RetrainReport {
     readonly used: number;
     /** Of the labels read, those named by request id whose keys and time came from the feature log. */
     readonly placedByRequestId: number;
+    /** Label files (or S3 objects) read, and those listed but left unread as written before --from could need them. */
+    readonly files: number;
+    readonly filesOlder: number;
     readonly outsideWindow: number;
     readonly window: { readonly from: string | null; readonly to: string | null };
   };
@@ -43,6 +46,9 @@ export function renderRetrainReport(report: RetrainReport): string {
     `labels: ${report.labels.used} from ${report.labels.location}` +
       (report.labels.placedByRequestId > 0
         ? ` (${report.labels.placedByRequestId} named by request id, found in the feature log)`
+        : '') +
+      (report.labels.filesOlder > 0
+        ? ` (${report.labels.files} label files read, ${report.labels.filesOlder} written before --from left unread)`
         : '') +
       (report.labels.outsideWindow > 0
         ? ` (${report.labels.outsideWindow} with event time outside the window)`
