@@ -4,6 +4,7 @@ import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { parseModelDocument } from '../adapters/model/embedded-model.js';
 import { DEFAULT_SERVING_THRESHOLD } from '../adapters/model/live-quality.js';
 import { registryDocument, registryVersions } from '../adapters/model/model-registry.js';
+import { LABEL_CLOCK_SLACK_MS, labelFilesModifiedSince } from '../adapters/monitoring/label-files.js';
 import {
   inWindow,
   type LabelSummary,
@@ -44,6 +45,11 @@ export interface MonitorOptions {
   readonly fromMs?: number | undefined;
   readonly toMs?: number | undefined;
   readonly threshold?: number | undefined;
+  /**
+   * Read every label file, not only those last modified since the window's start less the clock slack
+   * (label-files.ts). @default false
+   */
+  readonly allLabels?: boolean | undefined;
   readonly json?: boolean | undefined;
   readonly s3?: (() => S3Client) | undefined;
 }
@@ -54,7 +60,13 @@ const TOP_DRIFTING = 5;
 export interface MonitorReport {
   readonly window: { readonly from: string | null; readonly to: string | null };
   readonly predictions: number;
-  readonly labels: LabelSummary & { readonly joinToleranceMs: number };
+  readonly labels: LabelSummary & {
+    readonly joinToleranceMs: number;
+    /** Label files (or S3 objects) read. */
+    readonly files: number;
+    /** Label files listed but not read: last modified before the window could need them. */
+    readonly filesOlder: number;
+  };
   readonly quality: readonly VariantQuality[];
   /** Per model version served in the window; null drift when its registry entry has no training distribution. */
   readonly drift?: readonly ModelDrift[];
@@ -74,13 +86,28 @@ export async function buildMonitorReport(options: MonitorOptions): Promise<Monit
   const spec = compileSpec(await loadSpecFile(options.spec));
   const window: TimeWindow = { fromMs: options.fromMs, toMs: options.toMs };
   const requests = await located('--feature-log', () => readScoredRequests(options.featureLog, options.s3));
-  const read = await located('--labels', () => readDelayedLabels(spec, options.labels, options.s3));
-  if (read.files === 0) throw new CliError(`--labels: no .jsonl files in ${options.labels}`);
+  // The quality figures need the labels known in the window: files written before it began hold none.
+  const modifiedSinceMs = options.allLabels ? undefined : labelFilesModifiedSince(options.fromMs);
+  const read = await located('--labels', () =>
+    readDelayedLabels(
+      spec,
+      options.labels,
+      options.s3,
+      modifiedSinceMs === undefined ? {} : { modifiedSinceMs },
+    ),
+  );
+  if (read.files + read.filesOlder === 0)
+    throw new CliError(`--labels: no .jsonl files in ${options.labels}`);
   const join = joinLabels(requests, read.labels);
   const report: MonitorReport = {
     window: { from: iso(options.fromMs), to: iso(options.toMs) },
     predictions: requests.filter((request) => inWindow(window, request.requestMs)).length,
-    labels: { ...labelSummary(read, join), joinToleranceMs: JOIN_TOLERANCE_MS },
+    labels: {
+      ...labelSummary(read, join),
+      joinToleranceMs: JOIN_TOLERANCE_MS,
+      files: read.files,
+      filesOlder: read.filesOlder,
+    },
     quality: qualityByModel(requests, join, window, options.threshold ?? DEFAULT_SERVING_THRESHOLD),
   };
   const drift = options.models ? driftByModel(options.models, requests, window) : undefined;
@@ -161,6 +188,12 @@ export function renderMonitorReport(report: MonitorReport): string {
       `${labels.joinToleranceMs / 1000} s), ${labels.unmatched} unmatched, ${labels.duplicates} duplicates, ` +
       `${labels.setAside} set aside`,
   );
+  if (labels.filesOlder > 0) {
+    lines.push(
+      `  ${labels.files} label files read; ${labels.filesOlder} last modified over ` +
+        `${LABEL_CLOCK_SLACK_MS / 60_000} min before the window's start left unread (--all-labels reads them)`,
+    );
+  }
   for (const problem of labels.examples) lines.push(`  set aside ${problem.source}: ${problem.reason}`);
   lines.push('', 'model quality (labels whose label_time is in the window):');
   if (report.quality.length === 0) lines.push('  no scored predictions in the feature log');

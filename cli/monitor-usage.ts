@@ -1,8 +1,9 @@
+import { LABEL_CLOCK_SLACK_MS } from '../adapters/monitoring/label-files.js';
 import { type Command, parseFlags, timeFlag, usageError } from './flags.js';
 import { CliError } from './io.js';
 
 const USAGE = `usage: streamfeatures monitor --spec S --feature-log F --labels L [--archive A] [--side-outputs P]
-                               [--models DIR] [--from T] [--to T] [--threshold 0.5] [--json]
+                               [--models DIR] [--from T] [--to T] [--threshold 0.5] [--all-labels] [--json]
 
 Closes the loop on a window [--from, --to) (default: everything): joins delayed labels to the feature log and
 reports, per model version and variant (champion, challenger, shadow), ROC AUC, PR AUC, calibration by score
@@ -19,6 +20,8 @@ set-aside rates by rule with --side-outputs, per-field null and invalid rates).
   --side-outputs P  the side-output bucket or folder holding quarantine/ and late/
   --models DIR      the model registry: training distributions for drift
   --from, --to T    the window: epoch ms or ISO-8601 with a zone
+  --all-labels      read every label file; by default, with --from, a folder's files and S3 objects last
+                    modified over ${LABEL_CLOCK_SLACK_MS / 60_000} min before --from are left unread (they hold no label known in the window)
   --threshold X     the score at or above which a request counts as flagged (default 0.5: the API decides nothing)
   --json            the report as JSON
 `;
@@ -39,6 +42,7 @@ export function monitorCommandEntry(): Command {
         from: { type: 'string' },
         to: { type: 'string' },
         threshold: { type: 'string' },
+        'all-labels': { type: 'boolean' },
         json: { type: 'boolean' },
       });
       const { spec, labels } = values;
@@ -79,6 +83,7 @@ export function monitorCommandEntry(): Command {
           fromMs,
           toMs,
           threshold,
+          allLabels: values['all-labels'] === true,
           json: values.json === true,
         },
         io,

@@ -2,10 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { s3Location } from '../adapters/archive/archive-files.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { type LogisticModelDocument, parseModelDocument } from '../adapters/model/embedded-model.js';
-import { DEFAULT_SERVING_THRESHOLD, type ModelQuality } from '../adapters/model/live-quality.js';
+import { DEFAULT_SERVING_THRESHOLD } from '../adapters/model/live-quality.js';
 import { modelSpecProblem } from '../adapters/model/model-spec-check.js';
 import { DEFAULT_MODEL_NAME } from '../adapters/model/model-version.js';
 import { evaluateOnHoldout, type HoldoutEvaluation } from '../adapters/model/retrain-evaluation.js';
@@ -17,12 +16,19 @@ import {
 } from '../adapters/model/retrain-registry.js';
 import { type TrainedModel, TrainingError, trainModel } from '../adapters/model/training.js';
 import { trainingDistributions } from '../adapters/model/training-distributions.js';
+import { LABEL_CLOCK_SLACK_MS, labelFilesModifiedSince } from '../adapters/monitoring/label-files.js';
 import { readDelayedLabels, readScoredRequests } from '../adapters/monitoring/sources.js';
 import { compileSpec, specVersionOf } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
 import { chooseChampion } from './retrain-champion.js';
+import { deployCommands } from './retrain-deploy.js';
+import { type RetrainReport, renderRetrainReport } from './retrain-report.js';
 import { DEFAULT_MIN_HOLDOUT_POSITIVES, readTrainingSet } from './train-command.js';
 import { buildTrainingSet } from './training-set-command.js';
+
+// The report and the deploy commands live in files of their own; these are re-exported for existing callers.
+export { deployCommands } from './retrain-deploy.js';
+export type { RetrainReport } from './retrain-report.js';
 
 export interface RetrainOptions {
   readonly spec: string;
@@ -49,47 +55,14 @@ export interface RetrainOptions {
   readonly threshold?: number | undefined;
   /** Default DEFAULT_MIN_HOLDOUT_POSITIVES. */
   readonly minHoldoutPositives?: number | undefined;
+  /** Read every label file, not only those last modified since --from less the clock slack. @default false */
+  readonly allLabels?: boolean | undefined;
   readonly json?: boolean | undefined;
   readonly s3?: (() => S3Client) | undefined;
 }
 
 /** The share of labels held out when none is given. */
 export const DEFAULT_HOLDOUT_SHARE = 0.2;
-
-export interface RetrainReport {
-  readonly labels: {
-    readonly location: string;
-    /** Labels used: their event time is in the window. */
-    readonly used: number;
-    /** Of the labels read, those named by request id whose keys and time came from the feature log. */
-    readonly placedByRequestId: number;
-    readonly outsideWindow: number;
-    readonly window: { readonly from: string | null; readonly to: string | null };
-  };
-  readonly trainingSet: { readonly rows: number; readonly events: number; readonly specHash: string };
-  /** The split by label time: training rows were all known before holdoutFrom, holdout rows from it on. */
-  readonly split: {
-    readonly by: 'label_time';
-    readonly holdoutFrom: string;
-    readonly holdoutShare: number;
-    readonly trainRows: number;
-    readonly trainPositives: number;
-    readonly holdoutRows: number;
-    readonly holdoutPositives: number;
-  };
-  readonly features: readonly string[];
-  readonly threshold: number;
-  readonly champion: HoldoutEvaluation & { readonly note?: string };
-  readonly retrained: HoldoutEvaluation;
-  readonly registered: { readonly version: string; readonly at: string; readonly alreadyThere: boolean };
-  /** Shell commands: copy an S3 registry to a folder (the CDK app reads a folder), deploy as shadow, promote, roll back. */
-  readonly commands: {
-    readonly copyRegistry?: string;
-    readonly shadow?: string;
-    readonly promote?: string;
-    readonly rollback: string;
-  };
-}
 
 /**
  * `streamfeatures retrain`: a training set from the archive and the delayed labels, a new model trained like
@@ -108,8 +81,25 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
   const versions = await located('--models', () => registry.versions());
   const champion = await readChampion(registry, versions, options, io);
 
-  const read = await located('--labels', () => readDelayedLabels(spec, options.labels, options.s3));
-  if (read.files === 0) throw new CliError(`--labels: no .jsonl files in ${options.labels}`);
+  // The labels of events from --from on: a label is written after the event it labels, so a file last modified
+  // before --from (less the clock slack) holds none of them.
+  const modifiedSinceMs = options.allLabels ? undefined : labelFilesModifiedSince(options.fromMs);
+  const read = await located('--labels', () =>
+    readDelayedLabels(
+      spec,
+      options.labels,
+      options.s3,
+      modifiedSinceMs === undefined ? {} : { modifiedSinceMs },
+    ),
+  );
+  if (read.files === 0) {
+    throw new CliError(
+      read.filesOlder === 0
+        ? `--labels: no .jsonl files in ${options.labels}`
+        : `--labels: the ${read.filesOlder} label files in ${options.labels} were all last modified before --from ` +
+            `less ${LABEL_CLOCK_SLACK_MS / 60_000} min: none can hold a label of the window (--all-labels reads them)`,
+    );
+  }
   const window = { fromMs: options.fromMs, toMs: options.toMs };
   let labels: ReturnType<typeof retrainLabels>;
   let placed = 0;
@@ -226,6 +216,8 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
         location: options.labels,
         used: labels.lines.length,
         placedByRequestId: placed,
+        files: read.files,
+        filesOlder: read.filesOlder,
         outsideWindow: labels.outsideWindow,
         window: { from: iso(options.fromMs), to: iso(options.toMs) },
       },
@@ -297,98 +289,6 @@ function modelName(version: string): string {
   return match ? (match[1] as string) : DEFAULT_MODEL_NAME;
 }
 
-/**
- * The deploys, with the app's real context keys (lib/config.ts): `modelRegistry`, `modelVersion`, `challenger`.
- * The CDK app reads the registry from a folder at synth, so an S3 registry is copied down first.
- */
-export function deployCommands(
-  registry: string,
-  champion: string,
-  retrained: string,
-): RetrainReport['commands'] {
-  const inS3 = s3Location(registry) !== undefined;
-  const folder = inS3 ? 'models' : registry;
-  const base = `npx cdk deploy -c modelRegistry=${shellWord(folder)}`;
-  const rollback = `${base} -c modelVersion=${champion}`;
-  return {
-    ...(inS3 ? { copyRegistry: `aws s3 sync ${shellWord(registry)} ${folder}` } : {}),
-    ...(retrained === champion
-      ? {}
-      : {
-          shadow: `${rollback} -c 'challenger=${JSON.stringify({ mode: 'shadow', version: retrained })}'`,
-          promote: `${base} -c modelVersion=${retrained}`,
-        }),
-    rollback,
-  };
-}
-
-function shellWord(word: string): string {
-  return /^[\w./:@=+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-}
-
-export function renderRetrainReport(report: RetrainReport): string {
-  const { split, champion, retrained } = report;
-  const lines: string[] = [
-    `labels: ${report.labels.used} from ${report.labels.location}` +
-      (report.labels.placedByRequestId > 0
-        ? ` (${report.labels.placedByRequestId} named by request id, found in the feature log)`
-        : '') +
-      (report.labels.outsideWindow > 0
-        ? ` (${report.labels.outsideWindow} with event time outside the window)`
-        : '') +
-      `; training set ${report.trainingSet.rows} rows from ${report.trainingSet.events} archived events, spec hash ` +
-      report.trainingSet.specHash,
-    `split by label_time at ${split.holdoutFrom}: trained on the ${split.trainRows} labels known before it ` +
-      `(${split.trainPositives} positive), both models scored on the ${split.holdoutRows} known from it on ` +
-      `(${split.holdoutPositives} positive): no label the model learnt from was known after a holdout label`,
-    `features (${report.features.length}): ${report.features.join(', ')}`,
-    '',
-  ];
-  const head = ['', `champion ${champion.modelVersion}`, `new ${retrained.modelVersion}`];
-  const rows: [string, (q: ModelQuality) => string][] = [
-    ['holdout rows (positive)', (q) => `${q.rows} (${q.positives})`],
-    ['ROC AUC', (q) => fixed(q.rocAuc)],
-    ['PR AUC', (q) => fixed(q.prAuc)],
-    ['expected/observed rate', (q) => fixed(q.calibrationRatio, 3)],
-    [`precision at ${report.threshold}`, (q) => fixed(q.precision)],
-    [`recall at ${report.threshold}`, (q) => fixed(q.recall)],
-  ];
-  const table = [
-    head,
-    ...rows.map(([name, cell]) => [name, cell(champion.quality), cell(retrained.quality)]),
-  ];
-  const widths = [0, 1, 2].map((c) => Math.max(...table.map((row) => (row[c] as string).length)));
-  for (const row of table)
-    lines.push(`  ${row.map((cell, c) => cell.padEnd(widths[c] as number)).join('   ')}`.trimEnd());
-  lines.push('  calibration by score decile, expected/observed rate:');
-  for (const [who, q] of [
-    ['champion', champion.quality],
-    ['new', retrained.quality],
-  ] as const) {
-    lines.push(
-      `    ${who.padEnd(8)} ${q.calibration.map((b) => `${b.expected.toFixed(3)}/${b.observed.toFixed(3)}`).join(' ')}`,
-    );
-  }
-  if (champion.note) lines.push(`  note: ${champion.note}`);
-  lines.push(
-    '',
-    report.registered.alreadyThere
-      ? `model ${report.registered.version} was already in the registry (${report.registered.at}): same weights, left as it was`
-      : `registered ${report.registered.version} at ${report.registered.at}`,
-  );
-  const { commands } = report;
-  if (commands.copyRegistry)
-    lines.push(`the CDK app reads the registry from a folder: ${commands.copyRegistry}`);
-  lines.push('with your usual -c stage=… -c specFile=… (or cdk.json):');
-  if (commands.shadow) {
-    lines.push(`  run it as a shadow challenger:  ${commands.shadow}`);
-    lines.push(`  promote it (no challenger):     ${commands.promote}`);
-  } else lines.push('  the new model scores as the champion does (same content): nothing to deploy');
-  lines.push(`  roll back to the champion:      ${commands.rollback}`);
-  lines.push('  (put modelVersion in cdk.json to make a promotion last; drop challenger there if it is set)');
-  return `${lines.join('\n')}\n`;
-}
-
 /** Runs a read, its failure naming the flag it came from. */
 async function located<T>(flag: string, read: () => Promise<T>): Promise<T> {
   try {
@@ -397,10 +297,6 @@ async function located<T>(flag: string, read: () => Promise<T>): Promise<T> {
     if (error instanceof CliError) throw error;
     throw new CliError(`${flag}: ${(error as Error).message}; nothing was registered`);
   }
-}
-
-function fixed(value: number | null, digits = 4): string {
-  return value === null ? 'n/a' : value.toFixed(digits);
 }
 
 function iso(ms: number | undefined): string | null {

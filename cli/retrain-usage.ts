@@ -1,10 +1,12 @@
 import { checkModelName } from '../adapters/model/model-version.js';
+import { LABEL_CLOCK_SLACK_MS } from '../adapters/monitoring/label-files.js';
 import { type Command, parseFlags, timeFlag, usageError } from './flags.js';
 import { CliError } from './io.js';
 
 const USAGE = `usage: streamfeatures retrain --spec S --archive A --labels L --models DIR|s3://bucket/prefix
                                [--feature-log F] [--from T] [--to T] [--holdout-share 0.2] [--champion VERSION]
-                               [--threshold 0.5] [--features a,b] [--name N] [--min-holdout-positives 10] [--json]
+                               [--threshold 0.5] [--features a,b] [--name N] [--min-holdout-positives 10]
+                               [--all-labels] [--json]
 
 Builds a training set from the archive and the delayed labels whose event time is in [--from, --to), trains a
 model like train does (the champion's features and name unless told), scores it and the champion on the same
@@ -26,6 +28,9 @@ before the first holdout label was. Nothing is registered unless every step succ
   --features a,b        the features to train on (default: the champion's)
   --name N              the new version's name (default: the champion's, e.g. fraud-lr)
   --min-holdout-positives N  refuse a holdout with fewer positives (default 10)
+  --all-labels          read every label file; by default, with --from, a folder's files and S3 objects last
+                        modified over ${LABEL_CLOCK_SLACK_MS / 60_000} min before --from are left unread (a label is written after the event
+                        it labels, so they hold none in the window)
   --json                the report as JSON
 `;
 
@@ -50,6 +55,7 @@ export function retrainCommandEntry(): Command {
         features: { type: 'string' },
         name: { type: 'string' },
         'min-holdout-positives': { type: 'string' },
+        'all-labels': { type: 'boolean' },
         json: { type: 'boolean' },
       });
       const { spec, archive, labels, models } = values;
@@ -77,6 +83,7 @@ export function retrainCommandEntry(): Command {
           features: featureList(values.features),
           name: modelNameFlag(values.name),
           minHoldoutPositives: wholeNumber('--min-holdout-positives', values['min-holdout-positives']),
+          allLabels: values['all-labels'] === true,
           json: values.json === true,
         },
         io,

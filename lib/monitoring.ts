@@ -2,118 +2,28 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { Spec } from '../core/index.js';
-import { DEFAULT_FRESHNESS_P99_SECONDS, newDataKey } from './defaults.js';
-import { ignoredWith, Problems, throwIfProblems } from './errors.js';
-import type { FeatureComputer } from './feature-computer.js';
+import { throwIfProblems } from './errors.js';
 import type { LambdaHttpApi } from './http-api.js';
+import {
+  DEFAULT_THRESHOLDS,
+  type MonitoringProps,
+  type MonitoringThresholds,
+  monitoringProblems,
+} from './monitoring-props.js';
+import { newAlarmTopic } from './monitoring-topic.js';
 import { DEFAULT_BUFFER_INTERVAL, type OfflineDataset } from './offline-dataset.js';
 import { above, esmMetric, FIVE_MINUTES, graph, handlerMetric, outcomeRates } from './pipeline-metrics.js';
 
-/** Alarm thresholds. */
-export interface MonitoringThresholds {
-  /** IteratorAge maximum of the features Lambda. @default 3 */
-  readonly iteratorAgeMinutes?: number;
-  /** p99 of EventFreshness, per event: Kinesis arrival → its features written. @default 30 */
-  readonly freshnessSeconds?: number;
-  /** (invalid + future) / all records. @default 1 */
-  readonly quarantinePercent?: number;
-  /** late / all records. @default 5 */
-  readonly latePercent?: number;
-  /** p99 latency of each API. @default 1000 */
-  readonly apiP99Ms?: number;
-  /** Share of API requests answered 5xx. @default 1 */
-  readonly api5xxPercent?: number;
-}
-
-/** The alarm thresholds unless told otherwise. */
-export const DEFAULT_THRESHOLDS: Required<MonitoringThresholds> = {
-  iteratorAgeMinutes: 3,
-  freshnessSeconds: DEFAULT_FRESHNESS_P99_SECONDS,
-  quarantinePercent: 1,
-  latePercent: 5,
-  apiP99Ms: 1_000,
-  api5xxPercent: 1,
-};
-
-/** Every problem with the props, each naming the bad value; none when they are fine. */
-export function monitoringProblems(
-  props: Pick<MonitoringProps, 'thresholds' | 'existingTopicObj' | 'removalPolicy' | 'alarmEmail'>,
-): string[] {
-  const problems = new Problems();
-  const percent = ['quarantinePercent', 'latePercent', 'api5xxPercent'];
-  for (const [name, value] of Object.entries(props.thresholds ?? {})) {
-    if (!(name in DEFAULT_THRESHOLDS)) {
-      problems.add(
-        `thresholds.${name} is no threshold (known: ${Object.keys(DEFAULT_THRESHOLDS).join(', ')})`,
-      );
-    } else if (value !== undefined) {
-      problems.check(
-        typeof value === 'number' && value > 0 && (!percent.includes(name) || value <= 100),
-        `thresholds.${name} must be above 0${percent.includes(name) ? ' and at most 100' : ''}`,
-        value,
-      );
-    }
-  }
-  if (props.alarmEmail !== undefined) {
-    problems.check(
-      /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail),
-      'alarmEmail must be an email address',
-      props.alarmEmail,
-    );
-  }
-  if (props.existingTopicObj) problems.add(...ignoredWith('existingTopicObj', props, ['removalPolicy']));
-  return problems.list;
-}
-
-export interface MonitoringProps {
-  readonly spec: Spec;
-  readonly featureComputer: FeatureComputer;
-  readonly table: dynamodb.ITable;
-  /** Every Lambda to watch for errors and throttles, by name. */
-  readonly functions: Readonly<Record<string, lambda.IFunction>>;
-  /** Every HTTP API to watch for latency and 5xx, by name. */
-  readonly apis: Readonly<Record<string, LambdaHttpApi>>;
-  /** Every Firehose dataset to watch for delivery failures, by name. */
-  readonly datasets: Readonly<Record<string, OfflineDataset>>;
-  /**
-   * Alarm thresholds.
-   * @default - the defaults of MonitoringThresholds
-   */
-  readonly thresholds?: MonitoringThresholds;
-  /**
-   * Firehose buffering interval in seconds: delivery freshness alarms at this plus 15 minutes.
-   * @default - the datasets' default (DEFAULT_BUFFER_INTERVAL, 300)
-   */
-  readonly firehoseBufferSeconds?: number;
-  /**
-   * The scoring Lambda's Powertools service name, and whether a challenger runs beside its model: alarms on model
-   * failures (the fallback answering), challenger failures and feature-log gaps.
-   * @default - no scoring-model alarms
-   */
-  readonly scoring?: { readonly serviceName: string; readonly challenger: boolean };
-  /**
-   * Subscribe this address to the alarm topic.
-   * @default - no subscription
-   */
-  readonly alarmEmail?: string;
-  /**
-   * Bring your own alarm topic (`alarmEmail` still subscribes to it); `removalPolicy`, which configures a new
-   * topic's key, is then refused.
-   * @default - a new topic, KMS-encrypted, TLS only
-   */
-  readonly existingTopicObj?: sns.ITopic;
-  /**
-   * Removal policy of a new topic's key.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-}
+export {
+  DEFAULT_THRESHOLDS,
+  type MonitoringProps,
+  type MonitoringThresholds,
+  monitoringProblems,
+} from './monitoring-props.js';
 
 /** The dashboard and the alarms, publishing to one SNS topic. */
 export class Monitoring extends Construct {
@@ -126,7 +36,7 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     throwIfProblems(this, monitoringProblems(props));
-    this.topic = props.existingTopicObj ?? this.newTopic(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.topic = props.existingTopicObj ?? newAlarmTopic(this, props.removalPolicy ?? RemovalPolicy.RETAIN);
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.action = new SnsAction(this.topic);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -146,47 +56,6 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24 }),
     );
-  }
-
-  private newTopic(removalPolicy: RemovalPolicy): sns.Topic {
-    const key = newDataKey(this, 'TopicKey', 'streamfeatures: alarm topic', removalPolicy);
-    // CloudWatch publishes alarms to the encrypted topic: it needs the key (AWS's documented key policy), and
-    // only for this account's alarms (the confused-deputy conditions AWS recommends).
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: this.ownAlarmsOnly(),
-      }),
-    );
-    const topic = new sns.Topic(this, 'Topic', {
-      masterKey: key,
-      enforceSSL: true,
-      displayName: 'streamfeatures alarms',
-    });
-    // enforceSSL gives the topic a policy of its own, which replaces SNS's default policy (the one that lets the
-    // account's services publish): without this statement every alarm action fails, "not authorized to perform
-    // SNS:Publish", and no alarm reaches anyone.
-    topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: this.ownAlarmsOnly(),
-      }),
-    );
-    return topic;
-  }
-
-  /** Conditions that limit a grant to CloudWatch to the alarms of this stack's account and region. */
-  private ownAlarmsOnly(): Record<string, Record<string, string>> {
-    const { account, region, partition } = Stack.of(this);
-    return {
-      StringEquals: { 'aws:SourceAccount': account },
-      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-    };
   }
 
   private alarm(name: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.AlarmProps, 'metric'>) {

@@ -2,7 +2,7 @@
  * The inputs of monitoring, local or in S3: the feature log (as scored requests), delayed labels, and the side
  * outputs' set-aside lines. Reading only; the figures are computed by the pure core.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CompiledSpec } from '../../core/index.js';
@@ -32,14 +32,15 @@ export interface LabelRead {
   /** Lines set aside, each with its `file:line` and reason. */
   readonly problems: LabelProblem[];
   readonly files: number;
-  /** S3 objects left unread: last modified before `modifiedSinceMs`. */
+  /** Files or S3 objects listed but left unread: last modified before `modifiedSinceMs`. */
   readonly filesOlder: number;
 }
 
 export interface LabelReadOptions {
   /**
-   * In S3, read only the objects last modified at or after this (epoch ms): an object written earlier holds no
-   * label that became known later. Files and folders are read whole. @default - every object
+   * Read only the S3 objects, or the files of a folder, last modified at or after this (epoch ms): one written
+   * earlier holds no label that became known later (label-files.ts). A file named on its own is always read.
+   * @default - every object and file
    */
   readonly modifiedSinceMs?: number;
 }
@@ -47,8 +48,8 @@ export interface LabelReadOptions {
 /**
  * Delayed labels from a JSON Lines file, a folder of them (searched recursively), or an `s3://bucket/prefix`
  * (the offline bucket's `labels/` prefix): every `.jsonl`/`.json` object under it. A line that is not JSON, or
- * not a valid label, is set aside with its reason. With `modifiedSinceMs`, S3 objects written before it are only
- * listed, not read.
+ * not a valid label, is set aside with its reason. With `modifiedSinceMs`, S3 objects and a folder's files written
+ * before it are only listed, not read.
  */
 export async function readDelayedLabels(
   spec: CompiledSpec,
@@ -61,9 +62,11 @@ export async function readDelayedLabels(
   const since = options.modifiedSinceMs;
   const inS3 = s3Location(location);
   const listed =
-    since !== undefined && inS3
-      ? await s3JsonLinesSince(s3(), inS3.bucket, inS3.prefix, since)
-      : { objects: await jsonLinesObjects(location, s3, 'labels'), older: 0 };
+    since === undefined
+      ? { objects: await jsonLinesObjects(location, s3, 'labels'), older: 0 }
+      : inS3
+        ? await s3JsonLinesSince(s3(), inS3.bucket, inS3.prefix, since)
+        : await localJsonLinesSince(location, since);
   const files = listed.objects;
   for (const file of files) {
     const lines = (await file.text()).split('\n');
@@ -99,6 +102,23 @@ async function s3JsonLinesSince(
     // No LastModified (never from S3 itself): read it rather than lose labels.
     if ((lastModifiedMs ?? sinceMs) < sinceMs) older++;
     else objects.push(s3TextObject(client, bucket, key));
+  }
+  return { objects, older };
+}
+
+/** The JSON Lines files at a local location modified at or after `sinceMs` (a named file always), and how many were older. */
+async function localJsonLinesSince(
+  location: string,
+  sinceMs: number,
+): Promise<{ objects: TextObject[]; older: number }> {
+  const files = await jsonLinesObjects(location, s3ClientFromEnv, 'labels');
+  // A file named on its own was chosen by its user: read it whatever its time.
+  if ((await statLocation(location, 'labels')).isFile()) return { objects: files, older: 0 };
+  const objects: TextObject[] = [];
+  let older = 0;
+  for (const file of files) {
+    if ((await stat(file.path as string)).mtimeMs < sinceMs) older++;
+    else objects.push(file);
   }
   return { objects, older };
 }
@@ -150,6 +170,8 @@ export async function readSetAside(location: string, s3: S3 = s3ClientFromEnv): 
 
 interface TextObject {
   readonly name: string;
+  /** Its path, when a local file. */
+  readonly path?: string;
   text(): Promise<string>;
 }
 
@@ -164,7 +186,11 @@ async function jsonLinesObjects(location: string, s3: S3, what: string): Promise
       .map(({ key }) => s3TextObject(client, inS3.bucket, key));
   }
   const info = await statLocation(location, what);
-  const local = (path: string, name: string): TextObject => ({ name, text: () => readFile(path, 'utf8') });
+  const local = (path: string, name: string): TextObject => ({
+    name,
+    path,
+    text: () => readFile(path, 'utf8'),
+  });
   if (info.isFile()) return [local(location, location)];
   const entries = await readdir(location, { recursive: true, withFileTypes: true });
   return entries

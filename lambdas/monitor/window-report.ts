@@ -8,6 +8,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { listS3Objects } from '../../adapters/archive/archive-files.js';
 import { openEventSource } from '../../adapters/archive/event-source.js';
+import { labelFilesModifiedSince } from '../../adapters/monitoring/label-files.js';
 import {
   inWindow,
   type LabelSummary,
@@ -39,12 +40,8 @@ import type { MonitorLocations, MonitorWindows } from './config.js';
 const HOUR_MS = 3_600_000;
 const WEEK_MS = 7 * 24 * HOUR_MS;
 
-/**
- * A label object S3 last modified this long before the quality window starts is not read: a label is written
- * after it becomes known, so such an object holds no label_time in the window, unless the writer's clock ran
- * ahead of S3's by more than this.
- */
-export const LABEL_CLOCK_SLACK_MS = 15 * 60_000;
+// The rule for which label objects can hold a label known in the quality window is shared with the CLIs.
+export { LABEL_CLOCK_SLACK_MS } from '../../adapters/monitoring/label-files.js';
 
 /** Training distributions of the models deployed with the function, by version; undefined when not recorded. */
 export type TrainingDistributions = ReadonlyMap<
@@ -108,7 +105,7 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
   // Labels: the objects under the prefix that can hold a label known in the quality window (older ones are only
   // listed, so a run's reads do not grow with the history); a bad line is set aside and counted, never fatal.
   const read = await readDelayedLabels(spec, bucketUrl(at.offlineBucket, at.labelsPrefix), s3, {
-    modifiedSinceMs: quality.fromMs - LABEL_CLOCK_SLACK_MS,
+    modifiedSinceMs: labelFilesModifiedSince(quality.fromMs),
   });
   const join = joinLabels(requests, read.labels);
 
