@@ -13,14 +13,20 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
-import { awsCli, settled as settledStack, until } from '../support/harness.js';
+import type { LocalCloud } from '../../src/local-cloud.js';
+import {
+  awsCli,
+  type LoggedLine,
+  settled as settledStack,
+  startLoggedCloud,
+  until,
+} from '../support/harness.js';
 
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
 let sqs: SQSClient;
 let out: Record<string, string>;
-const lines: Array<{ source: string; line: string }> = [];
+const lines: LoggedLine[] = [];
 
 const MISSING_QUEUE = 'arn:aws:sqs:us-east-1:000000000000:no-such-queue';
 
@@ -87,15 +93,9 @@ const putOrder = (bus: string, id: string) =>
   ]);
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({
-    port: 0,
-    cloudFormation: { onLog: (source, line) => lines.push({ source, line }) },
-  });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
+  const started = await startLoggedCloud(lines);
+  cloud = started.cloud;
+  const config = started.clientConfig;
   cfn = new CloudFormationClient(config);
   sqs = new SQSClient(config);
 }, 120_000);

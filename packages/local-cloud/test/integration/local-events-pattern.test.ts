@@ -15,14 +15,20 @@ import {
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
-import { awsCli, settled as settledStack, until } from '../support/harness.js';
+import type { LocalCloud } from '../../src/local-cloud.js';
+import {
+  awsCli,
+  type LoggedLine,
+  settled as settledStack,
+  startLoggedCloud,
+  until,
+} from '../support/harness.js';
 
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
 let sqs: SQSClient;
 let out: Record<string, string>;
-const lines: Array<{ source: string; line: string }> = [];
+const lines: LoggedLine[] = [];
 
 const FUNCTION_CODE = `exports.handler = async (event) => {
   console.log('ORDER ' + JSON.stringify(event));
@@ -98,15 +104,9 @@ const aws = (args: string[]) => awsCli(cloud.endpoint, args);
 const settled = (stackName: string) => settledStack(cfn, stackName);
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({
-    port: 0,
-    cloudFormation: { onLog: (source, line) => lines.push({ source, line }) },
-  });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
+  const started = await startLoggedCloud(lines);
+  cloud = started.cloud;
+  const config = started.clientConfig;
   cfn = new CloudFormationClient(config);
   sqs = new SQSClient(config);
 }, 120_000);

@@ -15,13 +15,19 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localEventRules } from '../../src/events/rules.js';
 import { SCHEDULE_SCALE_VARIABLE } from '../../src/events/schedule-timer.js';
-import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
-import { awsCli, settled as settledStack, until } from '../support/harness.js';
+import type { LocalCloud } from '../../src/local-cloud.js';
+import {
+  awsCli,
+  type LoggedLine,
+  settled as settledStack,
+  startLoggedCloud,
+  until,
+} from '../support/harness.js';
 
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
 let sqs: SQSClient;
-const lines: Array<{ source: string; line: string }> = [];
+const lines: LoggedLine[] = [];
 const previousScale = process.env[SCHEDULE_SCALE_VARIABLE];
 
 const FUNCTION_CODE = `exports.handler = async (event) => {
@@ -103,15 +109,9 @@ const settled = (stackName: string) => settledStack(cfn, stackName);
 
 beforeAll(async () => {
   process.env[SCHEDULE_SCALE_VARIABLE] = '60';
-  cloud = await startLocalCloud({
-    port: 0,
-    cloudFormation: { onLog: (source, line) => lines.push({ source, line }) },
-  });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
+  const started = await startLoggedCloud(lines);
+  cloud = started.cloud;
+  const config = started.clientConfig;
   cfn = new CloudFormationClient(config);
   sqs = new SQSClient(config);
 }, 120_000);

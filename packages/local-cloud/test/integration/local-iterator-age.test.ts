@@ -15,13 +15,13 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
-import { awsCli, until as waitUntil } from '../support/harness.js';
+import type { LocalCloud } from '../../src/local-cloud.js';
+import { awsCli, type LoggedLine, startLoggedCloud, until as waitUntil } from '../support/harness.js';
 
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
 let kinesis: KinesisClient;
-const lines: Array<{ source: string; line: string }> = [];
+const lines: LoggedLine[] = [];
 
 /** How long the backlog waits before the mapping reads it: its IteratorAge is at least this. */
 const BACKLOG_WAIT_MS = 5_000;
@@ -105,15 +105,9 @@ const until: typeof waitUntil = (what, probe, options = { timeoutMs: 90_000 }) =
   waitUntil(what, probe, options);
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({
-    port: 0,
-    cloudFormation: { onLog: (source, line) => lines.push({ source, line }) },
-  });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
+  const started = await startLoggedCloud(lines);
+  cloud = started.cloud;
+  const config = started.clientConfig;
   cfn = new CloudFormationClient(config);
   kinesis = new KinesisClient(config);
 }, 120_000);

@@ -1,12 +1,13 @@
 /**
  * What the local cloud's integration tests share: the user's AWS CLI pointed at a running cloud, polling with a
- * deadline instead of a fixed sleep, and a stack's status as CloudFormation reports it.
+ * deadline instead of a fixed sleep, a stack's status as CloudFormation reports it, and a cloud whose deploy logs a
+ * test reads.
  */
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { localCloudClientEnv } from '../../src/local-cloud.js';
+import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
 
 const run = promisify(execFile);
 
@@ -65,4 +66,27 @@ export function settled(cfn: CloudFormationClient, stackName: string): Promise<s
     },
     { pollMs: 200 },
   );
+}
+
+/** A line a deployed resource (a function, a rule's delivery) logged, by its logical id. */
+export interface LoggedLine {
+  readonly source: string;
+  readonly line: string;
+}
+
+/**
+ * A cloud on a free port whose deployed resources' log lines are appended to `lines`, and the SDK client
+ * settings that reach it.
+ */
+export async function startLoggedCloud(lines: LoggedLine[]) {
+  const cloud: LocalCloud = await startLocalCloud({
+    port: 0,
+    cloudFormation: { onLog: (source, line) => lines.push({ source, line }) },
+  });
+  const clientConfig = {
+    endpoint: cloud.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  return { cloud, clientConfig };
 }
