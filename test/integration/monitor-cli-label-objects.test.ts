@@ -1,23 +1,25 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_CLOCK_SLACK_MS } from '../../adapters/monitoring/label-files.js';
 import { buildMonitorReport } from '../../cli/monitor-command.js';
 import { retrain } from '../../cli/retrain-command.js';
 import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 import { FRAUD_SPEC_FILE } from '../support/fraud-training-set.js';
+import {
+  fetchRecordingS3,
+  NEW_LABELS_KEY,
+  OLD_LABELS_KEY,
+  putOldAndNewLabels,
+} from '../support/label-objects.js';
 
 /**
  * `streamfeatures monitor` and `retrain` read only the label objects under an S3 prefix that can hold a label of
  * their window, as the scheduled job does: one last modified over the clock slack before --from is listed, not
  * fetched. Counted on the local cloud's S3 by recording every GetObject the commands' client sends.
  */
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const region = 'us-east-1';
-const label = (id: string) =>
-  `${JSON.stringify({ request_id: id, label: 1, label_time: '2026-12-01T10:00:00Z' })}\n`;
 
 let cloud: LocalCloud;
 let s3: S3Client;
@@ -27,36 +29,11 @@ let newWritten: number;
 const dir = mkdtempSync(join(tmpdir(), 'sf-cli-label-objects-'));
 const featureLog = join(dir, 'log.jsonl');
 
-const lastModified = async (key: string) =>
-  ((await s3.send(new HeadObjectCommand({ Bucket: 'offline', Key: key }))).LastModified as Date).getTime();
-
 beforeAll(async () => {
   writeFileSync(featureLog, '');
   cloud = await startLocalCloud({ port: 0 });
-  s3 = new S3Client({ endpoint: cloud.endpoint, region, credentials, forcePathStyle: true });
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'GetObjectCommand') fetched.push((args.input as { Key: string }).Key);
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordGetObject' },
-  );
-  await s3.send(new CreateBucketCommand({ Bucket: 'offline' }));
-  await s3.send(
-    new PutObjectCommand({ Bucket: 'offline', Key: 'labels/2026-11/old.jsonl', Body: label('a') }),
-  );
-  oldWritten = await lastModified('labels/2026-11/old.jsonl');
-  // S3 keeps LastModified to the second: write the newer object until its time is later (a deadline, no sleep).
-  const deadline = Date.now() + 30_000;
-  do {
-    await s3.send(
-      new PutObjectCommand({ Bucket: 'offline', Key: 'labels/2026-12/new.jsonl', Body: label('b') }),
-    );
-    newWritten = await lastModified('labels/2026-12/new.jsonl');
-    if (newWritten > oldWritten) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  } while (Date.now() < deadline);
-  expect(newWritten).toBeGreaterThan(oldWritten);
+  s3 = fetchRecordingS3(cloud.endpoint, fetched);
+  ({ oldWritten, newWritten } = await putOldAndNewLabels(s3));
 }, 180_000);
 
 afterAll(async () => {
@@ -82,16 +59,16 @@ async function monitorFrom(writtenMs: number, allLabels = false) {
 describe('monitor and retrain reading labels in S3', () => {
   it('monitor does not fetch a label object last modified before its window could begin', async () => {
     const { report, labelGets } = await monitorFrom(newWritten);
-    expect(labelGets).toEqual(['labels/2026-12/new.jsonl']);
+    expect(labelGets).toEqual([NEW_LABELS_KEY]);
     expect(report.labels).toMatchObject({ files: 1, filesOlder: 1, read: 1 });
   });
 
   it('monitor fetches every object a window starting before both can hold, and every one with --all-labels', async () => {
     const both = await monitorFrom(oldWritten);
-    expect(both.labelGets).toEqual(['labels/2026-11/old.jsonl', 'labels/2026-12/new.jsonl']);
+    expect(both.labelGets).toEqual([OLD_LABELS_KEY, NEW_LABELS_KEY]);
     expect(both.report.labels).toMatchObject({ files: 2, filesOlder: 0, read: 2 });
     const all = await monitorFrom(newWritten + 60_000, true);
-    expect(all.labelGets).toEqual(['labels/2026-11/old.jsonl', 'labels/2026-12/new.jsonl']);
+    expect(all.labelGets).toEqual([OLD_LABELS_KEY, NEW_LABELS_KEY]);
   });
 
   it('retrain fetches no label object written before --from could need it, and stops naming --all-labels', async () => {
