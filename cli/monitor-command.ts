@@ -4,7 +4,7 @@ import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { parseModelDocument } from '../adapters/model/embedded-model.js';
 import { DEFAULT_SERVING_THRESHOLD } from '../adapters/model/live-quality.js';
 import { registryDocument, registryVersions } from '../adapters/model/model-registry.js';
-import { LABEL_CLOCK_SLACK_MS, labelFilesModifiedSince } from '../adapters/monitoring/label-files.js';
+import { LABEL_CLOCK_SLACK_MS, labelFilesFor } from '../adapters/monitoring/label-files.js';
 import {
   inWindow,
   type LabelSummary,
@@ -87,14 +87,8 @@ export async function buildMonitorReport(options: MonitorOptions): Promise<Monit
   const window: TimeWindow = { fromMs: options.fromMs, toMs: options.toMs };
   const requests = await located('--feature-log', () => readScoredRequests(options.featureLog, options.s3));
   // The quality figures need the labels known in the window: files written before it began hold none.
-  const modifiedSinceMs = options.allLabels ? undefined : labelFilesModifiedSince(options.fromMs);
   const read = await located('--labels', () =>
-    readDelayedLabels(
-      spec,
-      options.labels,
-      options.s3,
-      modifiedSinceMs === undefined ? {} : { modifiedSinceMs },
-    ),
+    readDelayedLabels(spec, options.labels, options.s3, labelFilesFor(options.fromMs, options.allLabels)),
   );
   if (read.files + read.filesOlder === 0)
     throw new CliError(`--labels: no .jsonl files in ${options.labels}`);

@@ -16,7 +16,7 @@ import {
 } from '../adapters/model/retrain-registry.js';
 import { type TrainedModel, TrainingError, trainModel } from '../adapters/model/training.js';
 import { trainingDistributions } from '../adapters/model/training-distributions.js';
-import { LABEL_CLOCK_SLACK_MS, labelFilesModifiedSince } from '../adapters/monitoring/label-files.js';
+import { LABEL_CLOCK_SLACK_MS, labelFilesFor } from '../adapters/monitoring/label-files.js';
 import { readDelayedLabels, readScoredRequests } from '../adapters/monitoring/sources.js';
 import { compileSpec, specVersionOf } from '../core/index.js';
 import { CliError, type CliIO } from './io.js';
@@ -83,14 +83,8 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
 
   // The labels of events from --from on: a label is written after the event it labels, so a file last modified
   // before --from (less the clock slack) holds none of them.
-  const modifiedSinceMs = options.allLabels ? undefined : labelFilesModifiedSince(options.fromMs);
   const read = await located('--labels', () =>
-    readDelayedLabels(
-      spec,
-      options.labels,
-      options.s3,
-      modifiedSinceMs === undefined ? {} : { modifiedSinceMs },
-    ),
+    readDelayedLabels(spec, options.labels, options.s3, labelFilesFor(options.fromMs, options.allLabels)),
   );
   if (read.files === 0) {
     throw new CliError(

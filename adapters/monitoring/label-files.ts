@@ -18,3 +18,15 @@ export const LABEL_CLOCK_SLACK_MS = 15 * 60_000;
 export function labelFilesModifiedSince(windowFromMs: number | undefined): number | undefined {
   return windowFromMs === undefined ? undefined : windowFromMs - LABEL_CLOCK_SLACK_MS;
 }
+
+/**
+ * The label reader's options for a window starting at `windowFromMs`: every file with `allLabels`, or when the
+ * window has no start.
+ */
+export function labelFilesFor(
+  windowFromMs: number | undefined,
+  allLabels = false,
+): { readonly modifiedSinceMs?: number } {
+  const modifiedSinceMs = allLabels ? undefined : labelFilesModifiedSince(windowFromMs);
+  return modifiedSinceMs === undefined ? {} : { modifiedSinceMs };
+}
