@@ -1,21 +1,15 @@
-export interface UntilOptions {
-  /** How long to keep trying, ms; default 10 minutes (the long local-cloud tests' wait). */
-  readonly timeoutMs?: number;
-  /** The pause between tries, ms; default a second. */
-  readonly pollMs?: number;
-}
+import { type UntilOptions, until as untilWithin } from '../../packages/local-cloud/test/support/harness.js';
 
-/** Polls `probe` until it answers (anything but undefined), with a deadline instead of a fixed sleep. */
-export async function until<T>(
+export type { UntilOptions };
+
+/**
+ * Polls `probe` until it answers (anything but undefined), with a deadline instead of a fixed sleep: the local
+ * cloud's own polling, with the long app tests' defaults (10 minutes, a try a second).
+ */
+export function until<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   { timeoutMs = 10 * 60_000, pollMs = 1_000 }: UntilOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
+  return untilWithin(what, probe, { timeoutMs, pollMs });
 }

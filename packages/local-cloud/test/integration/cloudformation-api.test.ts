@@ -30,7 +30,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
-import { awsCli, settled as settledStack } from '../support/harness.js';
+import { awsCli, localClientConfig, settled as settledStack } from '../support/harness.js';
 
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
@@ -66,11 +66,7 @@ function cli(aws: string, args: string[]) {
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
+  const config = localClientConfig(cloud.endpoint);
   cfn = new CloudFormationClient(config);
   ssm = new SSMClient(config);
   sqs = new SQSClient(config);

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
-import { awsCli, until as waitUntil } from '../support/harness.js';
+import { awsCli, localClientConfig, until as waitUntil } from '../support/harness.js';
 
 let cloud: LocalCloud;
 let cloudwatch: CloudWatchClient;
@@ -63,11 +63,7 @@ async function stateOf(name: string): Promise<string | undefined> {
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
+  const config = localClientConfig(cloud.endpoint);
   cloudwatch = new CloudWatchClient(config);
   sqs = new SQSClient(config);
   const sns = new SNSClient(config);

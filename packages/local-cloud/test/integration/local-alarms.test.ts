@@ -16,7 +16,12 @@ import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
-import { awsCli, stackStatus as statusOf, until as waitUntil } from '../support/harness.js';
+import {
+  awsCli,
+  localClientConfig,
+  stackStatus as statusOf,
+  until as waitUntil,
+} from '../support/harness.js';
 
 let cloud: LocalCloud;
 let cfn: CloudFormationClient;
@@ -132,11 +137,7 @@ const stackStatus = (stackName: string) => statusOf(cfn, stackName);
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
+  const config = localClientConfig(cloud.endpoint);
   cfn = new CloudFormationClient(config);
   sns = new SNSClient(config);
   sqs = new SQSClient(config);

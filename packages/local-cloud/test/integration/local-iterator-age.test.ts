@@ -101,6 +101,29 @@ async function maxIteratorAge(fromMs: number): Promise<{ maximum: number; sample
 
 const aws = (args: string[]) => awsCli(cloud.endpoint, args);
 /** This file's waits: up to 90 s, as a backlog of batches drains. */
+/**
+ * Invokes the `sometimes-fails` function with the AWS CLI, its payload from a file (`fileb://`: both CLI versions
+ * take raw bytes that way).
+ */
+async function invokeSometimesFails(payload: string) {
+  const scratch = mkdtempSync(join(tmpdir(), 'invoke-'));
+  try {
+    const file = join(scratch, 'payload.json');
+    writeFileSync(file, payload);
+    await aws([
+      'lambda',
+      'invoke',
+      '--function-name',
+      'sometimes-fails',
+      '--payload',
+      `fileb://${file}`,
+      join(scratch, 'out.json'),
+    ]);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 const until: typeof waitUntil = (what, probe, options = { timeoutMs: 90_000 }) =>
   waitUntil(what, probe, options);
 
@@ -219,21 +242,7 @@ describe('Invocations, Errors, Throttles, Duration and ConcurrentExecutions of t
       return true;
     });
     // fileb:// sends the file's bytes as they are, in AWS CLI v1 and v2 alike.
-    const scratch = mkdtempSync(join(tmpdir(), 'invoke-'));
-    for (const [i, payload] of ['{}', '{"fail":true}', '{}'].entries()) {
-      const file = join(scratch, `payload-${i}.json`);
-      writeFileSync(file, payload);
-      await aws([
-        'lambda',
-        'invoke',
-        '--function-name',
-        'sometimes-fails',
-        '--payload',
-        `fileb://${file}`,
-        join(scratch, `out-${i}.json`),
-      ]);
-    }
-    rmSync(scratch, { recursive: true, force: true });
+    for (const payload of ['{}', '{"fail":true}', '{}']) await invokeSometimesFails(payload);
     const statistic = async (metric: string) => {
       const points = await lambdaMetric(metric, 'sometimes-fails', fromMs);
       return {
@@ -251,24 +260,9 @@ describe('Invocations, Errors, Throttles, Duration and ConcurrentExecutions of t
   it('publishes ConcurrentExecutions: the invocations running at once, per function and for all', async () => {
     const fromMs = Math.floor(Date.now() / 1000) * 1000;
     const barrier = mkdtempSync(join(tmpdir(), 'barrier-'));
-    const scratch = mkdtempSync(join(tmpdir(), 'invoke-'));
-    const file = join(scratch, 'payload.json');
-    writeFileSync(file, JSON.stringify({ barrier, parties: 3 }));
+    const payload = JSON.stringify({ barrier, parties: 3 });
     // Three at once: each waits in the handler until all three run, so three run together.
-    await Promise.all(
-      [0, 1, 2].map((i) =>
-        aws([
-          'lambda',
-          'invoke',
-          '--function-name',
-          'sometimes-fails',
-          '--payload',
-          `fileb://${file}`,
-          join(scratch, `out-${i}.json`),
-        ]),
-      ),
-    );
-    rmSync(scratch, { recursive: true, force: true });
+    await Promise.all([0, 1, 2].map(() => invokeSometimesFails(payload)));
     rmSync(barrier, { recursive: true, force: true });
     const points = await lambdaMetric('ConcurrentExecutions', 'sometimes-fails', fromMs);
     expect(Math.max(...points.map((p) => p.Maximum))).toBe(3);

@@ -68,6 +68,15 @@ export function settled(cfn: CloudFormationClient, stackName: string): Promise<s
   );
 }
 
+/** The SDK client settings that reach the cloud at `endpoint` (its static credentials). */
+export function localClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+}
+
 /** A line a deployed resource (a function, a rule's delivery) logged, by its logical id. */
 export interface LoggedLine {
   readonly source: string;
@@ -83,10 +92,5 @@ export async function startLoggedCloud(lines: LoggedLine[]) {
     port: 0,
     cloudFormation: { onLog: (source, line) => lines.push({ source, line }) },
   });
-  const clientConfig = {
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-  return { cloud, clientConfig };
+  return { cloud, clientConfig: localClientConfig(cloud.endpoint) };
 }
