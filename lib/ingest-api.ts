@@ -25,7 +25,8 @@ export interface IngestApiProps extends HttpApiOptions {
    */
   readonly serviceName?: string;
   /**
-   * Overrides of the function's properties, merged over the defaults (512 MB, 30 s).
+   * Overrides of the functions' properties (the events function's, and the labels function's with `labels`),
+   * merged over the defaults (512 MB, 30 s).
    * @default - none
    */
   readonly functionProps?: StreamfeaturesFunctionProps['functionProps'];
