@@ -38,6 +38,7 @@ const OVERRIDES: Record<OverridableProp, Kind> = {
   modelVersion: 'string',
   challenger: 'json',
   ingestApi: 'boolean',
+  ingestLabels: 'boolean',
   alarmEmail: 'string',
   alarmThresholds: 'json',
   backfillPlanned: 'boolean',

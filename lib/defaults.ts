@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -135,3 +135,11 @@ export const DEFAULT_MODEL_MONITORING = {
   psiThreshold: 0.25,
   volumeRatio: 0.5,
 } as const;
+
+/**
+ * The labels delivery stream's buffering size (lib/label-delivery.ts) unless told otherwise: 5 MiB of labels (about
+ * 40,000), Firehose's own default for a plain S3 destination. Its interval is the offline store's
+ * (DEFAULT_BUFFER_INTERVAL, 300 s): the monitoring job runs every 15 minutes over an hour of label time, so a label
+ * waits at most one buffer before a run can read it.
+ */
+export const DEFAULT_LABEL_BUFFER_SIZE = Size.mebibytes(5);

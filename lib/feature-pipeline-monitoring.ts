@@ -49,6 +49,7 @@ export function monitorPipeline(
       Features: featureComputer.function,
       Score: scoringApi.function,
       ...(ingestApi ? { Ingest: ingestApi.function } : {}),
+      ...(ingestApi?.labelsHandler ? { Labels: ingestApi.labelsHandler.function } : {}),
     },
     apis: { Score: scoringApi.http, ...(ingestApi ? { Ingest: ingestApi.http } : {}) },
     datasets: { RawArchive: offlineStore.rawArchive, FeatureLog: offlineStore.featureLog },

@@ -154,6 +154,14 @@ export interface FeaturePipelineProps {
    * @default false
    */
   readonly ingestApi?: boolean;
+  /**
+   * With the ingest API, also take delayed labels at `POST /labels` (the monitor's line format), delivered by
+   * Firehose to the offline bucket under `labels/api/`, where the monitoring job reads them; its buffering interval
+   * is `offlineBufferInterval`'s when set. `false` leaves the route out. Without the ingest API there is no labels
+   * route, and `true` is refused.
+   * @default - true with `ingestApi`, else false
+   */
+  readonly ingestLabels?: boolean;
 
   /**
    * Subscribe this address to the alarm topic.

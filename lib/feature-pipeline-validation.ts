@@ -105,6 +105,11 @@ export function pipelineProblems(pipeline: Construct, props: FeaturePipelineProp
       }),
     ),
     ...(props.ingestApi ? atPath(path('IngestApi'), httpApiProblems(api)) : []),
+    ...(props.ingestLabels === true && !props.ingestApi
+      ? [
+          `${path('IngestApi')}: ingestLabels: true needs ingestApi: true (POST /labels is a route of the ingest API; got ingestApi ${quote(props.ingestApi)})`,
+        ]
+      : []),
     ...atPath(
       path('Monitoring'),
       monitoringProblems({ thresholds: props.alarmThresholds, alarmEmail: props.alarmEmail }),

@@ -118,6 +118,15 @@ export class FeaturePipeline extends Construct {
       this.ingestApi = new IngestApi(this, 'IngestApi', {
         spec,
         stream: this.stream.stream,
+        ...(props.ingestLabels === false
+          ? {}
+          : {
+              labels: {
+                bucket: this.offlineStore.bucket,
+                encryptionKey: this.offlineStore.encryptionKey,
+                bufferInterval: props.offlineBufferInterval,
+              },
+            }),
         ...api,
         ...logs,
       });
@@ -136,6 +145,7 @@ export class FeaturePipeline extends Construct {
       this.featureComputer.function,
       this.scoringApi.function,
       ...(this.ingestApi ? [this.ingestApi.function] : []),
+      ...(this.ingestApi?.labelsHandler ? [this.ingestApi.labelsHandler.function] : []),
     );
 
     const { monitoring, modelMonitoring } = monitorPipeline(this, this, props, stage.removalPolicy, logs);
@@ -148,6 +158,13 @@ export class FeaturePipeline extends Construct {
     output('TableName', this.onlineStore.table.tableName, 'DynamoDB online store');
     output('ScoringUrl', `${this.scoringApi.http.url}score`, 'POST a scoring request here');
     if (this.ingestApi) output('IngestUrl', `${this.ingestApi.http.url}events`, 'POST events here');
+    if (this.ingestApi?.labelsHandler) {
+      output(
+        'LabelsUrl',
+        `${this.ingestApi.http.url}labels`,
+        'POST delayed labels here (JSON Lines or an array)',
+      );
+    }
     output('OfflineBucket', this.offlineStore.bucket.bucketName, 'Offline store (raw/, features/)');
     output('GlueDatabase', this.offlineStore.databaseName, 'Glue database of the offline tables');
     output(

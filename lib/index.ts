@@ -16,7 +16,8 @@ export { EventStream, type EventStreamProps } from './event-stream.js';
 export { FeatureComputer, type FeatureComputerProps, SIDE_OUTPUT_PREFIXES } from './feature-computer.js';
 export { FeaturePipeline, type FeaturePipelineProps, type SpecSource } from './feature-pipeline.js';
 export { type ApiAuth, type HttpApiOptions, LambdaHttpApi, type LambdaHttpApiProps } from './http-api.js';
-export { IngestApi, type IngestApiProps } from './ingest-api.js';
+export { IngestApi, type IngestApiProps, type IngestLabelsOptions } from './ingest-api.js';
+export { API_LABELS_PREFIX, LabelDelivery, type LabelDeliveryProps } from './label-delivery.js';
 export {
   LABELS_PREFIX,
   ModelMonitoring,

@@ -23,6 +23,7 @@ export const HANDLERS = {
   features: 'lambdas/features/handler.ts',
   score: 'lambdas/score/handler.ts',
   ingest: 'lambdas/ingest/handler.ts',
+  labels: 'lambdas/labels/handler.ts',
   'spec-guard': 'lambdas/spec-guard/handler.ts',
   monitor: 'lambdas/monitor/handler.ts',
 };
@@ -120,7 +121,7 @@ async function main(argv) {
     else if (arg === '--quiet') quiet = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(
-        'usage: node scripts/bundle-lambdas.mjs [--outdir DIR] [--quiet] [features|score|ingest|spec-guard|monitor ...]',
+        'usage: node scripts/bundle-lambdas.mjs [--outdir DIR] [--quiet] [features|score|ingest|labels|spec-guard|monitor ...]',
       );
       return 0;
     } else options.names.push(arg);

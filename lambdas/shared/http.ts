@@ -41,15 +41,7 @@ export function jsonBody(
   event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>,
   options: { readonly maxBytes?: number } = {},
 ): unknown {
-  const raw = event.body;
-  if (raw === undefined || raw === null || raw === '')
-    throw new HttpError(400, 'the request has no body: send a JSON document');
-  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
-  const size = bytes ? bytes.length : Buffer.byteLength(raw, 'utf8');
-  if (options.maxBytes !== undefined && size > options.maxBytes) {
-    throw new HttpError(413, `the body is ${size} bytes: this API takes at most ${options.maxBytes}`);
-  }
-  const text = bytes ? bytes.toString('utf8') : raw;
+  const text = bodyText(event, options);
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
     throw new HttpError(400, `the body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
   }
@@ -60,8 +52,27 @@ export function jsonBody(
   }
 }
 
+/**
+ * The request body as text (decoded from base64 when API Gateway encoded it). 400 when there is none; 413 when it
+ * is over `maxBytes`.
+ */
+export function bodyText(
+  event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>,
+  options: { readonly maxBytes?: number } = {},
+): string {
+  const raw = event.body;
+  if (raw === undefined || raw === null || raw === '')
+    throw new HttpError(400, 'the request has no body: send a JSON document');
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
+  const size = bytes ? bytes.length : Buffer.byteLength(raw, 'utf8');
+  if (options.maxBytes !== undefined && size > options.maxBytes) {
+    throw new HttpError(413, `the body is ${size} bytes: this API takes at most ${options.maxBytes}`);
+  }
+  return bytes ? bytes.toString('utf8') : raw;
+}
+
 /** Whether JSON text opens more than `limit` arrays or objects inside one another (brackets in strings aside). */
-function nestsDeeperThan(text: string, limit: number): boolean {
+export function nestsDeeperThan(text: string, limit: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

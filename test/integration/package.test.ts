@@ -118,6 +118,7 @@ describe('the package, installed outside the repository', () => {
       'dist/lambdas/features/index.mjs',
       'dist/lambdas/score/index.mjs',
       'dist/lambdas/ingest/index.mjs',
+      'dist/lambdas/labels/index.mjs',
       'dist/lambdas/spec-guard/index.mjs',
       'dist/models/fraud-lr-52a6357d6140.json',
       'templates/app/spec.mjs',

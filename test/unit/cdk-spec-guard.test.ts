@@ -19,6 +19,7 @@ describe('the spec guard in the template', () => {
       'FeatureComputerHandlerFunction',
       'FeatureComputerHandlerFunctionKinesisEventSourcestreamfeaturesdevStreamB13D6671',
       'IngestApiHandlerFunction',
+      'IngestApiLabelsHandlerFunction',
       'ModelMonitoringHandlerFunction',
       'ScoringApiHandlerFunction',
     ]);

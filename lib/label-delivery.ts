@@ -1,0 +1,176 @@
+import { ArnFormat, type Duration, RemovalPolicy, type Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { allow, DEFAULT_LABEL_BUFFER_SIZE } from './defaults.js';
+import { Problems, throwIfProblems } from './errors.js';
+import { allowKeyVia } from './key-grants.js';
+import { logsKeyOf } from './logs-key.js';
+import { LABELS_PREFIX } from './model-monitoring-settings.js';
+import { acknowledgeWildcardResources } from './nag.js';
+import { DEFAULT_BUFFER_INTERVAL } from './offline-dataset.js';
+
+/**
+ * Where the labels sent to the ingest API land: under the prefix the monitoring job and `streamfeatures monitor`
+ * read (`labels/`), in a folder of their own so the files a team writes itself stay apart, one per UTC day.
+ */
+export const API_LABELS_PREFIX = `${LABELS_PREFIX}api/`;
+
+export interface LabelDeliveryProps {
+  /** The offline-store bucket. */
+  readonly bucket: s3.IBucket;
+  /** The bucket's key; it also encrypts the delivery stream. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Firehose buffering interval.
+   * @default - the offline store's, DEFAULT_BUFFER_INTERVAL (300 s)
+   */
+  readonly bufferInterval?: Duration;
+  /**
+   * Firehose buffering size.
+   * @default DEFAULT_LABEL_BUFFER_SIZE (5 MiB)
+   */
+  readonly bufferSize?: Size;
+  /**
+   * Retention of the delivery-error log group.
+   * @default logs.RetentionDays.TWO_WEEKS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Removal policy of the delivery-error log group.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** The buffering settings a caller chooses. */
+export type LabelBufferingOptions = Pick<LabelDeliveryProps, 'bufferInterval' | 'bufferSize'>;
+
+/** Every problem with the buffering settings, each naming the bad value. */
+export function labelDeliveryProblems(props: LabelBufferingOptions): string[] {
+  const problems = new Problems();
+  const seconds = (props.bufferInterval ?? DEFAULT_BUFFER_INTERVAL).toSeconds({ integral: false });
+  problems.check(
+    Number.isInteger(seconds) && seconds >= 0 && seconds <= 900,
+    'labels bufferInterval must be whole seconds from 0 to 900',
+    `${seconds} s`,
+  );
+  const mebibytes = (props.bufferSize ?? DEFAULT_LABEL_BUFFER_SIZE).toMebibytes({
+    rounding: SizeRoundingBehavior.NONE,
+  });
+  problems.check(
+    Number.isInteger(mebibytes) && mebibytes >= 1 && mebibytes <= 128,
+    'labels bufferSize must be whole MiB from 1 to 128',
+    `${mebibytes} MiB`,
+  );
+  return problems.list;
+}
+
+/**
+ * A Firehose delivery stream (DirectPut) that writes delayed labels as plain JSON Lines objects
+ * (`labels/api/dt=YYYY-MM-dd/<stream>-<time>-<id>.jsonl`, uncompressed: the label readers take `.jsonl` objects
+ * as they are) into the offline bucket, encrypted with the bucket's key like the offline store's own streams.
+ * Writers put one newline-terminated JSON line a label: Firehose concatenates records as they come.
+ */
+export class LabelDelivery extends Construct {
+  public readonly deliveryStream: firehose.CfnDeliveryStream;
+  /** What writers put records to. */
+  public readonly deliveryStreamName: string;
+  public readonly deliveryStreamArn: string;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+  /** The S3 prefix the objects land under (`labels/api/`). */
+  public readonly prefix = API_LABELS_PREFIX;
+
+  constructor(scope: Construct, id: string, props: LabelDeliveryProps) {
+    super(scope, id);
+    throwIfProblems(this, labelDeliveryProblems(props));
+    const stack = Stack.of(this);
+    const errorPrefix = `errors/${API_LABELS_PREFIX}`;
+
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
+    this.logGroup = new logs.LogGroup(this, 'DeliveryErrors', {
+      retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
+      removalPolicy: logRemovalPolicy,
+      encryptionKey: logsKeyOf(this, logRemovalPolicy),
+    });
+    const logStream = this.logGroup.addStream('DestinationDelivery', {
+      logStreamName: 'DestinationDelivery',
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: `streamfeatures: Firehose into ${API_LABELS_PREFIX}`,
+    });
+    allow(
+      this.role,
+      ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+      [props.bucket.bucketArn],
+    );
+    const objectArns = [
+      props.bucket.arnForObjects(`${API_LABELS_PREFIX}*`),
+      props.bucket.arnForObjects(`${errorPrefix}*`),
+    ];
+    allow(this.role, ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], objectArns);
+    acknowledgeWildcardResources(
+      this.role,
+      objectArns,
+      'Firehose names its objects at delivery (date prefixes, random suffixes): the grant is limited to the ' +
+        "labels' own prefix and its error prefix.",
+    );
+    allowKeyVia(this.role, props.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt'], 's3');
+    allow(
+      this.role,
+      ['logs:PutLogEvents'],
+      [
+        stack.formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: `${this.logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    );
+
+    this.deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
+      deliveryStreamType: 'DirectPut',
+      deliveryStreamEncryptionConfigurationInput: {
+        keyType: 'CUSTOMER_MANAGED_CMK',
+        keyArn: props.encryptionKey.keyArn,
+      },
+      extendedS3DestinationConfiguration: {
+        bucketArn: props.bucket.bucketArn,
+        roleArn: this.role.roleArn,
+        prefix: `${API_LABELS_PREFIX}dt=!{timestamp:yyyy-MM-dd}/`,
+        errorOutputPrefix: `${errorPrefix}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
+        // The label readers list `.jsonl`/`.json` keys (adapters/monitoring/sources.ts).
+        fileExtension: '.jsonl',
+        bufferingHints: {
+          intervalInSeconds: (props.bufferInterval ?? DEFAULT_BUFFER_INTERVAL).toSeconds(),
+          sizeInMBs: (props.bufferSize ?? DEFAULT_LABEL_BUFFER_SIZE).toMebibytes(),
+        },
+        compressionFormat: 'UNCOMPRESSED',
+        encryptionConfiguration: { kmsEncryptionConfig: { awskmsKeyArn: props.encryptionKey.keyArn } },
+        cloudWatchLoggingOptions: {
+          enabled: true,
+          logGroupName: this.logGroup.logGroupName,
+          logStreamName: logStream.logStreamName,
+        },
+      },
+    });
+    // Firehose checks its role when the stream is created.
+    this.deliveryStream.node.addDependency(this.role);
+    this.deliveryStreamName = this.deliveryStream.ref;
+    this.deliveryStreamArn = this.deliveryStream.attrArn;
+  }
+
+  /** Lets a writer put labels: `firehose:PutRecordBatch` on this delivery stream, and nothing else. */
+  grantPutRecordBatch(grantee: iam.IGrantable): iam.Grant {
+    return allow(grantee, ['firehose:PutRecordBatch'], [this.deliveryStreamArn]);
+  }
+}
