@@ -52,7 +52,11 @@ export function monitorPipeline(
       ...(ingestApi?.labelsHandler ? { Labels: ingestApi.labelsHandler.function } : {}),
     },
     apis: { Score: scoringApi.http, ...(ingestApi ? { Ingest: ingestApi.http } : {}) },
-    datasets: { RawArchive: offlineStore.rawArchive, FeatureLog: offlineStore.featureLog },
+    datasets: {
+      RawArchive: offlineStore.rawArchive,
+      FeatureLog: offlineStore.featureLog,
+      ...(ingestApi?.labelDelivery ? { Labels: ingestApi.labelDelivery } : {}),
+    },
     scoring: { serviceName: scoringApi.serviceName, challenger: props.challenger !== undefined },
     thresholds: props.alarmThresholds,
     firehoseBufferSeconds: offlineStore.bufferInterval.toSeconds(),

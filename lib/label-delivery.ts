@@ -1,4 +1,5 @@
 import { ArnFormat, type Duration, RemovalPolicy, type Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,6 +13,7 @@ import { logsKeyOf } from './logs-key.js';
 import { LABELS_PREFIX } from './model-monitoring-settings.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { DEFAULT_BUFFER_INTERVAL } from './offline-dataset.js';
+import { firehoseMetric } from './pipeline-metrics.js';
 
 /**
  * Where the labels sent to the ingest API land: under the prefix the monitoring job and `streamfeatures monitor`
@@ -84,6 +86,8 @@ export class LabelDelivery extends Construct {
   public readonly logGroup: logs.LogGroup;
   /** The S3 prefix the objects land under (`labels/api/`). */
   public readonly prefix = API_LABELS_PREFIX;
+  /** Labels are written as they were sent, one JSON line each (what the alarms watch depends on it). */
+  public readonly format = 'jsonl' as const;
 
   constructor(scope: Construct, id: string, props: LabelDeliveryProps) {
     super(scope, id);
@@ -167,6 +171,11 @@ export class LabelDelivery extends Construct {
     this.deliveryStream.node.addDependency(this.role);
     this.deliveryStreamName = this.deliveryStream.ref;
     this.deliveryStreamArn = this.deliveryStream.attrArn;
+  }
+
+  /** A metric of this delivery stream (namespace AWS/Firehose). */
+  metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return firehoseMetric(this.deliveryStreamName, metricName, props);
   }
 
   /** Lets a writer put labels: `firehose:PutRecordBatch` on this delivery stream, and nothing else. */

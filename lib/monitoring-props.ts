@@ -1,5 +1,6 @@
 /** The Monitoring construct's props: alarm thresholds with their defaults, and the checks that name a bad value. */
 import type { RemovalPolicy } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -8,7 +9,16 @@ import { DEFAULT_FRESHNESS_P99_SECONDS } from './defaults.js';
 import { ignoredWith, Problems } from './errors.js';
 import type { FeatureComputer } from './feature-computer.js';
 import type { LambdaHttpApi } from './http-api.js';
-import type { OfflineDataset } from './offline-dataset.js';
+import type { OfflineFormat } from './offline-dataset.js';
+
+/**
+ * A Firehose delivery stream the alarms watch (OfflineDataset, LabelDelivery): what it writes decides which failure
+ * metric it has (`parquet`: failed conversions; `iceberg`: failed rows; `jsonl`, records as sent: none but S3's).
+ */
+export interface WatchedDelivery {
+  readonly format: OfflineFormat | 'jsonl';
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
 
 /** Alarm thresholds. */
 export interface MonitoringThresholds {
@@ -74,8 +84,8 @@ export interface MonitoringProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** Every HTTP API to watch for latency and 5xx, by name. */
   readonly apis: Readonly<Record<string, LambdaHttpApi>>;
-  /** Every Firehose dataset to watch for delivery failures, by name. */
-  readonly datasets: Readonly<Record<string, OfflineDataset>>;
+  /** Every Firehose delivery stream to watch for delivery failures, by name. */
+  readonly datasets: Readonly<Record<string, WatchedDelivery>>;
   /**
    * Alarm thresholds.
    * @default - the defaults of MonitoringThresholds

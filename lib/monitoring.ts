@@ -13,9 +13,10 @@ import {
   type MonitoringProps,
   type MonitoringThresholds,
   monitoringProblems,
+  type WatchedDelivery,
 } from './monitoring-props.js';
 import { newAlarmTopic } from './monitoring-topic.js';
-import { DEFAULT_BUFFER_INTERVAL, type OfflineDataset } from './offline-dataset.js';
+import { DEFAULT_BUFFER_INTERVAL } from './offline-dataset.js';
 import { above, esmMetric, FIVE_MINUTES, graph, handlerMetric, outcomeRates } from './pipeline-metrics.js';
 
 export {
@@ -23,6 +24,7 @@ export {
   type MonitoringProps,
   type MonitoringThresholds,
   monitoringProblems,
+  type WatchedDelivery,
 } from './monitoring-props.js';
 
 /** The dashboard and the alarms, publishing to one SNS topic. */
@@ -268,23 +270,17 @@ export class Monitoring extends Construct {
     );
   }
 
-  private firehoseAlarms(name: string, dataset: OfflineDataset, bufferSeconds: number): void {
-    const parquet = dataset.format === 'parquet';
-    const failures = parquet
-      ? new cloudwatch.MathExpression({
-          label: 'failed conversions',
-          expression: 'FILL(c,0)',
-          usingMetrics: { c: dataset.metric('FailedConversion.Records', { statistic: 'Sum' }) },
-          period: FIVE_MINUTES,
-        })
-      : dataset.metric('DeliveryToIceberg.FailedRowCount', { statistic: 'Sum' });
-    this.alarm(
-      `${name}DeliveryFailures`,
-      failures,
-      above(0, 1, `Firehose could not deliver ${name} records: they are under errors/ in the bucket.`),
-    );
-    const destination = parquet ? 'DeliveryToS3' : 'DeliveryToIceberg';
-    const dataFreshness = dataset.metric(`${destination}.DataFreshness`, { statistic: 'Maximum' });
+  private firehoseAlarms(name: string, delivery: WatchedDelivery, bufferSeconds: number): void {
+    const failures = failedRecords(delivery);
+    if (failures) {
+      this.alarm(
+        `${name}DeliveryFailures`,
+        failures,
+        above(0, 1, `Firehose could not deliver ${name} records: they are under errors/ in the bucket.`),
+      );
+    }
+    const destination = delivery.format === 'iceberg' ? 'DeliveryToIceberg' : 'DeliveryToS3';
+    const dataFreshness = delivery.metric(`${destination}.DataFreshness`, { statistic: 'Maximum' });
     this.alarm(
       `${name}DeliveryFreshness`,
       dataFreshness,
@@ -294,16 +290,32 @@ export class Monitoring extends Construct {
         `Firehose has held ${name} records 15 minutes past its buffer: delivery is stuck.`,
       ),
     );
-    if (parquet) {
-      this.alarm(`${name}DeliveryToS3`, dataset.metric('DeliveryToS3.Success', { statistic: 'Minimum' }), {
+    if (destination === 'DeliveryToS3') {
+      this.alarm(`${name}DeliveryToS3`, delivery.metric('DeliveryToS3.Success', { statistic: 'Minimum' }), {
         ...above(1, 2, `Firehose's deliveries of ${name} to S3 are failing.`),
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       });
     }
     this.dashboard.addWidgets(
-      graph(`${name}: records in`, [dataset.metric('IncomingRecords', { statistic: 'Sum' })]),
+      graph(`${name}: records in`, [delivery.metric('IncomingRecords', { statistic: 'Sum' })]),
       graph(`${name}: delivery freshness (s)`, [dataFreshness]),
-      graph(`${name}: failed records`, [failures]),
+      ...(failures ? [graph(`${name}: failed records`, [failures])] : []),
     );
   }
+}
+
+/**
+ * The records a delivery stream set aside under errors/: failed Parquet conversions, failed Iceberg rows; none for
+ * records written as sent (Firehose retries S3 itself, watched by DeliveryToS3.Success and the freshness alarm).
+ */
+function failedRecords(delivery: WatchedDelivery): cloudwatch.IMetric | undefined {
+  if (delivery.format === 'jsonl') return undefined;
+  if (delivery.format === 'iceberg')
+    return delivery.metric('DeliveryToIceberg.FailedRowCount', { statistic: 'Sum' });
+  return new cloudwatch.MathExpression({
+    label: 'failed conversions',
+    expression: 'FILL(c,0)',
+    usingMetrics: { c: delivery.metric('FailedConversion.Records', { statistic: 'Sum' }) },
+    period: FIVE_MINUTES,
+  });
 }

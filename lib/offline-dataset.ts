@@ -1,5 +1,5 @@
 import { ArnFormat, Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -15,6 +15,7 @@ import { allowKeyVia } from './key-grants.js';
 import { logsKeyOf } from './logs-key.js';
 import { acknowledgeWildcardResources } from './nag.js';
 import { icebergTable, parquetTable } from './offline-tables.js';
+import { firehoseMetric } from './pipeline-metrics.js';
 
 export type OfflineFormat = 'parquet' | 'iceberg';
 
@@ -293,12 +294,6 @@ export class OfflineDataset extends Construct {
 
   /** A metric of this delivery stream (namespace AWS/Firehose). */
   metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/Firehose',
-      metricName,
-      dimensionsMap: { DeliveryStreamName: this.deliveryStreamName },
-      period: Duration.minutes(5),
-      ...props,
-    });
+    return firehoseMetric(this.deliveryStreamName, metricName, props);
   }
 }

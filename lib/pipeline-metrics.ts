@@ -17,6 +17,21 @@ export function esmMetric(eventSourceMappingId: string, metricName: string): clo
   });
 }
 
+/** A metric of a Firehose delivery stream (AWS/Firehose, dimension DeliveryStreamName), over five minutes. */
+export function firehoseMetric(
+  deliveryStreamName: string,
+  metricName: string,
+  props: cloudwatch.MetricOptions = {},
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/Firehose',
+    metricName,
+    dimensionsMap: { DeliveryStreamName: deliveryStreamName },
+    period: FIVE_MINUTES,
+    ...props,
+  });
+}
+
 /**
  * A metric a handler emits with Powertools (EMF): namespace `streamfeatures`, dimension `service` (Powertools'
  * default dimension, the function's POWERTOOLS_SERVICE_NAME), plus any the handler adds.

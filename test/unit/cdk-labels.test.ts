@@ -120,6 +120,24 @@ describe('POST /labels', () => {
     expect(destination.ProcessingConfiguration).toBeUndefined();
   });
 
+  it("alarms when the labels' deliveries to S3 fail or stall, on their own delivery stream", () => {
+    const { delivery } = labelsOf(withLabels);
+    const streamRef = { Ref: logicalIdOf(withLabels.stack, delivery.deliveryStream) };
+    const alarms = Object.values(resourcesOf(withLabels.template, 'AWS::CloudWatch::Alarm')).map(
+      (alarm) => alarm.Properties as Record<string, unknown>,
+    );
+    const onLabels = alarms.filter((alarm) =>
+      JSON.stringify(alarm.Dimensions ?? []).includes(JSON.stringify(streamRef)),
+    );
+    expect(
+      onLabels.map((alarm) => [alarm.MetricName, alarm.ComparisonOperator, alarm.Threshold]).sort(),
+    ).toEqual([
+      ['DeliveryToS3.DataFreshness', 'GreaterThanThreshold', 300 + 900],
+      ['DeliveryToS3.Success', 'LessThanThreshold', 1],
+    ]);
+    for (const alarm of onLabels) expect(alarm.AlarmActions).toHaveLength(1);
+  });
+
   it("lets Firehose write only the labels' prefix and its error prefix", () => {
     const { delivery } = labelsOf(withLabels);
     const statements = statementsOfRole(withLabels.template, roleOf(withLabels, delivery));
