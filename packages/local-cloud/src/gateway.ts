@@ -29,6 +29,8 @@
 import http, { type ServerResponse } from 'node:http';
 import http2, { type Http2Session } from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { DynamoDbCall } from './dynamodb/call-metrics.js';
+import { answerDynamoDb, isDynamoDbCall } from './dynamodb/metrics-front.js';
 import { PortInUseError } from './emulator-process.js';
 import { forwardRequest, type GatewayRequest, type GatewayResponse, sendError } from './gateway/forward.js';
 import { executeApiTarget, executeApiUrl, serviceForRequest } from './gateway/routing.js';
@@ -48,6 +50,8 @@ export interface GatewayOptions {
   services: readonly string[];
   /** Each served service's state, for `/_localstack/health`. */
   health(): Promise<Record<string, ServiceState>>;
+  /** Each DynamoDB call, once answered (the cloud publishes DynamoDB's metrics from it: src/dynamodb/). */
+  onDynamoDbCall?: (call: DynamoDbCall) => void;
 }
 
 export interface Gateway {
@@ -122,6 +126,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     if (service === 'sqs' && isSqsQueryRequest(req.headers)) {
       answerSqsQuery(req, res, origin, agent).catch((error: unknown) => failed(res, service, error));
+      return;
+    }
+    const onDynamoDbCall = options.onDynamoDbCall;
+    if (service === 'dynamodb' && onDynamoDbCall !== undefined && isDynamoDbCall(req.headers)) {
+      answerDynamoDb(req, res, origin, agent, onDynamoDbCall).catch((error: unknown) =>
+        failed(res, service, error),
+      );
       return;
     }
     forwardRequest(req, res, service, origin, agent);

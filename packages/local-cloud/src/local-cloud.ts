@@ -27,6 +27,8 @@ import {
   serveCloudFormation,
 } from './cloudformation/serve.js';
 import { attachServiceMetrics } from './cloudwatch/service-metrics.js';
+import type { DynamoDbCall } from './dynamodb/call-metrics.js';
+import { putCallMetrics } from './dynamodb/publish-metrics.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { listProcesses, processStartId } from './emulator-process.js';
 import { startEventsServer } from './events/api.js';
@@ -165,10 +167,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let state: 'starting' | 'running' | 'stopped' = 'starting';
   let healthOf: () => Promise<Record<string, ServiceState>> = async () =>
     Object.fromEntries(LOCAL_CLOUD_SERVICES.map((s) => [s, state === 'stopped' ? 'stopped' : 'starting']));
+  // Set once the cloud's CloudWatch runs: DynamoDB's metrics of each call go there (src/dynamodb/).
+  let onDynamoDbCall: ((call: DynamoDbCall) => void) | undefined;
   const gateway = await startGateway({
     port: options.port ?? DEFAULT_PORT,
     services: [...LOCAL_CLOUD_SERVICES, 'sts'],
     health: () => healthOf(),
+    onDynamoDbCall: (call) => onDynamoDbCall?.(call),
   });
 
   const [kinesis, dynamo, fauxqs] = await Promise.allSettled([
@@ -249,6 +254,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const services = await startLocalServices(gateway, log === undefined ? {} : { onLog: log });
   // What the cloud's parts publish as AWS services (AWS/Lambda IteratorAge) lands in its CloudWatch.
   const detachServiceMetrics = attachServiceMetrics(services.cloudwatch.store);
+  onDynamoDbCall = (call) => putCallMetrics(services.cloudwatch.store, call);
   state = 'running';
 
   for (const child of [kinesis.value.value.process, fauxqs.value.value.process]) {
