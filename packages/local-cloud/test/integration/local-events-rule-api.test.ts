@@ -3,7 +3,7 @@
  * `put-targets`, `list-targets-by-rule`, `remove-targets`, `delete-rule` (options the AWS CLI v1 and Debian's v2.9
  * both accept) and the SDK for JavaScript v3. A schedule rule sends the scheduled event to its queue, a pattern
  * rule on a custom bus sends matching events to a function a stack deployed and to a queue, as deployed rules do;
- * errors carry EventBridge's codes; and each local cloud of the process keeps its own rules and buses.
+ * errors carry EventBridge's codes; and each local cloud of the process keeps its own rules, buses and alarms.
  */
 
 import {
@@ -282,7 +282,7 @@ describe('EventBridge rules made through the API on the local cloud', () => {
     await events.send(new DeleteRuleCommand({ Name: 'never-made' }));
   });
 
-  it('keeps each cloud’s rules and buses to itself', async () => {
+  it('keeps each cloud’s rules, buses and alarms to itself', async () => {
     const other = await startLocalCloud({ port: 0 });
     try {
       await aws(['events', 'create-event-bus', '--name', 'only-in-other'], other.endpoint);
@@ -295,6 +295,26 @@ describe('EventBridge rules made through the API on the local cloud', () => {
       expect(await cliError(['events', 'describe-rule', '--name', 'only-in-other'])).toMatch(
         /ResourceNotFoundException/,
       );
+      const alarm = ['--alarm-name', 'only-in-other', '--namespace', 'App', '--metric-name', 'M'];
+      const rule = ['--statistic', 'Sum', '--period', '60', '--evaluation-periods', '1', '--threshold', '1'];
+      await aws(
+        [
+          'cloudwatch',
+          'put-metric-alarm',
+          ...alarm,
+          ...rule,
+          '--comparison-operator',
+          'GreaterThanThreshold',
+        ],
+        other.endpoint,
+      );
+      const alarmsHere = await aws(['cloudwatch', 'describe-alarms', '--alarm-names', 'only-in-other']);
+      expect(alarmsHere.MetricAlarms).toEqual([]);
+      const alarmsThere = await aws(
+        ['cloudwatch', 'describe-alarms', '--alarm-names', 'only-in-other'],
+        other.endpoint,
+      );
+      expect(alarmsThere.MetricAlarms).toHaveLength(1);
       const there = await aws(['events', 'list-rules'], other.endpoint);
       expect((there.Rules as Array<{ Name: string }>).map((r) => r.Name)).toEqual(['only-in-other']);
     } finally {
