@@ -19,7 +19,7 @@
  * - TLS on the same port: a connection whose first byte is a TLS handshake (0x16) is served with certificates
  *   made at start (src/gateway-tls.ts), then told HTTP/1.1 from HTTP/2 by ALPN.
  * - STS is answered here (src/sts/), and SQS's query protocol is translated to the JSON protocol in front of
- *   the SQS emulator (src/sqs-query/).
+ *   the SQS emulator (src/sqs-query/). DynamoDB calls are read whole, for DynamoDB's metrics (src/dynamodb/).
  * - HTTP APIs (`routeApi`) answer as LocalStack routes execute-api: the Host `<apiId>.execute-api.localhost`
  *   (or `.localhost.localstack.cloud`, see EXECUTE_API_HOST), and the path form
  *   `/_aws/execute-api/<apiId>/<path>`, which needs no name resolution. In the path form the API sees `/<path>`,
