@@ -30,7 +30,6 @@ import { attachServiceMetrics } from './cloudwatch/service-metrics.js';
 import type { DynamoDbCall } from './dynamodb/call-metrics.js';
 import { putCallMetrics } from './dynamodb/publish-metrics.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
-import { listProcesses, processStartId } from './emulator-process.js';
 import { startEventsServer } from './events/api.js';
 import { cloudTargets } from './events/cloud-targets.js';
 import { API_OWNER } from './events/rule-api.js';
@@ -40,6 +39,7 @@ import { type ServiceState, startGateway } from './gateway.js';
 import { kinesisMockAnswers, startKinesisMock } from './kinesis-mock.js';
 import { clearStaleState } from './local-cloud-control.js';
 import { type EmulatorInfo, removeState, writeState } from './local-cloud-state.js';
+import { listProcesses, processStartId } from './process-table.js';
 import { type LocalServices, startLocalServices } from './services/start-services.js';
 
 export {
