@@ -19,21 +19,26 @@
  * - TLS on the same port: a connection whose first byte is a TLS handshake (0x16) is served with certificates
  *   made at start (src/gateway-tls.ts), then told HTTP/1.1 from HTTP/2 by ALPN.
  * - STS is answered here (src/sts/), and SQS's query protocol is translated to the JSON protocol in front of
- *   the SQS emulator (src/sqs-query/).
+ *   the SQS emulator (src/sqs-query/). DynamoDB calls are read whole, for DynamoDB's metrics (src/dynamodb/).
  * - HTTP APIs (`routeApi`) answer as LocalStack routes execute-api: the Host `<apiId>.execute-api.localhost`
  *   (or `.localhost.localstack.cloud`, see EXECUTE_API_HOST), and the path form
  *   `/_aws/execute-api/<apiId>/<path>`, which needs no name resolution. In the path form the API sees `/<path>`,
  *   and `X-Forwarded-Prefix` tells it the prefix the client signed.
  */
 
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import http2, { type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import http, { type ServerResponse } from 'node:http';
+import http2, { type Http2Session } from 'node:http2';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import { pipeline } from 'node:stream';
+import type { DynamoDbCall } from './dynamodb/call-metrics.js';
+import { answerDynamoDb, isDynamoDbCall } from './dynamodb/metrics-front.js';
 import { PortInUseError } from './emulator-process.js';
+import { forwardRequest, type GatewayRequest, type GatewayResponse, sendError } from './gateway/forward.js';
+import { executeApiTarget, executeApiUrl, serviceForRequest } from './gateway/routing.js';
 import { makeEndpointCertificates } from './gateway-tls.js';
 import { answerSqsQuery, isSqsQueryRequest } from './sqs-query/handler.js';
 import { answerSts } from './sts/server.js';
+
+export { executeApiTarget, executeApiUrl, serviceForRequest } from './gateway/routing.js';
 
 /** A service's state as LocalStack's health endpoint spells it. */
 export type ServiceState = 'running' | 'starting' | 'error' | 'stopped';
@@ -45,6 +50,8 @@ export interface GatewayOptions {
   services: readonly string[];
   /** Each served service's state, for `/_localstack/health`. */
   health(): Promise<Record<string, ServiceState>>;
+  /** Each DynamoDB call, once answered (the cloud publishes DynamoDB's metrics from it: src/dynamodb/). */
+  onDynamoDbCall?: (call: DynamoDbCall) => void;
 }
 
 export interface Gateway {
@@ -65,137 +72,6 @@ export interface Gateway {
   apiEndpoint(apiId: string): string;
   /** Stops listening and ends every open connection. Idempotent. */
   close(): Promise<void>;
-}
-
-type GatewayRequest = IncomingMessage | Http2ServerRequest;
-type GatewayResponse = ServerResponse | Http2ServerResponse;
-
-/** X-Amz-Target prefixes of the JSON-protocol services, to the service that serves them. */
-const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
-  ['Kinesis_20131202.', 'kinesis'],
-  ['DynamoDB_20120810.', 'dynamodb'],
-  ['DynamoDBStreams_20120810.', 'dynamodb'],
-  ['AmazonSQS.', 'sqs'],
-  ['Firehose_20150804.', 'firehose'],
-  ['Logs_20140328.', 'logs'],
-  ['GraniteServiceVersion20100801.', 'monitoring'],
-  ['AWSEvents.', 'events'],
-];
-
-/** Signing names that differ from the service that serves them. */
-const SIGNING_NAME_ALIASES: Readonly<Record<string, string>> = { streams: 'dynamodb' };
-
-const SCOPE = /^[^/\s]+\/\d{8}\/[^/\s]+\/([^/\s]+)\/aws4_request$/;
-const AUTHORIZATION_SCOPE = /Credential=([^,\s]+)/;
-
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * `<apiId>.execute-api.localhost`, `<apiId>.execute-api.localhost.localstack.cloud`, with or without a region
- * label before `localhost` (as LocalStack accepts), and AWS's own `<apiId>.execute-api.<region>.amazonaws.com`
- * (which reaches this port only when the client maps it here: curl --connect-to, /etc/hosts).
- */
-const EXECUTE_API_HOST =
-  /^([a-z0-9]+)\.execute-api\.(?:[a-z0-9-]+\.)?(?:localhost(?:\.localstack\.cloud)?|amazonaws\.com)\.?(?::\d+)?$/i;
-const EXECUTE_API_PATH = /^\/_aws\/execute-api\/([^/?#]+)([^?#]*)(.*)$/s;
-
-/**
- * The HTTP API a request is for, and the path it asks that API for; undefined for any other request.
- * `prefix` is the part of the path the gateway took off (path form), empty for the host form.
- */
-export function executeApiTarget(
-  url: string,
-  host: string | undefined,
-): { apiId: string; path: string; prefix: string } | undefined {
-  const byHost = host === undefined ? undefined : EXECUTE_API_HOST.exec(host);
-  if (byHost) return { apiId: (byHost[1] as string).toLowerCase(), path: url, prefix: '' };
-  const byPath = EXECUTE_API_PATH.exec(url);
-  if (!byPath) return undefined;
-  const apiId = byPath[1] as string;
-  const rest = byPath[2] as string;
-  return {
-    apiId,
-    path: `${rest === '' ? '/' : rest}${byPath[3] as string}`,
-    prefix: `/_aws/execute-api/${apiId}`,
-  };
-}
-
-/**
- * The URL an HTTP API answers at on the endpoint `http://127.0.0.1:<port>`: the path form
- * `http://127.0.0.1:<port>/_aws/execute-api/<apiId>`, which needs no name to resolve (the host forms need DNS
- * for `*.localhost.localstack.cloud`, or a resolver that maps `*.localhost` to loopback, which Node's does not).
- */
-export function executeApiUrl(endpoint: string, apiId: string): string {
-  return `${endpoint.replace(/\/$/, '')}/_aws/execute-api/${apiId}`;
-}
-
-/** The AWS service a request is for (see the file comment for the rules). */
-export function serviceForRequest(url: string, headers: IncomingHttpHeaders): string {
-  const target = headerValue(headers, 'x-amz-target');
-  if (target !== undefined) {
-    for (const [prefix, service] of TARGET_PREFIXES) if (target.startsWith(prefix)) return service;
-  }
-  let credential = AUTHORIZATION_SCOPE.exec(headerValue(headers, 'authorization') ?? '')?.[1];
-  if (credential === undefined && url.includes('X-Amz-Credential=')) {
-    credential = new URL(url, 'http://localhost').searchParams.get('X-Amz-Credential') ?? undefined;
-  }
-  const signingName = credential === undefined ? undefined : SCOPE.exec(credential)?.[1];
-  if (signingName !== undefined) return SIGNING_NAME_ALIASES[signingName] ?? signingName;
-  return 's3';
-}
-
-/** Connection-level headers: never forwarded (and forbidden in HTTP/2). SigV4 signs none of them. */
-const HOP_BY_HOP_REQUEST = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'upgrade',
-  'expect',
-]);
-const HOP_BY_HOP_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'upgrade',
-  'transfer-encoding',
-]);
-
-/** Services whose errors are XML (REST-XML and query protocols); the others speak JSON. */
-const XML_SERVICES = new Set(['s3', 'sns', 'sts', 'monitoring']);
-
-function sendError(
-  res: GatewayResponse,
-  service: string,
-  status: number,
-  code: string,
-  message: string,
-): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const xml = XML_SERVICES.has(service);
-  const body = xml
-    ? `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`
-    : JSON.stringify({ __type: code, message });
-  const headers = {
-    'content-type': xml ? 'application/xml' : 'application/x-amz-json-1.0',
-    'content-length': `${Buffer.byteLength(body)}`,
-    'x-amzn-errortype': code,
-  };
-  (res as ServerResponse).writeHead(status, headers);
-  res.end(body);
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -252,7 +128,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       answerSqsQuery(req, res, origin, agent).catch((error: unknown) => failed(res, service, error));
       return;
     }
-    forward(req, res, service, origin);
+    const onDynamoDbCall = options.onDynamoDbCall;
+    if (service === 'dynamodb' && onDynamoDbCall !== undefined && isDynamoDbCall(req.headers)) {
+      answerDynamoDb(req, res, origin, agent, onDynamoDbCall).catch((error: unknown) =>
+        failed(res, service, error),
+      );
+      return;
+    }
+    forwardRequest(req, res, service, origin, agent);
   };
 
   const failed = (res: GatewayResponse, service: string, error: unknown): void => {
@@ -284,7 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ['x-forwarded-port', `${port}`],
     ];
     if (api.prefix !== '') extra.push(['x-forwarded-prefix', api.prefix]);
-    forward(req, res, 'execute-api', origin, api.path, extra);
+    forwardRequest(req, res, 'execute-api', origin, agent, api.path, extra);
   };
 
   const answerHealth = async (req: GatewayRequest, res: GatewayResponse): Promise<void> => {
@@ -304,85 +187,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     if (req.method === 'HEAD') res.end();
     else res.end(body);
-  };
-
-  /** `extra` headers replace the client's of the same names. */
-  const forward = (
-    req: GatewayRequest,
-    res: GatewayResponse,
-    service: string,
-    origin: URL,
-    path: string = req.url ?? '/',
-    extra: ReadonlyArray<[string, string]> = [],
-  ): void => {
-    const headers: string[] = [];
-    let hasHost = false;
-    const replaced = new Set(extra.map(([name]) => name));
-    const raw = req.rawHeaders;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = raw[i] as string;
-      const lower = name.toLowerCase();
-      if (lower.startsWith(':') || HOP_BY_HOP_REQUEST.has(lower) || replaced.has(lower)) continue;
-      if (lower === 'host') hasHost = true;
-      headers.push(name, raw[i + 1] as string);
-    }
-    const authority = req.headers[':authority'];
-    if (!hasHost && typeof authority === 'string') headers.push('host', authority);
-    for (const [name, value] of extra) headers.push(name, value);
-
-    const upstream = http.request({
-      protocol: origin.protocol,
-      hostname: origin.hostname,
-      port: origin.port,
-      method: req.method,
-      path,
-      headers,
-      setHost: false,
-      agent,
-    });
-    upstream.on('response', (upstreamRes) => {
-      const status = upstreamRes.statusCode ?? 502;
-      if (req.httpVersionMajor >= 2) {
-        const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(upstreamRes.headers)) {
-          if (value !== undefined && !HOP_BY_HOP_RESPONSE.has(name)) out[name] = value;
-        }
-        (res as Http2ServerResponse).writeHead(status, out);
-      } else {
-        const out: string[] = [];
-        const rawOut = upstreamRes.rawHeaders;
-        for (let i = 0; i + 1 < rawOut.length; i += 2) {
-          if (!HOP_BY_HOP_RESPONSE.has((rawOut[i] as string).toLowerCase()))
-            out.push(rawOut[i] as string, rawOut[i + 1] as string);
-        }
-        (res as ServerResponse).writeHead(status, upstreamRes.statusMessage, out);
-      }
-      pipeline(upstreamRes, res as NodeJS.WritableStream, () => {});
-    });
-    upstream.on('error', (error) => {
-      if (res.headersSent || res.writableEnded) {
-        res.destroy();
-        return;
-      }
-      sendError(
-        res,
-        service,
-        502,
-        'BadGateway',
-        `The local cloud's ${service} emulator at ${origin.origin} did not answer: ${error.message}`,
-      );
-    });
-    // The client went away before the answer was complete: drop the upstream request too.
-    let answered = false;
-    res.on('finish', () => {
-      answered = true;
-    });
-    res.on('close', () => {
-      if (!answered) upstream.destroy();
-    });
-    pipeline(req as NodeJS.ReadableStream, upstream, (error) => {
-      if (error) upstream.destroy();
-    });
   };
 
   const http1 = http.createServer({ requestTimeout: 0 }, handle);

@@ -5,8 +5,9 @@
  */
 
 import { resolve } from 'node:path';
-import { isSameProcess, listProcesses, sleep } from './emulator-process.js';
+import { sleep } from './emulator-process.js';
 import { DEFAULT_STATE_DIR, readState, removeState } from './local-cloud-state.js';
+import { isSameProcess, listProcesses } from './process-table.js';
 
 /** A state whose owner is gone: ends what it left behind (the watchdogs normally have) and forgets it. */
 export async function clearStaleState(stateDir: string): Promise<void> {

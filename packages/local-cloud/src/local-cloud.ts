@@ -7,7 +7,7 @@
  *   s3, sqs, sns         fauxqs                                 src/fauxqs.ts
  *   sts                  the endpoint itself                    src/sts/
  *   cloudformation, ssm  our own, in this process               src/cloudformation/, src/ssm/
- *   events               our own (rules the stacks deploy)      src/events/
+ *   events               our own (rules deployed or put)        src/events/
  *
  * CloudFormation deploys stacks onto the cloud (the CDK CLI's `cdk bootstrap/deploy/destroy`, or
  * `cloud.cloudFormation.service.deploy` in process); their functions and event-source mappings run in this
@@ -27,15 +27,19 @@ import {
   serveCloudFormation,
 } from './cloudformation/serve.js';
 import { attachServiceMetrics } from './cloudwatch/service-metrics.js';
+import type { DynamoDbCall } from './dynamodb/call-metrics.js';
+import { putCallMetrics } from './dynamodb/publish-metrics.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
-import { listProcesses, processStartId } from './emulator-process.js';
 import { startEventsServer } from './events/api.js';
-import { localEventRules } from './events/rules.js';
+import { cloudTargets } from './events/cloud-targets.js';
+import { API_OWNER } from './events/rule-api.js';
+import { EventRules } from './events/rules.js';
 import { fauxqsAnswers, startFauxqsEmulator } from './fauxqs.js';
 import { type ServiceState, startGateway } from './gateway.js';
 import { kinesisMockAnswers, startKinesisMock } from './kinesis-mock.js';
 import { clearStaleState } from './local-cloud-control.js';
 import { type EmulatorInfo, removeState, writeState } from './local-cloud-state.js';
+import { listProcesses, processStartId } from './process-table.js';
 import { type LocalServices, startLocalServices } from './services/start-services.js';
 
 export {
@@ -86,6 +90,8 @@ export interface LocalCloud {
    * (Firehose delivers what it buffers to S3 through the endpoint).
    */
   route(service: string, origin: string, plugin?: LocalCloudPlugin): void;
+  /** This cloud's EventBridge rules and buses (deployed ones and those made through the API). */
+  readonly eventRules: EventRules;
   /** CloudFormation (its stacks: `service.deployments()`), the SSM Parameter Store and the deploy hooks. */
   readonly cloudFormation: CloudFormationPlugin;
   /** Serves an HTTP API (a LocalHttpApi's origin) at `apiEndpoint(apiId)` and its execute-api host names. */
@@ -165,10 +171,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   let state: 'starting' | 'running' | 'stopped' = 'starting';
   let healthOf: () => Promise<Record<string, ServiceState>> = async () =>
     Object.fromEntries(LOCAL_CLOUD_SERVICES.map((s) => [s, state === 'stopped' ? 'stopped' : 'starting']));
+  // Set once the cloud's CloudWatch runs: DynamoDB's metrics of each call go there (src/dynamodb/).
+  let onDynamoDbCall: ((call: DynamoDbCall) => void) | undefined;
   const gateway = await startGateway({
     port: options.port ?? DEFAULT_PORT,
     services: [...LOCAL_CLOUD_SERVICES, 'sts'],
     health: () => healthOf(),
+    onDynamoDbCall: (call) => onDynamoDbCall?.(call),
   });
 
   const [kinesis, dynamo, fauxqs] = await Promise.allSettled([
@@ -249,6 +258,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const services = await startLocalServices(gateway, log === undefined ? {} : { onLog: log });
   // What the cloud's parts publish as AWS services (AWS/Lambda IteratorAge) lands in its CloudWatch.
   const detachServiceMetrics = attachServiceMetrics(services.cloudwatch.store);
+  onDynamoDbCall = (call) => putCallMetrics(services.cloudwatch.store, call);
   state = 'running';
 
   for (const child of [kinesis.value.value.process, fauxqs.value.value.process]) {
@@ -274,8 +284,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   let stopping: Promise<void> | undefined;
   const plugins: LocalCloudPlugin[] = [];
+  const eventRules = new EventRules();
   const cloud: Omit<LocalCloud, 'cloudFormation'> & { cloudFormation?: CloudFormationPlugin } = {
     endpoint: gateway.endpoint,
+    eventRules,
     port: gateway.port,
     startupMs,
     emulators,
@@ -297,6 +309,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           await plugin.stop().catch((error: unknown) => failures.push(error));
         }
         await services.stop().catch((error: unknown) => failures.push(error));
+        eventRules.removeOwnedBy(API_OWNER);
         detachServiceMetrics();
         state = 'stopped';
         await gateway.close();
@@ -311,9 +324,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
   };
   try {
-    // EventBridge: the rules the stacks deploy (src/events/), listed and switched on and off with the AWS CLI.
-    const events = await startEventsServer(localEventRules, {
+    // EventBridge (src/events/): the rules the stacks deploy and those made through the API, this cloud's own.
+    const events = await startEventsServer(eventRules, {
       onInternalError: (message) => log?.('events', message),
+      targets: cloudTargets(gateway.endpoint),
+      onRuleLog: (message) => log?.('events', message),
     });
     cloud.route('events', events.origin, events);
     cloud.cloudFormation = await serveCloudFormation(cloud as LocalCloud, options.cloudFormation);

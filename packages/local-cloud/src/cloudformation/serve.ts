@@ -43,6 +43,10 @@ export async function serveCloudFormation(
     ssm: parameters,
     // Function output to CloudWatch Logs (and EMF lines to metrics), as the cloud's other functions.
     logSink: cloud.services.logSink,
+    // The cloud's own rules and buses, which its EventBridge API serves.
+    eventRules: cloud.eventRules,
+    // Its stacks' alarms are judged on its own metrics, and listed by its CloudWatch API.
+    alarms: cloud.services.cloudwatch.alarms,
     ...(options.mappingOptions === undefined ? {} : { mappingOptions: options.mappingOptions }),
     ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
   });

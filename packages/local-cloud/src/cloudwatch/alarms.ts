@@ -2,8 +2,8 @@
  * The CloudWatch alarms of the local cloud, kept in this process: what the deployer creates for
  * AWS::CloudWatch::Alarm and PutMetricAlarm puts (alarm-definition.ts reads both), what DescribeAlarms answers and
  * SetAlarmState sets.
- * Each alarm is evaluated (alarm-evaluation.ts) on the metrics of the running cloud (service-metrics.ts
- * `attachedSamples`) when created and then just after each period ends (at most every 60 s); a change
+ * Each alarm is evaluated (alarm-evaluation.ts) on the metrics of its cloud (its CloudWatch's store; the
+ * process's `localAlarms` reads every attached store, service-metrics.ts `attachedSamples`) when created and then just after each period ends (at most every 60 s); a change
  * of state publishes the notification CloudWatch sends to the SNS topics of the new state's actions
  * (AlarmActions, OKActions, InsufficientDataActions) while ActionsEnabled.
  *
@@ -21,7 +21,7 @@ import {
   windowStarts,
 } from './alarm-evaluation.js';
 import { type AlarmQuery, mathDatapoints } from './alarm-queries.js';
-import type { Dimension } from './metric-store.js';
+import type { Dimension, MetricStore, Sample } from './metric-store.js';
 import { attachedSamples } from './service-metrics.js';
 
 /** The one metric of a single-metric alarm. */
@@ -96,8 +96,18 @@ const REGION_NAMES: Readonly<Record<string, string>> = {
   'eu-central-1': 'EU (Frankfurt)',
 };
 
+/** The samples of a metric, where a set of alarms reads them. */
+export type SamplesOf = (namespace: string, metricName: string, dimensions: readonly Dimension[]) => Sample[];
+
+/** The samples of one cloud's CloudWatch store. */
+export function samplesOfStore(store: MetricStore): SamplesOf {
+  return (namespace, metricName, dimensions) => store.get(namespace, metricName, dimensions)?.samples ?? [];
+}
+
 export class LocalAlarms {
   private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly samplesOf: SamplesOf = attachedSamples) {}
 
   /**
    * Adds (or replaces) an alarm, in INSUFFICIENT_DATA, and evaluates it now and every period. Throws when an
@@ -196,7 +206,7 @@ export class LocalAlarms {
     const { definition } = entry;
     let result: Evaluation;
     try {
-      result = evaluationOf(definition, entry.judgedPeriodSeconds, nowMs, entry.status.state);
+      result = evaluationOf(this.samplesOf, definition, entry.judgedPeriodSeconds, nowMs, entry.status.state);
     } catch (error) {
       entry.onError(`alarm ${definition.name}: ${(error as Error).message}`);
       return;
@@ -255,6 +265,7 @@ export class LocalAlarms {
 }
 
 function evaluationOf(
+  samplesOf: SamplesOf,
   definition: AlarmDefinition,
   periodSeconds: number,
   nowMs: number,
@@ -263,14 +274,14 @@ function evaluationOf(
   const rule = { ...definition.rule, periodSeconds };
   if ('metric' in definition) {
     const { namespace, metricName, dimensions, unit } = definition.metric;
-    const samples = attachedSamples(namespace, metricName, dimensions).filter(
+    const samples = samplesOf(namespace, metricName, dimensions).filter(
       (s) => unit === undefined || s.unit === unit,
     );
     return evaluateAlarm(rule, samples, nowMs, current);
   }
   const starts = windowStarts(rule.periodSeconds, rule.evaluationPeriods, nowMs);
   const datapoints = mathDatapoints(definition.metrics, rule.periodSeconds, starts, (m) =>
-    attachedSamples(m.namespace, m.metricName, m.dimensions),
+    samplesOf(m.namespace, m.metricName, m.dimensions),
   );
   return judgeDatapoints(rule, datapoints, current);
 }
@@ -348,5 +359,8 @@ function queryTrigger(q: AlarmQuery): Record<string, unknown> {
   };
 }
 
-/** The alarms of this process: the deployer adds to it, the cloud's CloudWatch API serves it. */
+/**
+ * The alarms of this process, on the metrics of every attached store: where the deployer puts alarms when it is
+ * given no cloud's (`EngineOptions.alarms`). Each local cloud's CloudWatch has alarms of its own.
+ */
 export const localAlarms = new LocalAlarms();

@@ -16,7 +16,7 @@ import { readBody } from '../http-server.js';
 import { AwsApiError, messageOf } from '../services/aws-errors.js';
 import { decodeQueryParams, queryErrorXml, queryResponseXml } from '../services/query-protocol.js';
 import { API_OWNER } from './alarm-api.js';
-import { localAlarms, type PublishToTopic } from './alarms.js';
+import { LocalAlarms, type PublishToTopic, samplesOfStore } from './alarms.js';
 import { type CloudWatchOperation, cloudWatchOperations } from './api.js';
 import { samplesOfEmfLine } from './emf.js';
 import { DEFAULT_MAX_SAMPLES_PER_METRIC, MetricStore } from './metric-store.js';
@@ -38,10 +38,12 @@ const ERROR_SHAPES: Readonly<Record<string, string>> = {
 
 export interface CloudWatchService {
   readonly store: MetricStore;
+  /** This service's alarms, judged on its store's metrics: those put through its API and its cloud's stacks'. */
+  readonly alarms: LocalAlarms;
   /** Turns an EMF log line into metrics (other lines are ignored). */
   ingestLogLine(line: string, timestamp: number): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  /** Removes the alarms put through this service (their evaluation stops). */
+  /** Removes the alarms put through this service's API (their evaluation stops). */
   stop(): void;
 }
 
@@ -60,19 +62,26 @@ export interface CloudWatchServiceOptions {
 
 export function createCloudWatchService(options: CloudWatchServiceOptions = {}): CloudWatchService {
   const store = new MetricStore(options.maxSamplesPerMetric ?? DEFAULT_MAX_SAMPLES_PER_METRIC);
+  const alarms = new LocalAlarms(samplesOfStore(store));
   // Its own owner name: replacing an alarm another service put is allowed, but each removes only its own on stop.
   const alarmOwner = `${API_OWNER} (${randomUUID()})`;
-  const operations = cloudWatchOperations(store, {
-    owner: alarmOwner,
-    region: options.region ?? 'us-east-1',
-    accountId: options.accountId ?? '000000000000',
-    publish:
-      options.publish ??
-      (async (topicArn) => {
-        throw new Error(`no SNS to publish to ${topicArn} (the CloudWatch service was started without one)`);
-      }),
-    onLog: options.onAlarmLog ?? (() => {}),
-  });
+  const operations = cloudWatchOperations(
+    store,
+    {
+      owner: alarmOwner,
+      region: options.region ?? 'us-east-1',
+      accountId: options.accountId ?? '000000000000',
+      publish:
+        options.publish ??
+        (async (topicArn) => {
+          throw new Error(
+            `no SNS to publish to ${topicArn} (the CloudWatch service was started without one)`,
+          );
+        }),
+      onLog: options.onAlarmLog ?? (() => {}),
+    },
+    alarms,
+  );
   const operation = (name: string): CloudWatchOperation => {
     const found = Object.hasOwn(operations, name) ? operations[name] : undefined;
     if (found === undefined) {
@@ -178,12 +187,13 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
 
   return {
     store,
+    alarms,
     ingestLogLine(line, timestamp) {
       for (const s of samplesOfEmfLine(line, timestamp))
         store.put(s.namespace, s.metricName, s.dimensions, s.sample);
     },
     handle,
-    stop: () => localAlarms.removeOwnedBy(alarmOwner),
+    stop: () => alarms.removeOwnedBy(alarmOwner),
   };
 }
 

@@ -1,5 +1,6 @@
 /** The public types of a local deployment, and the shapes of the template and asset manifest it reads. */
 
+import type { LocalAlarms } from '../cloudwatch/alarms.js';
 import type { KinesisEventSourceMapping } from '../event-source-mapping.js';
 import type { EventRules } from '../events/rules.js';
 import type { FunctionLogSink, LocalLambdaFunction } from '../lambda-runtime.js';
@@ -57,6 +58,8 @@ export interface EngineOptions {
   ssm?: ParameterStore;
   /** Where AWS::Events::Rule rules are kept and run. @default the process's (`localEventRules`) */
   eventRules?: EventRules;
+  /** Where AWS::CloudWatch::Alarm alarms are kept and judged. @default the process's (`localAlarms`) */
+  alarms?: LocalAlarms;
 }
 
 export interface DeployTemplateOptions extends EngineOptions {

@@ -18,6 +18,7 @@ import { clampInteger, errorText } from './errors.js';
 import { publishIteratorAge } from './iterator-age.js';
 import { kinesisStreamOfArn, toRec } from './kinesis-event.js';
 import { processBatch, type RetryPolicy } from './retry-policy.js';
+import { MIN_GET_RECORDS_INTERVAL_MS, newMappingCounters, runnerSettings } from './runner-settings.js';
 import type {
   KinesisEventSourceMapping,
   KinesisMappingOptions,
@@ -26,8 +27,6 @@ import type {
   ShardState,
 } from './types.js';
 
-/** Kinesis allows 5 GetRecords calls a second per shard. */
-const MIN_GET_RECORDS_INTERVAL_MS = 200;
 /** How often shards are listed again, to find children of resharded ones. */
 const LIST_SHARDS_INTERVAL_MS = 10_000;
 
@@ -36,6 +35,8 @@ const LIST_SHARDS_INTERVAL_MS = 10_000;
  * taken, at its first position, or nowhere (`'done'`: read to its end).
  */
 export type ShardResume = Partial<GetShardIteratorCommandInput> | 'done';
+
+export { newMappingCounters };
 
 /** A runner's extras: the counters to add to (kept across restarts), and where each shard resumes. */
 export interface RunnerOptions extends KinesisMappingOptions {
@@ -48,23 +49,6 @@ export type ShardPollers = Omit<KinesisEventSourceMapping, 'state' | 'settings' 
   /** Where each shard would resume if started again now (meaningful once stopped). */
   resumePositions(): Map<string, ShardResume>;
 };
-
-/** A mapping's counters, all zero: one set per mapping, kept across its pollers' restarts. */
-export function newMappingCounters(): MappingCounters {
-  return {
-    invocations: 0,
-    records: 0,
-    retries: 0,
-    bisections: 0,
-    functionErrors: 0,
-    partialFailures: 0,
-    failuresToDestination: 0,
-    recordsToDestination: 0,
-    recordsDropped: 0,
-    destinationErrors: 0,
-    pollErrors: 0,
-  };
-}
 
 /** Starts polling at once; `stop()` ends it. */
 export function startShardPollers(settings: KinesisMappingSettings, options: RunnerOptions): ShardPollers {
@@ -79,35 +63,20 @@ export function startShardPollers(settings: KinesisMappingSettings, options: Run
       ...(options.cloudEndpoint ? { endpoint: options.cloudEndpoint } : {}),
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
-  const batchSize = clampInteger(settings.batchSize ?? 100, 1, 10_000);
-  const windowMs = Math.max(0, (settings.maximumBatchingWindowInSeconds ?? 0) * 1000);
-  const maxRetries = settings.maximumRetryAttempts ?? -1;
-  const maxAgeMs =
-    (settings.maximumRecordAgeInSeconds ?? -1) < 0 ? -1 : (settings.maximumRecordAgeInSeconds ?? 0) * 1000;
-  const bisect = settings.bisectBatchOnFunctionError ?? false;
-  const partialResponses = (settings.functionResponseTypes ?? []).includes('ReportBatchItemFailures');
-  const fanOut = settings.eventSourceArn !== streamArn;
-  // Lambda polls a shard once a second through standard iterators; an enhanced fan-out consumer has records
-  // pushed to it instead (SubscribeToShard, ~70 ms propagation). Locally a consumer is read with standard
-  // iterators, polled as often as Kinesis allows a shard's reads (5 a second), the nearest a poll gets to a push.
-  const pollIntervalMs = options.pollIntervalMs ?? (fanOut ? MIN_GET_RECORDS_INTERVAL_MS : 1_000);
-  const retryBaseDelayMs = options.retryBaseDelayMs ?? 500;
-  const retryMaxDelayMs = options.retryMaxDelayMs ?? 10_000;
-  const invokeIdentityArn =
-    settings.invokeIdentityArn ?? `arn:aws:iam::000000000000:role/${settings.functionArn.split(':').at(-1)}`;
+  const {
+    batchSize,
+    windowMs,
+    maxRetries,
+    maxAgeMs,
+    bisect,
+    partialResponses,
+    pollIntervalMs,
+    retryBaseDelayMs,
+    retryMaxDelayMs,
+    invokeIdentityArn,
+    warnings,
+  } = runnerSettings(settings, options, streamArn);
   const log = (line: string) => options.onLog?.(`[esm ${uuid.slice(0, 8)}] ${line}`);
-
-  const warnings = [...(settings.ignored ?? []).map((name) => `${name} is not applied by the local runner`)];
-  if ((settings.parallelizationFactor ?? 1) !== 1) {
-    warnings.push(
-      `ParallelizationFactor ${settings.parallelizationFactor} runs as 1 (one batch per shard at a time)`,
-    );
-  }
-  if (fanOut) {
-    warnings.push(
-      `the stream consumer is read with standard iterators every ${pollIntervalMs} ms (no enhanced fan-out push)`,
-    );
-  }
   for (const warning of warnings) log(warning);
 
   const counters = options.counters ?? newMappingCounters();

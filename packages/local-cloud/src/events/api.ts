@@ -2,9 +2,9 @@
  * The part of the EventBridge API (AWS JSON 1.1, `X-Amz-Target: AWSEvents.<Operation>`, signing name
  * `events`) that shows the rules the stacks deployed, turns them on and off, and puts events to them: ListRules,
  * DescribeRule, EnableRule, DisableRule, ListTargetsByRule, ListRuleNamesByTarget, PutEvents (put-events.ts);
- * and the custom event buses: CreateEventBus, DeleteEventBus, DescribeEventBus, ListEventBuses.
- * Rules are created by deploying AWS::Events::Rule; PutRule, PutTargets and the rest answer
- * UnknownOperationException naming them.
+ * and the custom event buses: CreateEventBus, DeleteEventBus, DescribeEventBus, ListEventBuses; with `targets`
+ * (how the cloud reaches a target), the rules made through the API too: PutRule, PutTargets, RemoveTargets,
+ * DeleteRule (rule-api.ts). Other operations answer UnknownOperationException naming them.
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,7 +18,9 @@ import {
   requiredString,
 } from '../services/json-protocol.js';
 import { BusExistsError, busArn, DEFAULT_BUS, type EventBus, EventBuses } from './buses.js';
+import type { CloudTargets } from './cloud-targets.js';
 import { type PutEventsContext, putEvents } from './put-events.js';
+import { ruleWriteOperations } from './rule-api.js';
 import { busNameOf, type EventRule, type EventRules, type RuleState } from './rules.js';
 
 const MAX_LIMIT = 100;
@@ -54,7 +56,12 @@ function page<T>(items: T[], input: JsonObject): { items: T[]; nextToken?: strin
 
 const LOCAL: PutEventsContext = { region: 'us-east-1', accountId: '000000000000' };
 
-export function eventsOperations(rules: EventRules, context: PutEventsContext = LOCAL) {
+export function eventsOperations(
+  rules: EventRules,
+  context: PutEventsContext = LOCAL,
+  targets?: CloudTargets,
+  onError: (message: string) => void = () => {},
+) {
   const bus = (input: JsonObject) => busNameOf(optionalString(input, 'EventBusName') ?? 'default');
   const existing = (name: string, busName: string) => {
     const found = rules.find(name, busName);
@@ -85,6 +92,7 @@ export function eventsOperations(rules: EventRules, context: PutEventsContext = 
     arn: busArn(context.region, context.accountId, DEFAULT_BUS),
   });
   return {
+    ...(targets === undefined ? {} : ruleWriteOperations(rules, context, targets, onError)),
     CreateEventBus: (input: JsonObject) => {
       const name = requiredString(input, 'Name');
       if (input.EventSourceName !== undefined)
@@ -196,12 +204,19 @@ export interface EventsServer {
 /** Serves `rules` on a port of its own (the cloud routes `events` to it). */
 export async function startEventsServer(
   rules: EventRules,
-  options: { onInternalError?: (message: string) => void; context?: PutEventsContext } = {},
+  options: {
+    onInternalError?: (message: string) => void;
+    context?: PutEventsContext;
+    /** How rules made through the API reach their targets; without, PutRule and the rest are not served. */
+    targets?: CloudTargets;
+    /** A failed delivery of a rule made through the API (source: the rule). */
+    onRuleLog?: (message: string) => void;
+  } = {},
 ): Promise<EventsServer> {
   const handler = jsonProtocolHandler({
     targetPrefix: 'AWSEvents.',
     contentType: 'application/x-amz-json-1.1',
-    operations: eventsOperations(rules, options.context),
+    operations: eventsOperations(rules, options.context, options.targets, options.onRuleLog),
     ...(options.onInternalError === undefined ? {} : { onInternalError: options.onInternalError }),
   });
   const server = await listenLocal((req: IncomingMessage, res: ServerResponse) => handler(req, res));
@@ -209,7 +224,7 @@ export async function startEventsServer(
   return {
     origin: server.origin,
     stop() {
-      stopped ??= closeServer(server.server);
+      stopped ??= closeServer(server.server).finally(() => options.targets?.stop());
       return stopped;
     },
   };

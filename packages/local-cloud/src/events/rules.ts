@@ -92,12 +92,7 @@ export class EventRules {
     if (!this.buses.exists(rule.eventBusName))
       throw new Error(`Event bus ${rule.eventBusName} does not exist.`);
     if (rule.scheduleExpression !== undefined) parseScheduleExpression(rule.scheduleExpression);
-    const policies = new Map(rule.targets.map((t) => [t.Id, retryPolicyOf(t.RetryPolicy)]));
-    for (const t of rule.targets)
-      if (t.DeadLetterConfig !== undefined && !/^arn:aws[\w-]*:sqs:/.test(t.DeadLetterConfig.Arn))
-        throw new Error(
-          `target ${t.Id}: DeadLetterConfig.Arn ${t.DeadLetterConfig.Arn} is not an SQS queue ARN`,
-        );
+    const policies = policiesOf(rule.targets);
     const pattern = rule.eventPattern === undefined ? undefined : parseEventPattern(rule.eventPattern);
     const existing = this.entries.get(rule.arn);
     if (existing !== undefined && existing.owner !== owner)
@@ -119,6 +114,31 @@ export class EventRules {
     };
     this.entries.set(rule.arn, entry);
     this.startTimer(entry);
+  }
+
+  /** Who put the rule (a stack's resource, or `PutRule`), or undefined when there is none. */
+  ownerOf(name: string, eventBusName = 'default'): string | undefined {
+    const found = this.find(name, eventBusName);
+    return found === undefined ? undefined : this.entries.get(found.rule.arn)?.owner;
+  }
+
+  /**
+   * Gives a rule new targets, its schedule running on undisturbed; false when there is no such rule. A target's
+   * bad RetryPolicy or DeadLetterConfig throws naming it, and nothing changes.
+   */
+  setTargets(name: string, eventBusName: string, targets: readonly RuleTarget[]): boolean {
+    const found = this.find(name, eventBusName);
+    const entry = found === undefined ? undefined : this.entries.get(found.rule.arn);
+    if (entry === undefined) return false;
+    const policies = policiesOf(targets);
+    entry.rule = { ...entry.rule, targets };
+    entry.policies = policies;
+    return true;
+  }
+
+  /** Stops and forgets every rule `owner` put (the cloud's API rules when it stops). */
+  removeOwnedBy(owner: string): void {
+    for (const [arn, entry] of [...this.entries]) if (entry.owner === owner) this.remove(arn);
   }
 
   /** The rules on a bus, by name (DeleteEventBus refuses a bus that has rules). */
@@ -238,6 +258,16 @@ export class EventRules {
       });
     }
   }
+}
+
+/** Each target's retry policy, checked with its dead-letter queue; throws naming a bad one. */
+function policiesOf(targets: readonly RuleTarget[]): Map<string, RetryPolicy> {
+  for (const t of targets)
+    if (t.DeadLetterConfig !== undefined && !/^arn:aws[\w-]*:sqs:/.test(t.DeadLetterConfig.Arn))
+      throw new Error(
+        `target ${t.Id}: DeadLetterConfig.Arn ${t.DeadLetterConfig.Arn} is not an SQS queue ARN`,
+      );
+  return new Map(targets.map((t) => [t.Id, retryPolicyOf(t.RetryPolicy)]));
 }
 
 /** The ERROR_CODE EventBridge gives a dead-lettered event: the target is gone, or the call failed. */

@@ -13,7 +13,6 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localEventRules } from '../../src/events/rules.js';
 import { SCHEDULE_SCALE_VARIABLE } from '../../src/events/schedule-timer.js';
 import type { LocalCloud } from '../../src/local-cloud.js';
 import {
@@ -171,7 +170,7 @@ describe('scheduled EventBridge rules on the local cloud', () => {
       return seen.length >= 3 ? true : undefined;
     });
     expect(seen.map((e) => (e.resources as string[])[0])).not.toContain(disabledArn);
-    expect(localEventRules.firesOf(disabledArn)).toEqual([]);
+    expect(cloud.eventRules.firesOf(disabledArn)).toEqual([]);
   });
 
   it('lists, describes, disables and enables the rules with the AWS CLI', async () => {
@@ -199,13 +198,13 @@ describe('scheduled EventBridge rules on the local cloud', () => {
     await aws(['events', 'disable-rule', '--name', 'every-minute']);
     const disabled = JSON.parse((await aws(['events', 'describe-rule', '--name', 'every-minute'])).stdout);
     expect(disabled.State).toBe('DISABLED');
-    const firesWhenDisabled = localEventRules.firesOf(RuleArn as string).length;
+    const firesWhenDisabled = cloud.eventRules.firesOf(RuleArn as string).length;
     // Two more fires of the failing rule (same rate) while the disabled one stays silent.
     const failed = failures().length;
     await until('two more fires of the other rule', () =>
       failures().length >= failed + 2 ? true : undefined,
     );
-    expect(localEventRules.firesOf(RuleArn as string).length).toBe(firesWhenDisabled);
+    expect(cloud.eventRules.firesOf(RuleArn as string).length).toBe(firesWhenDisabled);
     await receive(QueueUrl as string);
 
     await aws(['events', 'enable-rule', '--name', 'every-minute']);
@@ -227,8 +226,8 @@ describe('scheduled EventBridge rules on the local cloud', () => {
     const { RuleArn } = await outputs('schedules');
     await cfn.send(new DeleteStackCommand({ StackName: 'schedules' }));
     expect(await settled('schedules')).toBe('GONE');
-    expect(localEventRules.find('every-minute')).toBeUndefined();
-    expect(localEventRules.nextFireOf(RuleArn as string)).toBeUndefined();
+    expect(cloud.eventRules.find('every-minute')).toBeUndefined();
+    expect(cloud.eventRules.nextFireOf(RuleArn as string)).toBeUndefined();
     const listed = JSON.parse((await aws(['events', 'list-rules', '--name-prefix', 'every-minute'])).stdout);
     expect(listed.Rules).toEqual([]);
   });
@@ -244,6 +243,6 @@ describe('scheduled EventBridge rules on the local cloud', () => {
     expect(failed?.LogicalResourceId).toBe('Rule');
     expect(failed?.ResourceStatusReason).toContain('ScheduleExpression "rate(1 minutes)"');
     expect(failed?.ResourceStatusReason).toContain('singular');
-    expect(localEventRules.find('every-minute-failing')).toBeUndefined();
+    expect(cloud.eventRules.find('every-minute-failing')).toBeUndefined();
   });
 });

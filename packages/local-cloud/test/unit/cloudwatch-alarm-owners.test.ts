@@ -1,6 +1,11 @@
-import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { afterAll, describe, expect, it } from 'vitest';
-import { localAlarms } from '../../src/cloudwatch/alarms.js';
+import { type AlarmDefinition, localAlarms } from '../../src/cloudwatch/alarms.js';
 import { createCloudWatchService } from '../../src/cloudwatch/cloudwatch-service.js';
 import { closeServer, listenLocal } from '../../src/http-server.js';
 
@@ -33,45 +38,73 @@ const alarm = (name: string) =>
     ComparisonOperator: 'GreaterThanThreshold',
   });
 
+const deployedAlarm: AlarmDefinition = {
+  name: 'deployed',
+  arn: 'arn:aws:cloudwatch:us-east-1:000000000000:alarm:deployed',
+  metric: { namespace: 'Test/Owners', metricName: 'M', dimensions: [] },
+  rule: {
+    statistic: 'Sum',
+    periodSeconds: 60,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    threshold: 1,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'missing',
+  },
+  actionsEnabled: false,
+  alarmActions: [],
+  okActions: [],
+  insufficientDataActions: [],
+  region: 'us-east-1',
+  accountId: '000000000000',
+  configuredAtMs: 0,
+};
+
 describe('alarms put through a CloudWatch service', () => {
   it('stop with the service that put them, and only those', async () => {
+    const { service, client } = await serviceWithClient();
+    await client.send(alarm('owned-by-api'));
+    service.alarms.put(
+      { ...deployedAlarm, name: 'owned-by-stack' },
+      async () => {},
+      () => {},
+      'stack/Alarm',
+    );
+    service.stop();
+    expect(service.alarms.find('owned-by-api')).toBeUndefined();
+    expect(service.alarms.find('owned-by-stack')).toBeDefined();
+    service.alarms.remove('owned-by-stack');
+    client.destroy();
+  });
+
+  it('keeps each service’s alarms to itself, judged on its own metrics', async () => {
     const first = await serviceWithClient();
     const second = await serviceWithClient();
-    await first.client.send(alarm('owned-by-first'));
-    await second.client.send(alarm('owned-by-second'));
-    first.service.stop();
-    expect(localAlarms.find('owned-by-first')).toBeUndefined();
-    expect(localAlarms.find('owned-by-second')).toBeDefined();
-    second.service.stop();
-    expect(localAlarms.find('owned-by-second')).toBeUndefined();
-    for (const c of [first.client, second.client]) c.destroy();
+    // In the period before the current one, which an alarm put now judges at once.
+    await first.client.send(
+      new PutMetricDataCommand({
+        Namespace: 'Test/Owners',
+        MetricData: [{ MetricName: 'M', Value: 5, Timestamp: new Date(Date.now() - 60_000) }],
+      }),
+    );
+    await first.client.send(alarm('same-name'));
+    await second.client.send(alarm('same-name'));
+    const stateIn = async (c: CloudWatchClient) =>
+      (await c.send(new DescribeAlarmsCommand({ AlarmNames: ['same-name'] }))).MetricAlarms?.[0]?.StateValue;
+    expect(await stateIn(first.client)).toBe('ALARM');
+    expect(await stateIn(second.client)).toBe('INSUFFICIENT_DATA');
+    expect(localAlarms.find('same-name')).toBeUndefined();
+    for (const { service, client } of [first, second]) {
+      service.stop();
+      client.destroy();
+    }
   });
 
   it('refuses to replace an alarm a stack deployed, naming its resource', async () => {
     const { service, client } = await serviceWithClient();
     const put = alarm('deployed');
-    localAlarms.put(
-      {
-        name: 'deployed',
-        arn: 'arn:aws:cloudwatch:us-east-1:000000000000:alarm:deployed',
-        metric: { namespace: 'Test/Owners', metricName: 'M', dimensions: [] },
-        rule: {
-          statistic: 'Sum',
-          periodSeconds: 60,
-          evaluationPeriods: 1,
-          datapointsToAlarm: 1,
-          threshold: 1,
-          comparisonOperator: 'GreaterThanThreshold',
-          treatMissingData: 'missing',
-        },
-        actionsEnabled: false,
-        alarmActions: [],
-        okActions: [],
-        insufficientDataActions: [],
-        region: 'us-east-1',
-        accountId: '000000000000',
-        configuredAtMs: 0,
-      },
+    service.alarms.put(
+      deployedAlarm,
       async () => {},
       () => {},
       'stack/Alarm',
@@ -79,7 +112,7 @@ describe('alarms put through a CloudWatch service', () => {
     await expect(client.send(put)).rejects.toThrow(
       /Alarm deployed belongs to the stack resource stack\/Alarm/,
     );
-    localAlarms.remove('deployed');
+    service.alarms.remove('deployed');
     service.stop();
     client.destroy();
   });

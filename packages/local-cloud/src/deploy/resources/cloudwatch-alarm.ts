@@ -32,7 +32,8 @@ export async function createCloudWatchAlarm(
     accountId: local.accountId,
     configuredAtMs: Date.now(),
   });
-  localAlarms.put(
+  const alarms = ctx.options.alarms ?? localAlarms;
+  alarms.put(
     definition,
     async (topicArn, subject, message) => {
       await snsQuery(local.cloudEndpoint, local.region, {
@@ -45,7 +46,7 @@ export async function createCloudWatchAlarm(
     (line) => ctx.options.onLog?.(logicalId, line),
     `${local.stackName}/${logicalId}`,
   );
-  const forget = async () => localAlarms.remove(name);
+  const forget = async () => alarms.remove(name);
   return {
     ...base,
     notes: notApplied(p, [...ALARM_PROPERTIES]),

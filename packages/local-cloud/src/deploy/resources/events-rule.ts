@@ -10,6 +10,7 @@
 
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { snsQuery } from '../../event-source-mapping.js';
+import { deliveryKind, queueUrlOfArn } from '../../events/cloud-targets.js';
 import { TargetTookEvent } from '../../events/delivery.js';
 import {
   busNameOf,
@@ -183,14 +184,10 @@ function deadLetterOf(target: Record<string, unknown>, i: number): { Arn: string
 
 /** The cloud's URL of a queue, from its ARN. */
 function queueUrlOf(ctx: CreatorContext, queueArn: string): string {
-  const [, , , , account, queue] = queueArn.split(':');
-  return `${ctx.local.cloudEndpoint}/${account}/${queue}`;
+  return queueUrlOfArn(ctx.local.cloudEndpoint, queueArn);
 }
 
-export function deliveryKind(arn: string): 'lambda' | 'sqs' | 'sns' | undefined {
-  const service = /^arn:aws[\w-]*:(lambda|sqs|sns):/.exec(arn)?.[1];
-  return service as 'lambda' | 'sqs' | 'sns' | undefined;
-}
+export { deliveryKind };
 
 /** Sends a target (Lambda function of the stack, SQS queue, SNS topic) its input; rejects with the reason it could not. */
 export async function deliver(ctx: CreatorContext, target: RuleTarget, input: unknown): Promise<void> {
