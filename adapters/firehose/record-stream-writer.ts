@@ -23,11 +23,16 @@ export interface FirehoseWriterOptions extends RetryOptions {
    * @default false
    */
   readonly packLines?: boolean;
+  /**
+   * Puts even a single record with PutRecordBatch, so that a writer's role needs that one action only.
+   * @default false - one record with PutRecord
+   */
+  readonly batchOnly?: boolean;
 }
 
 /**
- * Writes to a Firehose delivery stream: one record with PutRecord, more with PutRecordBatch, retrying the
- * records a batch reports as failed (FailedPutCount) with backoff.
+ * Writes to a Firehose delivery stream: one record with PutRecord (unless `batchOnly`), more with PutRecordBatch,
+ * retrying the records a batch reports as failed (FailedPutCount) with backoff.
  */
 export class FirehoseWriter implements RecordStreamWriter {
   constructor(
@@ -40,7 +45,7 @@ export class FirehoseWriter implements RecordStreamWriter {
     const records = this.options.packLines ? packLines(lines, FIREHOSE_LIMITS.maxRecordBytes) : lines;
     if (records.length === 0) return { calls: 0, retriedEntries: 0 };
     const [only] = records;
-    if (records.length === 1 && only) {
+    if (records.length === 1 && only && !this.options.batchOnly) {
       if (only.byteLength > FIREHOSE_LIMITS.maxRecordBytes) {
         throw new RangeError(`record is ${only.byteLength} bytes, more than Firehose's 1,000 KiB`);
       }

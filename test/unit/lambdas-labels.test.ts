@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { describe, expect, it } from 'vitest';
 import {
+  FirehoseWriter,
   MemoryRecordStreamWriter,
   type RecordStreamWriter,
 } from '../../adapters/firehose/record-stream-writer.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
 import { isLabelProblem, parseDelayedLabel } from '../../core/monitoring/index.js';
-import { LabelBatchWriter } from '../../lambdas/labels/label-writer.js';
 import { createLabelsHandler, labelRecords } from '../../lambdas/labels/labels-handler.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
 import { recorder } from '../support/observability.js';
@@ -145,7 +145,7 @@ describe('POST /labels', () => {
   });
 });
 
-describe('the label writer', () => {
+describe('the label writer (FirehoseWriter, batchOnly, as the labels function builds it)', () => {
   /** A Firehose client that fails the records at the given positions of its first `failCalls` calls. */
   function flakyFirehose(failAt: number[], failCalls: number) {
     const calls: string[][] = [];
@@ -168,22 +168,22 @@ describe('the label writer', () => {
     };
   }
   const lines = ['a\n', 'b\n', 'c\n'].map((l) => new TextEncoder().encode(l));
-  const noWait = { sleep: async () => {} };
+  const labelsWriter = { batchOnly: true, sleep: async () => {} };
 
   it('puts even one label with PutRecordBatch, and sends again only the records a batch failed', async () => {
     const firehose = flakyFirehose([1], 1);
-    const summary = await new LabelBatchWriter(firehose.client, 'labels', noWait).put(lines);
+    const summary = await new FirehoseWriter(firehose.client, 'labels', labelsWriter).put(lines);
     expect(firehose.calls).toEqual([['a\n', 'b\n', 'c\n'], ['b\n']]);
     expect(summary).toEqual({ calls: 2, retriedEntries: 1 });
     const single = flakyFirehose([], 0);
-    await new LabelBatchWriter(single.client, 'labels', noWait).put(lines.slice(0, 1));
+    await new FirehoseWriter(single.client, 'labels', labelsWriter).put(lines.slice(0, 1));
     expect(single.calls).toEqual([['a\n']]);
   });
 
   it('throws, naming the error code, when records still fail after the last attempt', async () => {
     const firehose = flakyFirehose([0], 99);
     await expect(
-      new LabelBatchWriter(firehose.client, 'labels', { ...noWait, maxAttempts: 3 }).put(lines),
+      new FirehoseWriter(firehose.client, 'labels', { ...labelsWriter, maxAttempts: 3 }).put(lines),
     ).rejects.toThrow(/1 of 3 records still failed after 3 attempts \(ServiceUnavailableException\)/);
     expect(firehose.calls).toHaveLength(3);
   });
