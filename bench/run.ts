@@ -468,6 +468,7 @@ async function mainTrainingOnly(): Promise<number> {
   const lines = renderTrainingSet(training);
   lines.push(`  per round, every label: ${training.ratioPerRound.all.map((r) => num(r)).join(' ')}`);
   lines.push(`  per round, one per ten: ${training.ratioPerRound.tenth.map((r) => num(r)).join(' ')}`);
+  lines.push(`  per round, no labels:    ${training.ratioPerRound.none.map((r) => num(r)).join(' ')}`);
   if (withDuckDb) {
     const duckdb = await duckDbSection(fixture);
     lines.push('', ...renderDuckDb(duckdb));

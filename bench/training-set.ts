@@ -3,7 +3,8 @@
  * `training-set` path (read the Parquet raw archive, put it in arrival order, the engine, a point-in-time read per
  * label, write the Parquet training set) over MemoryEngine.ingest alone on the same records already in memory.
  * Two label densities: one label per transaction (the fraud example: every transaction is labelled) and one per
- * ten. The variants run interleaved and the ratio is taken per round.
+ * ten. The variants run interleaved and the ratio is taken per round. A third build with no labels at all (read the
+ * archive, arrival order, the engine, an empty output) is the floor the labelled builds stand on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +42,10 @@ export interface TrainingSetResult {
   /** Median per-round ratios to the engine (CPU time): the figure held to the target. */
   ratioAllLabels: number;
   ratioTenthLabels: number;
-  ratioPerRound: { all: number[]; tenth: number[] };
+  /** The same build with no labels: the archive read, arrival order and the engine alone. */
+  noLabelsEventsPerSec: number;
+  ratioNoLabels: number;
+  ratioPerRound: { all: number[]; tenth: number[]; none: number[] };
   /** Peak heap during a build with every label, beyond what the process held before it (MiB): sampled. */
   heapMiB: number;
 }
@@ -74,8 +78,13 @@ export async function measureTrainingSet(
         buildFromArchive(spec, plan, archive, chosen, join(dir, 'train.parquet'), (rows) => {
           if (sampleHeap && rows % 2_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
         });
-    const variants = { engine, all: build(lookups), tenth: build(tenth) };
-    const timings = { engine: [] as Timing[], all: [] as Timing[], tenth: [] as Timing[] };
+    const variants = { engine, all: build(lookups), tenth: build(tenth), none: build([]) };
+    const timings = {
+      engine: [] as Timing[],
+      all: [] as Timing[],
+      tenth: [] as Timing[],
+      none: [] as Timing[],
+    };
     const names = Object.keys(variants) as (keyof typeof variants)[];
     for (const name of names) await timeOnceAsync(variants[name]); // warm-up
     for (let round = 0; round < repetitions; round++) {
@@ -101,7 +110,9 @@ export async function measureTrainingSet(
       tenthLabelsEventsPerSec: rate(timings.tenth),
       ratioAllLabels: median(ratios(timings.all)),
       ratioTenthLabels: median(ratios(timings.tenth)),
-      ratioPerRound: { all: ratios(timings.all), tenth: ratios(timings.tenth) },
+      noLabelsEventsPerSec: rate(timings.none),
+      ratioNoLabels: median(ratios(timings.none)),
+      ratioPerRound: { all: ratios(timings.all), tenth: ratios(timings.tenth), none: ratios(timings.none) },
       heapMiB,
     };
   } finally {
@@ -223,6 +234,11 @@ export function renderTrainingSet(training: TrainingSetResult): string[] {
           `training-set, ${int(training.labels.tenth)} labels (one per ten)`,
           int(training.tenthLabelsEventsPerSec),
           num(training.ratioTenthLabels),
+        ],
+        [
+          'training-set, no labels (archive read + arrival order + engine)',
+          int(training.noLabelsEventsPerSec),
+          num(training.ratioNoLabels),
         ],
       ],
     ),

@@ -92,6 +92,14 @@ export class ArrivalSweep {
     return this.engine.states.get(itemKeyOf(entity, key));
   }
 
+  /**
+   * The state stored under an item key (core/engine/classify.ts, `itemKey`), when the engine has one: for a reader
+   * that builds item keys from values it holds (a training set's label keys) instead of a key record per read.
+   */
+  stateAt(itemKey: string): EntityState | undefined {
+    return this.engine.states.get(itemKey);
+  }
+
   /** Takes every queued record, so the totals account for all of them. */
   finish(): Totals {
     this.advanceTo(Number.POSITIVE_INFINITY);

@@ -1,5 +1,6 @@
 import type { ArrivalSweep } from './arrival-sweep.js';
 import type { FeatureValue } from './engine/aggregates.js';
+import { itemKey } from './engine/classify.js';
 import { parseEventTime } from './engine/event-time.js';
 import { readWindowsInto } from './engine/window-reader.js';
 import { compileFieldPath } from './field-path.js';
@@ -191,33 +192,45 @@ function rowReader(
   const at = plan.entities.map((entity) =>
     entity.features.map(({ feature }) => columnOf.get(feature.name) as number),
   );
+  /**
+   * Per plan entity, where its key fields are among the label's key values (`TrainingLabel.keys`, in the plan's
+   * key-field order): its item key is built from them, into one array, instead of from a key record per read.
+   */
+  const keyAt = plan.entities.map((entity) => entity.keyFields.map((field) => plan.keyFields.indexOf(field)));
+  const keyValues: (string | number)[][] = plan.entities.map((entity) => new Array(entity.keyFields.length));
   const firstFeature = plan.keyFields.length + (plan.idField !== undefined ? 3 : 2);
   const stringColumn = plan.columns.map((column) => column.type === 'STRING');
   return (lookup) => {
     const { keys, id, label } = lookup.payload;
     const row: (string | number | null)[] = new Array(width);
     let c = 0;
-    for (; c < keys.length; c++) row[c] = String(keys[c]);
+    for (; c < keys.length; c++) {
+      const key = keys[c] as string | number;
+      row[c] = typeof key === 'string' ? key : String(key);
+    }
     row[c++] = lookup.t;
     if (plan.idField !== undefined) row[c++] = id;
     row[c] = label;
     const entities = lookup.entities;
     for (let e = 0; e < plan.entities.length; e++) {
       const entity = plan.entities[e] as CompiledEntity;
-      const wanted = entities[e];
-      if (wanted?.entity !== entity.name) {
+      if (entities[e]?.entity !== entity.name) {
         throw new Error(
-          `lookup at t=${lookup.t} names entity ${JSON.stringify(wanted?.entity)} where the plan has "${entity.name}": make lookups with labelLookup`,
+          `lookup at t=${lookup.t} names entity ${JSON.stringify(entities[e]?.entity)} where the plan has "${entity.name}": make lookups with labelLookup`,
         );
       }
-      readWindowsInto(entity, sweep.stateOf(entity, wanted.key), lookup.t, row, at[e] as number[]);
+      const positions = keyAt[e] as number[];
+      const values = keyValues[e] as (string | number)[];
+      for (let k = 0; k < positions.length; k++) values[k] = keys[positions[k] as number] as string | number;
+      readWindowsInto(entity, sweep.stateAt(itemKey(entity.name, values)), lookup.t, row, at[e] as number[]);
     }
     // As trainingRow: null stays null, a STRING column takes text (JSON for anything else), a DOUBLE a number.
     for (c = firstFeature; c < width; c++) {
       const value: unknown = row[c];
       if (value === null || value === undefined) row[c] = null;
-      else if (stringColumn[c]) row[c] = typeof value === 'string' ? value : JSON.stringify(value);
-      else if (typeof value !== 'number') row[c] = null;
+      else if (stringColumn[c]) {
+        if (typeof value !== 'string') row[c] = JSON.stringify(value);
+      } else if (typeof value !== 'number') row[c] = null;
     }
     return row;
   };
