@@ -1,17 +1,15 @@
-import { ArnFormat, type Duration, RemovalPolicy, type Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, type Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { allow, DEFAULT_LABEL_BUFFER_SIZE } from './defaults.js';
 import { Problems, throwIfProblems } from './errors.js';
-import { allowKeyVia } from './key-grants.js';
-import { logsKeyOf } from './logs-key.js';
+import { firehoseToS3 } from './firehose-to-s3.js';
 import { LABELS_PREFIX } from './model-monitoring-settings.js';
-import { acknowledgeWildcardResources } from './nag.js';
 import { DEFAULT_BUFFER_INTERVAL } from './offline-dataset.js';
 import { firehoseMetric } from './pipeline-metrics.js';
 
@@ -92,54 +90,23 @@ export class LabelDelivery extends Construct {
   constructor(scope: Construct, id: string, props: LabelDeliveryProps) {
     super(scope, id);
     throwIfProblems(this, labelDeliveryProblems(props));
-    const stack = Stack.of(this);
+    const _stack = Stack.of(this);
     const errorPrefix = `errors/${API_LABELS_PREFIX}`;
 
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
-    this.logGroup = new logs.LogGroup(this, 'DeliveryErrors', {
-      retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
-      removalPolicy: logRemovalPolicy,
-      encryptionKey: logsKeyOf(this, logRemovalPolicy),
-    });
-    const logStream = this.logGroup.addStream('DestinationDelivery', {
-      logStreamName: 'DestinationDelivery',
-    });
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
+    const delivery = firehoseToS3(this, {
+      bucket: props.bucket,
+      encryptionKey: props.encryptionKey,
+      prefix: API_LABELS_PREFIX,
+      errorPrefix,
       description: `streamfeatures: Firehose into ${API_LABELS_PREFIX}`,
-    });
-    allow(
-      this.role,
-      ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
-      [props.bucket.bucketArn],
-    );
-    const objectArns = [
-      props.bucket.arnForObjects(`${API_LABELS_PREFIX}*`),
-      props.bucket.arnForObjects(`${errorPrefix}*`),
-    ];
-    allow(this.role, ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'], objectArns);
-    acknowledgeWildcardResources(
-      this.role,
-      objectArns,
-      'Firehose names its objects at delivery (date prefixes, random suffixes): the grant is limited to the ' +
+      wildcardReason:
+        'Firehose names its objects at delivery (date prefixes, random suffixes): the grant is limited to the ' +
         "labels' own prefix and its error prefix.",
-    );
-    allowKeyVia(this.role, props.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt'], 's3');
-    allow(
-      this.role,
-      ['logs:PutLogEvents'],
-      [
-        stack.formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: `${this.logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
-    );
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    this.role = delivery.role;
+    this.logGroup = delivery.logGroup;
 
     this.deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
       deliveryStreamType: 'DirectPut',
@@ -160,11 +127,7 @@ export class LabelDelivery extends Construct {
         },
         compressionFormat: 'UNCOMPRESSED',
         encryptionConfiguration: { kmsEncryptionConfig: { awskmsKeyArn: props.encryptionKey.keyArn } },
-        cloudWatchLoggingOptions: {
-          enabled: true,
-          logGroupName: this.logGroup.logGroupName,
-          logStreamName: logStream.logStreamName,
-        },
+        cloudWatchLoggingOptions: delivery.logging,
       },
     });
     // Firehose checks its role when the stream is created.

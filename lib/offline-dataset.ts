@@ -1,19 +1,17 @@
-import { ArnFormat, Duration, RemovalPolicy, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as glue from 'aws-cdk-lib/aws-glue';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { Column } from '../core/offline-schema.js';
 import { allow } from './defaults.js';
 import { Problems, throwIfProblems } from './errors.js';
+import { firehoseToS3 } from './firehose-to-s3.js';
 import { IcebergTableOptimizers } from './iceberg-optimizers.js';
-import { allowKeyVia } from './key-grants.js';
-import { logsKeyOf } from './logs-key.js';
-import { acknowledgeWildcardResources } from './nag.js';
 import { icebergTable, parquetTable } from './offline-tables.js';
 import { firehoseMetric } from './pipeline-metrics.js';
 
@@ -154,71 +152,28 @@ export class OfflineDataset extends Construct {
       });
     }
 
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.DESTROY;
-    this.logGroup = new logs.LogGroup(this, 'DeliveryErrors', {
-      retention: props.logRetention ?? logs.RetentionDays.TWO_WEEKS,
-      removalPolicy: logRemovalPolicy,
-      encryptionKey: logsKeyOf(this, logRemovalPolicy),
-    });
-    const logStream = this.logGroup.addStream('DestinationDelivery', {
-      logStreamName: 'DestinationDelivery',
-    });
-    const logging = {
-      enabled: true,
-      logGroupName: this.logGroup.logGroupName,
-      logStreamName: logStream.logStreamName,
-    };
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
+    const delivery = firehoseToS3(this, {
+      bucket: props.bucket,
+      encryptionKey: props.encryptionKey,
+      prefix: `${props.prefix}/`,
+      errorPrefix,
+      extraObjectActions: this.format === 'iceberg' ? ['s3:DeleteObject'] : [],
       description: `streamfeatures: Firehose into ${props.tableName}`,
-    });
-    allow(
-      this.role,
-      ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
-      [props.bucket.bucketArn],
-    );
-    const objectArns = [
-      props.bucket.arnForObjects(`${props.prefix}/*`),
-      props.bucket.arnForObjects(`${errorPrefix}*`),
-    ];
-    allow(
-      this.role,
-      [
-        's3:AbortMultipartUpload',
-        's3:GetObject',
-        's3:PutObject',
-        ...(this.format === 'iceberg' ? ['s3:DeleteObject'] : []),
-      ],
-      objectArns,
-    );
-    acknowledgeWildcardResources(
-      this.role,
-      objectArns,
-      'Firehose names its objects at delivery (date partitions, random suffixes): the grant is limited to the ' +
+      wildcardReason:
+        'Firehose names its objects at delivery (date partitions, random suffixes): the grant is limited to the ' +
         "dataset's own prefix and its error prefix.",
-    );
-    allowKeyVia(this.role, props.encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt'], 's3');
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    this.role = delivery.role;
+    this.logGroup = delivery.logGroup;
+    const logging = delivery.logging;
     allow(
       this.role,
       this.format === 'parquet'
         ? ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions']
         : ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
       glueArns,
-    );
-    allow(
-      this.role,
-      ['logs:PutLogEvents'],
-      [
-        stack.formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: `${this.logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
     );
 
     const buffering = { intervalInSeconds: bufferSeconds, sizeInMBs: bufferMiB };
