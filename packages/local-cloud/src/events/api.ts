@@ -20,7 +20,7 @@ import {
 import { BusExistsError, busArn, DEFAULT_BUS, type EventBus, EventBuses } from './buses.js';
 import type { CloudTargets } from './cloud-targets.js';
 import { type PutEventsContext, putEvents } from './put-events.js';
-import { ruleWriteOperations } from './rule-api.js';
+import { existingRule, ruleWriteOperations } from './rule-api.js';
 import { busNameOf, type EventRule, type EventRules, type RuleState } from './rules.js';
 
 const MAX_LIMIT = 100;
@@ -63,15 +63,7 @@ export function eventsOperations(
   onError: (message: string) => void = () => {},
 ) {
   const bus = (input: JsonObject) => busNameOf(optionalString(input, 'EventBusName') ?? 'default');
-  const existing = (name: string, busName: string) => {
-    const found = rules.find(name, busName);
-    if (found === undefined)
-      throw new AwsApiError(
-        'ResourceNotFoundException',
-        `Rule ${name} does not exist on EventBus ${busName}.`,
-      );
-    return found;
-  };
+  const existing = (name: string, busName: string) => existingRule(rules, name, busName);
   const setState = (state: RuleState) => (input: JsonObject) => {
     const name = requiredString(input, 'Name');
     const busName = bus(input);

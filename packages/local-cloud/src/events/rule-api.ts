@@ -113,15 +113,7 @@ export function ruleWriteOperations(
   onError: (message: string) => void,
 ) {
   const busOf = (input: JsonObject) => busNameOf(optionalString(input, 'EventBusName') ?? DEFAULT_BUS);
-  const existing = (name: string, busName: string) => {
-    const found = rules.find(name, busName);
-    if (found === undefined)
-      throw new AwsApiError(
-        'ResourceNotFoundException',
-        `Rule ${name} does not exist on EventBus ${busName}.`,
-      );
-    return found;
-  };
+  const existing = (name: string, busName: string) => existingRule(rules, name, busName);
   /** Refuses to change a rule a stack deployed. */
   const madeHere = (name: string, busName: string) => {
     const owner = rules.ownerOf(name, busName);
@@ -259,4 +251,12 @@ export function ruleWriteOperations(
       return {};
     },
   };
+}
+
+/** The rule named on the bus, or EventBridge's ResourceNotFoundException. */
+export function existingRule(rules: EventRules, name: string, busName: string) {
+  const found = rules.find(name, busName);
+  if (found === undefined)
+    throw new AwsApiError('ResourceNotFoundException', `Rule ${name} does not exist on EventBus ${busName}.`);
+  return found;
 }
