@@ -13,12 +13,13 @@ import {
   DescribeStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../src/local-cloud.js';
 import {
   awsCli,
   type LoggedLine,
+  receiveBodies,
   settled as settledStack,
   startLoggedCloud,
   until,
@@ -77,21 +78,7 @@ const template = (pattern: unknown = PATTERN) =>
     },
   });
 
-/** Reads and deletes the queue's messages until `count` have come (or 60 s pass); their bodies, parsed. */
-async function receive(queueUrl: string, count: number): Promise<Array<Record<string, unknown>>> {
-  const bodies: Array<Record<string, unknown>> = [];
-  await until(`${count} messages in ${queueUrl}`, async () => {
-    const answer = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    for (const message of answer.Messages ?? []) {
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-      bodies.push(JSON.parse(message.Body ?? '{}') as Record<string, unknown>);
-    }
-    return bodies.length >= count ? true : undefined;
-  });
-  return bodies;
-}
+const receive = (queueUrl: string, count: number) => receiveBodies(sqs, queueUrl, count);
 
 const order = (id: string, amount: number, country = 'NL') => ({
   Source: 'shop.orders',

@@ -21,17 +21,18 @@ import {
   PutRuleCommand,
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEDULE_SCALE_VARIABLE } from '../../src/events/schedule-timer.js';
 import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
-import { awsCli, type LoggedLine, settled, startLoggedCloud, until } from '../support/harness.js';
+import {
+  awsCli,
+  type LoggedLine,
+  receiveBodies,
+  settled,
+  startLoggedCloud,
+  until,
+} from '../support/harness.js';
 
 let cloud: LocalCloud;
 let events: EventBridgeClient;
@@ -63,21 +64,7 @@ async function makeQueue(name: string): Promise<{ url: string; arn: string }> {
   return { url, arn: attributes.Attributes?.QueueArn as string };
 }
 
-/** Reads and deletes the queue's messages until `count` have come; their bodies, parsed. */
-async function receive(queueUrl: string, count: number): Promise<Array<Record<string, unknown>>> {
-  const bodies: Array<Record<string, unknown>> = [];
-  await until(`${count} messages in ${queueUrl}`, async () => {
-    const answer = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    for (const message of answer.Messages ?? []) {
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-      bodies.push(JSON.parse(message.Body ?? '{}') as Record<string, unknown>);
-    }
-    return bodies.length >= count ? true : undefined;
-  });
-  return bodies;
-}
+const receive = (queueUrl: string, count: number) => receiveBodies(sqs, queueUrl, count);
 
 beforeAll(async () => {
   // rate(1 minute) fires every second (read by this process's cloud when the rule is put).

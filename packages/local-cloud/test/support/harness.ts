@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalCloud, localCloudClientEnv, startLocalCloud } from '../../src/local-cloud.js';
 
 const run = promisify(execFile);
@@ -93,4 +94,24 @@ export async function startLoggedCloud(lines: LoggedLine[]) {
     cloudFormation: { onLog: (source, line) => lines.push({ source, line }) },
   });
   return { cloud, clientConfig: localClientConfig(cloud.endpoint) };
+}
+
+/** Reads and deletes a queue's messages until `count` have come (within until's deadline); their bodies, parsed. */
+export async function receiveBodies(
+  sqs: SQSClient,
+  queueUrl: string,
+  count: number,
+): Promise<Array<Record<string, unknown>>> {
+  const bodies: Array<Record<string, unknown>> = [];
+  await until(`${count} messages in ${queueUrl}`, async () => {
+    const answer = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    for (const message of answer.Messages ?? []) {
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+      bodies.push(JSON.parse(message.Body ?? '{}') as Record<string, unknown>);
+    }
+    return bodies.length >= count ? true : undefined;
+  });
+  return bodies;
 }
