@@ -9,7 +9,8 @@
  * - The call and its answer are held in memory here (DynamoDB's largest request is 16 MB); a request over
  *   16 MiB is refused with a 413 naming its size, before DynamoDB Local. DynamoDB Streams calls are not held:
  *   the endpoint streams them as any other service's.
- * - `onCall` runs after the answer is sent, off the caller's path.
+ * - `onCall` runs after the answer is sent, off the caller's path (the answer is parsed for it there, unless
+ *   ConsumedCapacity had to be taken out of it first).
  */
 
 import http from 'node:http';
@@ -140,7 +141,8 @@ export async function answerDynamoDb(
   }
   const latencyMs = performance.now() - started;
   const plain = upstream.headers['content-encoding'] === undefined;
-  const answer = plain ? parseObject(upstream.body) : undefined;
+  // Parsed before answering only when ConsumedCapacity must come out of it; otherwise after, off the caller's path.
+  let answer = strip && plain ? parseObject(upstream.body) : undefined;
   let out = upstream.body;
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(upstream.headers)) {
@@ -155,5 +157,8 @@ export async function answerDynamoDb(
   headers['content-length'] = `${out.length}`;
   (res as Http2ServerResponse).writeHead(upstream.status, headers);
   res.end(out);
-  setImmediate(() => onCall({ operation, request, status: upstream.status, answer, latencyMs }));
+  setImmediate(() => {
+    if (answer === undefined && plain) answer = parseObject(upstream.body);
+    onCall({ operation, request, status: upstream.status, answer, latencyMs });
+  });
 }
