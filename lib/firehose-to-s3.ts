@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type Duration, RemovalPolicy, type Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { allow } from './defaults.js';
+import type { Problems } from './errors.js';
 import { allowKeyVia } from './key-grants.js';
 import { logsKeyOf } from './logs-key.js';
 import { acknowledgeWildcardResources } from './nag.js';
@@ -94,4 +95,39 @@ export function firehoseToS3(scope: Construct, props: FirehoseToS3Props): Fireho
     logStreamName: logStream.logStreamName,
   };
   return { role, logGroup, logging };
+}
+
+/**
+ * Checks a delivery stream's buffering against Firehose's bounds (whole seconds, 0 to 900; whole MiB,
+ * `minimumMiB` to 128), each problem naming the bad value. `subject` starts each message (`bufferInterval`,
+ * `labels bufferInterval`); `sizeBound` says why the size's minimum is what it is, when it is not Firehose's 1.
+ */
+export function checkBuffering(
+  problems: Problems,
+  {
+    interval,
+    size,
+    minimumMiB = 1,
+    subject = '',
+    sizeBound = '',
+  }: {
+    interval: Duration;
+    size: Size;
+    minimumMiB?: number;
+    subject?: string;
+    sizeBound?: string;
+  },
+): void {
+  const seconds = interval.toSeconds({ integral: false });
+  problems.check(
+    Number.isInteger(seconds) && seconds >= 0 && seconds <= 900,
+    `${subject}bufferInterval must be whole seconds from 0 to 900`,
+    `${seconds} s`,
+  );
+  const mebibytes = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  problems.check(
+    Number.isInteger(mebibytes) && mebibytes >= minimumMiB && mebibytes <= 128,
+    `${subject}bufferSize must be whole MiB from ${minimumMiB} to 128${sizeBound}`,
+    `${mebibytes} MiB`,
+  );
 }

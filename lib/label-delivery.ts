@@ -1,4 +1,4 @@
-import { type Duration, type RemovalPolicy, type Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, type Size, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -8,7 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { allow, DEFAULT_LABEL_BUFFER_SIZE } from './defaults.js';
 import { Problems, throwIfProblems } from './errors.js';
-import { firehoseToS3 } from './firehose-to-s3.js';
+import { checkBuffering, firehoseToS3 } from './firehose-to-s3.js';
 import { LABELS_PREFIX } from './model-monitoring-settings.js';
 import { DEFAULT_BUFFER_INTERVAL } from './offline-dataset.js';
 import { firehoseMetric } from './pipeline-metrics.js';
@@ -52,20 +52,11 @@ export type LabelBufferingOptions = Pick<LabelDeliveryProps, 'bufferInterval' | 
 /** Every problem with the buffering settings, each naming the bad value. */
 export function labelDeliveryProblems(props: LabelBufferingOptions): string[] {
   const problems = new Problems();
-  const seconds = (props.bufferInterval ?? DEFAULT_BUFFER_INTERVAL).toSeconds({ integral: false });
-  problems.check(
-    Number.isInteger(seconds) && seconds >= 0 && seconds <= 900,
-    'labels bufferInterval must be whole seconds from 0 to 900',
-    `${seconds} s`,
-  );
-  const mebibytes = (props.bufferSize ?? DEFAULT_LABEL_BUFFER_SIZE).toMebibytes({
-    rounding: SizeRoundingBehavior.NONE,
+  checkBuffering(problems, {
+    interval: props.bufferInterval ?? DEFAULT_BUFFER_INTERVAL,
+    size: props.bufferSize ?? DEFAULT_LABEL_BUFFER_SIZE,
+    subject: 'labels ',
   });
-  problems.check(
-    Number.isInteger(mebibytes) && mebibytes >= 1 && mebibytes <= 128,
-    'labels bufferSize must be whole MiB from 1 to 128',
-    `${mebibytes} MiB`,
-  );
   return problems.list;
 }
 

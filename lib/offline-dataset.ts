@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as glue from 'aws-cdk-lib/aws-glue';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { Column } from '../core/offline-schema.js';
 import { allow } from './defaults.js';
 import { Problems, throwIfProblems } from './errors.js';
-import { firehoseToS3 } from './firehose-to-s3.js';
+import { checkBuffering, firehoseToS3 } from './firehose-to-s3.js';
 import { IcebergTableOptimizers } from './iceberg-optimizers.js';
 import { icebergTable, parquetTable } from './offline-tables.js';
 import { firehoseMetric } from './pipeline-metrics.js';
@@ -33,22 +33,12 @@ export function offlineDeliveryProblems(props: OfflineDeliveryOptions): string[]
     'format must be "parquet" or "iceberg"',
     format,
   );
-  const seconds = (props.bufferInterval ?? DEFAULT_BUFFER_INTERVAL).toSeconds({ integral: false });
-  problems.check(
-    Number.isInteger(seconds) && seconds >= 0 && seconds <= 900,
-    'bufferInterval must be whole seconds from 0 to 900',
-    `${seconds} s`,
-  );
-  const mebibytes = (props.bufferSize ?? DEFAULT_BUFFER_SIZE).toMebibytes({
-    rounding: SizeRoundingBehavior.NONE,
+  checkBuffering(problems, {
+    interval: props.bufferInterval ?? DEFAULT_BUFFER_INTERVAL,
+    size: props.bufferSize ?? DEFAULT_BUFFER_SIZE,
+    minimumMiB: format === 'parquet' ? 64 : 1,
+    sizeBound: ` with format "${format}"${format === 'parquet' ? ' (Firehose format conversion)' : ''}`,
   });
-  const minimum = format === 'parquet' ? 64 : 1;
-  problems.check(
-    Number.isInteger(mebibytes) && mebibytes >= minimum && mebibytes <= 128,
-    `bufferSize must be whole MiB from ${minimum} to 128 with format "${format}"` +
-      (format === 'parquet' ? ' (Firehose format conversion)' : ''),
-    `${mebibytes} MiB`,
-  );
   return problems.list;
 }
 
