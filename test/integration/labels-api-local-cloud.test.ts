@@ -6,7 +6,7 @@
  * feature log. A body with a bad line is answered 400 naming it, and none of its labels arrives.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,24 +60,10 @@ beforeAll(async () => {
   await session.startLocalCloud();
   await session.bootstrap();
   deployed = true;
-  await session.sh('deploy', 'npx', [
-    'cdk',
-    'deploy',
-    STACK,
-    '-c',
+  outputs = await session.deploy<typeof outputs>(STACK, [
     'ingestApi=true',
-    '-c',
     `offlineBufferInterval=${BUFFER_S}s`,
-    '--require-approval',
-    'never',
-    '--outputs-file',
-    resolve(work, 'outputs.json'),
-    '--output',
-    resolve(work, 'out-deploy'),
   ]);
-  outputs = (
-    JSON.parse(readFileSync(resolve(work, 'outputs.json'), 'utf8')) as Record<string, typeof outputs>
-  )[STACK] as typeof outputs;
 }, 30 * MINUTES);
 
 afterAll(async () => {

@@ -330,26 +330,11 @@ beforeAll(async () => {
   await session.startLocalCloud();
   await session.bootstrap();
   deployedStack = true;
-  await session.sh('deploy', 'npx', [
-    'cdk',
-    'deploy',
-    STACK,
-    '-c',
+  outputs = await session.deploy<typeof outputs>(STACK, [
     `offlineBufferInterval=${BUFFER_S}s`,
-    '-c',
     `modelRegistry=${registry}`,
-    '-c',
     `modelMonitoring={"servingWindowMinutes":${SERVING_MINUTES}}`,
-    '--require-approval',
-    'never',
-    '--outputs-file',
-    resolve(work, 'outputs.json'),
-    '--output',
-    resolve(work, 'out-deploy'),
   ]);
-  outputs = (
-    JSON.parse(readFileSync(resolve(work, 'outputs.json'), 'utf8')) as Record<string, typeof outputs>
-  )[STACK] as typeof outputs;
   const resources = (await aws('stack resources', [
     'cloudformation',
     'describe-stack-resources',

@@ -119,27 +119,11 @@ function loop(step: () => Promise<void>, pauseMs: number): Loop {
 }
 
 async function deploy(specFile: string, extra: string[], out: string) {
-  await session.sh(out.replace('out-', 'deploy '), 'npx', [
-    'cdk',
-    'deploy',
+  outputs = await session.deploy<typeof outputs>(
     STACK,
-    '-c',
-    `specFile=${specFile}`,
-    '-c',
-    `offlineBufferInterval=${BUFFER}`,
-    ...extra,
-    '--require-approval',
-    'never',
-    '--outputs-file',
-    resolve(work, 'outputs.json'),
-    '--output',
-    resolve(work, out),
-  ]);
-  const all = JSON.parse(readFileSync(resolve(work, 'outputs.json'), 'utf8')) as Record<
-    string,
-    typeof outputs
-  >;
-  outputs = all[STACK] as typeof outputs;
+    [`specFile=${specFile}`, `offlineBufferInterval=${BUFFER}`, ...extra],
+    { label: out.replace('out-', 'deploy '), outDir: out },
+  );
 }
 
 /** Steady traffic: one event per card every round, stamped now, over rotating merchants, some declined. */
@@ -355,7 +339,7 @@ describe('a spec change on the local cloud, deployed and backfilled while traffi
     async () => {
       // The spec guard refuses a change that empties features unless the user says a backfill is planned.
       deployBStarted = Date.now();
-      await deploy(specBFile, ['-c', 'backfillPlanned=true'], 'out-b');
+      await deploy(specBFile, ['backfillPlanned=true'], 'out-b');
       sentBeforeDeploy = [...sent];
       // The new function counts the added feature from live traffic.
       await untilCards(

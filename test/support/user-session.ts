@@ -4,6 +4,7 @@
  * environment with each one's duration kept among the test's figures, and the cloud stopped at the end.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { localClientConfig, userEnv, withoutAwsSettings } from './cdk-cli.js';
@@ -89,6 +90,31 @@ export class UserSession {
   /** `cdk bootstrap`, as the README's first deploy does. */
   async bootstrap(): Promise<void> {
     await this.sh('bootstrap', 'npx', ['cdk', 'bootstrap', '--output', resolve(this.work, 'out0')]);
+  }
+
+  /**
+   * `cdk deploy` of `stack` with these context values (`-c` each), without approval prompts, as the README's
+   * deploy does; its outputs as the CLI's `--outputs-file` holds them. `outDir` is the cloud assembly's folder.
+   */
+  async deploy<Outputs = Record<string, string>>(
+    stack: string,
+    context: readonly string[],
+    { label = 'deploy', outDir = 'out-deploy' }: { label?: string; outDir?: string } = {},
+  ): Promise<Outputs> {
+    const outputsFile = resolve(this.work, 'outputs.json');
+    await this.sh(label, 'npx', [
+      'cdk',
+      'deploy',
+      stack,
+      ...context.flatMap((value) => ['-c', value]),
+      '--require-approval',
+      'never',
+      '--outputs-file',
+      outputsFile,
+      '--output',
+      resolve(this.work, outDir),
+    ]);
+    return (JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Outputs>)[stack] as Outputs;
   }
 
   /** `cdk destroy --force` of `stack`; a failure is reported, not thrown (a teardown). */
