@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { RESULTS_FILE } from './test/support/run-started.js';
 
 /**
  * Unhandled errors fail the run (vitest's default). vitest 3.2's test worker gave every message to the main process
@@ -13,7 +14,9 @@ export default defineConfig({
   test: {
     // The JSON report feeds the one-line summary CI prints (scripts/test-summary.mjs).
     reporters: ['default', 'json'],
-    outputFile: { json: '.tmp/vitest-results.json' },
+    outputFile: { json: RESULTS_FILE },
+    // Marks the run's start (and removes an earlier report), so the summary never counts an earlier run's report.
+    globalSetup: ['test/support/run-started.ts'],
     projects: [
       {
         test: {
