@@ -12,7 +12,7 @@ import { RESULTS_FILE } from './test/support/run-started.js';
  */
 /**
  * The environment of every test process. The AWS SDK's notice that its releases from January 2027 need Node 22 is
- * printed once by each process that makes a client on Node 20 (some 48 times a run) and says nothing about the
+ * printed once by each process that makes a client on Node 20 (dozens of times a run) and says nothing about the
  * tests: the CLI turns it off the same way (bin/streamfeatures.ts). test/integration/node-support.test.ts removes
  * the switch from the environments it runs the CLI in, so it still sees the notice, and the CLI turning it off.
  */
