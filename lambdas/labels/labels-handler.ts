@@ -13,15 +13,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { FIREHOSE_LIMITS, type RecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
 import type { CompiledSpec } from '../../core/index.js';
 import { isLabelProblem, parseDelayedLabel } from '../../core/monitoring/index.js';
-import {
-  bodyText,
-  errorResponse,
-  HttpError,
-  jsonResponse,
-  listProblems,
-  MAX_JSON_DEPTH,
-  nestsDeeperThan,
-} from '../shared/http.js';
+import { bodyText, errorResponse, HttpError, jsonResponse, listProblems, parseJson } from '../shared/http.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
 
 /** Labels a request may carry: as many as events on the events route, and one PutRecordBatch's worth. */
@@ -153,19 +145,12 @@ function bodyItems(text: string): BodyItem[] {
   return items;
 }
 
+/** A JSON document's value, or the problem with it as a label's reason says it. */
 function parsedJson(text: string): { readonly value: unknown } | { readonly problem: string } {
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-    return { problem: `nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels` };
-  }
-  try {
-    return { value: JSON.parse(text) as unknown };
-  } catch (error) {
-    return { problem: `not JSON (${clip((error as Error).message)})` };
-  }
-}
-
-function clip(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  const parsed = parseJson(text);
+  if ('value' in parsed) return parsed;
+  const { kind, reason } = parsed.problem;
+  return { problem: kind === 'too deep' ? reason : `not JSON (${reason})` };
 }
 
 function errorText(error: unknown): string {

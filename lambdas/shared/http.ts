@@ -34,6 +34,29 @@ export const MAX_LISTED_PROBLEMS = 10;
 const MAX_NAME_CHARS = 64;
 
 /**
+ * Why JSON text was not read: it nests deeper than MAX_JSON_DEPTH (`reason` says so), or it is not JSON (`reason`
+ * is the parser's message, cut to 200 characters).
+ */
+export type JsonProblem = { readonly kind: 'too deep' | 'not JSON'; readonly reason: string };
+
+/**
+ * JSON text parsed, the depth checked first, or the problem with it: never throws, so a caller that reads many
+ * documents (the labels' JSON Lines) can name each bad one, and one that reads a whole body can answer 400.
+ */
+export function parseJson(text: string): { readonly value: unknown } | { readonly problem: JsonProblem } {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return {
+      problem: { kind: 'too deep', reason: `nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels` },
+    };
+  }
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { problem: { kind: 'not JSON', reason: clip((error as Error).message, 200) } };
+  }
+}
+
+/**
  * The request body parsed as JSON (decoded from base64 when API Gateway encoded it). 400 when there is none, it
  * is not JSON or it nests deeper than MAX_JSON_DEPTH; 413 when it is over `maxBytes`.
  */
@@ -41,15 +64,10 @@ export function jsonBody(
   event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>,
   options: { readonly maxBytes?: number } = {},
 ): unknown {
-  const text = bodyText(event, options);
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-    throw new HttpError(400, `the body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new HttpError(400, `the body is not JSON: ${clip((error as Error).message, 200)}`);
-  }
+  const parsed = parseJson(bodyText(event, options));
+  if ('value' in parsed) return parsed.value;
+  const { kind, reason } = parsed.problem;
+  throw new HttpError(400, kind === 'too deep' ? `the body ${reason}` : `the body is not JSON: ${reason}`);
 }
 
 /**

@@ -18,7 +18,7 @@ const SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
 const CARD = ['--entity', 'card', '--key', 'card_id=c1'];
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 
-/** The environment of a user who has not heard of the switch. */
+/** The environment of a user who has not heard of the switch (the test processes run with it on: vitest.config.ts). */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
   delete env[SWITCH];

@@ -18,6 +18,8 @@ export class UserSession {
   /** Where `local up` keeps its state, once it succeeded: `local down` stops whatever it started. */
   private stateDir?: string;
   private cloudEndpoint?: string;
+  /** The CDK CLI the user types: `cdk`, or `cdklocal` (LocalStack's wrapper over the same CLI). */
+  cdkCommand: 'cdk' | 'cdklocal' = 'cdk';
 
   /**
    * `work`: the test's folder, where the CLI runs and the cloud keeps its state; `figures`: what the test measures,
@@ -80,6 +82,11 @@ export class UserSession {
     return endpoint;
   }
 
+  /** Sets more variables in the user's environment, as `export NAME=value` does, for the commands run after. */
+  exportVariables(variables: Record<string, string>): void {
+    this.env = { ...this.env, ...variables };
+  }
+
   /** `streamfeatures local down`, when `local up` succeeded; a failure is reported, not thrown (a teardown). */
   async stopLocalCloud(): Promise<void> {
     if (this.stateDir === undefined) return;
@@ -87,9 +94,9 @@ export class UserSession {
     if (down.code !== 0) console.error(`local down failed: ${down.stdout}\n${down.stderr}`);
   }
 
-  /** `cdk bootstrap`, as the README's first deploy does. */
+  /** `cdk bootstrap` (or `cdklocal bootstrap`), as the README's first deploy does. */
   async bootstrap(): Promise<void> {
-    await this.sh('bootstrap', 'npx', ['cdk', 'bootstrap', '--output', resolve(this.work, 'out0')]);
+    await this.sh('bootstrap', 'npx', [this.cdkCommand, 'bootstrap', '--output', resolve(this.work, 'out0')]);
   }
 
   /**
@@ -103,7 +110,7 @@ export class UserSession {
   ): Promise<Outputs> {
     const outputsFile = resolve(this.work, 'outputs.json');
     await this.sh(label, 'npx', [
-      'cdk',
+      this.cdkCommand,
       'deploy',
       stack,
       ...context.flatMap((value) => ['-c', value]),
@@ -120,7 +127,7 @@ export class UserSession {
   /** `cdk destroy --force` of `stack`; a failure is reported, not thrown (a teardown). */
   async destroy(stack: string): Promise<void> {
     await this.sh('destroy', 'npx', [
-      'cdk',
+      this.cdkCommand,
       'destroy',
       stack,
       '--force',

@@ -8,6 +8,7 @@ import {
   jsonBody,
   MAX_JSON_DEPTH,
   MAX_LISTED_PROBLEMS,
+  parseJson,
 } from '../../lambdas/shared/http.js';
 
 const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
@@ -225,5 +226,17 @@ describe('request bodies', () => {
 
   it('decodes a base64 body', () => {
     expect(jsonBody(httpApiEvent({ a: 'é' }, { base64: true }))).toEqual({ a: 'é' });
+  });
+
+  it('parseJson returns the value, or the problem without throwing: too deep, or not JSON with the parser message cut', () => {
+    expect(parseJson('{"a":[1]}')).toEqual({ value: { a: [1] } });
+    expect(parseJson(nested(MAX_JSON_DEPTH + 1))).toEqual({
+      problem: { kind: 'too deep', reason: `nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels` },
+    });
+    const notJson = parseJson(`{"a": ${'x'.repeat(500)}`);
+    expect(notJson).toMatchObject({ problem: { kind: 'not JSON' } });
+    const reason = 'problem' in notJson ? notJson.problem.reason : '';
+    expect(reason.length).toBeLessThanOrEqual(200);
+    expect(reason).toMatch(/JSON/);
   });
 });

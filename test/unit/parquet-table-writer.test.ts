@@ -21,7 +21,7 @@ function rowsAt(i: number): (string | number | null)[] {
   const sparse = i < 50_000 ? (i % 7 === 0 ? null : i / 3) : -0.5 * i;
   return [
     i % 11 === 0 ? null : `k${i % 97}`,
-    1_700_000_000_000 + i * 1000.75,
+    1_700_000_000_000 + i * 1000 + (i % 1000),
     i === 3 ? -0 : i * 0.1,
     sparse,
   ];
@@ -50,17 +50,12 @@ describe('ParquetTableWriter', () => {
     expect(rows).toHaveLength(ROWS);
     for (const i of [0, 3, 7, 11, 49_999, 50_000, 50_001, ROWS - 1]) {
       const [key, t, dense, sparse] = rowsAt(i);
-      expect(rows[i]).toEqual({ key, t: BigInt(Math.trunc(t as number)), dense, sparse });
+      expect(rows[i]).toEqual({ key, t: BigInt(t as number), dense, sparse });
     }
     expect(Object.is(rows[3]?.dense, -0)).toBe(true);
     const mismatched = rows.findIndex((row, i) => {
       const [key, t, dense, sparse] = rowsAt(i);
-      return (
-        row.key !== key ||
-        row.t !== BigInt(Math.trunc(t as number)) ||
-        row.dense !== dense ||
-        row.sparse !== sparse
-      );
+      return row.key !== key || row.t !== BigInt(t as number) || row.dense !== dense || row.sparse !== sparse;
     });
     expect(mismatched).toBe(-1);
   });
@@ -84,6 +79,74 @@ describe('ParquetTableWriter', () => {
     }
     expect(counts).toMatchObject({ n: String(ROWS), keys: String(keys), sparse: String(sparse) });
     expect(Number(counts?.dense)).toBeCloseTo(dense, 3);
-    expect(String(counts?.t)).toBe(String(BigInt(Math.trunc(rowsAt(ROWS - 1)[1] as number))));
+    expect(String(counts?.t)).toBe(String(rowsAt(ROWS - 1)[1]));
+  });
+
+  describe('refuses a value its column cannot hold, naming the file, column, row and value', () => {
+    /** Appends two good rows, then `bad` in the column `name`; the refused row is not added. */
+    function refused(name: string, bad: unknown): string {
+      const path = join(dir, `refused-${name}.parquet`);
+      const writer = new ParquetTableWriter(path, columns);
+      writer.append(['a', 1, 0.5, null]);
+      writer.append(['b', 2, 1.5, 2.5]);
+      const row = ['c', 3, 2.5, 3.5] as unknown[];
+      row[columns.findIndex((column) => column.name === name)] = bad;
+      let message = '';
+      try {
+        writer.append(row as (string | number | null)[]);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(writer.rows).toBe(2);
+      writer.abort();
+      return message;
+    }
+
+    it.each([
+      [1.5, '1.5'],
+      [Number.NaN, 'NaN'],
+      [2 ** 53, '9007199254740992'],
+      ['7', '"7"'],
+      [true, 'true'],
+    ])('INT64 refuses %s', (bad, shown) => {
+      expect(refused('t', bad)).toBe(
+        `${join(dir, 'refused-t.parquet')}: row 2, column "t": an INT64 column takes a safe integer, got ${shown}`,
+      );
+    });
+
+    it.each([
+      ['0.5', '"0.5"'],
+      [false, 'false'],
+      [{ x: 1 }, '{"x":1}'],
+    ])('DOUBLE refuses %s', (bad, shown) => {
+      expect(refused('dense', bad)).toBe(
+        `${join(dir, 'refused-dense.parquet')}: row 2, column "dense": a DOUBLE column takes a number, got ${shown}`,
+      );
+    });
+
+    it.each([
+      [42, '42'],
+      [['k'], '["k"]'],
+      [10n, '10'],
+    ])('STRING refuses %s', (bad, shown) => {
+      expect(refused('key', bad)).toBe(
+        `${join(dir, 'refused-key.parquet')}: row 2, column "key": a STRING column takes a string, got ${shown}`,
+      );
+    });
+  });
+
+  it('writes null and undefined as null in every column type, and NaN and infinities in a DOUBLE as given', async () => {
+    const path = join(dir, 'nulls.parquet');
+    const writer = new ParquetTableWriter(path, columns);
+    writer.append([null, null, Number.NaN, undefined]);
+    writer.append([undefined, undefined, Number.POSITIVE_INFINITY, null]);
+    writer.append(['k', -(2 ** 53 - 1), Number.NEGATIVE_INFINITY, -0.25]);
+    writer.close();
+    const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path) });
+    expect(rows).toEqual([
+      { key: null, t: null, dense: Number.NaN, sparse: null },
+      { key: null, t: null, dense: Number.POSITIVE_INFINITY, sparse: null },
+      { key: 'k', t: -(2n ** 53n - 1n), dense: Number.NEGATIVE_INFINITY, sparse: -0.25 },
+    ]);
   });
 });
