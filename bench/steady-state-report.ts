@@ -86,6 +86,7 @@ export function renderSteadyState(
 
 /** The writer's model (writer-batches.ts) and its check on DynamoDB Local. */
 function renderWriter({ writer: w }: SteadyStateResult): string[] {
+  const totalCalls = Object.values(w.callsPerBatch).reduce((sum, n) => sum + n, 0);
   const calls = Object.entries(w.callsPerBatch)
     .map(([kind, n]) => `${kind} ${num(n)}`)
     .join(', ');
@@ -94,7 +95,8 @@ function renderWriter({ writer: w }: SteadyStateResult): string[] {
     `p50 ${num(l.p50)} ms, p99 ${num(l.p99)} ms, mean ${num(l.mean)} ms (${int(l.calls)} calls)`;
   return [
     `  writer, per full batch of ${w.batchSize} (${w.batches.timed} timed, ${w.batches.rounds} counted in lock step; one batch at a time):`,
-    `    process CPU ${num(w.cpuMsPerEvent)} ms a record; critical path ${num(w.roundsPerBatch)} DynamoDB round trips ` +
+    `    process CPU ${num(w.cpuMsPerEvent)} ms a record (of which the SDK's own ${num(w.sdkCpuMsPerCall)} ms a call x ` +
+      `${num(totalCalls)} calls / ${w.batchSize} = ${num((w.sdkCpuMsPerCall * totalCalls) / w.batchSize)} ms, timed apart); critical path ${num(w.roundsPerBatch)} DynamoDB round trips ` +
       `(${w.roundsPerBatchRange.min}-${w.roundsPerBatchRange.max}); calls ${calls}`,
     `    DynamoDB Local per call, in lock step (handler idle): ${ms(callMs)}; as timed batches saw it: ${ms(timedCallMs)}`,
     `    model CPU ${int(cpuMsPerBatch)} ms + ${num(w.roundsPerBatch)} rounds x ${num(callMs.mean)} ms = ${int(modelMsPerBatch)} ms; ` +

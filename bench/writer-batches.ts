@@ -16,6 +16,7 @@ import { writerBatchTime } from '../adapters/plan/writer-model.js';
 import type { InputRecord } from '../core/index.js';
 import { childCpuMs } from './child-cpu.js';
 import { shardBatches } from './fixture.js';
+import { sdkCpuMsPerCall } from './sdk-cpu.js';
 import { percentile } from './stats.js';
 import type { BatchCalls, WriterCalls } from './writer-calls.js';
 
@@ -42,6 +43,8 @@ export interface WriterFigures {
   batches: { timed: number; rounds: number };
   /** Process CPU a record of a timed full batch, ms. */
   cpuMsPerEvent: number;
+  /** Of it, the AWS SDK's own CPU a call (building, signing, parsing), timed apart on a timed batch's calls. */
+  sdkCpuMsPerCall: number;
   /** Critical path of a full batch in DynamoDB round trips: mean, and the range seen. */
   roundsPerBatch: number;
   roundsPerBatchRange: { min: number; max: number };
@@ -121,7 +124,7 @@ export async function measureWriterDay(
     counted: samples.reduce((sum, s) => sum + s.counted, 0),
     records: samples.reduce((sum, s) => sum + s.records, 0),
     eventsPerSecondPerShard: sum(timed, (s) => s.records) / (sum(timed, (s) => s.wallMs) / 1000),
-    writer: writerFigures(
+    writer: await writerFigures(
       samples.filter((s) => s.records === batchSize),
       batchSize,
       callMs,
@@ -143,11 +146,11 @@ const latency = (ms: readonly number[]): Latency => ({
   calls: ms.length,
 });
 
-function writerFigures(
+async function writerFigures(
   full: readonly BatchSample[],
   batchSize: number,
   callMs: { timed: number[]; lockStep: number[] },
-): WriterFigures {
+): Promise<WriterFigures> {
   const timed = full.filter((s) => !s.countRounds);
   const counted = full.filter((s) => s.countRounds);
   if (timed.length === 0 || counted.length === 0)
@@ -169,6 +172,7 @@ function writerFigures(
     batchSize,
     batches: { timed: timed.length, rounds: counted.length },
     cpuMsPerEvent,
+    sdkCpuMsPerCall: await sdkCpuMsPerCall((timed.at(-1) as BatchSample).calls.commands),
     roundsPerBatch,
     roundsPerBatchRange: { min: Math.min(...rounds), max: Math.max(...rounds) },
     callsPerBatch,

@@ -26,12 +26,14 @@ interface Held {
 export interface BatchCalls {
   readonly byKind: Record<string, number>;
   rounds: number;
+  /** The commands sent, in order (for timing the SDK's own work on them apart: sdk-cpu.ts). */
+  readonly commands: Command[];
 }
 
 export class WriterCalls {
   /** Lock step on (count rounds) or off (the store's calls go straight through). */
   countRounds = false;
-  private batch: BatchCalls = { byKind: {}, rounds: 0 };
+  private batch: BatchCalls = { byKind: {}, rounds: 0, commands: [] };
   private held: Held[] = [];
   private flushScheduled = false;
   private inRound = false;
@@ -46,7 +48,7 @@ export class WriterCalls {
   /** Starts a batch's count; returns it (filled in as the batch runs). */
   startBatch(countRounds: boolean): BatchCalls {
     this.countRounds = countRounds;
-    this.batch = { byKind: {}, rounds: 0 };
+    this.batch = { byKind: {}, rounds: 0, commands: [] };
     return this.batch;
   }
 
@@ -60,6 +62,7 @@ export class WriterCalls {
 
   private async forward(command: Command): Promise<unknown> {
     const kind = command.constructor.name.replace(/Command$/, '');
+    this.batch.commands.push(command);
     try {
       const output = await this.client.send(command as never);
       this.count(kind);
