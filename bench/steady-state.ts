@@ -2,13 +2,14 @@
  * Steady-state online-store cost: what the store costs a day into a week of traffic, not on the first minutes into
  * an empty table. A week of fraud event time (examples/fraud generator), compressed (run.ts sets the events a day
  * and a world smaller than the generator's default, so a card sees about as many transactions a day as a real one), on
- * four shards, one OnlineStore per shard (as Lambda runs one instance per shard) applying its shard's batches
- * concurrently with the others, against DynamoDB Local, every call counted by bench/ddb-calls.ts.
+ * four shards, one OnlineStore per shard (as Lambda runs one instance per shard), against DynamoDB Local, every call
+ * counted by bench/ddb-calls.ts.
  *
  * How the week is run in minutes: days 1 to 6 less the last hours are applied by four stores in large
  * batches (one write per distinct item per batch) with the id ledger off (its items would not outlive the dedupe
  * horizon anyway; under `event.dedupeScope` the claims ride in the card items' puts, so the spec runs as it is); the last hours of day 6 then run in the function's own batch size to warm the stores' caches,
- * and day 7 in that batch size is measured. The table holds what a week of the store's own writes leaves: items
+ * and day 7 in that batch size is measured, one batch at a time (writer-batches.ts: each batch either timed or counted
+ * in round trips, for the writer's model). The table holds what a week of the store's own writes leaves: items
  * grown over their windows, expired ones gone.
  *
  * The figures it writes to bench/results/steady-state.json (read by capacity planning), all per counted event of
@@ -24,24 +25,29 @@
  *                   stored: packed items by their binary's bytes),
  *     "packing": { "packedShareByEntity", "packMicrosPerItem", "unpackMicrosPerItem" } (packed items: tile-item.ts),
  *     "usdPerMillionEvents": dollars of DynamoDB on-demand per million events,
- *     "eventsPerSecondPerShard": records a shard's writer applied per second of wall time on DynamoDB Local,
+ *     "eventsPerSecondPerShard": records one shard's writer, alone, applied per second of wall time on DynamoDB Local,
+ *     "writer": { "batchSize", "cpuMsPerEvent", "roundsPerBatch", "callsPerBatch": { "<kind>": calls },
+ *                 "local": { "callMs": { p50, p99, mean }, "wallMsPerBatch", "modelMsPerBatch", "modelToMeasured" } }
+ *                 (per full batch: the writer's model, writer-batches.ts),
  *     "target": { "writeUnitsPerEvent": 2 }
  *   }
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { ID_PREFIX } from '../adapters/online-store/id-ledger.js';
-import { itemBytes } from '../adapters/online-store/item-bytes.js';
-import { packPayload, unpackPayload } from '../adapters/online-store/item-payload.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OnlineStore } from '../adapters/online-store/online-store.js';
 import { createOnlineStoreTable } from '../adapters/online-store/table.js';
 import { onShards } from '../cli/simulated-stream.js';
 import { type CompiledSpec, compileSpec, type InputRecord, parseSpecJson } from '../core/index.js';
 import { generateFraudTraffic } from '../examples/fraud/generate.js';
-import { CallTally, entityOf } from './ddb-calls.js';
+import { timeCalls } from './call-latency.js';
+import { CallTally } from './ddb-calls.js';
 import { shardBatches } from './fixture.js';
-import { percentile } from './stats.js';
-import { int, num, renderTable, verdict } from './table.js';
+import { type ItemSizes, itemSizesByEntity, type Packing } from './steady-state-items.js';
+import { measureWriterDay, type ShardWriter, type WriterFigures } from './writer-batches.js';
+import { WriterCalls } from './writer-calls.js';
+
+export type { ItemSizes, Packing } from './steady-state-items.js';
+export { renderSteadyState } from './steady-state-report.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -70,21 +76,6 @@ export interface SteadyStateOptions {
   readonly seed?: number;
 }
 
-export interface ItemSizes {
-  items: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-/** Packed items (tile-item.ts) after the run: their share per entity, and the CPU to pack and unpack one. */
-export interface Packing {
-  packedShareByEntity: Record<string, number>;
-  packMicrosPerItem: number;
-  unpackMicrosPerItem: number;
-}
-
 export interface SteadyStateResult {
   date: string;
   world: {
@@ -109,6 +100,8 @@ export interface SteadyStateResult {
   packing: Packing;
   usdPerMillionEvents: number;
   eventsPerSecondPerShard: number;
+  /** The writer's cost per batch and its model (writer-batches.ts). */
+  writer: WriterFigures;
   wallSeconds: { load: number; warm: number; measured: number };
   target: { writeUnitsPerEvent: number };
 }
@@ -176,7 +169,14 @@ export async function measureSteadyState(
   const tableName = await createOnlineStoreTable(client, `bench-steady-${Date.now().toString(36)}`);
   const shardIds = [...new Set(records.map((r) => r.shardId))];
   const loaders = new Map(shardIds.map((id) => [id, new OnlineStore({ client, tableName, spec: loadSpec })]));
-  const stores = new Map(shardIds.map((id) => [id, new OnlineStore({ client, tableName, spec })]));
+  const latencies = timeCalls(client);
+  const writers = new Map(
+    shardIds.map((id): [string, ShardWriter] => {
+      const calls = new WriterCalls(client);
+      return [id, { calls, store: new OnlineStore({ client: calls.asClient(), tableName, spec }) }];
+    }),
+  );
+  const stores = new Map([...writers].map(([id, writer]) => [id, writer.store]));
 
   tally.current = new CallTally();
   progress(
@@ -196,7 +196,8 @@ export async function measureSteadyState(
     `steady state: measuring day ${options.days}: ${measured.length} records, batches of ${options.batchSize}`,
   );
   t = performance.now();
-  const counted = await applyRounds(stores, measured, options.batchSize);
+  const day = await measureWriterDay(writers, measured, options.batchSize, latencies);
+  const counted = day.counted;
   const measuredSeconds = (performance.now() - t) / 1000;
   tally.current = new CallTally();
 
@@ -240,82 +241,11 @@ export async function measureSteadyState(
     packing,
     usdPerMillionEvents:
       1e6 * (writes.total * PRICES.writeRequestUnitUsd + reads.total * PRICES.readRequestUnitUsd),
-    eventsPerSecondPerShard: measured.length / shardIds.length / measuredSeconds,
+    eventsPerSecondPerShard: day.eventsPerSecondPerShard,
+    writer: day.writer,
     wallSeconds: { load: loadSeconds, warm: warmSeconds, measured: measuredSeconds },
     target: { writeUnitsPerEvent: TARGET_WRITE_UNITS_PER_EVENT },
   };
-}
-
-/**
- * Every item of the table (the id ledger apart): its size percentiles per entity, and how many are packed
- * (tile-item.ts), with the CPU one pack and one unpack of each packed item takes (timed here, after the run).
- */
-async function itemSizesByEntity(
-  client: DynamoDBClient,
-  tableName: string,
-): Promise<{ itemBytes: Record<string, ItemSizes>; packing: Packing }> {
-  const sizes = new Map<string, number[]>();
-  const packed: Record<string, number> = {};
-  const payloads: { key: string; bytes: Uint8Array }[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) {
-      const pk = item.pk?.S ?? '';
-      if (pk.startsWith(ID_PREFIX)) continue;
-      const entity = entityOf(pk);
-      const list = sizes.get(entity) ?? [];
-      list.push(itemBytes(item));
-      sizes.set(entity, list);
-      if (item.z?.B) {
-        packed[entity] = (packed[entity] ?? 0) + 1;
-        payloads.push({ key: pk, bytes: item.z.B });
-      }
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  // Best of five passes (the first warms the code up): CPU per item, not the machine's other load.
-  const unpacked = payloads.map(({ key, bytes }) => unpackPayload(key, bytes));
-  const fastest = (run: () => void) => {
-    let best = Number.POSITIVE_INFINITY;
-    for (let pass = 0; pass < 5; pass++) {
-      const t = performance.now();
-      run();
-      best = Math.min(best, performance.now() - t);
-    }
-    return (best * 1000) / Math.max(1, payloads.length);
-  };
-  const unpackMicros = fastest(() => {
-    for (const { key, bytes } of payloads) unpackPayload(key, bytes);
-  });
-  const packMicros = fastest(() => {
-    for (const payload of unpacked) packPayload(payload);
-  });
-  const packing: Packing = {
-    packedShareByEntity: Object.fromEntries(
-      [...sizes].map(([entity, list]) => [entity, (packed[entity] ?? 0) / list.length]),
-    ),
-    packMicrosPerItem: packMicros,
-    unpackMicrosPerItem: unpackMicros,
-  };
-  return { itemBytes: byEntity(sizes), packing };
-}
-
-function byEntity(sizes: ReadonlyMap<string, number[]>): Record<string, ItemSizes> {
-  return Object.fromEntries(
-    [...sizes].map(([entity, list]) => {
-      return [
-        entity,
-        {
-          items: list.length,
-          p50: percentile(list, 50),
-          p90: percentile(list, 90),
-          p99: percentile(list, 99),
-          max: Math.max(...list),
-        },
-      ];
-    }),
-  );
 }
 
 /** Writes the per-event figures where capacity planning reads them. */
@@ -325,85 +255,4 @@ export function writeSteadyStateFile(result: SteadyStateResult): string {
   const file = new URL('./steady-state.json', dir);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   return 'bench/results/steady-state.json';
-}
-
-/** Section 6 of the report: the day-7 figures per event beside the target, and what they cost. */
-export function renderSteadyState(
-  result: SteadyStateResult,
-  beside: { emptyTable?: { label: string; writes: number; reads: number }[]; naiveWritesPerEvent?: number },
-): string[] {
-  const { world, writeUnitsPerEvent: w, readUnitsPerEvent: r } = result;
-  const rows: (string | number)[][] = [
-    [
-      `steady state, day ${world.days}`,
-      num(w.total),
-      num(w.tiles),
-      num(w.ledger),
-      num(w.refused),
-      num(r.total),
-      `$${num(result.usdPerMillionEvents)}`,
-    ],
-  ];
-  for (const empty of beside.emptyTable ?? []) {
-    rows.push([
-      empty.label,
-      num(empty.writes),
-      '',
-      '',
-      '',
-      num(empty.reads),
-      `$${num(1e6 * (empty.writes * PRICES.writeRequestUnitUsd + empty.reads * PRICES.readRequestUnitUsd))}`,
-    ]);
-  }
-  if (beside.naiveWritesPerEvent !== undefined) {
-    const n = beside.naiveWritesPerEvent;
-    rows.push([
-      'naive writer (empty table)',
-      num(n),
-      '',
-      '',
-      '',
-      '0.00',
-      `$${num(1e6 * n * PRICES.writeRequestUnitUsd)}`,
-    ]);
-  }
-  const sizes = Object.entries(result.itemBytes).map(([entity, s]) => [
-    entity,
-    int(s.items),
-    int(s.p50),
-    int(s.p90),
-    int(s.p99),
-    int(s.max),
-    `${Math.round(100 * (result.packing.packedShareByEntity[entity] ?? 0))}%`,
-    num(result.tilePutsPerEventByEntity[entity] ?? 0),
-    num(result.tileWriteUnitsPerEventByEntity[entity] ?? 0),
-  ]);
-  return [
-    `6. Steady-state online-store cost: day ${world.days} of a week of fraud traffic (${int(world.eventsPerDay)} events a day, ` +
-      `${int(world.cards)} cards, ${int(world.merchants)} merchants) on ${world.shards} shards, one OnlineStore per shard ` +
-      `writing concurrently, batches of ${world.batchSize}; ${int(world.measuredEvents)} events counted on day ${world.days}`,
-    renderTable(
-      [
-        'per counted event',
-        'write units',
-        'tiles',
-        'id ledger',
-        'refused puts',
-        'read units',
-        'per 1M events',
-      ],
-      rows,
-    ),
-    `  prices: ${PRICES.note}; read units bill keys not found at 0.5 RCU as AWS does. Empty-table rows are per record.`,
-    `  reads: prefetch ${num(r.prefetch)}, re-read after a refused put ${num(r.afterConflict)}; refused tile puts ` +
-      `${num(result.tileConflictsPerEvent)} an event. Writers applied ${int(result.eventsPerSecondPerShard)} records/s a shard (DynamoDB Local).`,
-    '  Items after the week, bytes as DynamoDB sizes them, and day-7 tile puts and write units per event by entity:',
-    renderTable(
-      ['entity', 'items', 'p50 B', 'p90 B', 'p99 B', 'max B', 'packed', 'puts/event', 'WCU/event'],
-      sizes,
-    ),
-    `  packing (items over 1 KB plain, raw DEFLATE): ${num(result.packing.packMicrosPerItem)} µs to pack and ` +
-      `${num(result.packing.unpackMicrosPerItem)} µs to unpack a packed item (best of five passes, this machine): a put of a packed item packs it once, and unpacks it once when it was read rather than cached.`,
-    `  target: <= ${result.target.writeUnitsPerEvent} write units per event: ${verdict(w.total <= result.target.writeUnitsPerEvent)}`,
-  ];
 }

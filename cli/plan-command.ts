@@ -26,6 +26,8 @@ export interface PlanOptions {
   readonly hotKeyShare?: string;
   readonly hotItemBytes?: string;
   readonly writerEventsPerSecond?: string;
+  readonly dynamodbLatencyMs?: string;
+  readonly lambdaCpuFactor?: string;
   readonly json: boolean;
 }
 
@@ -89,6 +91,8 @@ export function planInput(spec: Spec, figures: SteadyStateFigures, options: Plan
     hotKeyShare: share(options.hotKeyShare),
     hotItemBytes: optional('--hot-item-bytes', options.hotItemBytes, true),
     writerEventsPerSecond: optional('--writer-events-per-second', options.writerEventsPerSecond),
+    dynamodbLatencyMs: optional('--dynamodb-latency-ms', options.dynamodbLatencyMs),
+    lambdaCpuFactor: optional('--lambda-cpu-factor', options.lambdaCpuFactor),
   };
 }
 

@@ -5,7 +5,7 @@ export function planCommandEntry(): Command {
   const usage = `usage: streamfeatures plan --spec S --events-per-second N [--entities card=1e6,merchant=5e4]
                             [--window-days D] [--scoring-rps R] [--figures F] [--region us-east-1] [--json]
                             [--record-bytes B] [--hot-key-share X] [--hot-item-bytes B]
-                            [--writer-events-per-second W]
+                            [--writer-events-per-second W] [--dynamodb-latency-ms L] [--lambda-cpu-factor F]
 
 What a deployment needs (Kinesis shards, Lambda concurrency and GB-seconds, DynamoDB units and storage, the
 hottest keys against the 1,000 write units/s per key, Firehose records and GB, S3, API requests) and what it costs a
@@ -21,7 +21,11 @@ printed. No AWS calls.
   --record-bytes B        bytes an event takes (default: estimated from the spec's event fields)
   --hot-key-share X       the hottest shared key's share of events (default: top of the fraud generator's Zipf)
   --hot-item-bytes B      that key's item size (default: the largest the bench measured)
-  --writer-events-per-second W  events one shard's writer applies a second (default: the bench's figure)
+  --writer-events-per-second W  events one shard's writer applies a second (default: the writer's model: the
+                          bench's CPU a record and DynamoDB round trips a batch, at the latency and factor below)
+  --dynamodb-latency-ms L DynamoDB's latency a call on AWS, for the writer's model (default 5: AWS's
+                          "single-digit milliseconds")
+  --lambda-cpu-factor F   Lambda's CPU time per CPU ms of the bench machine, for the writer's model (default 1)
   --json                  the plan as JSON
 `;
   return {
@@ -40,6 +44,8 @@ printed. No AWS calls.
         'hot-key-share': { type: 'string' },
         'hot-item-bytes': { type: 'string' },
         'writer-events-per-second': { type: 'string' },
+        'dynamodb-latency-ms': { type: 'string' },
+        'lambda-cpu-factor': { type: 'string' },
         json: { type: 'boolean' },
       });
       const { spec } = values;
@@ -59,6 +65,8 @@ printed. No AWS calls.
           hotKeyShare: values['hot-key-share'],
           hotItemBytes: values['hot-item-bytes'],
           writerEventsPerSecond: values['writer-events-per-second'],
+          dynamodbLatencyMs: values['dynamodb-latency-ms'],
+          lambdaCpuFactor: values['lambda-cpu-factor'],
           json: values.json === true,
         },
         io,

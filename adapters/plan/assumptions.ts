@@ -54,6 +54,13 @@ export const ASSUMPTIONS = {
   scoringDurationMs: 20,
   /** Parquet (compressed) bytes per JSON byte in the archive. */
   parquetBytesPerJsonByte: 0.25,
+  /**
+   * DynamoDB's latency per call from Lambda in the same region, ms: AWS states "single-digit millisecond" latency
+   * (aws.amazon.com/dynamodb); 5 is the middle of that range, not a measurement.
+   */
+  dynamodbLatencyMs: 5,
+  /** Lambda's CPU ms (ARM64, at the features function's memory) per CPU ms of the bench machine. */
+  lambdaCpuFactor: 1,
   /** The fraud generator's merchant popularity: Zipf with this exponent (examples/fraud traffic defaults). */
   zipfExponent: 1.1,
 } as const;

@@ -45,6 +45,19 @@ export const steadyStateFiguresSchema = z.object({
   itemBytes: z.record(z.string(), itemSizes),
   /** Records one shard's writer applied per second of wall time (on DynamoDB Local, in the bench). */
   eventsPerSecondPerShard: z.number().check(z.positive()),
+  /** The writer's model parts per full batch (adapters/plan/writer-model.ts), and its check on DynamoDB Local. */
+  writer: z.object({
+    batchSize: z.number().check(z.positive()),
+    cpuMsPerEvent: nonNegative(),
+    roundsPerBatch: nonNegative(),
+    callsPerBatch: z.record(z.string(), nonNegative()),
+    local: z.object({
+      callMs: z.object({ p50: nonNegative(), p99: nonNegative(), mean: nonNegative() }),
+      wallMsPerBatch: nonNegative(),
+      modelMsPerBatch: nonNegative(),
+      modelToMeasured: nonNegative(),
+    }),
+  }),
 });
 
 export type SteadyStateFigures = z.infer<typeof steadyStateFiguresSchema>;

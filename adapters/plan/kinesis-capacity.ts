@@ -1,19 +1,21 @@
 /** The stream: shards by bytes, records and the features writer's rate, and what they cost against on-demand. */
 import { ASSUMPTIONS, DEPLOYMENT, LIMITS } from './assumptions.js';
-import { type PlanContext, writerRate } from './plan-inputs.js';
+import type { PlanContext } from './plan-inputs.js';
 import { fmt } from './plan-sheet.js';
 import { HOURS_PER_MONTH, SECONDS_PER_MONTH } from './prices.js';
+import { type WriterRate, writerRate } from './writer-rate.js';
 
 export interface KinesisCapacity {
   readonly shards: number;
-  /** Events one shard's writer applies a second. */
-  readonly writerRate: number;
+  /** Events one shard's writer applies a second, and how that was worked out. */
+  readonly writerRate: WriterRate;
 }
 
 export function planKinesis(c: PlanContext): KinesisCapacity {
   const { sheet, recordBytes } = c;
   const N = c.eventsPerSecond;
-  const rate = writerRate(c.input, sheet);
+  const writer = writerRate(c.input, sheet);
+  const rate = writer.eventsPerSecond;
   const u = ASSUMPTIONS.shardUtilization;
   sheet.assumptions.push(
     `stream retention ${DEPLOYMENT.streamRetentionHours} h (the default): no extended-retention charge; one consumer, no enhanced fan-out`,
@@ -58,7 +60,7 @@ export function planKinesis(c: PlanContext): KinesisCapacity {
     `${fmt(N)} x ${recordBytes} B / ${shards} shards / 2 MiB/s; enhanced fan-out gives each consumer its own 2 MiB/s`,
   );
   kinesisCosts(c, shards);
-  return { shards, writerRate: rate };
+  return { shards, writerRate: writer };
 }
 
 function kinesisCosts({ sheet, recordBytes, eventsPerSecond: N }: PlanContext, shards: number): void {

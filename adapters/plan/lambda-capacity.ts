@@ -3,6 +3,7 @@ import { ASSUMPTIONS, DEPLOYMENT } from './assumptions.js';
 import type { PlanContext } from './plan-inputs.js';
 import { fmt } from './plan-sheet.js';
 import { SECONDS_PER_MONTH } from './prices.js';
+import type { WriterRate } from './writer-rate.js';
 
 export interface FeaturesFunctionLoad {
   /** Events a second each shard carries. */
@@ -16,8 +17,9 @@ export interface FeaturesFunctionLoad {
 export function planFeaturesFunction(
   c: PlanContext,
   shards: number,
-  writerRate: number,
+  writer: WriterRate,
 ): FeaturesFunctionLoad {
+  const writerRate = writer.eventsPerSecond;
   const { sheet } = c;
   const perShard = c.eventsPerSecond / shards;
   const invocationsPerShard = Math.max(1 / DEPLOYMENT.batchingWindowSeconds, perShard / DEPLOYMENT.batchSize);
@@ -41,7 +43,7 @@ export function planFeaturesFunction(
     'features function GB-seconds',
     concurrency * busy * (DEPLOYMENT.featuresMemoryMb / 1024) * SECONDS_PER_MONTH,
     'per month',
-    `${concurrency} instances x busy ${fmt(busy)} (${fmt(perShard)} / ${fmt(writerRate)} events/s) x ${DEPLOYMENT.featuresMemoryMb / 1024} GB x ${fmt(SECONDS_PER_MONTH)} s`,
+    `${concurrency} instances x busy ${fmt(busy)} (${fmt(perShard)} / ${fmt(writerRate)} events/s, the writer's rate: ${writer.formula}) x ${DEPLOYMENT.featuresMemoryMb / 1024} GB x ${fmt(SECONDS_PER_MONTH)} s`,
   );
   sheet.cost('Lambda', 'features GB-seconds', gbSeconds, 'lambdaArmGbSecond', 'both', 'as above');
   sheet.cost(

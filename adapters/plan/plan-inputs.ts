@@ -51,20 +51,6 @@ export function recordSize(input: PlanInput, sheet: PlanSheet): number {
   return recordBytes;
 }
 
-/** Events one shard's writer applies a second: as given, else the bench's measured figure. */
-export function writerRate(input: PlanInput, sheet: PlanSheet): number {
-  const f = input.figures;
-  const rate = input.writerEventsPerSecond ?? f.eventsPerSecondPerShard;
-  sheet.assumptions.push(
-    input.writerEventsPerSecond === undefined
-      ? `one shard's writer applies ${fmt(rate)} events/s: the bench's measured figure (DynamoDB Local on the ` +
-          `bench machine, ${f.world.shards} shards, batches of ${f.world.batchSize}); Lambda on AWS differs: measure ` +
-          'there and pass --writer-events-per-second'
-      : `one shard's writer applies ${fmt(rate)} events/s (--writer-events-per-second)`,
-  );
-  return rate;
-}
-
 /**
  * Live keys per entity: as given; else scaled from a given entity by the ratio of their item counts in the bench's
  * table (card_merchant pairs per card, say); else the bench's own item count.

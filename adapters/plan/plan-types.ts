@@ -26,8 +26,12 @@ export interface PlanInput {
   readonly hotKeyShare?: number;
   /** The hottest key's item size, bytes; default the largest item of its entity the bench measured. */
   readonly hotItemBytes?: number;
-  /** Events one shard's writer applies a second; default the bench's measured figure. */
+  /** Events one shard's writer applies a second; default the writer's model (writer-model.ts) on AWS. */
   readonly writerEventsPerSecond?: number;
+  /** DynamoDB's latency per call on AWS, ms, for the writer's model; default ASSUMPTIONS.dynamodbLatencyMs. */
+  readonly dynamodbLatencyMs?: number;
+  /** Lambda's CPU time per CPU ms of the bench machine, for the writer's model; default ASSUMPTIONS.lambdaCpuFactor. */
+  readonly lambdaCpuFactor?: number;
 }
 
 export interface PlanLine {

@@ -15,7 +15,16 @@ describe('streamfeatures plan', () => {
     const help = await run('plan', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: streamfeatures plan --spec S --events-per-second N/);
-    for (const flag of ['--entities', '--window-days', '--scoring-rps', '--figures', '--region', '--json'])
+    for (const flag of [
+      '--entities',
+      '--window-days',
+      '--scoring-rps',
+      '--figures',
+      '--region',
+      '--dynamodb-latency-ms',
+      '--lambda-cpu-factor',
+      '--json',
+    ])
       expect(help.stdout).toContain(flag);
     expect((await run('--help')).stdout).toMatch(/^ {2}plan {2}/m);
   });
@@ -69,6 +78,28 @@ describe('streamfeatures plan', () => {
     const result = await run('plan', '--spec', SPEC, '--events-per-second', 'lots', '--figures', FIGURES);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--events-per-second must be a positive number (got "lots")');
+  });
+
+  it("answers the writer's rate from the bench's model parts at the given DynamoDB latency and CPU factor", async () => {
+    const { writer } = JSON.parse(readFileSync(FIGURES, 'utf8')) as {
+      writer: { batchSize: number; cpuMsPerEvent: number; roundsPerBatch: number };
+    };
+    const result = await plan('--dynamodb-latency-ms', '8', '--lambda-cpu-factor', '1.5');
+    expect(result.code).toBe(0);
+    const batchMs = writer.cpuMsPerEvent * writer.batchSize * 1.5 + writer.roundsPerBatch * 8;
+    const rate = Number(((writer.batchSize * 1000) / batchMs).toPrecision(4)).toLocaleString('en-US');
+    expect(result.stdout).toContain(`one shard's writer applies ${rate} events/s on AWS, modelled`);
+    expect(result.stdout).toContain('DynamoDB latency 8 ms a call (--dynamodb-latency-ms)');
+    expect(result.stdout).toContain('Lambda CPU factor 1.5 (--lambda-cpu-factor)');
+  });
+
+  it('fails naming a DynamoDB latency or CPU factor that is not a positive number', async () => {
+    const latency = await plan('--dynamodb-latency-ms', 'fast');
+    expect(latency.code).toBe(2);
+    expect(latency.stderr).toContain('--dynamodb-latency-ms must be a positive number (got "fast")');
+    const factor = await plan('--lambda-cpu-factor', '0');
+    expect(factor.code).toBe(2);
+    expect(factor.stderr).toContain('--lambda-cpu-factor must be a positive number (got "0")');
   });
 
   it('fails for a region whose prices it does not hold', async () => {

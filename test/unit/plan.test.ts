@@ -32,7 +32,20 @@ const FIGURES: SteadyStateFigures = {
     card: { items: 10, p50: 900, p90: 1000, p99: 1500, max: 2000 },
     merchant: { items: 5, p50: 400, p90: 500, p99: 600, max: 3000 },
   },
-  eventsPerSecondPerShard: 1000,
+  eventsPerSecondPerShard: 40,
+  // A batch of 500: 0.4 ms x 500 = 200 ms of CPU + 60 round trips x 5 ms = 500 ms: 1,000 events/s at the defaults.
+  writer: {
+    batchSize: 500,
+    cpuMsPerEvent: 0.4,
+    roundsPerBatch: 60,
+    callsPerBatch: { PutItem: 900, BatchGetItem: 3 },
+    local: {
+      callMs: { p50: 20, p99: 90, mean: 25 },
+      wallMsPerBatch: 1800,
+      modelMsPerBatch: 1700,
+      modelToMeasured: 1700 / 1800,
+    },
+  },
 };
 
 const SMALL: PlanInput = {
@@ -79,6 +92,40 @@ describe('plan arithmetic', () => {
     expect(needOf(plan, 'features function invocations')).toBe(2);
     expect(needOf(plan, 'features function GB-seconds')).toBe(2 * 0.5 * 1 * 2_628_000);
     expect(costOf(plan, 'features GB-seconds')).toBeCloseTo(2_628_000 * 0.0000133334, 6);
+  });
+
+  it("answers the writer's rate from its model: CPU x factor + round trips x DynamoDB's latency", () => {
+    const plan = computePlan(SMALL);
+    expect(needOf(plan, 'shards for the features writer')).toBe(2); // ceil(1,000 / (1,000 x 0.8))
+    const assumptions = plan.assumptions.join('\n');
+    expect(assumptions).toContain(
+      "one shard's writer applies 1,000 events/s on AWS, modelled: a batch of 500 takes 0.4 ms CPU a record x 500 x 1 + 60 DynamoDB round trips x 5 ms = 500 ms",
+    );
+    expect(assumptions).toMatch(
+      /DynamoDB latency 5 ms a call: AWS states "single-digit millisecond" latency/,
+    );
+    expect(assumptions).toMatch(/Lambda CPU factor 1: .* full vCPU only at 1,769 MB/);
+    expect(assumptions).toContain('0.944 of the measured batch time on DynamoDB Local');
+    // 0.4 x 500 x 2 + 60 x 10 = 1,000 ms: 500 events/s; 1,000 events/s at 80% -> 3 shards.
+    const slower = computePlan({ ...SMALL, dynamodbLatencyMs: 10, lambdaCpuFactor: 2 });
+    expect(needOf(slower, 'shards for the features writer')).toBe(3);
+    expect(slower.assumptions.join('\n')).toContain('DynamoDB latency 10 ms a call (--dynamodb-latency-ms)');
+    expect(slower.assumptions.join('\n')).toContain('Lambda CPU factor 2 (--lambda-cpu-factor)');
+  });
+
+  it('takes a given writer rate over the model, and says so', () => {
+    const plan = computePlan({ ...SMALL, writerEventsPerSecond: 250 });
+    expect(needOf(plan, 'shards for the features writer')).toBe(5); // ceil(1,000 / (250 x 0.8))
+    expect(plan.assumptions.join('\n')).toMatch(
+      /one shard's writer applies 250 events\/s \(--writer-events-per-second; the model's parts are not used; 40 events\/s measured on DynamoDB Local/,
+    );
+  });
+
+  it('warns when the writer was measured at another batch size than the deployment uses', () => {
+    const figures = { ...FIGURES, writer: { ...FIGURES.writer, batchSize: 100 } };
+    expect(computePlan({ ...SMALL, figures }).warnings.join('\n')).toMatch(
+      /measured at batches of 100, the deployment's batch size is 500/,
+    );
   });
 
   it('answers DynamoDB units by cause, on-demand and provisioned dollars', () => {
@@ -183,8 +230,24 @@ describe('plan against the bench', () => {
       figures.readUnitsPerEvent.total,
       12,
     );
-    // At the bench's rate the writer's measured rate needs the bench's shard count.
-    expect(needOf(plan, 'shards for the features writer')).toBe(Math.ceil(figures.world.shards / 0.8));
+    // At the bench's rate, a writer applying the bench's measured rate needs the bench's shard count.
+    const measured = computePlan({
+      ...SMALL,
+      figures,
+      eventsPerSecond: rate,
+      writerEventsPerSecond: figures.eventsPerSecondPerShard,
+    });
+    expect(needOf(measured, 'shards for the features writer')).toBe(Math.ceil(figures.world.shards / 0.8));
+  });
+
+  it("models the writer on DynamoDB Local within a factor of two of the bench's measured batch time", () => {
+    const { writer } = figures;
+    expect(writer.local.modelToMeasured).toBeGreaterThan(0.5);
+    expect(writer.local.modelToMeasured).toBeLessThan(2);
+    expect(writer.local.modelMsPerBatch / writer.local.wallMsPerBatch).toBeCloseTo(
+      writer.local.modelToMeasured,
+      9,
+    );
   });
 
   it('fails naming the file and the field when the figures lack one', () => {
