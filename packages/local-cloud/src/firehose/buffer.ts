@@ -1,6 +1,8 @@
 /** A delivery stream's buffer: records wait for its size or interval hint, then go to S3 in order. */
 
 import type { StreamConfig } from './config.js';
+import { deliverToIceberg, ICEBERG_ERROR_TYPE, type IcebergIo } from './iceberg-delivery.js';
+import { publishIcebergDelivery } from './metrics.js';
 import { type Buffered, objectsOf, type S3Object } from './objects.js';
 import type { Json } from './values.js';
 
@@ -16,6 +18,8 @@ export interface DeliverySink {
   isStopping(): boolean;
   putObject(bucket: string, key: string, body: Uint8Array): Promise<void>;
   log(line: string): void;
+  /** The cloud's S3 and Glue catalog, for streams with an Iceberg destination. */
+  readonly iceberg?: IcebergIo;
 }
 
 class TokenBucket {
@@ -105,6 +109,7 @@ export class DeliveryStream {
 
   /** Builds the batch's objects and writes them, retrying failed writes; never rejects. */
   async deliver(batch: Buffered[]): Promise<void> {
+    if (this.config.iceberg) return this.deliverIceberg(batch);
     let objects: S3Object[];
     try {
       objects = await objectsOf(this.name, this.config, batch);
@@ -139,6 +144,52 @@ export class DeliveryStream {
         }
       }
       this.stats.recordsPending -= object.records;
+    }
+  }
+
+  /**
+   * Appends the batch to the stream's Iceberg table (iceberg-delivery.ts), retrying the whole delivery while it
+   * fails (given up after a few attempts once the emulator is stopping); records that fail conversion go to the
+   * error output. Publishes the DeliveryToIceberg metrics of each attempt.
+   */
+  private async deliverIceberg(batch: Buffered[]): Promise<void> {
+    const io = this.sink.iceberg;
+    const oldestArrivalMs = batch.reduce((min, r) => Math.min(min, r.arrivalMs), Number.POSITIVE_INFINITY);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (io === undefined) throw new Error('no Glue catalog is attached to this Firehose');
+        const outcome = await deliverToIceberg(this.name, this.config, batch, io);
+        if (outcome.metadataLocation !== undefined) {
+          this.sink.log(
+            `${this.name}: committed ${outcome.rows} rows (${outcome.recordsDelivered} records) in ${outcome.dataFiles.length} data files: ${outcome.metadataLocation}`,
+          );
+        }
+        if (outcome.errors) {
+          await this.sink.putObject(this.config.bucket, outcome.errors.key, outcome.errors.body);
+          this.sink.log(
+            `${this.name}: delivered s3://${this.config.bucket}/${outcome.errors.key} (${outcome.errors.records} records, ${ICEBERG_ERROR_TYPE})`,
+          );
+          this.stats.objectsWritten++;
+          this.stats.bytesWritten += outcome.errors.body.length;
+        }
+        const failed = outcome.errors?.records ?? 0;
+        this.stats.recordsDelivered += outcome.recordsDelivered;
+        this.stats.recordsFailed += failed;
+        this.stats.objectsWritten += outcome.dataFiles.length;
+        this.stats.recordsPending -= batch.length;
+        publishIcebergDelivery(this.name, { success: true, oldestArrivalMs, failedRows: failed });
+        return;
+      } catch (error) {
+        const message = `${this.name}: Iceberg delivery of ${batch.length} records failed (attempt ${attempt}): ${(error as Error).message}`;
+        this.sink.log(message);
+        publishIcebergDelivery(this.name, { success: false, oldestArrivalMs, failedRows: 0 });
+        if (this.sink.isStopping() && attempt >= 3) {
+          this.lost.push(message);
+          this.stats.recordsPending -= batch.length;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
+      }
     }
   }
 }
