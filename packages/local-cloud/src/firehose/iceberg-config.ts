@@ -37,7 +37,8 @@ export function icebergStreamConfig(d: Json): StreamConfig {
   const roleArn = stringAt(d.RoleARN, 'IcebergDestinationConfiguration.RoleARN');
   if (roleArn === undefined) throw invalidArgument('IcebergDestinationConfiguration.RoleARN is required.');
   const catalog = objectAt(d.CatalogConfiguration, 'CatalogConfiguration');
-  const catalogArn = stringAt(catalog?.CatalogARN, 'CatalogConfiguration.CatalogARN');
+  // The API spells it CatalogARN; CloudFormation's AWS::KinesisFirehose::DeliveryStream, CatalogArn.
+  const catalogArn = stringAt(catalog?.CatalogARN ?? catalog?.CatalogArn, 'CatalogConfiguration.CatalogARN');
   if (catalogArn === undefined || !CATALOG_ARN.test(catalogArn)) {
     throw invalidArgument(
       `CatalogConfiguration.CatalogARN must be a Glue Data Catalog ARN like arn:aws:glue:us-east-1:123456789012:catalog (got ${describe(catalogArn)}); the local Firehose writes to the local Glue catalog only.`,
@@ -87,7 +88,8 @@ export function icebergStreamConfig(d: Json): StreamConfig {
       );
     }
   }
-  const backupMode = stringAt(d.S3BackupMode, 'S3BackupMode') ?? 'FailedDataOnly';
+  // CloudFormation spells this one property s3BackupMode (lower-case s) in IcebergDestinationConfiguration.
+  const backupMode = stringAt(d.S3BackupMode ?? d.s3BackupMode, 'S3BackupMode') ?? 'FailedDataOnly';
   if (backupMode !== 'FailedDataOnly' && backupMode !== 'AllData') {
     throw invalidArgument(`S3BackupMode ${describe(backupMode)} must be FailedDataOnly or AllData.`);
   }
