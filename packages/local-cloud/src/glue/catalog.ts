@@ -192,7 +192,6 @@ export class GlueCatalog {
     const metadataLocation = metadataFilePath(location, 0);
     const { bucket, key } = s3Location(metadataLocation);
     await this.store.put(bucket, key, Buffer.from(JSON.stringify(metadata, null, 2)));
-    const sourceName = (id: number) => schema.fields.find((f) => f.id === id)?.name;
     this.tables.set(`${db.name}.${name}`, {
       databaseName: db.name,
       name,
@@ -213,9 +212,6 @@ export class GlueCatalog {
         },
         // Iceberg partitions are hidden: Glue lists no Hive partition keys for them.
         PartitionKeys: [],
-        ...(spec.fields.length > 0
-          ? { PartitionSourceColumns: spec.fields.map((f) => sourceName(f['source-id'])) }
-          : {}),
         Retention: 0,
       },
       iceberg: { location: tableLocation(location), metadataLocation },

@@ -48,7 +48,6 @@ export interface TableMetadata {
   readonly refs: Readonly<Record<string, { 'snapshot-id': number; type: 'branch' | 'tag' }>>;
   readonly snapshots: readonly Snapshot[];
   readonly statistics: readonly unknown[];
-  readonly 'partition-statistics': readonly unknown[];
   readonly 'snapshot-log': readonly { 'timestamp-ms': number; 'snapshot-id': number }[];
   readonly 'metadata-log': readonly { 'timestamp-ms': number; 'metadata-file': string }[];
 }
@@ -138,7 +137,6 @@ export function initialMetadata(input: {
     refs: {},
     snapshots: [],
     statistics: [],
-    'partition-statistics': [],
     'snapshot-log': [],
     'metadata-log': [],
   };

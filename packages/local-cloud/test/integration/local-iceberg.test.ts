@@ -5,6 +5,8 @@
  * fields), and the AWS CLI's `aws glue get-table`.
  */
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CreateDeliveryStreamCommand, FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import avro from 'avsc';
@@ -160,6 +162,20 @@ async function glueTable(): Promise<{
   return JSON.parse(stdout).Table;
 }
 
+/** The AWS CLIs here: the one on PATH, and Debian's v2 at /usr/bin/aws when installed apart from it. */
+function awsClis(): string[] {
+  const clis = ['aws'];
+  if (existsSync('/usr/bin/aws') && which('aws') !== '/usr/bin/aws') clis.push('/usr/bin/aws');
+  return clis;
+}
+
+function which(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (existsSync(join(dir, command))) return join(dir, command);
+  }
+  return undefined;
+}
+
 function avroHeader(
   file: Buffer,
 ): Promise<{ metadata: Record<string, string>; records: Record<string, unknown>[] }> {
@@ -222,6 +238,28 @@ describe('the local Glue catalog and the Firehose Iceberg destination', () => {
       ID.hour,
     ]);
   });
+
+  for (const cli of awsClis()) {
+    it(`answers ${cli} (--endpoint-url): get-table, get-tables with an expression, get-databases`, async () => {
+      const json = async (args: string[]) =>
+        JSON.parse(
+          (await awsCli(cloud.endpoint, ['--endpoint-url', cloud.endpoint, ...args, '--output', 'json'], cli))
+            .stdout,
+        );
+      const table = (await json(['glue', 'get-table', '--database-name', DATABASE, '--name', TABLE])).Table;
+      expect(table).toMatchObject({
+        Name: TABLE,
+        DatabaseName: DATABASE,
+        Parameters: { table_type: 'ICEBERG' },
+      });
+      const tables = await json(['glue', 'get-tables', '--database-name', DATABASE, '--expression', 'ev*']);
+      expect(tables.TableList.map((t: { Name: string }) => t.Name)).toEqual([TABLE]);
+      const none = await json(['glue', 'get-tables', '--database-name', DATABASE, '--expression', 'raw*']);
+      expect(none.TableList).toEqual([]);
+      const databases = await json(['glue', 'get-databases']);
+      expect(databases.DatabaseList.map((d: { Name: string }) => d.Name)).toEqual([DATABASE]);
+    });
+  }
 
   it('answers EntityNotFoundException for a table that does not exist', async () => {
     await expect(
