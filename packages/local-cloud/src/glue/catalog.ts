@@ -6,7 +6,15 @@
  * kept in lower case, as Glue keeps them. The catalog lives in memory: deleting an entry never touches S3.
  */
 
-import { initialMetadata, metadataFilePath, type PartitionSpec, tableLocation } from '../iceberg/metadata.js';
+import {
+  evolvedMetadata,
+  initialMetadata,
+  metadataFilePath,
+  metadataVersion,
+  type PartitionSpec,
+  type TableMetadata,
+  tableLocation,
+} from '../iceberg/metadata.js';
 import {
   type IcebergField,
   type IcebergSchema,
@@ -85,6 +93,11 @@ function icebergColumn(field: IcebergField): Json {
 export class GlueCatalog {
   private readonly databases = new Map<string, DatabaseEntry>();
   private readonly tables = new Map<string, TableEntry>();
+  /**
+   * Iceberg tables removed while their database stays: a stack update removes a hooked table and creates it again,
+   * and the table created again at the same location carries on from the removed one's metadata.
+   */
+  private readonly removedIceberg = new Map<string, TableEntry>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -113,6 +126,9 @@ export class GlueCatalog {
     const key = name.toLowerCase();
     if (!this.databases.delete(key)) throw notFound(`Database ${name}`);
     for (const [tableKey, table] of this.tables) if (table.databaseName === key) this.tables.delete(tableKey);
+    for (const [tableKey, table] of this.removedIceberg) {
+      if (table.databaseName === key) this.removedIceberg.delete(tableKey);
+    }
   }
 
   /** A Hive table from its `TableInput`, stored as given. */
@@ -134,7 +150,9 @@ export class GlueCatalog {
   /**
    * An Iceberg table from `OpenTableFormatInput.IcebergInput` (its `IcebergTableInput`: Location, Schema,
    * PartitionSpec, Properties): writes metadata file 00000 (format v2, no snapshot) under the location, then
-   * records the table with `table_type=ICEBERG` and that file as its `metadata_location`.
+   * records the table with `table_type=ICEBERG` and that file as its `metadata_location`. A table a stack update
+   * removed and creates again at the same location keeps its snapshots: its changed schema, partition spec or
+   * properties go into its next metadata file (`evolvedMetadata`).
    */
   async createIcebergTable(databaseName: string, tableName: unknown, icebergInput: Json): Promise<string> {
     const db = this.database(databaseName);
@@ -173,25 +191,57 @@ export class GlueCatalog {
       throw error;
     }
     const now = Date.now();
-    let metadata: ReturnType<typeof initialMetadata>;
+    const properties = Object.fromEntries(
+      Object.entries((input.Properties as Json | undefined) ?? {}).map(([k, v]) => [k, String(v)]),
+    );
+    const removed = this.removedIceberg.get(`${db.name}.${name}`);
+    let metadata: TableMetadata | undefined;
+    let metadataLocation: string;
     try {
-      metadata = initialMetadata({
-        location,
-        schema,
-        partitionSpec: spec,
-        properties: Object.fromEntries(
-          Object.entries((input.Properties as Json | undefined) ?? {}).map(([k, v]) => [k, String(v)]),
-        ),
-        nowMs: now,
-        table: `${db.name}.${name}`,
-      });
+      if (removed?.iceberg !== undefined && removed.iceberg.location === tableLocation(location)) {
+        // Created again by a stack update: the table carries on, its definition evolved (no new file if unchanged).
+        const previousFile = removed.iceberg.metadataLocation;
+        const previousObject = s3Location(previousFile);
+        const previous = JSON.parse(
+          (await this.store.get(previousObject.bucket, previousObject.key)).toString('utf8'),
+        ) as TableMetadata;
+        // The new definition is checked as a new table's would be (ids, partition sources), then evolved.
+        initialMetadata({
+          location,
+          schema,
+          partitionSpec: spec,
+          properties,
+          nowMs: now,
+          table: `${db.name}.${name}`,
+        });
+        metadata = evolvedMetadata(previous, previousFile, { schema, partitionSpec: spec, properties }, now);
+        metadataLocation =
+          metadata === undefined
+            ? previousFile
+            : metadataFilePath(
+                location,
+                (metadataVersion(previousFile) ?? previous['metadata-log'].length) + 1,
+              );
+      } else {
+        metadata = initialMetadata({
+          location,
+          schema,
+          partitionSpec: spec,
+          properties,
+          nowMs: now,
+          table: `${db.name}.${name}`,
+        });
+        metadataLocation = metadataFilePath(location, 0);
+      }
     } catch (error) {
       if (error instanceof IcebergSchemaError) throw invalid(error.message);
       throw error;
     }
-    const metadataLocation = metadataFilePath(location, 0);
-    const { bucket, key } = s3Location(metadataLocation);
-    await this.store.put(bucket, key, Buffer.from(JSON.stringify(metadata, null, 2)));
+    if (metadata !== undefined) {
+      const { bucket, key } = s3Location(metadataLocation);
+      await this.store.put(bucket, key, Buffer.from(JSON.stringify(metadata, null, 2)));
+    }
+    this.removedIceberg.delete(`${db.name}.${name}`);
     this.tables.set(`${db.name}.${name}`, {
       databaseName: db.name,
       name,
@@ -214,7 +264,13 @@ export class GlueCatalog {
         PartitionKeys: [],
         Retention: 0,
       },
-      iceberg: { location: tableLocation(location), metadataLocation },
+      iceberg: {
+        location: tableLocation(location),
+        metadataLocation,
+        ...(removed?.iceberg !== undefined && metadataLocation !== removed.iceberg.metadataLocation
+          ? { previousMetadataLocation: removed.iceberg.metadataLocation }
+          : {}),
+      },
     });
     return name;
   }
@@ -222,9 +278,11 @@ export class GlueCatalog {
   /** Removes a table from the catalog (its data and metadata files stay in S3). */
   deleteTable(databaseName: string, tableName: string): void {
     const db = this.database(databaseName);
-    if (!this.tables.delete(`${db.name}.${tableName.toLowerCase()}`)) {
-      throw notFound(`Table ${tableName}`);
-    }
+    const key = `${db.name}.${tableName.toLowerCase()}`;
+    const table = this.tables.get(key);
+    if (table === undefined) throw notFound(`Table ${tableName}`);
+    this.tables.delete(key);
+    if (table.iceberg !== undefined) this.removedIceberg.set(key, table);
   }
 
   /** An Iceberg table's location and current metadata file, or EntityNotFoundException. */

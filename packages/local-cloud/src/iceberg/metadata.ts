@@ -221,3 +221,53 @@ export function defaultSpec(metadata: TableMetadata): PartitionSpec {
   if (spec === undefined) throw new IcebergSchemaError('the table metadata has no default partition spec');
   return spec;
 }
+
+/**
+ * The metadata after a table's definition changes (a stack update of its Glue table): a schema that differs
+ * becomes a new schema (next schema id) and the current one, a partition spec that differs becomes a new default
+ * spec, the properties are replaced; snapshots and history stay, so readers find every earlier file by field id.
+ * Undefined when nothing changed.
+ */
+export function evolvedMetadata(
+  previous: TableMetadata,
+  previousFile: string,
+  next: { schema: IcebergSchema; partitionSpec: PartitionSpec; properties: Readonly<Record<string, string>> },
+  nowMs: number,
+): TableMetadata | undefined {
+  const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const schema = currentSchema(previous);
+  const spec = defaultSpec(previous);
+  const schemaChanged = !sameJson(schema.fields, next.schema.fields);
+  const specChanged = !sameJson(spec.fields, next.partitionSpec.fields);
+  const propertiesChanged = !sameJson(previous.properties, next.properties);
+  if (!schemaChanged && !specChanged && !propertiesChanged) return undefined;
+  const schemaId = Math.max(...previous.schemas.map((s) => s['schema-id'])) + 1;
+  const specId = Math.max(...previous['partition-specs'].map((s) => s['spec-id'])) + 1;
+  const ids = fieldIds(next.schema);
+  return {
+    ...previous,
+    'last-updated-ms': Math.max(nowMs, previous['last-updated-ms']),
+    'last-column-id': Math.max(previous['last-column-id'], ...ids),
+    ...(schemaChanged
+      ? {
+          'current-schema-id': schemaId,
+          schemas: [...previous.schemas, { ...next.schema, 'schema-id': schemaId }],
+        }
+      : {}),
+    ...(specChanged
+      ? {
+          'default-spec-id': specId,
+          'partition-specs': [...previous['partition-specs'], { ...next.partitionSpec, 'spec-id': specId }],
+          'last-partition-id': Math.max(
+            previous['last-partition-id'],
+            ...next.partitionSpec.fields.map((f) => f['field-id']),
+          ),
+        }
+      : {}),
+    properties: next.properties,
+    'metadata-log': [
+      ...previous['metadata-log'],
+      { 'timestamp-ms': previous['last-updated-ms'], 'metadata-file': previousFile },
+    ],
+  };
+}

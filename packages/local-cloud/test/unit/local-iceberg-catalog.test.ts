@@ -130,3 +130,50 @@ describe('the local Glue catalog', () => {
     expect(store.objects.size).toBe(1);
   });
 });
+
+describe('a stack update of an Iceberg table', () => {
+  it('keeps its snapshots and writes the next metadata file with the new schema as the current one', async () => {
+    const store = memoryStore();
+    const catalog = new GlueCatalog(store);
+    catalog.createDatabase({ Name: 'lake' });
+    await catalog.createIcebergTable('lake', 'events', icebergInput([{ Id: 1, Name: 'id', Type: 'long' }]));
+    const first = catalog.iceberg('lake', 'events').metadataLocation;
+    // As the deployer updates a hooked resource: the old one removed, the new one created.
+    catalog.deleteTable('lake', 'events');
+    const wider = icebergInput([
+      { Id: 1, Name: 'id', Type: 'long' },
+      { Id: 2, Name: 'amount', Type: 'double' },
+    ]);
+    await catalog.createIcebergTable('lake', 'events', wider);
+    const second = catalog.iceberg('lake', 'events').metadataLocation;
+    expect(second).toMatch(/\/metadata\/00001-[0-9a-f-]{36}\.metadata\.json$/);
+    expect(catalog.getTable('lake', 'events').Parameters).toMatchObject({
+      previous_metadata_location: first,
+    });
+    const metadata = JSON.parse(
+      (await store.get('lake-bucket', second.replace('s3://lake-bucket/', ''))).toString(),
+    );
+    expect(metadata['current-schema-id']).toBe(1);
+    expect(metadata.schemas.map((s: { fields: unknown[] }) => s.fields.length)).toEqual([1, 2]);
+    expect(metadata['last-column-id']).toBe(2);
+    expect(metadata['metadata-log'].map((m: { 'metadata-file': string }) => m['metadata-file'])).toEqual([
+      first,
+    ]);
+
+    // Unchanged: the table stays at its metadata file.
+    catalog.deleteTable('lake', 'events');
+    await catalog.createIcebergTable('lake', 'events', wider);
+    expect(catalog.iceberg('lake', 'events').metadataLocation).toBe(second);
+  });
+
+  it('starts again from metadata file 00000 once its database was deleted (a stack deleted, then deployed again)', async () => {
+    const catalog = new GlueCatalog(memoryStore());
+    catalog.createDatabase({ Name: 'lake' });
+    await catalog.createIcebergTable('lake', 'events', icebergInput([{ Id: 1, Name: 'id', Type: 'long' }]));
+    catalog.deleteTable('lake', 'events');
+    catalog.deleteDatabase('lake');
+    catalog.createDatabase({ Name: 'lake' });
+    await catalog.createIcebergTable('lake', 'events', icebergInput([{ Id: 1, Name: 'id', Type: 'long' }]));
+    expect(catalog.iceberg('lake', 'events').metadataLocation).toMatch(/\/metadata\/00000-/);
+  });
+});
