@@ -1,7 +1,12 @@
 /** A delivery stream's buffer: records wait for its size or interval hint, then go to S3 in order. */
 
 import type { StreamConfig } from './config.js';
-import { deliverToIceberg, ICEBERG_ERROR_TYPE, type IcebergIo } from './iceberg-delivery.js';
+import {
+  deliverToIceberg,
+  failedRecordsObject,
+  ICEBERG_ERROR_TYPE,
+  type IcebergIo,
+} from './iceberg-delivery.js';
 import { publishIcebergDelivery } from './metrics.js';
 import { type Buffered, objectsOf, type S3Object } from './objects.js';
 import type { Json } from './values.js';
@@ -148,13 +153,15 @@ export class DeliveryStream {
   }
 
   /**
-   * Appends the batch to the stream's Iceberg table (iceberg-delivery.ts), retrying the whole delivery while it
-   * fails (given up after a few attempts once the emulator is stopping); records that fail conversion go to the
-   * error output. Publishes the DeliveryToIceberg metrics of each attempt.
+   * Appends the batch to the stream's Iceberg table (iceberg-delivery.ts); records that fail conversion go to the
+   * error output. A failed delivery is tried again until the stream's RetryOptions duration has passed (or, once
+   * the stream is deleted or the emulator stopping, after a few attempts); then the batch goes to the error
+   * output, as Firehose backs up failed data. Publishes the DeliveryToIceberg metrics of each attempt.
    */
   private async deliverIceberg(batch: Buffered[]): Promise<void> {
     const io = this.sink.iceberg;
     const oldestArrivalMs = batch.reduce((min, r) => Math.min(min, r.arrivalMs), Number.POSITIVE_INFINITY);
+    const retryUntil = Date.now() + (this.config.iceberg?.retryMs ?? 0);
     for (let attempt = 1; ; attempt++) {
       try {
         if (io === undefined) throw new Error('no Glue catalog is attached to this Firehose');
@@ -164,32 +171,41 @@ export class DeliveryStream {
             `${this.name}: committed ${outcome.rows} rows (${outcome.recordsDelivered} records) in ${outcome.dataFiles.length} data files: ${outcome.metadataLocation}`,
           );
         }
-        if (outcome.errors) {
-          await this.sink.putObject(this.config.bucket, outcome.errors.key, outcome.errors.body);
-          this.sink.log(
-            `${this.name}: delivered s3://${this.config.bucket}/${outcome.errors.key} (${outcome.errors.records} records, ${ICEBERG_ERROR_TYPE})`,
-          );
-          this.stats.objectsWritten++;
-          this.stats.bytesWritten += outcome.errors.body.length;
-        }
-        const failed = outcome.errors?.records ?? 0;
+        if (outcome.errors) await this.writeFailed(outcome.errors);
         this.stats.recordsDelivered += outcome.recordsDelivered;
-        this.stats.recordsFailed += failed;
         this.stats.objectsWritten += outcome.dataFiles.length;
         this.stats.recordsPending -= batch.length;
-        publishIcebergDelivery(this.name, { success: true, oldestArrivalMs, failedRows: failed });
+        const failedRows = outcome.errors?.records ?? 0;
+        publishIcebergDelivery(this.name, { success: true, oldestArrivalMs, failedRows });
         return;
       } catch (error) {
         const message = `${this.name}: Iceberg delivery of ${batch.length} records failed (attempt ${attempt}): ${(error as Error).message}`;
         this.sink.log(message);
         publishIcebergDelivery(this.name, { success: false, oldestArrivalMs, failedRows: 0 });
-        if (this.sink.isStopping() && attempt >= 3) {
-          this.lost.push(message);
+        const ending = (this.sink.isStopping() || this.deleted) && attempt >= 3;
+        if (ending || Date.now() >= retryUntil) {
+          const failures = batch.map((record) => ({ record, message: (error as Error).message }));
+          const object = failedRecordsObject(this.name, this.config, failures, 'retries');
+          await this.writeFailed(object).catch((writeError: unknown) => {
+            this.lost.push(`${message}; its error output failed too: ${(writeError as Error).message}`);
+          });
+          publishIcebergDelivery(this.name, { success: false, oldestArrivalMs, failedRows: batch.length });
           this.stats.recordsPending -= batch.length;
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
       }
     }
+  }
+
+  /** Writes an error-output object of the Iceberg destination and counts its records as failed. */
+  private async writeFailed(object: S3Object): Promise<void> {
+    await this.sink.putObject(this.config.bucket, object.key, object.body);
+    this.sink.log(
+      `${this.name}: delivered s3://${this.config.bucket}/${object.key} (${object.records} records, ${ICEBERG_ERROR_TYPE})`,
+    );
+    this.stats.objectsWritten++;
+    this.stats.bytesWritten += object.body.length;
+    this.stats.recordsFailed += object.records;
   }
 }

@@ -12,6 +12,8 @@ import { describe, enabled, type Json, numberAt, objectAt, stringAt } from './va
 
 /** Firehose's Iceberg buffering: 1 to 128 MiB (default 128), 0 to 900 s (default 300). */
 const ICEBERG_BUFFER = { minMiB: 1, maxMiB: 128, defaultMiB: 128, maxSeconds: 900, defaultSeconds: 300 };
+/** RetryOptions.DurationInSeconds: 0 to 7200, default 300 (API reference). */
+const DEFAULT_RETRY_SECONDS = 300;
 /** The name pattern of DestinationDatabaseName and DestinationTableName (API reference). */
 const CATALOG_NAME = /^[a-zA-Z0-9._]{1,255}$/;
 const CATALOG_ARN = /^arn:[^:]+:glue:[^:]*:\d{12}:catalog$/;
@@ -21,6 +23,8 @@ export interface IcebergTarget {
   readonly tableName: string;
   readonly catalogArn: string;
   readonly appendOnly: boolean;
+  /** How long a failed delivery is tried again before its records go to the error output (RetryOptions). */
+  readonly retryMs: number;
 }
 
 function bucketOf(arn: string | undefined, where: string): string {
@@ -97,6 +101,9 @@ export function icebergStreamConfig(d: Json): StreamConfig {
     throw invalidArgument('S3BackupMode AllData: the local Firehose backs up failed data only.');
   }
   const appendOnly = enabled(d.AppendOnly);
+  const retry = objectAt(d.RetryOptions, 'RetryOptions');
+  const retrySeconds =
+    numberAt(retry?.DurationInSeconds, 'RetryOptions.DurationInSeconds', 0, 7200) ?? DEFAULT_RETRY_SECONDS;
 
   const description: Json = {
     RoleARN: roleArn,
@@ -112,7 +119,7 @@ export function icebergStreamConfig(d: Json): StreamConfig {
     ],
     BufferingHints: { SizeInMBs: sizeMiB, IntervalInSeconds: intervalSeconds },
     CloudWatchLoggingOptions: d.CloudWatchLoggingOptions ?? { Enabled: false },
-    RetryOptions: d.RetryOptions ?? { DurationInSeconds: 300 },
+    RetryOptions: { DurationInSeconds: retrySeconds },
     S3BackupMode: backupMode,
     AppendOnly: appendOnly,
     ...(processing ? { ProcessingConfiguration: processing } : {}),
@@ -144,6 +151,7 @@ export function icebergStreamConfig(d: Json): StreamConfig {
       tableName: tableName as string,
       catalogArn,
       appendOnly,
+      retryMs: retrySeconds * 1000,
     },
   };
 }

@@ -41,7 +41,12 @@ const COMMIT_ATTEMPTS = 3;
 const SERDE: SerDeOptions = { caseInsensitive: true, dotsToUnderscores: false, keyMappings: new Map() };
 /** The error output type in the error prefix's path, and the error code of a record that failed. */
 export const ICEBERG_ERROR_TYPE = 'iceberg-failed';
-const ICEBERG_ERROR_CODE = 'Iceberg.InvalidRecord';
+const ICEBERG_ERROR_CODES = {
+  /** A record that does not convert to the table's schema. */
+  invalid: 'Iceberg.InvalidRecord',
+  /** A batch still undelivered when the stream's RetryOptions duration ran out. */
+  retries: 'Iceberg.RetryDurationExceeded',
+} as const;
 
 /** What the Iceberg destination reads and writes: the cloud's S3 and its Glue catalog. */
 export interface IcebergIo {
@@ -139,7 +144,8 @@ export async function deliverToIceberg(
       rowCount++;
     }
   }
-  const errors = failures.length > 0 ? errorObject(streamName, config, failures) : undefined;
+  const errors =
+    failures.length > 0 ? failedRecordsObject(streamName, config, failures, 'invalid') : undefined;
   if (rowCount === 0) return { recordsDelivered, rows: 0, dataFiles: [], ...(errors ? { errors } : {}) };
 
   const parquetSchema = icebergParquetSchema(schema);
@@ -259,10 +265,11 @@ function getUri(io: IcebergIo, uri: string): Promise<Buffer> {
  * The error-output object of the records that failed: one JSON document per record, one per line, under the
  * table's S3ErrorOutputPrefix (a plain prefix gets `iceberg-failed/yyyy/MM/dd/HH/` after it).
  */
-function errorObject(
+export function failedRecordsObject(
   streamName: string,
   config: StreamConfig,
   failures: readonly { readonly record: Buffered; readonly message: string }[],
+  why: keyof typeof ICEBERG_ERROR_CODES,
 ): S3Object {
   const arrivalMs = (failures[0] as { record: Buffered }).record.arrivalMs;
   const parts = dateParts(arrivalMs, 'UTC');
@@ -280,7 +287,7 @@ function errorObject(
     JSON.stringify({
       attemptsMade: 1,
       arrivalTimestamp: record.arrivalMs,
-      errorCode: ICEBERG_ERROR_CODE,
+      errorCode: ICEBERG_ERROR_CODES[why],
       errorMessage: message,
       attemptEndingTimestamp: now,
       rawData: record.data.toString('base64'),

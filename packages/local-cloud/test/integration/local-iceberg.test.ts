@@ -288,6 +288,58 @@ describe('the local Glue catalog and the Firehose Iceberg destination', () => {
     ).rejects.toThrow(/lake\.missing/);
   });
 
+  it('puts a batch it could not commit within RetryOptions into the error output (the table gone)', async () => {
+    await cloud.services.glue.createIcebergTable(DATABASE, 'gone', {
+      ...ICEBERG_INPUT,
+      IcebergTableInput: { ...ICEBERG_INPUT.IcebergTableInput, Location: `s3://${BUCKET}/gone/` },
+    });
+    await firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'to-gone',
+        IcebergDestinationConfiguration: {
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          CatalogConfiguration: { CatalogARN: 'arn:aws:glue:us-east-1:000000000000:catalog' },
+          DestinationTableConfigurationList: [
+            {
+              DestinationDatabaseName: DATABASE,
+              DestinationTableName: 'gone',
+              S3ErrorOutputPrefix: 'errors/gone/',
+            },
+          ],
+          RetryOptions: { DurationInSeconds: 0 },
+          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 },
+          S3Configuration: {
+            BucketARN: `arn:aws:s3:::${BUCKET}`,
+            RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+          },
+        },
+      }),
+    );
+    cloud.services.glue.deleteTable(DATABASE, 'gone');
+    const records = [event(1, '05'), event(2, '05')];
+    await firehose.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: 'to-gone',
+        Records: records.map((e) => ({ Data: Buffer.from(JSON.stringify(e)) })),
+      }),
+    );
+    await cloud.services.firehose.flush('to-gone');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'errors/gone/' }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([
+      expect.stringMatching(/^errors\/gone\/iceberg-failed\/\d{4}\/\d\d\/\d\d\/\d\d\/to-gone-1-/),
+    ]);
+    const text = (await objectBytes(`s3://${BUCKET}/${listed.Contents?.[0]?.Key}`)).toString('utf8');
+    const documents = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(documents.map((d) => [d.errorCode, Buffer.from(d.rawData, 'base64').toString()])).toEqual(
+      records.map((e) => ['Iceberg.RetryDurationExceeded', JSON.stringify(e)]),
+    );
+    expect(documents[0].errorMessage).toMatch(/Table gone not found/);
+    expect(cloud.services.firehose.stats('to-gone')).toMatchObject({ recordsFailed: 2, recordsPending: 0 });
+  });
+
   it('commits each flush as a snapshot that icebird reads back value for value, failed records to the error prefix', async () => {
     await firehose.send(
       new CreateDeliveryStreamCommand({
