@@ -78,18 +78,7 @@ export class FirehoseEmulator {
       isStopping: () => this.stopping,
       putObject: (bucket, key, body) => putObject(this.s3, bucket, key, body),
       log: (line) => this.options.onLog?.(line),
-      ...(options.iceberg === undefined
-        ? {}
-        : {
-            iceberg: {
-              putObject: (bucket: string, key: string, body: Uint8Array) =>
-                putObject(this.s3, bucket, key, body),
-              getObject: (bucket: string, key: string) => getObject(this.s3, bucket, key),
-              icebergTable: (db: string, table: string) => options.iceberg?.icebergTable(db, table) as never,
-              commitIceberg: (db: string, table: string, expected: string, next: string) =>
-                options.iceberg?.commitIceberg(db, table, expected, next),
-            },
-          }),
+      ...(options.iceberg === undefined ? {} : { iceberg: this.icebergIo(options.iceberg) }),
     };
     this.api = {
       isStopping: () => this.stopping,
@@ -219,6 +208,16 @@ export class FirehoseEmulator {
       );
     }
     return stream;
+  }
+
+  /** What the Iceberg destination reads and writes: this emulator's S3 client and the attached catalog. */
+  private icebergIo(catalog: NonNullable<FirehoseEmulatorOptions['iceberg']>): IcebergIo {
+    return {
+      putObject: (bucket, key, body) => putObject(this.s3, bucket, key, body),
+      getObject: (bucket, key) => getObject(this.s3, bucket, key),
+      icebergTable: (db, table) => catalog.icebergTable(db, table),
+      commitIceberg: (db, table, expected, next) => catalog.commitIceberg(db, table, expected, next),
+    };
   }
 
   /** An Iceberg destination's configuration, its table checked in the attached Glue catalog (as Firehose checks it). */

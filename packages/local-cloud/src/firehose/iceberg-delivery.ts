@@ -129,12 +129,14 @@ export async function deliverToIceberg(
     }
     recordsDelivered++;
     for (const row of rows) {
+      // A long partition value is kept as a number in the manifest (avsc writes Avro longs from numbers).
       const partition = Object.fromEntries(
-        spec.fields.map((f, p) => [f.name, row[sourceIndex[p] as number] ?? null]),
+        spec.fields.map((f, p) => {
+          const value = row[sourceIndex[p] as number] ?? null;
+          return [f.name, typeof value === 'bigint' ? Number(value) : value];
+        }),
       );
-      const key = JSON.stringify(Object.values(partition), (_, v) =>
-        typeof v === 'bigint' ? v.toString() : v,
-      );
+      const key = JSON.stringify(Object.values(partition));
       let group = groups.get(key);
       if (group === undefined) {
         group = { partition, rows: [] };

@@ -51,6 +51,9 @@ interface TableEntry {
   readonly iceberg?: { location: string; metadataLocation: string; previousMetadataLocation?: string };
 }
 
+/** Glue's names (lower-cased): letters, digits, underscores and hyphens, 1 to 255 characters. */
+const GLUE_NAME = /^[a-z0-9_-]{1,255}$/;
+
 export const notFound = (what: string) => new AwsApiError('EntityNotFoundException', `${what} not found.`);
 const invalid = (message: string) => new AwsApiError('InvalidInputException', message);
 
@@ -106,7 +109,7 @@ export class GlueCatalog {
 
   createDatabase(input: Json): string {
     const name = String(input.Name ?? '').toLowerCase();
-    if (!/^[a-z0-9_]{1,255}$/.test(name)) {
+    if (!GLUE_NAME.test(name)) {
       throw invalid(`DatabaseInput.Name ${JSON.stringify(input.Name)} is not a Glue database name`);
     }
     if (this.databases.has(name))
@@ -404,7 +407,7 @@ export class GlueCatalog {
 
   private newTableName(databaseName: string, value: unknown): string {
     const name = String(value ?? '').toLowerCase();
-    if (!/^[a-z0-9_]{1,255}$/.test(name)) {
+    if (!GLUE_NAME.test(name)) {
       throw invalid(`Table name ${JSON.stringify(value)} is not a Glue table name`);
     }
     if (this.tables.has(`${databaseName}.${name}`)) {
