@@ -6,6 +6,7 @@ import {
   failedRecordsObject,
   ICEBERG_ERROR_TYPE,
   type IcebergIo,
+  type IcebergOutcome,
 } from './iceberg-delivery.js';
 import { publishIcebergDelivery } from './metrics.js';
 import { type Buffered, objectsOf, type S3Object } from './objects.js';
@@ -162,22 +163,11 @@ export class DeliveryStream {
     const io = this.sink.iceberg;
     const oldestArrivalMs = batch.reduce((min, r) => Math.min(min, r.arrivalMs), Number.POSITIVE_INFINITY);
     const retryUntil = Date.now() + (this.config.iceberg?.retryMs ?? 0);
-    for (let attempt = 1; ; attempt++) {
+    let outcome: IcebergOutcome | undefined;
+    for (let attempt = 1; outcome === undefined; attempt++) {
       try {
         if (io === undefined) throw new Error('no Glue catalog is attached to this Firehose');
-        const outcome = await deliverToIceberg(this.name, this.config, batch, io);
-        if (outcome.metadataLocation !== undefined) {
-          this.sink.log(
-            `${this.name}: committed ${outcome.rows} rows (${outcome.recordsDelivered} records) in ${outcome.dataFiles.length} data files: ${outcome.metadataLocation}`,
-          );
-        }
-        if (outcome.errors) await this.writeFailed(outcome.errors);
-        this.stats.recordsDelivered += outcome.recordsDelivered;
-        this.stats.objectsWritten += outcome.dataFiles.length;
-        this.stats.recordsPending -= batch.length;
-        const failedRows = outcome.errors?.records ?? 0;
-        publishIcebergDelivery(this.name, { success: true, oldestArrivalMs, failedRows });
-        return;
+        outcome = await deliverToIceberg(this.name, this.config, batch, io);
       } catch (error) {
         const message = `${this.name}: Iceberg delivery of ${batch.length} records failed (attempt ${attempt}): ${(error as Error).message}`;
         this.sink.log(message);
@@ -185,10 +175,7 @@ export class DeliveryStream {
         const ending = (this.sink.isStopping() || this.deleted) && attempt >= 3;
         if (ending || Date.now() >= retryUntil) {
           const failures = batch.map((record) => ({ record, message: (error as Error).message }));
-          const object = failedRecordsObject(this.name, this.config, failures, 'retries');
-          await this.writeFailed(object).catch((writeError: unknown) => {
-            this.lost.push(`${message}; its error output failed too: ${(writeError as Error).message}`);
-          });
+          await this.writeFailed(failedRecordsObject(this.name, this.config, failures, 'retries'));
           publishIcebergDelivery(this.name, { success: false, oldestArrivalMs, failedRows: batch.length });
           this.stats.recordsPending -= batch.length;
           return;
@@ -196,16 +183,44 @@ export class DeliveryStream {
         await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
       }
     }
+    // Committed: what remains must not commit the rows again, whatever happens to the error output.
+    if (outcome.metadataLocation !== undefined) {
+      this.sink.log(
+        `${this.name}: committed ${outcome.rows} rows (${outcome.recordsDelivered} records) in ${outcome.dataFiles.length} data files: ${outcome.metadataLocation}`,
+      );
+    }
+    if (outcome.errors) await this.writeFailed(outcome.errors);
+    this.stats.recordsDelivered += outcome.recordsDelivered;
+    this.stats.objectsWritten += outcome.dataFiles.length;
+    this.stats.recordsPending -= batch.length;
+    const failedRows = outcome.errors?.records ?? 0;
+    publishIcebergDelivery(this.name, { success: true, oldestArrivalMs, failedRows });
   }
 
-  /** Writes an error-output object of the Iceberg destination and counts its records as failed. */
+  /**
+   * Writes an error-output object of the Iceberg destination, retried as S3 deliveries are (given up after a few
+   * attempts once stopping or deleted, then reported as lost), and counts its records as failed.
+   */
   private async writeFailed(object: S3Object): Promise<void> {
-    await this.sink.putObject(this.config.bucket, object.key, object.body);
-    this.sink.log(
-      `${this.name}: delivered s3://${this.config.bucket}/${object.key} (${object.records} records, ${ICEBERG_ERROR_TYPE})`,
-    );
-    this.stats.objectsWritten++;
-    this.stats.bytesWritten += object.body.length;
-    this.stats.recordsFailed += object.records;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.sink.putObject(this.config.bucket, object.key, object.body);
+        this.sink.log(
+          `${this.name}: delivered s3://${this.config.bucket}/${object.key} (${object.records} records, ${ICEBERG_ERROR_TYPE})`,
+        );
+        this.stats.objectsWritten++;
+        this.stats.bytesWritten += object.body.length;
+        this.stats.recordsFailed += object.records;
+        return;
+      } catch (error) {
+        const message = `${this.name}: s3://${this.config.bucket}/${object.key} (${object.records} records) failed (attempt ${attempt}): ${(error as Error).message}`;
+        this.sink.log(message);
+        if ((this.sink.isStopping() || this.deleted) && attempt >= 3) {
+          this.lost.push(message);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
+      }
+    }
   }
 }
