@@ -2,7 +2,9 @@
  * Hooks for `deployTemplate` (src/deploy-template.ts) that plug this process's emulators into the local cloud,
  * so the whole synthesized stack runs:
  *
- *   AWS::Glue::Table                       its columns registered with the Firehose emulator
+ *   AWS::Glue::Database                    a database of the cloud's Glue catalog (src/glue/)
+ *   AWS::Glue::Table                       a table of that catalog (an Iceberg table with its first metadata
+ *                                          file in S3); a Hive table's columns registered with the Firehose
  *   AWS::KinesisFirehose::DeliveryStream   a stream of the Firehose emulator, served as `firehose` on the cloud's
  *                                          endpoint (functions reach it through AWS_ENDPOINT_URL)
  *   AWS::ApiGatewayV2::Api                 one LocalHttpApi per Api, served on the cloud's endpoint
@@ -62,6 +64,8 @@ export async function startDeployHooks(
   const log = options.onLog;
   // The cloud's own Firehose (src/services), already routed and stopped with the cloud.
   const firehose = cloud.services.firehose;
+  // The cloud's Glue Data Catalog (src/glue/), served as `glue` on its endpoint.
+  const glue = cloud.services.glue;
   const sagemaker = await new SageMakerRuntimeEmulator().start();
   cloud.route('sagemaker', sagemaker.origin, sagemaker);
 
@@ -71,15 +75,32 @@ export async function startDeployHooks(
   const integrations = new Map<string, string>();
 
   const hooks: Partial<Record<string, ResourceHook>> = {
+    'AWS::Glue::Database': async (_logicalId, properties, context) => {
+      const input = (properties.DatabaseInput ?? {}) as Record<string, unknown>;
+      const name = glue.createDatabase({ ...input, Name: input.Name ?? context.physicalName.toLowerCase() });
+      // Deleting the stack removes the catalog entry (and its tables' entries), never their data in S3.
+      return { physicalId: name, remove: async () => glue.deleteDatabase(name) };
+    },
     'AWS::Glue::Table': async (logicalId, properties, context) => {
-      // An Iceberg table (a top-level Name and OpenTableFormatInput, no TableInput) is only recorded: the local
-      // Firehose has no Iceberg destination, so nothing reads its schema.
-      const iceberg = properties.TableInput === undefined && properties.OpenTableFormatInput !== undefined;
-      if (!iceberg) firehose.registerGlueTableFromTemplate(properties as never);
-      const input = properties.TableInput as { Name?: unknown } | undefined;
+      // An Iceberg table (a top-level Name and OpenTableFormatInput, no TableInput) gets its first metadata
+      // file as Glue's CreateTable writes it; a Hive table's columns also go to the Firehose's conversion.
+      const databaseName = String(properties.DatabaseName ?? '');
+      const openFormat = properties.OpenTableFormatInput as
+        | { IcebergInput?: Record<string, unknown> }
+        | undefined;
+      const iceberg = properties.TableInput === undefined && openFormat?.IcebergInput !== undefined;
+      const input = properties.TableInput as Record<string, unknown> | undefined;
       const named = iceberg ? properties.Name : input?.Name;
-      const name = typeof named === 'string' ? named : context.physicalName;
-      return { physicalId: name, attributes: { Name: name, LogicalId: logicalId } };
+      const requested = typeof named === 'string' ? named : context.physicalName.toLowerCase();
+      const name = iceberg
+        ? await glue.createIcebergTable(databaseName, requested, openFormat?.IcebergInput ?? {})
+        : glue.createTable(databaseName, { ...input, Name: requested });
+      if (!iceberg) firehose.registerGlueTableFromTemplate(properties as never);
+      return {
+        physicalId: name,
+        attributes: { Name: name, LogicalId: logicalId },
+        remove: async () => glue.deleteTable(databaseName, name),
+      };
     },
     'AWS::KinesisFirehose::DeliveryStream': async (logicalId, properties, context) => {
       const { name, arn } = firehose.createFromTemplate(logicalId, properties as never, undefined, {

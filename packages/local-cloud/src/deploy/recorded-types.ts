@@ -27,10 +27,10 @@ export const RECORDED_TYPES: Readonly<Record<string, string>> = {
   'AWS::Logs::LogStream': 'function logs are kept by the Lambda runtime, not in log groups',
   'AWS::ECR::Repository': 'no container registry runs locally (container image functions do not run)',
   'AWS::CDK::Metadata': 'CDK bookkeeping',
-  'AWS::Glue::Database': 'no Glue catalog runs locally (tables reach the Firehose emulator through a hook)',
+  'AWS::Glue::Database': HOOKED,
   'AWS::Glue::Table': HOOKED,
   'AWS::Glue::TableOptimizer':
-    'no Glue catalog runs locally and Iceberg tables are only recorded: nothing to compact',
+    'the local Glue catalog runs no table optimizers: Iceberg tables are not compacted, no snapshot expires',
   'AWS::KinesisFirehose::DeliveryStream': HOOKED,
   'AWS::ApiGatewayV2::Api': HOOKED,
   'AWS::ApiGatewayV2::Integration': HOOKED,

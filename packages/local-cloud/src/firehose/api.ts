@@ -132,11 +132,13 @@ function describeStream(stream: DeliveryStream): Json {
     VersionId: String(STREAM_VERSION),
     CreateTimestamp: stream.createdAt / 1000,
     Destinations: [
-      {
-        DestinationId: 'destinationId-000000000001',
-        S3DestinationDescription: s3Description,
-        ExtendedS3DestinationDescription: destination,
-      },
+      stream.config.iceberg
+        ? { DestinationId: 'destinationId-000000000001', IcebergDestinationDescription: destination }
+        : {
+            DestinationId: 'destinationId-000000000001',
+            S3DestinationDescription: s3Description,
+            ExtendedS3DestinationDescription: destination,
+          },
     ],
     HasMoreDestinations: false,
   };

@@ -1,6 +1,14 @@
 /** A delivery stream's buffer: records wait for its size or interval hint, then go to S3 in order. */
 
 import type { StreamConfig } from './config.js';
+import {
+  deliverToIceberg,
+  failedRecordsObject,
+  ICEBERG_ERROR_TYPE,
+  type IcebergIo,
+  type IcebergOutcome,
+} from './iceberg-delivery.js';
+import { publishIcebergDelivery } from './metrics.js';
 import { type Buffered, objectsOf, type S3Object } from './objects.js';
 import type { Json } from './values.js';
 
@@ -16,6 +24,8 @@ export interface DeliverySink {
   isStopping(): boolean;
   putObject(bucket: string, key: string, body: Uint8Array): Promise<void>;
   log(line: string): void;
+  /** The cloud's S3 and Glue catalog, for streams with an Iceberg destination. */
+  readonly iceberg?: IcebergIo;
 }
 
 class TokenBucket {
@@ -105,6 +115,7 @@ export class DeliveryStream {
 
   /** Builds the batch's objects and writes them, retrying failed writes; never rejects. */
   async deliver(batch: Buffered[]): Promise<void> {
+    if (this.config.iceberg) return this.deliverIceberg(batch);
     let objects: S3Object[];
     try {
       objects = await objectsOf(this.name, this.config, batch);
@@ -139,6 +150,77 @@ export class DeliveryStream {
         }
       }
       this.stats.recordsPending -= object.records;
+    }
+  }
+
+  /**
+   * Appends the batch to the stream's Iceberg table (iceberg-delivery.ts); records that fail conversion go to the
+   * error output. A failed delivery is tried again until the stream's RetryOptions duration has passed (or, once
+   * the stream is deleted or the emulator stopping, after a few attempts); then the batch goes to the error
+   * output, as Firehose backs up failed data. Publishes the DeliveryToIceberg metrics of each attempt.
+   */
+  private async deliverIceberg(batch: Buffered[]): Promise<void> {
+    const io = this.sink.iceberg;
+    const oldestArrivalMs = batch.reduce((min, r) => Math.min(min, r.arrivalMs), Number.POSITIVE_INFINITY);
+    const retryUntil = Date.now() + (this.config.iceberg?.retryMs ?? 0);
+    let outcome: IcebergOutcome | undefined;
+    for (let attempt = 1; outcome === undefined; attempt++) {
+      try {
+        if (io === undefined) throw new Error('no Glue catalog is attached to this Firehose');
+        outcome = await deliverToIceberg(this.name, this.config, batch, io);
+      } catch (error) {
+        const message = `${this.name}: Iceberg delivery of ${batch.length} records failed (attempt ${attempt}): ${(error as Error).message}`;
+        this.sink.log(message);
+        publishIcebergDelivery(this.name, { success: false, oldestArrivalMs, failedRows: 0 });
+        const ending = (this.sink.isStopping() || this.deleted) && attempt >= 3;
+        if (ending || Date.now() >= retryUntil) {
+          const failures = batch.map((record) => ({ record, message: (error as Error).message }));
+          await this.writeFailed(failedRecordsObject(this.name, this.config, failures, 'retries'));
+          publishIcebergDelivery(this.name, { success: false, oldestArrivalMs, failedRows: batch.length });
+          this.stats.recordsPending -= batch.length;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
+      }
+    }
+    // Committed: what remains must not commit the rows again, whatever happens to the error output.
+    if (outcome.metadataLocation !== undefined) {
+      this.sink.log(
+        `${this.name}: committed ${outcome.rows} rows (${outcome.recordsDelivered} records) in ${outcome.dataFiles.length} data files: ${outcome.metadataLocation}`,
+      );
+    }
+    if (outcome.errors) await this.writeFailed(outcome.errors);
+    this.stats.recordsDelivered += outcome.recordsDelivered;
+    this.stats.objectsWritten += outcome.dataFiles.length;
+    this.stats.recordsPending -= batch.length;
+    const failedRows = outcome.errors?.records ?? 0;
+    publishIcebergDelivery(this.name, { success: true, oldestArrivalMs, failedRows });
+  }
+
+  /**
+   * Writes an error-output object of the Iceberg destination, retried as S3 deliveries are (given up after a few
+   * attempts once stopping or deleted, then reported as lost), and counts its records as failed.
+   */
+  private async writeFailed(object: S3Object): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.sink.putObject(this.config.bucket, object.key, object.body);
+        this.sink.log(
+          `${this.name}: delivered s3://${this.config.bucket}/${object.key} (${object.records} records, ${ICEBERG_ERROR_TYPE})`,
+        );
+        this.stats.objectsWritten++;
+        this.stats.bytesWritten += object.body.length;
+        this.stats.recordsFailed += object.records;
+        return;
+      } catch (error) {
+        const message = `${this.name}: s3://${this.config.bucket}/${object.key} (${object.records} records) failed (attempt ${attempt}): ${(error as Error).message}`;
+        this.sink.log(message);
+        if ((this.sink.isStopping() || this.deleted) && attempt >= 3) {
+          this.lost.push(message);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000)));
+      }
     }
   }
 }

@@ -3,6 +3,7 @@
 import type { SchemaElement } from 'hyparquet-writer';
 import { invalidArgument } from './errors.js';
 import type { HiveField } from './glue-columns.js';
+import type { IcebergTarget } from './iceberg-config.js';
 import { type CompiledPrefix, compilePrefix, zoneFormat } from './key-layout.js';
 import { parquetSchema, type SerDeOptions } from './parquet.js';
 import { describe, enabled, type Json, numberAt, objectAt, stringAt } from './values.js';
@@ -39,6 +40,8 @@ export interface StreamConfig {
   readonly timeZone: string;
   /** The destination as DescribeDeliveryStream echoes it. */
   readonly description: Record<string, unknown>;
+  /** With IcebergDestinationConfiguration: the table its records are appended to (iceberg-config.ts). */
+  readonly iceberg?: IcebergTarget;
 }
 
 function bucketOf(arn: string | undefined): string {

@@ -6,10 +6,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { closeServer, listenLocal } from '../http-server.js';
 import { type FirehoseApiHost, handleRequest } from './api.js';
 import { type DeliverySink, DeliveryStream, type StreamLimits } from './buffer.js';
-import { streamConfig } from './config.js';
+import { type StreamConfig, streamConfig } from './config.js';
 import { FirehoseApiError, invalidArgument, validation } from './errors.js';
 import { type GlueColumn, glueFields, type HiveField } from './glue-columns.js';
-import { putObject } from './s3-upload.js';
+import { type IcebergTarget, icebergStreamConfig } from './iceberg-config.js';
+import type { IcebergIo } from './iceberg-delivery.js';
+import { getObject, putObject } from './s3-upload.js';
 import { describe, type Json, objectAt, stringAt } from './values.js';
 
 export interface FirehoseEmulatorOptions {
@@ -30,6 +32,8 @@ export interface FirehoseEmulatorOptions {
   readonly limits?: StreamLimits;
   /** Delivery notices and failures. */
   readonly onLog?: (line: string) => void;
+  /** The Glue catalog (with S3 access) that Iceberg destinations read and commit to. @default - none: they are refused */
+  readonly iceberg?: Pick<IcebergIo, 'icebergTable' | 'commitIceberg'>;
 }
 
 /** Counts of one stream since it was created. */
@@ -74,6 +78,7 @@ export class FirehoseEmulator {
       isStopping: () => this.stopping,
       putObject: (bucket, key, body) => putObject(this.s3, bucket, key, body),
       log: (line) => this.options.onLog?.(line),
+      ...(options.iceberg === undefined ? {} : { iceberg: this.icebergIo(options.iceberg) }),
     };
     this.api = {
       isStopping: () => this.stopping,
@@ -205,6 +210,34 @@ export class FirehoseEmulator {
     return stream;
   }
 
+  /** What the Iceberg destination reads and writes: this emulator's S3 client and the attached catalog. */
+  private icebergIo(catalog: NonNullable<FirehoseEmulatorOptions['iceberg']>): IcebergIo {
+    return {
+      putObject: (bucket, key, body) => putObject(this.s3, bucket, key, body),
+      getObject: (bucket, key) => getObject(this.s3, bucket, key),
+      icebergTable: (db, table) => catalog.icebergTable(db, table),
+      commitIceberg: (db, table, expected, next) => catalog.commitIceberg(db, table, expected, next),
+    };
+  }
+
+  /** An Iceberg destination's configuration, its table checked in the attached Glue catalog (as Firehose checks it). */
+  private icebergConfig(destination: Json): StreamConfig {
+    const config = icebergStreamConfig(destination);
+    const target = config.iceberg as IcebergTarget;
+    const catalog = this.options.iceberg;
+    if (catalog === undefined) {
+      throw invalidArgument('IcebergDestinationConfiguration: no Glue catalog is attached to this Firehose.');
+    }
+    try {
+      catalog.icebergTable(target.databaseName, target.tableName);
+    } catch (error) {
+      throw invalidArgument(
+        `IcebergDestinationConfiguration: table ${target.databaseName}.${target.tableName}: ${(error as Error).message}`,
+      );
+    }
+    return config;
+  }
+
   private create(input: Json): string {
     const name = stringAt(input.DeliveryStreamName, 'DeliveryStreamName');
     if (name === undefined || !/^[a-zA-Z0-9_.-]{1,64}$/.test(name)) {
@@ -225,8 +258,11 @@ export class FirehoseEmulator {
         `DeliveryStreamType ${type}: the local Firehose emulates DirectPut streams only.`,
       );
     }
-    for (const other of [
+    const icebergDestination = objectAt(
+      input.IcebergDestinationConfiguration,
       'IcebergDestinationConfiguration',
+    );
+    for (const other of [
       'RedshiftDestinationConfiguration',
       'ElasticsearchDestinationConfiguration',
       'AmazonopensearchserviceDestinationConfiguration',
@@ -236,23 +272,25 @@ export class FirehoseEmulator {
     ]) {
       if (input[other] !== undefined) {
         throw invalidArgument(
-          `${other}: the local Firehose delivers to S3 only (ExtendedS3DestinationConfiguration).`,
+          `${other}: the local Firehose delivers to S3 (ExtendedS3DestinationConfiguration) and Iceberg tables (IcebergDestinationConfiguration) only.`,
         );
       }
     }
     const extended = objectAt(input.ExtendedS3DestinationConfiguration, 'ExtendedS3DestinationConfiguration');
     const plain = objectAt(input.S3DestinationConfiguration, 'S3DestinationConfiguration');
-    const destination = extended ?? plain;
-    if (!destination || (extended && plain)) {
+    const destinations = [extended, plain, icebergDestination].filter((d) => d !== undefined);
+    if (destinations.length !== 1) {
       throw invalidArgument(
-        'Exactly one of ExtendedS3DestinationConfiguration and S3DestinationConfiguration is required.',
+        'Exactly one of ExtendedS3DestinationConfiguration, S3DestinationConfiguration and IcebergDestinationConfiguration is required.',
       );
     }
-    const config = streamConfig(destination, extended !== undefined, {
-      glueTables: this.glueTables,
-      accountId: this.accountId,
-      region: this.region,
-    });
+    const config = icebergDestination
+      ? this.icebergConfig(icebergDestination)
+      : streamConfig((extended ?? plain) as Json, extended !== undefined, {
+          glueTables: this.glueTables,
+          accountId: this.accountId,
+          region: this.region,
+        });
     const encryption = objectAt(
       input.DeliveryStreamEncryptionConfigurationInput,
       'DeliveryStreamEncryptionConfigurationInput',

@@ -1,13 +1,20 @@
-/** Writes an object to the local S3: one PutObject, or a multipart upload for large objects. */
+/** Objects of the local S3: written with one PutObject, or a multipart upload for large objects; read whole. */
 
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+
+/** An object's bytes. */
+export async function getObject(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from((await answer.Body?.transformToByteArray()) ?? new Uint8Array());
+}
 
 /** Objects above this go up in multipart uploads of parts this size (fauxqs takes at most 11 MiB a request). */
 const MULTIPART_PART_BYTES = 8 * 1024 * 1024;

@@ -15,6 +15,7 @@ export const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['Logs_20140328.', 'logs'],
   ['GraniteServiceVersion20100801.', 'monitoring'],
   ['AWSEvents.', 'events'],
+  ['AWSGlue.', 'glue'],
 ];
 
 /** Signing names that differ from the service that serves them. */
