@@ -58,7 +58,7 @@ export async function listIcebergFiles(
   if (snapshot.manifestList !== undefined) {
     const list = resolve(snapshot.manifestList);
     const bytes = await readNaming(storage, list, `snapshot ${snapshot.id}'s manifest list`);
-    manifests = manifestRefs((await readAvro(bytes, list)).records, list);
+    manifests = manifestRefs(readAvro(bytes, list).records, list);
   } else {
     manifests = (snapshot.manifests ?? []).map((path) => ({ path, content: 0, sequenceNumber: 0n }));
   }
@@ -66,7 +66,7 @@ export async function listIcebergFiles(
   for (const manifest of manifests) {
     const path = resolve(manifest.path);
     const bytes = await readNaming(storage, path, `snapshot ${snapshot.id}'s manifest`);
-    live.push(...liveDataFiles(manifest, (await readAvro(bytes, path)).records, table));
+    live.push(...liveDataFiles(manifest, readAvro(bytes, path).records, table));
   }
   const ordered = inCommitOrder(live);
   const files: ArchiveFile[] = [];

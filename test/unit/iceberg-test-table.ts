@@ -1,13 +1,26 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import avro from 'avsc';
-import { avroType } from '../../adapters/archive/iceberg-avro.js';
 
 /**
  * Writes small Iceberg tables for the reader's tests, as a local copy of a table in S3: metadata JSON, manifest
  * lists and manifests in Avro (the fields apache/iceberg format/spec.md names, a subset of what engines write; a
  * reader decodes with the schema the file carries), and whatever data files the test puts under it.
  */
+
+/** avsc's long as a bigint (its own is a number and refuses values past 2^53): snapshot ids need 64 bits. */
+const BIGINT_LONG = avro.types.LongType.__with({
+  fromBuffer: (buffer: Buffer) => buffer.readBigInt64LE(),
+  toBuffer: (value: bigint) => {
+    const buffer = Buffer.alloc(8);
+    buffer.writeBigInt64LE(value);
+    return buffer;
+  },
+  fromJSON: (value: unknown) => BigInt(value as string | number),
+  toJSON: (value: bigint) => Number(value),
+  isValid: (value: unknown) => typeof value === 'bigint',
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
 
 export interface TestEntry {
   /** Relative to the table location, e.g. `data/dt=2026-12-01/hour=10/a.parquet`, or a whole `s3://` path. */
@@ -88,12 +101,17 @@ export async function avroBytes(
   schema: object,
   records: readonly object[],
   metadata: Record<string, string> = {},
+  codec: { codec: string; codecs?: Record<string, unknown> } = { codec: 'deflate' },
 ): Promise<Uint8Array> {
   const meta = Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key, Buffer.from(value)]));
-  const encoder = new avro.streams.BlockEncoder(avroType(schema as avro.Schema), {
-    codec: 'deflate',
-    metadata: meta,
-  } as Partial<avro.EncoderOptions>);
+  const encoder = new avro.streams.BlockEncoder(
+    avro.Type.forSchema(schema as avro.Schema, { registry: { long: BIGINT_LONG } }),
+    {
+      ...codec,
+      ...(codec.codecs ? { codecs: { ...avro.streams.BlockEncoder.defaultCodecs(), ...codec.codecs } } : {}),
+      metadata: meta,
+    } as Partial<avro.EncoderOptions>,
+  );
   const chunks: Buffer[] = [];
   encoder.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise((resolve, reject) => {
