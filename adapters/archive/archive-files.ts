@@ -30,7 +30,7 @@ export function s3Location(location: string): { bucket: string; prefix: string }
  */
 export async function listArchiveFiles(location: string, s3?: () => S3Client): Promise<ArchiveFile[]> {
   const inS3 = s3Location(location);
-  if (METADATA_FILE.test(location)) return (await readIcebergMetadataFile(location, s3)).files;
+  if (isIcebergMetadataFile(location)) return (await readIcebergMetadataFile(location, s3)).files;
   const all = inS3 ? await listS3(inS3, (s3 ?? missingClient)()) : await listLocal(location);
   const iceberg = await readIcebergTable(location, all, s3);
   if (iceberg) return iceberg.files;
@@ -45,6 +45,11 @@ export async function listArchiveFiles(location: string, s3?: () => S3Client): P
 }
 
 const METADATA_FILE = /\.metadata\.json$/;
+
+/** Whether a location names one Iceberg metadata file (`….metadata.json`): a table, not JSON Lines. */
+export function isIcebergMetadataFile(location: string): boolean {
+  return METADATA_FILE.test(location);
+}
 
 /** The Iceberg table at `location` if the objects under it hold one: read through its newest metadata file. */
 async function readIcebergTable(

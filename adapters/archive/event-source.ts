@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { CompiledSpec, InputRecord, Rejection, Totals } from '../../core/index.js';
 import { inArrivalOrder, sortedByArrival } from '../../core/index.js';
 import { readEventLines } from '../files/json-lines.js';
-import { type ArchiveFile, listArchiveFiles } from './archive-files.js';
+import { type ArchiveFile, isIcebergMetadataFile, listArchiveFiles } from './archive-files.js';
 import { type ArchiveProgress, readArchiveRecords } from './archive-records.js';
 
 /** Reorder window by default: shards whose consumers ran this far apart still read back in arrival order. */
@@ -37,7 +37,7 @@ export async function openEventSource(
   location: string,
   options: EventSourceOptions = {},
 ): Promise<EventSource> {
-  if (/\.jsonl?$/i.test(location)) {
+  if (/\.jsonl?$/i.test(location) && !isIcebergMetadataFile(location)) {
     if (options.reorderWindowMs !== undefined) {
       throw new Error(
         `--reorder-window applies to a Parquet archive only: the JSON Lines events of ${location} are sorted by arrival whole`,

@@ -3,7 +3,7 @@ import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ScoredRequest } from '../../core/monitoring/index.js';
 import { readJsonLines } from '../files/json-lines.js';
-import { listArchiveFiles } from './archive-files.js';
+import { isIcebergMetadataFile, listArchiveFiles } from './archive-files.js';
 import { s3ClientFromEnv } from './event-source.js';
 
 /**
@@ -27,7 +27,7 @@ export async function readFeatureLog(
   s3: () => S3Client = s3ClientFromEnv,
 ): Promise<LoggedPrediction[]> {
   const predictions: LoggedPrediction[] = [];
-  if (/\.jsonl?$/i.test(location)) {
+  if (/\.jsonl?$/i.test(location) && !isIcebergMetadataFile(location)) {
     for await (const { body, number } of readJsonLines(location)) {
       predictions.push(loggedPrediction(body as Record<string, unknown>, `${location}:${number}`));
     }

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { listArchiveFiles } from '../../adapters/archive/archive-files.js';
 import { readArchiveRecords } from '../../adapters/archive/archive-records.js';
 import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
+import { openEventSource } from '../../adapters/archive/event-source.js';
 import type { InputRecord, Spec } from '../../core/index.js';
+import { fraudSpec } from '../support/fraud-training-set.js';
 import { jsonRecord } from '../support/stream.js';
 import { type TestEntry, TestTable } from './iceberg-test-table.js';
 
@@ -109,6 +111,24 @@ describe('Iceberg tables the pipeline would write', () => {
     expect(read.map((r) => ({ ...r, data: [...r.data] }))).toEqual(
       records.map((r) => ({ ...r, data: [...r.data] })),
     );
+  });
+
+  it('replays from a metadata file location, which is a table and not JSON Lines events', async () => {
+    const T = Date.parse('2026-12-01T10:00:00Z');
+    const records = [1, 2, 3].map((i) =>
+      jsonRecord({ card_id: `c${i}`, ts: T + i }, T + i, 'shardId-000000000000', i),
+    );
+    const dir = tempDir();
+    const [name] = writeRawArchive(join(dir, 'data'), spec, records);
+    const table = new TestTable(dir);
+    const metadata = await table.commit([
+      { entries: [{ path: `data/${name}`, bytes: statSync(join(dir, 'data', name as string)).size }] },
+    ]);
+    const source = await openEventSource(fraudSpec(), metadata);
+    expect(source.description).toMatch(/\(1 Parquet file, /);
+    const read: InputRecord[] = [];
+    for await (const chunk of source.chunks) read.push(...chunk);
+    expect(read.map((r) => r.sequenceNumber)).toEqual(['1', '2', '3']);
   });
 
   it('answers both appends of two commits in commit order, though the manifest list names the newer first', async () => {
