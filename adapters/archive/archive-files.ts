@@ -26,7 +26,8 @@ export function s3Location(location: string): { bucket: string; prefix: string }
  * so key order is the order Firehose received the records, near enough to arrival order for `inArrivalOrder`.
  * Only `.parquet` objects count; finding none is an error that says what was found instead.
  * An Apache Iceberg table (a location with `metadata/*.metadata.json`, or one metadata file, as Glue's
- * `metadata_location` names it) answers its current snapshot's data files instead, in commit order (iceberg-table.ts).
+ * `metadata_location` names it) answers its current snapshot's data files instead: in commit order, and hour
+ * by hour when they carry the `dt`/`hour` partition values (iceberg-table.ts).
  */
 export async function listArchiveFiles(location: string, s3?: () => S3Client): Promise<ArchiveFile[]> {
   const inS3 = s3Location(location);

@@ -89,11 +89,34 @@ export function liveDataFiles(
  * Files in commit order: by data sequence number, then as listed (manifest list order, then manifest order).
  * A manifest list puts newer manifests first, so the list order alone would be newest first.
  */
-export function inCommitOrder<T extends { readonly sequenceNumber: bigint }>(files: readonly T[]): T[] {
+export function inCommitOrder<T extends LiveDataFile>(files: readonly T[]): T[] {
   // Array.prototype.sort is stable: equal sequence numbers keep their listed order.
-  return [...files].sort((a, b) =>
-    a.sequenceNumber < b.sequenceNumber ? -1 : a.sequenceNumber > b.sequenceNumber ? 1 : 0,
-  );
+  return [...files].sort((a, b) => compareBigInt(a.sequenceNumber, b.sequenceNumber));
+}
+
+/**
+ * Files in the order the archive is read: when every file has the product's `dt` and `hour` partition values (the
+ * hour a record arrived on the stream), hour by hour, and in commit order within an hour; else in commit order.
+ * Compaction (the Glue table optimizer) rewrites an hour's small files into one committed later, which commit
+ * order alone would read after newer hours, far out of arrival order.
+ */
+export function inReadOrder<T extends LiveDataFile>(files: readonly T[]): T[] {
+  const ordered = inCommitOrder(files);
+  const hours = ordered.map(arrivalHour);
+  if (hours.some((hour) => hour === undefined)) return ordered;
+  const byHour = ordered.map((file, i) => ({ file, hour: hours[i] as string }));
+  return byHour.sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0)).map(({ file }) => file);
+}
+
+/** `yyyy-MM-dd/HH` from the partition values `dt` and `hour`, if the file has them. */
+function arrivalHour(file: LiveDataFile): string | undefined {
+  const { dt, hour } = file.partition;
+  if (typeof dt !== 'string' || (typeof hour !== 'string' && typeof hour !== 'number')) return undefined;
+  return `${dt}/${String(hour).padStart(2, '0')}`;
+}
+
+function compareBigInt(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function toBigInt(value: unknown): bigint | undefined {

@@ -1,7 +1,7 @@
 import type { ArchiveFile } from './archive-files.js';
 import { readAvro } from './iceberg-avro.js';
 import {
-  inCommitOrder,
+  inReadOrder,
   type LiveDataFile,
   liveDataFiles,
   type ManifestRef,
@@ -10,8 +10,8 @@ import {
 import { parseIcebergMetadata } from './iceberg-metadata.js';
 
 /**
- * The data files of an Iceberg table's current snapshot as archive files, in commit order: read from the metadata
- * file, its snapshot's manifest list and the manifests. The table is in S3 or a local copy of it (`aws s3 sync`);
+ * The data files of an Iceberg table's current snapshot as archive files, in read order (`inReadOrder`: commit
+ * order, hour by hour for the product's tables): read from the metadata file, its snapshot's manifest list and the manifests. The table is in S3 or a local copy of it (`aws s3 sync`);
  * the paths in its metadata are absolute (`s3://bucket/raw/data/…`), so a path under the table's own location is
  * read at the same place under the given root, and in S3 any other `s3://` path is read where it points.
  */
@@ -36,7 +36,7 @@ export interface IcebergTableSource {
 }
 
 export interface IcebergListing {
-  /** The data files to read, in commit order. */
+  /** The data files to read, in read order. */
   readonly files: ArchiveFile[];
   /** The same files as the manifests describe them (partition values, rows, sequence number). */
   readonly live: LiveDataFile[];
@@ -68,7 +68,7 @@ export async function listIcebergFiles(
     const bytes = await readNaming(storage, path, `snapshot ${snapshot.id}'s manifest`);
     live.push(...liveDataFiles(manifest, readAvro(bytes, path).records, table));
   }
-  const ordered = inCommitOrder(live);
+  const ordered = inReadOrder(live);
   const files: ArchiveFile[] = [];
   for (const file of ordered) files.push(await storage.file(resolve(file.path), file.bytes));
   return { files, live: ordered };

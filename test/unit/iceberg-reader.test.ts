@@ -150,6 +150,36 @@ describe('Iceberg tables the pipeline would write', () => {
     expect((await listArchiveFiles(table.dir)).map((file) => file.name)).toEqual([old.path, added.path]);
   });
 
+  it('reads hour by hour when files carry dt/hour: a compacted hour committed after a newer one comes first', async () => {
+    const table = new TestTable(tempDir());
+    const hour10 = { dt: '2026-12-01', hour: '10' };
+    const hour11 = { dt: '2026-12-01', hour: '11' };
+    const small = [dataFile(table, 'data/a.parquet'), dataFile(table, 'data/b.parquet')].map((file) => ({
+      ...file,
+      partition: hour10,
+    }));
+    await table.commit([{ entries: small }]);
+    const newer = { ...dataFile(table, 'data/c.parquet'), partition: hour11 };
+    await table.commit([{ entries: [newer] }]);
+    const compacted = { ...dataFile(table, 'data/compacted.parquet', 20), partition: hour10 };
+    await table.commit(
+      [
+        {
+          entries: [
+            compacted,
+            ...small.map((file) => ({ ...file, status: 2, sequenceNumber: 1n })),
+            { ...newer, status: 0, sequenceNumber: 2n },
+          ],
+        },
+      ],
+      true,
+    );
+    expect((await listArchiveFiles(table.dir)).map((file) => file.name)).toEqual([
+      compacted.path,
+      newer.path,
+    ]);
+  });
+
   it('does not read a snapshot that is not current: after a rollback to the first, only its file', async () => {
     const table = new TestTable(tempDir());
     const first = dataFile(table, 'data/first.parquet');
