@@ -100,7 +100,14 @@ function localStorage(root: string): IcebergStorage {
       }
       return localFile(path, relative(root, path).split(sep).join('/'), bytes);
     },
-    under: (folder, relativePath) => join(folder, ...relativePath.split('/')),
+    under(folder, relativePath) {
+      const path = join(folder, ...relativePath.split('/'));
+      // A path with `..` in it would read outside the copy: no table written by an engine has one.
+      if (relative(folder, path).split(sep)[0] === '..') {
+        throw new Error(`the Iceberg table in ${folder} lists a file outside it: ${relativePath}`);
+      }
+      return path;
+    },
   };
 }
 

@@ -282,6 +282,14 @@ describe('Iceberg tables the reader refuses, naming why', () => {
     );
   });
 
+  it('fails on a data file whose path climbs out of the local copy (..), naming it', async () => {
+    const table = new TestTable(tempDir());
+    await table.commit([{ entries: [{ path: 'data/../../elsewhere/a.parquet', bytes: 10 }] }]);
+    await expect(listArchiveFiles(table.dir)).rejects.toThrow(
+      /lists a file outside it: data\/\.\.\/\.\.\/elsewhere\/a\.parquet/,
+    );
+  });
+
   it('fails on a data file outside the table location when reading a local copy, naming it', async () => {
     const table = new TestTable(tempDir());
     await table.commit([{ entries: [{ path: 's3://other-bucket/a.parquet', bytes: 10 }] }]);
