@@ -62,7 +62,42 @@ async function readIcebergTable(
   const root = inS3 ? `s3://${inS3.bucket}/${withSlash(inS3.prefix)}` : location;
   const under = inS3 ? withSlash(inS3.prefix) : '';
   const names = all.flatMap((file) => (file.name.startsWith(under) ? [file.name.slice(under.length)] : []));
+  return openIcebergTable(location, root, names, s3);
+}
+
+/**
+ * The Iceberg table at `location` (an `s3://` prefix or a folder), found by listing its `metadata/` folder only,
+ * not its data: for a reader that picks files by partition (the monitoring job). Undefined when there is none.
+ */
+export async function findIcebergTable(
+  location: string,
+  s3?: () => S3Client,
+): Promise<IcebergListing | undefined> {
+  const inS3 = s3Location(location);
+  if (!inS3) return openIcebergTable(location, location, await localMetadataNames(location), s3);
+  const under = withSlash(inS3.prefix);
+  const listed = await listS3Objects((s3 ?? missingClient)(), inS3.bucket, `${under}metadata/`);
+  const names = listed.map(({ key }) => key.slice(under.length));
+  return openIcebergTable(location, `s3://${inS3.bucket}/${under}`, names, s3);
+}
+
+async function localMetadataNames(folder: string): Promise<string[]> {
+  try {
+    return (await readdir(join(folder, 'metadata'))).map((name) => `metadata/${name}`);
+  } catch {
+    return [];
+  }
+}
+
+/** The table whose files are `names` (relative to `root`), read through its newest metadata file; or undefined. */
+async function openIcebergTable(
+  location: string,
+  root: string,
+  names: readonly string[],
+  s3: (() => S3Client) | undefined,
+): Promise<IcebergListing | undefined> {
   if (!holdsIcebergTable(names)) return undefined;
+  const inS3 = s3Location(location);
   const storage = inS3 ? s3Storage((s3 ?? missingClient)()) : localStorage(location);
   const metadataPath = storage.under(root, currentMetadataName(names, location));
   return listIcebergFiles({ location, metadataPath, root }, storage);

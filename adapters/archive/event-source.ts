@@ -56,7 +56,22 @@ export async function openEventSource(
       `--arrival-field applies to JSON Lines events only: the raw archive ${location} carries each record's arrival (arrival_ms)`,
     );
   }
-  const files = await listArchiveFiles(location, options.s3 ?? s3ClientFromEnv);
+  return archiveFileSource(
+    location,
+    await listArchiveFiles(location, options.s3 ?? s3ClientFromEnv),
+    options,
+  );
+}
+
+/**
+ * The records of archive files already listed (the monitoring job's hours of an Iceberg table), in arrival order
+ * within the reorder window; `location` names where they are in the description.
+ */
+export function archiveFileSource(
+  location: string,
+  files: readonly ArchiveFile[],
+  options: Pick<EventSourceOptions, 'reorderWindowMs' | 'onProgress'> = {},
+): EventSource {
   const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
   return {
     description: `${location} (${files.length} Parquet ${files.length === 1 ? 'file' : 'files'}, ${(bytes / 1048576).toFixed(1)} MiB)`,

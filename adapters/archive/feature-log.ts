@@ -3,7 +3,7 @@ import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ScoredRequest } from '../../core/monitoring/index.js';
 import { readJsonLines } from '../files/json-lines.js';
-import { isIcebergMetadataFile, listArchiveFiles } from './archive-files.js';
+import { type ArchiveFile, isIcebergMetadataFile, listArchiveFiles } from './archive-files.js';
 import { s3ClientFromEnv } from './event-source.js';
 
 /**
@@ -33,7 +33,13 @@ export async function readFeatureLog(
     }
     return predictions;
   }
-  for (const file of await listArchiveFiles(location, s3)) {
+  return readFeatureLogFiles(await listArchiveFiles(location, s3));
+}
+
+/** The logged predictions of feature-log Parquet files already listed (the monitoring job's hours of a table). */
+export async function readFeatureLogFiles(files: readonly ArchiveFile[]): Promise<LoggedPrediction[]> {
+  const predictions: LoggedPrediction[] = [];
+  for (const file of files) {
     const rows = await parquetReadObjects({ file: (await file.open()) as AsyncBuffer, compressors });
     rows.forEach((row, i) => {
       predictions.push(loggedPrediction(row, `${file.name}:${i + 1}`));

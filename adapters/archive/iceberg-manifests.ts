@@ -109,7 +109,7 @@ export function inReadOrder<T extends LiveDataFile>(files: readonly T[]): T[] {
 }
 
 /** `yyyy-MM-dd/HH` from the partition values `dt` and `hour`, if the file has them. */
-function arrivalHour(file: LiveDataFile): string | undefined {
+export function arrivalHour(file: LiveDataFile): string | undefined {
   const { dt, hour } = file.partition;
   if (typeof dt !== 'string' || (typeof hour !== 'string' && typeof hour !== 'number')) return undefined;
   return `${dt}/${String(hour).padStart(2, '0')}`;
