@@ -9,6 +9,7 @@ Replays the raw archive into the online store for the named features only (defau
 features function, exactly once in effect (README, "Changing the spec"). Progress on stderr; resumable.
 
   --archive A         the raw archive: a Parquet file, a directory, s3://bucket/prefix
+                      or an Iceberg table (its location, or its current metadata.json)
   --table T           the online-store table
   --features f1,f2    the features to fill (default: every feature of the spec)
   --from T            skip records that arrived before T: epoch ms or ISO-8601 with a zone

@@ -14,9 +14,11 @@ training distributions (PSI); with --archive, the stream's data quality (volume 
 set-aside rates by rule with --side-outputs, per-field null and invalid rates).
 
   --feature-log F   the scoring log: Parquet file, folder, s3://bucket/prefix, or JSON Lines
+                    (an Iceberg table's location or metadata.json too)
   --labels L        delayed labels: a JSON Lines file, a folder of them, or s3://bucket/labels/
                     ({"request_id"} or entity keys + the spec's time field, "label" 0/1, "label_time")
   --archive A       the raw archive: a Parquet file, a folder, s3://bucket/prefix (or JSON Lines events)
+                    or an Iceberg table (its location, or its current metadata.json)
   --side-outputs P  the side-output bucket or folder holding quarantine/ and late/
   --models DIR      the model registry: training distributions for drift
   --from, --to T    the window: epoch ms or ISO-8601 with a zone

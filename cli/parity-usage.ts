@@ -8,7 +8,8 @@ export function parityCommandEntry(): Command {
 
 Replays the archive and compares, for sampled keys and times, the online store (read at T, default now) and the
 logged features and scores with it. Exit 1 on skew. When the archive has not yet reached the read time (Firehose
-buffers), differences it can explain are reported as lag, not skew.
+buffers), differences it can explain are reported as lag, not skew. The archive and the feature log may be Iceberg
+tables (a table's location, or its current metadata.json).
 `;
   return {
     usage,

@@ -8,6 +8,7 @@ export function replayCommandEntry(): Command {
 Point-in-time features for each query from a replay of the events through the engine; one JSON line per query.
 
   --events E          JSON Lines events, or the raw archive: a Parquet file, a directory, s3://bucket/prefix
+                      or an Iceberg table (its location, or its current metadata.json)
   --queries Q         JSON Lines: {"entity": "card", "key": {"card_id": "c1"}, "t": 1793491200000}
   --out O             the answers (written whole, or not at all)
   --arrival-field F   JSON Lines events only: the field holding the arrival time (default: the event time)

@@ -15,6 +15,7 @@ The holdout is the last --holdout-share of the labels by label_time: the model l
 before the first holdout label was. Nothing is registered unless every step succeeds.
 
   --archive A           the raw archive: a Parquet file, a folder, s3://bucket/prefix (or JSON Lines events)
+                        or an Iceberg table (its location, or its current metadata.json)
   --labels L            delayed labels, as monitor reads them: a JSON Lines file, a folder, or s3://bucket/labels/;
                         each names its event by entity key fields and the spec's time field, with "label" and
                         "label_time"; one naming its request by request_id only needs --feature-log

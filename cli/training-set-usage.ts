@@ -9,6 +9,7 @@ One row per label with its entities' features as of the label's time, from a rep
 reports progress on stderr; the output is written whole or not at all.
 
   --archive A         the raw archive: a Parquet file, a directory, s3://bucket/prefix; or JSON Lines events
+                      or an Iceberg table (its location, or its current metadata.json)
   --labels L          JSON Lines labels carrying the entity key fields, the time field and the label
   --label-field F     the label's field (default label)
   --entities a,b      the entities to join (default: every entity whose keys the first label carries)

@@ -28,7 +28,7 @@ export interface MonitoredPipeline {
 
 export interface PipelineMonitoring {
   readonly monitoring: Monitoring;
-  /** None with `modelMonitoring: false` or Iceberg. */
+  /** None with `modelMonitoring: false`. */
   readonly modelMonitoring?: ModelMonitoring;
 }
 
@@ -64,7 +64,7 @@ export function monitorPipeline(
     ...(props.existingAlarmTopicObj ? { existingTopicObj: props.existingAlarmTopicObj } : { removalPolicy }),
   });
 
-  const monitorJob = props.modelMonitoring ?? (props.offlineFormat ?? 'parquet') === 'parquet';
+  const monitorJob = props.modelMonitoring ?? true;
   if (monitorJob === false) return { monitoring };
   const challenger = props.challenger;
   const challengerName =
@@ -90,6 +90,7 @@ export function monitorPipeline(
     topic: monitoring.topic,
     dashboard: monitoring.dashboard,
     firehoseBufferSeconds: offlineStore.bufferInterval.toSeconds(),
+    offlineFormat: props.offlineFormat ?? 'parquet',
     settings: typeof monitorJob === 'object' ? monitorJob : undefined,
     ...logs,
   });

@@ -176,9 +176,9 @@ export interface FeaturePipelineProps {
 
   /**
    * The scheduled monitoring job (lib/model-monitoring.ts): model quality from delayed labels, feature drift and
-   * stream data quality as metrics, with alarms and dashboard widgets. `false` turns it off; settings tune it. It
-   * reads the Parquet layout, so it is off with `offlineFormat: 'iceberg'`.
-   * @default - on (DEFAULT_MODEL_MONITORING) with Parquet, off with Iceberg
+   * stream data quality as metrics, with alarms and dashboard widgets. `false` turns it off; settings tune it.
+   * With `offlineFormat: 'iceberg'` it reads the tables' window through their manifests.
+   * @default - on (DEFAULT_MODEL_MONITORING)
    */
   readonly modelMonitoring?: boolean | ModelMonitoringSettings;
 

@@ -118,17 +118,12 @@ export function pipelineProblems(pipeline: Construct, props: FeaturePipelineProp
   ];
 }
 
-/** The monitoring job's prop: a switch or settings, and it reads the Parquet layout only. */
+/** The monitoring job's prop: a switch or settings. */
 function modelMonitoringPropProblems(props: FeaturePipelineProps): string[] {
   const value = props.modelMonitoring;
   if (value === undefined || value === false) return [];
   if (value !== true && (typeof value !== 'object' || value === null)) {
     return [`modelMonitoring must be true, false or settings (got ${quote(value)})`];
-  }
-  if ((props.offlineFormat ?? 'parquet') !== 'parquet') {
-    return [
-      `modelMonitoring reads the Parquet layout of the offline store: turn it off with offlineFormat ${quote(props.offlineFormat)}`,
-    ];
   }
   return value === true ? [] : modelMonitoringProblems(value);
 }

@@ -41,7 +41,7 @@ export class FeaturePipeline extends Construct {
   /** With `ingestApi: true`. */
   public readonly ingestApi?: IngestApi;
   public readonly monitoring: Monitoring;
-  /** The scheduled monitoring job; none with `modelMonitoring: false` or Iceberg. */
+  /** The scheduled monitoring job; none with `modelMonitoring: false`. */
   public readonly modelMonitoring?: ModelMonitoring;
   /** Refuses a spec change that leaves features empty without a backfill plan; the functions wait for it. */
   public readonly specGuard: SpecGuard;

@@ -55,6 +55,12 @@ export interface ModelMonitoringProps {
   readonly dashboard: cloudwatch.Dashboard;
   /** Firehose's buffering interval: the windows end this plus a minute before each run. */
   readonly firehoseBufferSeconds: number;
+  /**
+   * How the offline store holds the feature log and raw archive: `dt=/hour=` prefixes, or Iceberg tables whose
+   * `metadata/` and `data/` the job reads (it finds the window's files through the manifests).
+   * @default 'parquet'
+   */
+  readonly offlineFormat?: 'parquet' | 'iceberg';
   /** @default - DEFAULT_MODEL_MONITORING */
   readonly settings?: ModelMonitoringSettings;
   /** Powertools service name: the `service` dimension of the job's metrics. @default - `<stack name>-monitor` */
@@ -156,7 +162,10 @@ export class ModelMonitoring extends Construct {
   /** Read only, and only the prefixes the job reads; the keys only through S3. */
   private grantReads(props: ModelMonitoringProps): void {
     const role = this.handler.role;
-    const offline = [`${FEATURE_LOG_PREFIX}/`, LABELS_PREFIX, `${RAW_ARCHIVE_PREFIX}/`];
+    // Of an Iceberg table, its metadata/ (metadata files, manifest lists, manifests) and data/, nothing else.
+    const table = (prefix: string) =>
+      props.offlineFormat === 'iceberg' ? [`${prefix}/metadata/`, `${prefix}/data/`] : [`${prefix}/`];
+    const offline = [...table(FEATURE_LOG_PREFIX), LABELS_PREFIX, ...table(RAW_ARCHIVE_PREFIX)];
     const side = [SIDE_OUTPUT_PREFIXES.quarantine, SIDE_OUTPUT_PREFIXES.late];
     for (const [bucket, prefixes] of [
       [props.offlineBucket, offline],

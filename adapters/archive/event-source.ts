@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { CompiledSpec, InputRecord, Rejection, Totals } from '../../core/index.js';
 import { inArrivalOrder, sortedByArrival } from '../../core/index.js';
 import { readEventLines } from '../files/json-lines.js';
-import { type ArchiveFile, listArchiveFiles } from './archive-files.js';
+import { type ArchiveFile, isIcebergMetadataFile, listArchiveFiles } from './archive-files.js';
 import { type ArchiveProgress, readArchiveRecords } from './archive-records.js';
 
 /** Reorder window by default: shards whose consumers ran this far apart still read back in arrival order. */
@@ -37,7 +37,7 @@ export async function openEventSource(
   location: string,
   options: EventSourceOptions = {},
 ): Promise<EventSource> {
-  if (/\.jsonl?$/i.test(location)) {
+  if (/\.jsonl?$/i.test(location) && !isIcebergMetadataFile(location)) {
     if (options.reorderWindowMs !== undefined) {
       throw new Error(
         `--reorder-window applies to a Parquet archive only: the JSON Lines events of ${location} are sorted by arrival whole`,
@@ -56,7 +56,22 @@ export async function openEventSource(
       `--arrival-field applies to JSON Lines events only: the raw archive ${location} carries each record's arrival (arrival_ms)`,
     );
   }
-  const files = await listArchiveFiles(location, options.s3 ?? s3ClientFromEnv);
+  return archiveFileSource(
+    location,
+    await listArchiveFiles(location, options.s3 ?? s3ClientFromEnv),
+    options,
+  );
+}
+
+/**
+ * The records of archive files already listed (the monitoring job's hours of an Iceberg table), in arrival order
+ * within the reorder window; `location` names where they are in the description.
+ */
+export function archiveFileSource(
+  location: string,
+  files: readonly ArchiveFile[],
+  options: Pick<EventSourceOptions, 'reorderWindowMs' | 'onProgress'> = {},
+): EventSource {
   const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
   return {
     description: `${location} (${files.length} Parquet ${files.length === 1 ? 'file' : 'files'}, ${(bytes / 1048576).toFixed(1)} MiB)`,

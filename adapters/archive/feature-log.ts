@@ -3,7 +3,7 @@ import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ScoredRequest } from '../../core/monitoring/index.js';
 import { readJsonLines } from '../files/json-lines.js';
-import { listArchiveFiles } from './archive-files.js';
+import { type ArchiveFile, isIcebergMetadataFile, listArchiveFiles } from './archive-files.js';
 import { s3ClientFromEnv } from './event-source.js';
 
 /**
@@ -27,13 +27,19 @@ export async function readFeatureLog(
   s3: () => S3Client = s3ClientFromEnv,
 ): Promise<LoggedPrediction[]> {
   const predictions: LoggedPrediction[] = [];
-  if (/\.jsonl?$/i.test(location)) {
+  if (/\.jsonl?$/i.test(location) && !isIcebergMetadataFile(location)) {
     for await (const { body, number } of readJsonLines(location)) {
       predictions.push(loggedPrediction(body as Record<string, unknown>, `${location}:${number}`));
     }
     return predictions;
   }
-  for (const file of await listArchiveFiles(location, s3)) {
+  return readFeatureLogFiles(await listArchiveFiles(location, s3));
+}
+
+/** The logged predictions of feature-log Parquet files already listed (the monitoring job's hours of a table). */
+export async function readFeatureLogFiles(files: readonly ArchiveFile[]): Promise<LoggedPrediction[]> {
+  const predictions: LoggedPrediction[] = [];
+  for (const file of files) {
     const rows = await parquetReadObjects({ file: (await file.open()) as AsyncBuffer, compressors });
     rows.forEach((row, i) => {
       predictions.push(loggedPrediction(row, `${file.name}:${i + 1}`));

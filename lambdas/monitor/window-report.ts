@@ -3,11 +3,14 @@
  * `streamfeatures monitor` uses (adapters/monitoring/sources.ts, the archive reader) and computed by the same pure
  * functions (quality by model and variant, PSI against training, the stream tally). What differs from the CLI is
  * only what is read: the hour partitions Firehose and the features function write (`dt=YYYY-MM-DD/hour=HH/`) that
- * can hold the window's rows, instead of a whole location.
+ * can hold the window's rows, instead of a whole location; of an Iceberg table, the data files whose `dt`/`hour`
+ * partition values (from its manifests) are those hours.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { listS3Objects } from '../../adapters/archive/archive-files.js';
-import { openEventSource } from '../../adapters/archive/event-source.js';
+import { findIcebergTable, listS3Objects } from '../../adapters/archive/archive-files.js';
+import { archiveFileSource, type EventSource, openEventSource } from '../../adapters/archive/event-source.js';
+import { readFeatureLogFiles } from '../../adapters/archive/feature-log.js';
+import { filesInHours } from '../../adapters/archive/iceberg-window.js';
 import { labelFilesModifiedSince } from '../../adapters/monitoring/label-files.js';
 import {
   inWindow,
@@ -91,11 +94,22 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
   const s3 = () => client;
   const bucketUrl = (bucket: string, key: string) => `s3://${bucket}/${key}`;
 
+  // Iceberg tables (offlineFormat 'iceberg') are read by their manifests' dt/hour partition values, not prefixes.
+  const featureLogTable = bucketUrl(at.offlineBucket, at.featureLogPrefix);
+  const archiveTable = bucketUrl(at.offlineBucket, at.rawArchivePrefix);
+  const icebergLog = await findIcebergTable(featureLogTable, s3);
+  const icebergArchive = await findIcebergTable(archiveTable, s3);
+
   // The feature log: every hour that can hold a request a window's label names, or served in the window.
   const requests: ScoredRequest[] = [];
   let featureLogObjects = 0;
   const logFrom = Math.min(quality.fromMs - windows.labelLookbackMs, serving.fromMs);
-  for (const prefix of hourPrefixes(at.featureLogPrefix, logFrom, nowMs)) {
+  if (icebergLog) {
+    const files = filesInHours(featureLogTable, icebergLog, logFrom, nowMs);
+    featureLogObjects = files.length;
+    requests.push(...(await readFeatureLogFiles(files)));
+  }
+  for (const prefix of icebergLog ? [] : hourPrefixes(at.featureLogPrefix, logFrom, nowMs)) {
     const objects = await parquetObjects(client, at.offlineBucket, prefix);
     if (objects === 0) continue;
     featureLogObjects += objects;
@@ -115,20 +129,27 @@ export async function buildWindowReport(inputs: WindowReportInputs): Promise<Win
     fromMs: serving.fromMs - WEEK_MS,
     toMs: serving.toMs - WEEK_MS,
   });
+  const tallyRecords = async (source: EventSource): Promise<void> => {
+    for await (const chunk of source.chunks) {
+      for (const record of chunk) {
+        const body = recordBody(record.data);
+        tally.addRecord(record.arrivalMs, body);
+        weekEarlier.addRecord(record.arrivalMs, body);
+      }
+    }
+  };
   const readArchive = async (fromMs: number, toMs: number): Promise<number> => {
+    if (icebergArchive) {
+      const files = filesInHours(archiveTable, icebergArchive, fromMs, toMs);
+      if (files.length > 0) await tallyRecords(archiveFileSource(archiveTable, files));
+      return files.length;
+    }
     let objects = 0;
     for (const prefix of hourPrefixes(at.rawArchivePrefix, fromMs, toMs)) {
       const found = await parquetObjects(client, at.offlineBucket, prefix);
       if (found === 0) continue;
       objects += found;
-      const source = await openEventSource(spec, bucketUrl(at.offlineBucket, prefix), { s3 });
-      for await (const chunk of source.chunks) {
-        for (const record of chunk) {
-          const body = recordBody(record.data);
-          tally.addRecord(record.arrivalMs, body);
-          weekEarlier.addRecord(record.arrivalMs, body);
-        }
-      }
+      await tallyRecords(await openEventSource(spec, bucketUrl(at.offlineBucket, prefix), { s3 }));
     }
     return objects;
   };

@@ -290,7 +290,7 @@ describe('the monitoring job settings', () => {
     );
   });
 
-  it('fails the synth naming a bad setting and its value, and an explicit job with Iceberg', () => {
+  it('fails the synth naming a bad setting and its value', () => {
     expect(() => synthesize({ modelMonitoring: { aucFloor: 1.5, scheduleMinutes: 0 } })).toThrow(
       /modelMonitoring\.aucFloor must be from 0 to 1 \(got 1\.5\)[\s\S]*modelMonitoring\.scheduleMinutes must be a whole number from 1 to 1440 \(got 0\)/,
     );
@@ -300,9 +300,26 @@ describe('the monitoring job settings', () => {
     expect(() => synthesize({ modelMonitoring: { quarantineShare: 0.02 } as never })).toThrow(
       /modelMonitoring\.quarantineShare is no longer a setting \(got 0\.02\): the pipeline's QuarantineRate alarm[^\n]*quarantinePercent/,
     );
-    expect(() => synthesize({ modelMonitoring: true, offlineFormat: 'iceberg' })).toThrow(
-      /modelMonitoring reads the Parquet layout/,
+  });
+
+  it("with Iceberg, builds the job by default and lets it list and read only the tables' metadata/ and data/", () => {
+    const iceberg = synthesize({ offlineFormat: 'iceberg' });
+    const job = monitorOf(iceberg);
+    const statements = statementsOfRole(iceberg.template, logicalIdOf(iceberg.stack, job.handler.role));
+    const offlineBucket = JSON.stringify({
+      'Fn::GetAtt': [logicalIdOf(iceberg.stack, iceberg.pipeline.offlineStore.bucket), 'Arn'],
+    });
+    const lists = statements.filter(
+      (s) => actionsOf(s).includes('s3:ListBucket') && JSON.stringify(s.Resource) === offlineBucket,
     );
+    const tables = ['features/metadata/*', 'features/data/*', 'labels/*', 'raw/metadata/*', 'raw/data/*'];
+    expect(lists.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': tables } }]);
+    const objectArns = JSON.stringify(
+      statements.filter((s) => actionsOf(s).includes('s3:GetObject')).map((s) => s.Resource),
+    );
+    for (const prefix of tables) expect(objectArns).toContain(`/${prefix}`);
+    expect(objectArns).not.toContain('/raw/*');
+    expect(objectArns).not.toContain('/features/*');
   });
 
   it('builds no job with modelMonitoring false, and one on a 5-minute schedule with its thresholds when told', () => {
