@@ -3,16 +3,18 @@
  * `cdk bootstrap` and `cdk deploy -c offlineFormat=iceberg` with the CDK CLI, events put on the stream and scoring
  * requests sent with the SDK, then the raw archive and the feature log read back as Iceberg tables by a reader this
  * project did not write (icebird, over plain GETs of the local S3), `aws glue get-table` answering each table's
- * metadata_location, `aws s3 ls` listing the data and metadata files, and `cdk destroy` removing the catalog
- * entries while the files stay.
+ * metadata_location, `aws s3 ls` listing the data and metadata files, `streamfeatures parity` replaying the Iceberg
+ * raw archive into the same values the deployed function wrote and the scoring API logged, and `cdk destroy`
+ * removing the catalog entries while the files stay.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { icebergRead } from 'icebird';
 import type { TableMetadata } from 'icebird/src/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedPost } from '../../cli/demo-scoring.js';
+import type { ParityReport } from '../../cli/parity-report.js';
 import { until } from '../support/until.js';
 import { UserSession } from '../support/user-session.js';
 
@@ -21,11 +23,19 @@ const STACK = 'streamfeatures-dev';
 const CARDS = ['ice-card-0', 'ice-card-1', 'ice-card-2'];
 const EVENTS = 12;
 const SCORES = 3;
+/** The spec the app deploys by default (cdk.json's specFile). */
+const SPEC_FILE = resolve('examples/fraud/spec.json');
 
 let work: string;
 let session: UserSession;
 let deployed = false;
-let outputs: { StreamName: string; OfflineBucket: string; GlueDatabase: string; ScoringUrl: string };
+let outputs: {
+  StreamName: string;
+  OfflineBucket: string;
+  GlueDatabase: string;
+  ScoringUrl: string;
+  TableName: string;
+};
 const figures: Record<string, number | string> = {};
 const realFetch = globalThis.fetch;
 
@@ -135,13 +145,27 @@ describe('cdk deploy -c offlineFormat=iceberg on the local cloud', () => {
       } finally {
         kinesis.destroy();
       }
+      // Scored once every event is online, so the logged vectors and the replay as of their time agree exactly.
+      for (const [c, card_id] of CARDS.entries()) {
+        const expected = events.filter((_, i) => i % CARDS.length === c).length;
+        await until(`${card_id}'s ${expected} events online`, async () => {
+          const got = await session.streamfeatures([
+            ...['features', 'get', '--spec', SPEC_FILE, '--table', outputs.TableName],
+            ...['--entity', 'card', '--key', `card_id=${card_id}`],
+          ]);
+          if (got.code !== 0) return undefined;
+          const answer = JSON.parse(got.stdout) as { entities: { features: Record<string, unknown> }[] };
+          return answer.entities[0]?.features.card_txn_count_10m === expected ? true : undefined;
+        });
+      }
+      const scoredAt = Date.now();
       const requests = CARDS.slice(0, SCORES).map((card_id, i) => ({
         entities: {
           card: { card_id },
           merchant: { merchant_id: 'ice-merchant-0' },
           card_merchant: { card_id, merchant_id: 'ice-merchant-0' },
         },
-        t: now + i,
+        t: scoredAt + i,
       }));
       for (const request of requests) {
         const response = await signedPost(outputs.ScoringUrl, JSON.stringify(request));
@@ -186,6 +210,32 @@ describe('cdk deploy -c offlineFormat=iceberg on the local cloud', () => {
         files.filter((k) => /^raw\/metadata\/\d{5}-[0-9a-f-]{36}\.metadata\.json$/.test(k)).length,
       ).toBeGreaterThan(1);
       expect(files.some((k) => /^raw\/metadata\/snap-\d+-1-[0-9a-f-]{36}\.avro$/.test(k))).toBe(true);
+
+      // The product's own reader on the tables the local Firehose committed: the replay of the Iceberg raw archive
+      // gives every value the deployed function wrote and every vector the scoring API logged.
+      const report = resolve(work, 'parity.json');
+      const parity = await session.streamfeatures([
+        'parity',
+        '--spec',
+        SPEC_FILE,
+        '--archive',
+        `s3://${outputs.OfflineBucket}/raw/`,
+        '--table',
+        outputs.TableName,
+        '--feature-log',
+        `s3://${outputs.OfflineBucket}/features/`,
+        '--report',
+        report,
+      ]);
+      expect(parity.code, `${parity.stdout}\n${parity.stderr}`).toBe(0);
+      const answer = JSON.parse(readFileSync(report, 'utf8')) as ParityReport;
+      expect(answer.events).toBe(EVENTS);
+      expect(answer.skew).toBe(false);
+      expect(answer.online?.values).toBeGreaterThan(0);
+      expect(answer.online?.mismatches).toBe(0);
+      expect(answer.logged?.vectors).toBe(SCORES);
+      expect(answer.logged?.mismatches).toBe(0);
+      figures['parity online values'] = answer.online?.values ?? 0;
 
       await session.destroy(STACK);
       deployed = false;
