@@ -1,15 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { join, relative } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
 import { parseSpecJson } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 import { runCli } from '../support/cli.js';
+import { TestTable } from '../support/iceberg-test-table.js';
 import { onShards, RECENT_START } from '../support/stream.js';
-import { TestTable } from '../unit/iceberg-test-table.js';
+import { uploadFolder } from '../support/upload-folder.js';
 
 /**
  * `streamfeatures replay` reading the raw archive as an Iceberg table in S3 (the local cloud): by the table's
@@ -23,15 +24,6 @@ let cloud: LocalCloud;
 let dir: string;
 let metadataKey: string;
 let queries: string;
-
-async function upload(s3: S3Client, bucket: string, prefix: string, folder: string): Promise<void> {
-  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const key = prefix + relative(folder, path).split(sep).join('/');
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path) }));
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sf-iceberg-s3-'));
@@ -73,8 +65,8 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
   const s3 = new S3Client({ endpoint: cloud.endpoint, region, credentials, forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: 'offline' }));
-  await upload(s3, 'offline', 'raw/', table.dir);
-  await upload(s3, 'offline', 'hive/', hive);
+  await uploadFolder(s3, 'offline', 'raw/', table.dir);
+  await uploadFolder(s3, 'offline', 'hive/', hive);
 }, 180_000);
 
 afterAll(async () => {

@@ -1,14 +1,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MonitorLocations, MonitorWindows } from '../../lambdas/monitor/config.js';
 import { buildWindowReport } from '../../lambdas/monitor/window-report.js';
 import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 import { fraudSpec } from '../support/fraud-training-set.js';
+import { TestTable } from '../support/iceberg-test-table.js';
 import { writeMonitorFixture } from '../support/monitor-fixture.js';
-import { TestTable } from '../unit/iceberg-test-table.js';
+import { uploadFolder } from '../support/upload-folder.js';
 
 /**
  * The monitoring job on an Iceberg raw archive (offlineFormat 'iceberg'): it picks the window's data files by the
@@ -40,15 +41,6 @@ let dir: string;
 /** The hours of the archive, `yyyy-MM-ddTHH`, in order. */
 let hours: string[];
 
-async function upload(bucket: string, prefix: string, folder: string): Promise<void> {
-  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const key = prefix + relative(folder, path).split(sep).join('/');
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path) }));
-  }
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sf-iceberg-monitor-'));
   const { paths } = writeMonitorFixture(dir);
@@ -71,8 +63,8 @@ beforeAll(async () => {
   s3 = new S3Client({ endpoint: cloud.endpoint, region, credentials, forcePathStyle: true });
   for (const bucket of ['offline', 'offline-iceberg', 'side'])
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await upload('offline', 'raw/', paths.archive);
-  await upload('offline-iceberg', 'raw/', table.dir);
+  await uploadFolder(s3, 'offline', 'raw/', paths.archive);
+  await uploadFolder(s3, 'offline-iceberg', 'raw/', table.dir);
 }, 180_000);
 
 afterAll(async () => {

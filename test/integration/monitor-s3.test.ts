@@ -1,12 +1,13 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
 import { runCli } from '../support/cli.js';
 import { FRAUD_SPEC_FILE } from '../support/fraud-training-set.js';
 import { type MonitorFixture, writeMonitorFixture } from '../support/monitor-fixture.js';
+import { uploadFolder } from '../support/upload-folder.js';
 
 /**
  * `streamfeatures monitor` reading the labels, the raw archive and the side outputs from S3 (the local cloud),
@@ -19,15 +20,6 @@ let cloud: LocalCloud;
 let dir: string;
 let paths: MonitorFixture['paths'];
 
-async function upload(s3: S3Client, bucket: string, prefix: string, folder: string): Promise<void> {
-  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const key = prefix + relative(folder, path).split(sep).join('/');
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(path) }));
-  }
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sf-monitor-s3-'));
   ({ paths } = writeMonitorFixture(dir));
@@ -35,9 +27,9 @@ beforeAll(async () => {
   const s3 = new S3Client({ endpoint: cloud.endpoint, region, credentials, forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: 'offline' }));
   await s3.send(new CreateBucketCommand({ Bucket: 'side' }));
-  await upload(s3, 'offline', 'labels/', paths.labels);
-  await upload(s3, 'offline', 'raw/', paths.archive);
-  await upload(s3, 'side', '', paths.sideOutputs);
+  await uploadFolder(s3, 'offline', 'labels/', paths.labels);
+  await uploadFolder(s3, 'offline', 'raw/', paths.archive);
+  await uploadFolder(s3, 'side', '', paths.sideOutputs);
 }, 180_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib';
 import { snappyCompressor } from 'hysnappy';
 import { describe, expect, it } from 'vitest';
 import { readAvro } from '../../adapters/archive/iceberg-avro.js';
-import { avroBytes } from './iceberg-test-table.js';
+import { avroBytes } from '../support/iceberg-test-table.js';
 
 /** Every Avro type a manifest may carry, written by avsc (an independent implementation) and read back. */
 const EVERYTHING = {

@@ -10,8 +10,8 @@ import { writeRawArchive } from '../../adapters/archive/archive-writer.js';
 import { openEventSource } from '../../adapters/archive/event-source.js';
 import type { InputRecord, Spec } from '../../core/index.js';
 import { fraudSpec } from '../support/fraud-training-set.js';
+import { type TestEntry, TestTable } from '../support/iceberg-test-table.js';
 import { jsonRecord } from '../support/stream.js';
-import { type TestEntry, TestTable } from './iceberg-test-table.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/iceberg');
 const ATHENA = join(FIXTURES, 'athena-example');

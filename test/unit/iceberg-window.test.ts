@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findIcebergTable } from '../../adapters/archive/archive-files.js';
 import { filesInHours } from '../../adapters/archive/iceberg-window.js';
-import { TestTable } from './iceberg-test-table.js';
+import { TestTable } from '../support/iceberg-test-table.js';
 
 const HOUR_MS = 3_600_000;
 const T = Date.parse('2026-12-01T10:00:00Z');
