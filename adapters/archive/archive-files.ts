@@ -31,10 +31,11 @@ export function s3Location(location: string): { bucket: string; prefix: string }
  */
 export async function listArchiveFiles(location: string, s3?: () => S3Client): Promise<ArchiveFile[]> {
   const inS3 = s3Location(location);
-  if (isIcebergMetadataFile(location)) return (await readIcebergMetadataFile(location, s3)).files;
+  if (isIcebergMetadataFile(location))
+    return committedFiles(await readIcebergMetadataFile(location, s3), location);
   const all = inS3 ? await listS3(inS3, (s3 ?? missingClient)()) : await listLocal(location);
   const iceberg = await readIcebergTable(location, all, s3);
-  if (iceberg) return iceberg.files;
+  if (iceberg) return committedFiles(iceberg, location);
   const files = all.filter((file) => file.name.endsWith('.parquet')).sort((a, b) => compare(a.name, b.name));
   if (files.length === 0) {
     const seen = all.slice(0, 5).map((file) => file.name);
@@ -43,6 +44,14 @@ export async function listArchiveFiles(location: string, s3?: () => S3Client): P
     );
   }
   return files;
+}
+
+/** An Iceberg table's files for the offline commands, which refuse a table nothing was committed to yet. */
+function committedFiles(listing: IcebergListing, location: string): ArchiveFile[] {
+  if (!listing.committed) {
+    throw new Error(`the Iceberg table ${location} has no snapshot yet: nothing was committed to it`);
+  }
+  return listing.files;
 }
 
 const METADATA_FILE = /\.metadata\.json$/;

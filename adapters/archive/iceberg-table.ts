@@ -11,9 +11,10 @@ import { parseIcebergMetadata } from './iceberg-metadata.js';
 
 /**
  * The data files of an Iceberg table's current snapshot as archive files, in read order (`inReadOrder`: commit
- * order, hour by hour for the product's tables): read from the metadata file, its snapshot's manifest list and the manifests. The table is in S3 or a local copy of it (`aws s3 sync`);
- * the paths in its metadata are absolute (`s3://bucket/raw/data/…`), so a path under the table's own location is
- * read at the same place under the given root, and in S3 any other `s3://` path is read where it points.
+ * order, hour by hour for the product's tables): read from the metadata file, its snapshot's manifest list and the
+ * manifests. The table is in S3 or a local copy of it (`aws s3 sync`); the paths in its metadata are absolute
+ * (`s3://bucket/raw/data/…`), so a path under the table's own location is read at the same place under the given
+ * root, and in S3 any other `s3://` path is read where it points.
  */
 
 /** Where the table's files are read: local paths or `s3://` URIs. */
@@ -36,6 +37,11 @@ export interface IcebergTableSource {
 }
 
 export interface IcebergListing {
+  /**
+   * Whether anything was committed: a table Glue just created has a metadata file and no snapshot (no files; the
+   * monitoring job reads an empty window, the offline commands refuse it).
+   */
+  readonly committed: boolean;
   /** The data files to read, in read order. */
   readonly files: ArchiveFile[];
   /** The same files as the manifests describe them (partition values, rows, sequence number). */
@@ -52,7 +58,7 @@ export async function listIcebergFiles(
   );
   const table = `the Iceberg table ${source.location}`;
   const snapshot = metadata.currentSnapshot;
-  if (!snapshot) throw new Error(`${table} has no snapshot yet: nothing was committed to it`);
+  if (!snapshot) return { committed: false, files: [], live: [] };
   const resolve = resolver(source, metadata.location, storage);
   let manifests: ManifestRef[];
   if (snapshot.manifestList !== undefined) {
@@ -71,7 +77,7 @@ export async function listIcebergFiles(
   const ordered = inReadOrder(live);
   const files: ArchiveFile[] = [];
   for (const file of ordered) files.push(await storage.file(resolve(file.path), file.bytes));
-  return { files, live: ordered };
+  return { committed: true, files, live: ordered };
 }
 
 /**

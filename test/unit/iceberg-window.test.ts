@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findIcebergTable } from '../../adapters/archive/archive-files.js';
 import { filesInHours } from '../../adapters/archive/iceberg-window.js';
@@ -33,6 +33,21 @@ describe("the monitoring job's window of an Iceberg table", () => {
       'data/f2.parquet',
       'data/f0.parquet',
     ]);
+  });
+
+  it('reads an empty window of a table Glue created and nothing was committed to yet', async () => {
+    // A freshly deployed pipeline's table before Firehose's first commit: its metadata file has no snapshot.
+    const dir = mkdtempSync(join(tmpdir(), 'streamfeatures-iceberg-window-'));
+    const created = '00000-eedf51e6-8c09-463b-8850-844ee6ec1de0.metadata.json';
+    mkdirSync(join(dir, 'metadata'));
+    copyFileSync(
+      resolve('test/fixtures/iceberg/athena-example/metadata', created),
+      join(dir, 'metadata', created),
+    );
+    const listing = await findIcebergTable(dir);
+    if (!listing) throw new Error('no table found');
+    expect(listing.committed).toBe(false);
+    expect(filesInHours(dir, listing, T, T + HOUR_MS)).toEqual([]);
   });
 
   it('finds no table in a folder without Iceberg metadata', async () => {
