@@ -138,16 +138,27 @@ export class GlueCatalog {
   createTable(databaseName: string, input: Json): string {
     const db = this.database(databaseName);
     const name = this.newTableName(db.name, input.Name);
-    const now = Date.now();
-    this.tables.set(`${db.name}.${name}`, {
-      databaseName: db.name,
+    this.storeNew(db.name, name, Date.now(), { ...input, Name: name });
+    return name;
+  }
+
+  /** A table just created (or created again): version 0, created and updated at `now`. */
+  private storeNew(
+    databaseName: string,
+    name: string,
+    now: number,
+    body: Json,
+    iceberg?: TableEntry['iceberg'],
+  ) {
+    this.tables.set(`${databaseName}.${name}`, {
+      databaseName,
       name,
       createTime: now,
       updateTime: now,
       versionId: 0,
-      body: { ...input, Name: name },
+      body,
+      ...(iceberg === undefined ? {} : { iceberg }),
     });
-    return name;
   }
 
   /**
@@ -245,13 +256,11 @@ export class GlueCatalog {
       await this.store.put(bucket, key, Buffer.from(JSON.stringify(metadata, null, 2)));
     }
     this.removedIceberg.delete(`${db.name}.${name}`);
-    this.tables.set(`${db.name}.${name}`, {
-      databaseName: db.name,
+    this.storeNew(
+      db.name,
       name,
-      createTime: now,
-      updateTime: now,
-      versionId: 0,
-      body: {
+      now,
+      {
         Name: name,
         TableType: 'EXTERNAL_TABLE',
         StorageDescriptor: {
@@ -267,14 +276,14 @@ export class GlueCatalog {
         PartitionKeys: [],
         Retention: 0,
       },
-      iceberg: {
+      {
         location: tableLocation(location),
         metadataLocation,
         ...(removed?.iceberg !== undefined && metadataLocation !== removed.iceberg.metadataLocation
           ? { previousMetadataLocation: removed.iceberg.metadataLocation }
           : {}),
       },
-    });
+    );
     return name;
   }
 
