@@ -8,6 +8,10 @@
  *   sts                  the endpoint itself                    src/sts/
  *   cloudformation, ssm  our own, in this process               src/cloudformation/, src/ssm/
  *   events               our own (rules deployed or put)        src/events/
+ *   lambda, logs,        our own, in this process               src/services/start-services.ts
+ *   monitoring, firehose,                                       (src/lambda-api/, src/logs/, src/cloudwatch/,
+ *   glue                                                         src/firehose/, src/glue/)
+ *   sagemaker (runtime)  our own, for deployed endpoints         src/deploy-hooks.ts
  *
  * CloudFormation deploys stacks onto the cloud (the CDK CLI's `cdk bootstrap/deploy/destroy`, or
  * `cloud.cloudFormation.service.deploy` in process); their functions and event-source mappings run in this

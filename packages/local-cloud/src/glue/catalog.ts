@@ -6,29 +6,11 @@
  * kept in lower case, as Glue keeps them. The catalog lives in memory: deleting an entry never touches S3.
  */
 
-import {
-  evolvedMetadata,
-  initialMetadata,
-  metadataFilePath,
-  metadataVersion,
-  type PartitionSpec,
-  type TableMetadata,
-  tableLocation,
-} from '../iceberg/metadata.js';
-import {
-  type IcebergField,
-  type IcebergSchema,
-  IcebergSchemaError,
-  type IcebergType,
-  parseFields,
-} from '../iceberg/schema.js';
+import { tableLocation } from '../iceberg/metadata.js';
 import { AwsApiError } from '../services/aws-errors.js';
-
-/** Where Iceberg metadata files are written and read: the cloud's S3. */
-export interface ObjectStore {
-  put(bucket: string, key: string, body: Uint8Array): Promise<void>;
-  get(bucket: string, key: string): Promise<Buffer>;
-}
+import { invalid, notFound } from './errors.js';
+import { icebergTableBody, parseIcebergInput } from './iceberg-table-input.js';
+import { type ObjectStore, writeTableMetadata } from './iceberg-table-metadata.js';
 
 type Json = Record<string, unknown>;
 
@@ -53,45 +35,6 @@ interface TableEntry {
 
 /** Glue's names (lower-cased): letters, digits, underscores and hyphens, 1 to 255 characters. */
 const GLUE_NAME = /^[a-z0-9_-]{1,255}$/;
-
-export const notFound = (what: string) => new AwsApiError('EntityNotFoundException', `${what} not found.`);
-const invalid = (message: string) => new AwsApiError('InvalidInputException', message);
-
-/** s3://bucket/key → { bucket, key }, or an InvalidInputException naming the location. */
-export function s3Location(uri: string): { bucket: string; key: string } {
-  const match = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw invalid(`Location ${JSON.stringify(uri)} is not an s3:// URI`);
-  return { bucket: match[1] as string, key: match[2] as string };
-}
-
-/** An Iceberg type in Glue's (Hive) spelling, as Iceberg's Glue catalog writes a table's columns. */
-function hiveTypeOf(type: IcebergType): string {
-  if (typeof type === 'string') {
-    const hive: Record<string, string> = { long: 'bigint', int: 'int', string: 'string', double: 'double' };
-    return hive[type] ?? type;
-  }
-  switch (type.type) {
-    case 'struct':
-      return `struct<${type.fields.map((f) => `${f.name}:${hiveTypeOf(f.type)}`).join(',')}>`;
-    case 'map':
-      return `map<${hiveTypeOf(type.key)},${hiveTypeOf(type.value)}>`;
-    case 'list':
-      return `array<${hiveTypeOf(type.element)}>`;
-  }
-}
-
-function icebergColumn(field: IcebergField): Json {
-  return {
-    Name: field.name,
-    Type: hiveTypeOf(field.type),
-    ...(field.doc === undefined ? {} : { Comment: field.doc }),
-    Parameters: {
-      'iceberg.field.current': 'true',
-      'iceberg.field.id': String(field.id),
-      'iceberg.field.optional': String(!field.required),
-    },
-  };
-}
 
 export class GlueCatalog {
   private readonly databases = new Map<string, DatabaseEntry>();
@@ -171,119 +114,24 @@ export class GlueCatalog {
   async createIcebergTable(databaseName: string, tableName: unknown, icebergInput: Json): Promise<string> {
     const db = this.database(databaseName);
     const name = this.newTableName(db.name, tableName);
-    const version = String(icebergInput.Version ?? '2');
-    if (version !== '2')
-      throw invalid(`IcebergInput.Version ${version}: the local catalog creates format v2 tables`);
-    const operation = String(icebergInput.MetadataOperation ?? 'CREATE');
-    if (operation !== 'CREATE') throw invalid(`IcebergInput.MetadataOperation ${operation} is not CREATE`);
-    const input = (icebergInput.IcebergTableInput ?? {}) as Json;
-    const location = input.Location;
-    if (typeof location !== 'string')
-      throw invalid(`Iceberg table ${name}: IcebergTableInput.Location is required`);
-    s3Location(location);
-    const schemaInput = (input.Schema ?? {}) as Json;
-    const specInput = (input.PartitionSpec ?? {}) as Json;
-    let schema: IcebergSchema;
-    let spec: PartitionSpec;
-    try {
-      schema = {
-        type: 'struct',
-        'schema-id': Number(schemaInput.SchemaId ?? 0),
-        fields: parseFields(schemaInput.Fields, `Iceberg table ${name}`),
-      };
-      spec = {
-        'spec-id': Number(specInput.SpecId ?? 0),
-        fields: ((specInput.Fields as Json[] | undefined) ?? []).map((f) => ({
-          name: String(f.Name),
-          transform: String(f.Transform ?? 'identity'),
-          'source-id': Number(f.SourceId),
-          'field-id': Number(f.FieldId),
-        })),
-      };
-    } catch (error) {
-      if (error instanceof IcebergSchemaError) throw invalid(error.message);
-      throw error;
-    }
+    const definition = parseIcebergInput(name, icebergInput);
     const now = Date.now();
-    const properties = Object.fromEntries(
-      Object.entries((input.Properties as Json | undefined) ?? {}).map(([k, v]) => [k, String(v)]),
-    );
-    const removed = this.removedIceberg.get(`${db.name}.${name}`);
-    let metadata: TableMetadata | undefined;
-    let metadataLocation: string;
-    try {
-      if (removed?.iceberg !== undefined && removed.iceberg.location === tableLocation(location)) {
-        // Created again by a stack update: the table carries on, its definition evolved (no new file if unchanged).
-        const previousFile = removed.iceberg.metadataLocation;
-        const previousObject = s3Location(previousFile);
-        const previous = JSON.parse(
-          (await this.store.get(previousObject.bucket, previousObject.key)).toString('utf8'),
-        ) as TableMetadata;
-        // The new definition is checked as a new table's would be (ids, partition sources), then evolved.
-        initialMetadata({
-          location,
-          schema,
-          partitionSpec: spec,
-          properties,
-          nowMs: now,
-          table: `${db.name}.${name}`,
-        });
-        metadata = evolvedMetadata(previous, previousFile, { schema, partitionSpec: spec, properties }, now);
-        metadataLocation =
-          metadata === undefined
-            ? previousFile
-            : metadataFilePath(
-                location,
-                (metadataVersion(previousFile) ?? previous['metadata-log'].length) + 1,
-              );
-      } else {
-        metadata = initialMetadata({
-          location,
-          schema,
-          partitionSpec: spec,
-          properties,
-          nowMs: now,
-          table: `${db.name}.${name}`,
-        });
-        metadataLocation = metadataFilePath(location, 0);
-      }
-    } catch (error) {
-      if (error instanceof IcebergSchemaError) throw invalid(error.message);
-      throw error;
-    }
-    if (metadata !== undefined) {
-      const { bucket, key } = s3Location(metadataLocation);
-      await this.store.put(bucket, key, Buffer.from(JSON.stringify(metadata, null, 2)));
-    }
-    this.removedIceberg.delete(`${db.name}.${name}`);
-    this.storeNew(
-      db.name,
-      name,
+    const removed = this.removedIceberg.get(`${db.name}.${name}`)?.iceberg;
+    const metadataLocation = await writeTableMetadata(
+      this.store,
+      `${db.name}.${name}`,
+      definition,
+      removed,
       now,
-      {
-        Name: name,
-        TableType: 'EXTERNAL_TABLE',
-        StorageDescriptor: {
-          Columns: schema.fields.map(icebergColumn),
-          Location: tableLocation(location),
-          AdditionalLocations: [],
-          Compressed: false,
-          NumberOfBuckets: 0,
-          SortColumns: [],
-          StoredAsSubDirectories: false,
-        },
-        // Iceberg partitions are hidden: Glue lists no Hive partition keys for them.
-        PartitionKeys: [],
-        Retention: 0,
-      },
-      {
-        location: tableLocation(location),
-        metadataLocation,
-        ...(removed?.iceberg !== undefined && metadataLocation !== removed.iceberg.metadataLocation
-          ? { previousMetadataLocation: removed.iceberg.metadataLocation }
-          : {}),
-      },
     );
+    this.removedIceberg.delete(`${db.name}.${name}`);
+    this.storeNew(db.name, name, now, icebergTableBody(name, definition), {
+      location: tableLocation(definition.location),
+      metadataLocation,
+      ...(removed !== undefined && metadataLocation !== removed.metadataLocation
+        ? { previousMetadataLocation: removed.metadataLocation }
+        : {}),
+    });
     return name;
   }
 
