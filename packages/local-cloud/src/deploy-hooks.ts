@@ -231,19 +231,29 @@ export async function startDeployHooks(
   };
 }
 
-/** DeleteDeliveryStream through the emulator's own API; a stream already gone is fine. */
+/**
+ * DeleteDeliveryStream through the emulator's own API, then DescribeDeliveryStream until the stream is gone, as
+ * CloudFormation waits for a deleted stream: its last records are delivered before the resources it writes to
+ * (an Iceberg table, its bucket) are deleted after it. A stream already gone is fine.
+ */
 async function deleteDeliveryStream(origin: string, name: string): Promise<void> {
-  const response = await fetch(origin, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'Firehose_20150804.DeleteDeliveryStream',
-    },
-    body: JSON.stringify({ DeliveryStreamName: name }),
-  });
-  const text = await response.text();
-  if (!response.ok && !/ResourceNotFound/.test(text)) {
-    throw new Error(`DeleteDeliveryStream ${name} answered ${response.status}: ${text.slice(0, 200)}`);
+  const call = async (operation: string) => {
+    const response = await fetch(origin, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `Firehose_20150804.${operation}`,
+      },
+      body: JSON.stringify({ DeliveryStreamName: name }),
+    });
+    const text = await response.text();
+    if (response.ok) return 'present';
+    if (/ResourceNotFound/.test(text)) return 'gone';
+    throw new Error(`${operation} ${name} answered ${response.status}: ${text.slice(0, 200)}`);
+  };
+  if ((await call('DeleteDeliveryStream')) === 'gone') return;
+  while ((await call('DescribeDeliveryStream')) === 'present') {
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 

@@ -21,11 +21,11 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export interface FirehoseApiHost {
   isStopping(): boolean;
   readonly streams: ReadonlyMap<string, DeliveryStream>;
-  /** The named live stream, or a ResourceNotFoundException. */
-  stream(name: unknown): DeliveryStream;
+  /** The named live stream (or one being deleted, with `orDeleting`), or a ResourceNotFoundException. */
+  stream(name: unknown, orDeleting?: boolean): DeliveryStream;
   /** Creates a stream from CreateDeliveryStream's input; returns its ARN. */
   create(input: Json): string;
-  /** Deletes a stream (what it holds is still delivered). */
+  /** Deletes a stream: DELETING until what it holds is delivered, then gone. Again on a DELETING one: nothing. */
   remove(stream: DeliveryStream): void;
   log(line: string): void;
 }
@@ -77,13 +77,11 @@ function call(host: FirehoseApiHost, operation: string, input: Json): Json {
     case 'CreateDeliveryStream':
       return { DeliveryStreamARN: host.create(input) };
     case 'DescribeDeliveryStream':
-      return { DeliveryStreamDescription: describeStream(host.stream(input.DeliveryStreamName)) };
+      return { DeliveryStreamDescription: describeStream(host.stream(input.DeliveryStreamName, true)) };
     case 'ListDeliveryStreams':
       return list(host, input);
     case 'DeleteDeliveryStream': {
-      const stream = host.stream(input.DeliveryStreamName);
-      // Firehose delivers what it holds before the stream goes; the name is free at once here.
-      host.remove(stream);
+      host.remove(host.stream(input.DeliveryStreamName, true));
       return {};
     }
     case 'PutRecord':
@@ -118,7 +116,7 @@ function describeStream(stream: DeliveryStream): Json {
   return {
     DeliveryStreamName: stream.name,
     DeliveryStreamARN: stream.arn,
-    DeliveryStreamStatus: 'ACTIVE',
+    DeliveryStreamStatus: stream.deleted ? 'DELETING' : 'ACTIVE',
     DeliveryStreamType: stream.type,
     ...(stream.encryption
       ? {

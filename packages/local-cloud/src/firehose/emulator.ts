@@ -83,12 +83,16 @@ export class FirehoseEmulator {
     this.api = {
       isStopping: () => this.stopping,
       streams: this.streams,
-      stream: (name) => this.stream(name),
+      stream: (name, orDeleting) => this.stream(name, orDeleting),
       create: (input) => this.create(input),
       remove: (stream) => {
+        if (stream.deleted) return;
+        // DELETING until what the stream holds is delivered (or given up and reported), as Firehose keeps a
+        // stream it deletes; the name is free once it is gone.
         stream.deleted = true;
-        this.streams.delete(stream.name);
-        void stream.flush();
+        void stream.flush().finally(() => {
+          if (this.streams.get(stream.name) === stream) this.streams.delete(stream.name);
+        });
       },
       log: (line) => this.options.onLog?.(line),
     };
@@ -199,9 +203,9 @@ export class FirehoseEmulator {
 
   // -------------------------------------------------------------------------------------------------------
 
-  private stream(name: unknown): DeliveryStream {
+  private stream(name: unknown, orDeleting = false): DeliveryStream {
     const stream = typeof name === 'string' ? this.streams.get(name) : undefined;
-    if (!stream || stream.deleted) {
+    if (!stream || (stream.deleted && !orDeleting)) {
       throw new FirehoseApiError(
         'ResourceNotFoundException',
         `Firehose stream ${String(name)} under account ${this.accountId} not found.`,
