@@ -36,6 +36,7 @@ export async function listArchiveFiles(location: string, s3?: () => S3Client): P
   const all = inS3 ? await listS3(inS3, (s3 ?? missingClient)()) : await listLocal(location);
   const iceberg = await readIcebergTable(location, all, s3);
   if (iceberg) return committedFiles(iceberg, location);
+  await refuseIcebergDataFolder(location, s3);
   const files = all.filter((file) => file.name.endsWith('.parquet')).sort((a, b) => compare(a.name, b.name));
   if (files.length === 0) {
     const seen = all.slice(0, 5).map((file) => file.name);
@@ -52,6 +53,27 @@ function committedFiles(listing: IcebergListing, location: string): ArchiveFile[
     throw new Error(`the Iceberg table ${location} has no snapshot yet: nothing was committed to it`);
   }
   return listing.files;
+}
+
+/**
+ * Refuses a folder inside an Iceberg table's `data/` folder (`…/raw/data/` or `…/raw/data/dt=…/`): its Parquet
+ * files are every snapshot's, those expired, replaced by compaction or rolled back among them, so reading them as
+ * plain files would count records twice or count records the table no longer holds.
+ */
+async function refuseIcebergDataFolder(location: string, s3: (() => S3Client) | undefined): Promise<void> {
+  if (location.endsWith('.parquet')) return;
+  const inS3 = s3Location(location);
+  const segments = (inS3 ? inS3.prefix : location).split(inS3 ? '/' : /[\\/]/);
+  const at = segments.lastIndexOf('data');
+  if (at < 0) return;
+  const above = segments.slice(0, at).join('/');
+  const root = inS3 ? `s3://${inS3.bucket}/${withSlash(above)}` : above === '' ? '.' : above;
+  const table = await findIcebergTable(root, s3);
+  if (table === undefined) return;
+  throw new Error(
+    `${location} is inside the data folder of the Iceberg table ${root}: its files include those of expired, ` +
+      `compacted and rolled-back snapshots; give the table's location (${root}) or its metadata file instead`,
+  );
 }
 
 const METADATA_FILE = /\.metadata\.json$/;

@@ -180,6 +180,22 @@ describe('Iceberg tables the pipeline would write', () => {
     ]);
   });
 
+  it("refuses the table's data folder given as a plain archive, naming the table to give instead", async () => {
+    const table = new TestTable(tempDir());
+    await table.commit([{ entries: [dataFile(table, 'data/dt=2026-12-01/hour=10/a.parquet')] }]);
+    for (const inside of ['data', 'data/dt=2026-12-01/hour=10']) {
+      await expect(listArchiveFiles(join(table.dir, inside))).rejects.toThrow(
+        `is inside the data folder of the Iceberg table ${table.dir}: its files include those of expired`,
+      );
+    }
+    // A folder named data that is not a table's: a plain archive.
+    const plain = join(tempDir(), 'data');
+    const at = Date.parse('2026-12-01T10:00:00Z');
+    const record = jsonRecord({ card_id: 'c1', ts: at }, at, 'shardId-000000000000', 1);
+    const [written] = writeRawArchive(plain, spec, [record]);
+    expect((await listArchiveFiles(plain)).map((file) => file.name)).toEqual([written]);
+  });
+
   it('does not read a snapshot that is not current: after a rollback to the first, only its file', async () => {
     const table = new TestTable(tempDir());
     const first = dataFile(table, 'data/first.parquet');
