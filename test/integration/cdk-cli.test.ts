@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
 import { type LocalCloud, startLocalCloud } from '../../packages/local-cloud/src/local-cloud.js';
-import { localClientConfig, runCdk, userEnv } from '../support/cdk-cli.js';
+import { localClientConfig, runCdk, threeTransactionsEach, userEnv } from '../support/cdk-cli.js';
 import { until } from '../support/until.js';
 
 /** How long the features take to appear, and how often to look. */
@@ -42,26 +42,6 @@ async function cdk(args: string[], label = args[0] as string): Promise<string> {
 const clientConfig = () => localClientConfig(cloud.endpoint);
 
 /** Card transactions for `cards`, a few each, stamped now. */
-function events(cards: string[]): Array<{ Data: Uint8Array; PartitionKey: string }> {
-  const now = Date.now();
-  return cards.flatMap((card, i) =>
-    [10, 250, 40].map((amount, j) => ({
-      Data: Buffer.from(
-        JSON.stringify({
-          event_id: `${card}-${j}`,
-          ts: now - 2_000 + i + j,
-          card_id: card,
-          merchant_id: `m${i % 3}`,
-          amount,
-          status: 'approved',
-          geo: { country: 'NL' },
-        }),
-      ),
-      PartitionKey: card,
-    })),
-  );
-}
-
 async function putAndReadFeature(specPath: string, feature: string, cards: string[]): Promise<number[]> {
   const stack = cloud.cloudFormation.service.get(STACK);
   const streamName = stack.live.outputs.StreamName as string;
@@ -70,7 +50,7 @@ async function putAndReadFeature(specPath: string, feature: string, cards: strin
   const dynamodb = new DynamoDBClient(clientConfig());
   try {
     const answer = await kinesis.send(
-      new PutRecordsCommand({ StreamName: streamName, Records: events(cards) }),
+      new PutRecordsCommand({ StreamName: streamName, Records: threeTransactionsEach(cards) }),
     );
     expect(answer.FailedRecordCount ?? 0).toBe(0);
     const spec = compileSpec(parseSpecJson(readFileSync(specPath, 'utf8')));

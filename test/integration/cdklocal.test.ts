@@ -4,8 +4,7 @@
  * cdklocal demands beside AWS_ENDPOINT_URL), then `cdklocal bootstrap`, `cdklocal deploy` of the app (events put
  * with the SDK come back as features from DynamoDB) and `cdklocal destroy` (the stack and its stream are gone).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, ListStreamsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -13,6 +12,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { compileSpec, parseSpecJson } from '../../core/index.js';
+import { threeTransactionsEach } from '../support/cdk-cli.js';
 import { until } from '../support/until.js';
 import { UserSession } from '../support/user-session.js';
 
@@ -21,48 +21,18 @@ const STACK = 'streamfeatures-dev';
 const SPEC = 'examples/fraud/spec.json';
 const CARDS = ['cdklocal-c1', 'cdklocal-c2'];
 
-let work: string;
 let session: UserSession;
-/** Set once `cdklocal deploy` ran, until `cdklocal destroy` succeeded: the teardown destroys what is left. */
-let deployed = false;
 let outputs: { StreamName: string; TableName: string };
 const figures: Record<string, number | string> = {};
 
 /** Three approved card transactions per card, stamped now. */
-function events(cards: readonly string[]) {
-  const now = Date.now();
-  return cards.flatMap((card, i) =>
-    [10, 250, 40].map((amount, j) => ({
-      Data: Buffer.from(
-        JSON.stringify({
-          event_id: `${card}-${j}`,
-          ts: now - 2_000 + i + j,
-          card_id: card,
-          merchant_id: `m${i}`,
-          amount,
-          status: 'approved',
-          geo: { country: 'NL' },
-        }),
-      ),
-      PartitionKey: card,
-    })),
-  );
-}
-
 beforeAll(async () => {
-  mkdirSync('.tmp', { recursive: true });
-  work = mkdtempSync(resolve('.tmp/cdklocal-'));
-  session = new UserSession(work, figures);
+  session = UserSession.open('cdklocal', figures);
   session.cdkCommand = 'cdklocal';
   await session.startLocalCloud();
 }, 10 * MINUTES);
 
-afterAll(async () => {
-  if (deployed) await session.destroy(STACK);
-  await session?.stopLocalCloud();
-  console.info(`cdklocal on the local cloud: ${JSON.stringify(figures)}`);
-  if (work) rmSync(work, { recursive: true, force: true });
-}, 10 * MINUTES);
+afterAll(() => session?.close('cdklocal on the local cloud'), 10 * MINUTES);
 
 describe('cdklocal against the local cloud', () => {
   it(
@@ -72,7 +42,7 @@ describe('cdklocal against the local cloud', () => {
         'cdklocal',
         'bootstrap',
         '--output',
-        `${work}/o`,
+        `${session.work}/o`,
       ]);
       await expect(refused).rejects.toThrow(/'AWS_ENDPOINT_URL_S3' must be specified/);
     },
@@ -95,13 +65,12 @@ describe('cdklocal against the local cloud', () => {
   it(
     'deploys the app, whose features function turns put events into features in DynamoDB',
     async () => {
-      deployed = true;
       outputs = await session.deploy<typeof outputs>(STACK, []);
       const kinesis = new KinesisClient(session.clientConfig());
       const dynamodb = new DynamoDBClient(session.clientConfig());
       try {
         const put = await kinesis.send(
-          new PutRecordsCommand({ StreamName: outputs.StreamName, Records: events(CARDS) }),
+          new PutRecordsCommand({ StreamName: outputs.StreamName, Records: threeTransactionsEach(CARDS) }),
         );
         expect(put.FailedRecordCount ?? 0).toBe(0);
         const spec = compileSpec(parseSpecJson(readFileSync(SPEC, 'utf8')));
@@ -136,15 +105,7 @@ describe('cdklocal against the local cloud', () => {
   it(
     'destroys the stack: CloudFormation no longer lists it and its stream is gone',
     async () => {
-      await session.sh('destroy', 'npx', [
-        'cdklocal',
-        'destroy',
-        STACK,
-        '--force',
-        '--output',
-        resolve(work, 'out-destroy'),
-      ]);
-      deployed = false;
+      await session.destroy(STACK);
       const cloudFormation = new CloudFormationClient(session.clientConfig());
       const kinesis = new KinesisClient(session.clientConfig());
       try {

@@ -7,7 +7,7 @@
  * raw archive into the same values the deployed function wrote and the scoring API logged, and `cdk destroy`
  * removing the catalog entries while the files stay.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { icebergRead } from 'icebird';
@@ -26,9 +26,7 @@ const SCORES = 3;
 /** The spec the app deploys by default (cdk.json's specFile). */
 const SPEC_FILE = resolve('examples/fraud/spec.json');
 
-let work: string;
 let session: UserSession;
-let deployed = false;
 let outputs: {
   StreamName: string;
   OfflineBucket: string;
@@ -81,9 +79,7 @@ async function tableRows(name: string): Promise<Record<string, unknown>[]> {
 }
 
 beforeAll(async () => {
-  mkdirSync('.tmp', { recursive: true });
-  work = mkdtempSync(resolve('.tmp/iceberg-local-'));
-  session = new UserSession(work, figures);
+  session = UserSession.open('iceberg-local', figures);
   await session.startLocalCloud();
   await session.bootstrap();
   // icebird reads s3:// paths as https://<bucket>.s3.amazonaws.com/<key>: those GETs go to the local S3 instead.
@@ -96,10 +92,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   globalThis.fetch = realFetch;
-  if (deployed) await session.destroy(STACK);
-  await session?.stopLocalCloud();
-  console.info(`iceberg on the local cloud: ${JSON.stringify(figures)}`);
-  if (work) rmSync(work, { recursive: true, force: true });
+  await session?.close('iceberg on the local cloud');
 }, 20 * MINUTES);
 
 describe('cdk deploy -c offlineFormat=iceberg on the local cloud', () => {
@@ -110,7 +103,6 @@ describe('cdk deploy -c offlineFormat=iceberg on the local cloud', () => {
         'offlineFormat=iceberg',
         'offlineBufferInterval=15s',
       ]);
-      deployed = true;
 
       for (const table of ['raw_events', 'feature_log']) {
         const created = await getTable(table);
@@ -213,7 +205,7 @@ describe('cdk deploy -c offlineFormat=iceberg on the local cloud', () => {
 
       // The product's own reader on the tables the local Firehose committed: the replay of the Iceberg raw archive
       // gives every value the deployed function wrote and every vector the scoring API logged.
-      const report = resolve(work, 'parity.json');
+      const report = resolve(session.work, 'parity.json');
       const parity = await session.streamfeatures([
         'parity',
         '--spec',
@@ -238,7 +230,6 @@ describe('cdk deploy -c offlineFormat=iceberg on the local cloud', () => {
       figures['parity online values'] = answer.online?.values ?? 0;
 
       await session.destroy(STACK);
-      deployed = false;
       await expect(getTable('raw_events')).rejects.toThrow(/EntityNotFoundException/);
       expect(await s3Ls('raw/')).toEqual(files);
     },

@@ -6,7 +6,6 @@
  * feature log. A body with a bad line is answered 400 naming it, and none of its labels arrives.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,9 +20,7 @@ const STACK = 'streamfeatures-dev';
 const BUFFER_S = 5;
 const SPEC_FILE = resolve('examples/fraud/spec.json');
 
-let work: string;
 let session: UserSession;
-let deployed = false;
 let outputs: { LabelsUrl: string; ScoringUrl: string; OfflineBucket: string };
 const figures: Record<string, number | string> = {};
 
@@ -54,24 +51,16 @@ async function aws(label: string, args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  mkdirSync('.tmp', { recursive: true });
-  work = mkdtempSync(resolve('.tmp/labels-api-'));
-  session = new UserSession(work, figures);
+  session = UserSession.open('labels-api', figures);
   await session.startLocalCloud();
   await session.bootstrap();
-  deployed = true;
   outputs = await session.deploy<typeof outputs>(STACK, [
     'ingestApi=true',
     `offlineBufferInterval=${BUFFER_S}s`,
   ]);
 }, 30 * MINUTES);
 
-afterAll(async () => {
-  if (deployed) await session.destroy(STACK);
-  await session?.stopLocalCloud();
-  console.log(JSON.stringify(figures));
-  if (work) rmSync(work, { recursive: true, force: true });
-}, 10 * MINUTES);
+afterAll(() => session?.close('labels API on the local cloud'), 10 * MINUTES);
 
 const requestIds: string[] = [];
 /** A label naming its request by entity keys and time, for a card nothing scored: it reads, and joins nothing. */

@@ -11,7 +11,7 @@
  *   The outage is a run whose window lies a week after the first batch: nothing arrived then, and the archive holds
  *   the first batch's records a week earlier.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -123,9 +123,7 @@ function trainedLikeBatchA(): Record<string, unknown> {
   );
 }
 
-let work: string;
 let session: UserSession;
-let deployedStack = false;
 let outputs: { StreamName: string; TableName: string; OfflineBucket: string; ScoringUrl: string };
 let functionName: string;
 const figures: Record<string, number | string> = {};
@@ -249,7 +247,7 @@ interface RunWindow {
  * takes the payload as JSON text; v2 would need `--cli-binary-format raw-in-base64-out`).
  */
 async function invokeMonitor(label: string, timeMs: number): Promise<RunWindow> {
-  const out = resolve(work, `${label}.json`);
+  const out = resolve(session.work, `${label}.json`);
   const startedMs = Date.now();
   const answer = (await aws(label, [
     'lambda',
@@ -318,18 +316,15 @@ const baselinePsi = new Map<string, number>();
 let run2: RunWindow;
 
 beforeAll(async () => {
-  mkdirSync('.tmp', { recursive: true });
-  work = mkdtempSync(resolve('.tmp/model-monitoring-'));
-  const registry = resolve(work, 'models');
+  session = UserSession.open('model-monitoring', figures);
+  const registry = resolve(session.work, 'models');
   mkdirSync(registry);
   writeFileSync(
     join(registry, `${DEFAULT_MODEL_VERSION}.json`),
     JSON.stringify({ ...modelDocument, featureDistributions: trainedLikeBatchA() }),
   );
-  session = new UserSession(work, figures);
   await session.startLocalCloud();
   await session.bootstrap();
-  deployedStack = true;
   outputs = await session.deploy<typeof outputs>(STACK, [
     `offlineBufferInterval=${BUFFER_S}s`,
     `modelRegistry=${registry}`,
@@ -358,14 +353,7 @@ beforeAll(async () => {
   await aws('disable rule', ['events', 'disable-rule', '--name', rule]);
 }, 30 * MINUTES);
 
-afterAll(async () => {
-  if (deployedStack) {
-    await session.destroy(STACK);
-  }
-  await session?.stopLocalCloud();
-  console.info(`model monitoring on the local cloud: ${JSON.stringify(figures)}`);
-  if (work) rmSync(work, { recursive: true, force: true });
-}, 20 * MINUTES);
+afterAll(() => session?.close('model monitoring on the local cloud'), 20 * MINUTES);
 
 describe('the monitoring job on the local cloud', () => {
   it(
@@ -390,13 +378,13 @@ describe('the monitoring job on the local cloud', () => {
           label_time: s.t + 3 * SECOND,
         });
       });
-      writeFileSync(resolve(work, 'labels-a.jsonl'), `${lines.join('\n')}\n`);
-      writeFileSync(resolve(work, 'bad.jsonl'), 'not json\n{"card_id": "a-card-1", "label": 7}\n');
+      writeFileSync(resolve(session.work, 'labels-a.jsonl'), `${lines.join('\n')}\n`);
+      writeFileSync(resolve(session.work, 'bad.jsonl'), 'not json\n{"card_id": "a-card-1", "label": 7}\n');
       for (const file of ['labels-a.jsonl', 'bad.jsonl']) {
         await session.sh(`put ${file}`, 'aws', [
           's3',
           'cp',
-          resolve(work, file),
+          resolve(session.work, file),
           `s3://${outputs.OfflineBucket}/labels/${file}`,
         ]);
       }

@@ -8,7 +8,7 @@
  * stops and the archive holds every event, `streamfeatures parity` with spec B finds no skew. The figures go to the
  * log.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -67,9 +67,7 @@ function readsEmpty(name: string, value: unknown): boolean {
   return value === null || value === undefined || (ZERO_WHEN_EMPTY.includes(name) && value === 0);
 }
 
-let work: string;
 let session: UserSession;
-let deployedStack = false;
 let specAFile: string;
 let specBFile: string;
 let outputs: { StreamName: string; TableName: string; OfflineBucket: string };
@@ -264,7 +262,7 @@ interface ParityAnswer {
 
 /** `streamfeatures parity` of the deployed table against the raw archive in S3, with spec B. */
 async function parityOnline(reportName: string) {
-  const report = resolve(work, reportName);
+  const report = resolve(session.work, reportName);
   const parity = await session.streamfeatures([
     'parity',
     '--spec',
@@ -281,13 +279,11 @@ async function parityOnline(reportName: string) {
 }
 
 beforeAll(async () => {
-  mkdirSync('.tmp', { recursive: true });
-  work = mkdtempSync(resolve('.tmp/spec-change-'));
-  specAFile = resolve(work, 'spec-a.json');
-  specBFile = resolve(work, 'spec-b.json');
+  session = UserSession.open('spec-change', figures);
+  specAFile = resolve(session.work, 'spec-a.json');
+  specBFile = resolve(session.work, 'spec-b.json');
   writeFileSync(specAFile, JSON.stringify(specA, null, 2));
   writeFileSync(specBFile, JSON.stringify(specB, null, 2));
-  session = new UserSession(work, figures);
   await session.startLocalCloud();
   await session.bootstrap();
 }, 20 * MINUTES);
@@ -295,19 +291,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await producer?.stop().catch(() => {});
   await sampler?.stop().catch(() => {});
-  if (deployedStack) {
-    await session.destroy(STACK);
-  }
-  await session?.stopLocalCloud();
-  console.info(`spec change on the local cloud: ${JSON.stringify(figures)}`);
-  if (work) rmSync(work, { recursive: true, force: true });
+  await session?.close('spec change on the local cloud');
 }, 20 * MINUTES);
 
 describe('a spec change on the local cloud, deployed and backfilled while traffic flows', () => {
   it(
     'deploys spec A with the CDK CLI and counts the steady traffic put with the SDK',
     async () => {
-      deployedStack = true;
       await deploy(specAFile, [], 'out-a');
       expect(outputs.TableName).toMatch(/^streamfeatures-dev-/);
       trafficStarted = Date.now();

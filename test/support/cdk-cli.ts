@@ -56,3 +56,29 @@ export async function runCdk(args: readonly string[], env: NodeJS.ProcessEnv): P
     };
   }
 }
+
+/**
+ * Three fraud transactions a card (amounts 10, 250 and 40), stamped about two seconds ago, as Kinesis PutRecords
+ * entries: what the deploy tests put to see each card's `card_txn_count_10m` reach 3.
+ */
+export function threeTransactionsEach(
+  cards: readonly string[],
+): { Data: Uint8Array; PartitionKey: string }[] {
+  const now = Date.now();
+  return cards.flatMap((card, i) =>
+    [10, 250, 40].map((amount, j) => ({
+      Data: Buffer.from(
+        JSON.stringify({
+          event_id: `${card}-${j}`,
+          ts: now - 2_000 + i + j,
+          card_id: card,
+          merchant_id: `m${i % 3}`,
+          amount,
+          status: 'approved',
+          geo: { country: 'NL' },
+        }),
+      ),
+      PartitionKey: card,
+    })),
+  );
+}

@@ -4,7 +4,7 @@
  * environment with each one's duration kept among the test's figures, and the cloud stopped at the end.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { localClientConfig, userEnv, withoutAwsSettings } from './cdk-cli.js';
@@ -14,7 +14,15 @@ const run = promisify(execFile);
 const MINUTES = 60_000;
 
 export class UserSession {
+  /** A session in a new folder under `.tmp/` named `<prefix>-…`, keeping its figures in `figures`. */
+  static open(prefix: string, figures: Record<string, number | string> = {}): UserSession {
+    mkdirSync('.tmp', { recursive: true });
+    return new UserSession(mkdtempSync(resolve(`.tmp/${prefix}-`)), figures);
+  }
+
   private env: NodeJS.ProcessEnv = withoutAwsSettings();
+  /** Stacks `deploy` began and `destroy` has not removed: `close` destroys them. */
+  private readonly deployedStacks = new Set<string>();
   /** Where `local up` keeps its state, once it succeeded: `local down` stops whatever it started. */
   private stateDir?: string;
   private cloudEndpoint?: string;
@@ -108,6 +116,7 @@ export class UserSession {
     context: readonly string[],
     { label = 'deploy', outDir = 'out-deploy' }: { label?: string; outDir?: string } = {},
   ): Promise<Outputs> {
+    this.deployedStacks.add(stack);
     const outputsFile = resolve(this.work, 'outputs.json');
     await this.sh(label, 'npx', [
       this.cdkCommand,
@@ -124,7 +133,7 @@ export class UserSession {
     return (JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Outputs>)[stack] as Outputs;
   }
 
-  /** `cdk destroy --force` of `stack`; a failure is reported, not thrown (a teardown). */
+  /** `cdk destroy --force` of `stack` (or `cdklocal destroy`). */
   async destroy(stack: string): Promise<void> {
     await this.sh('destroy', 'npx', [
       this.cdkCommand,
@@ -133,6 +142,20 @@ export class UserSession {
       '--force',
       '--output',
       resolve(this.work, 'out-destroy'),
-    ]).catch((error: Error) => console.error(error.message));
+    ]);
+    this.deployedStacks.delete(stack);
+  }
+
+  /**
+   * The teardown: destroys what is still deployed, stops the cloud, prints the figures under `title` and removes
+   * the session's folder. A failure is reported, not thrown, so the rest still runs.
+   */
+  async close(title: string): Promise<void> {
+    for (const stack of this.deployedStacks) {
+      await this.destroy(stack).catch((error: Error) => console.error(error.message));
+    }
+    await this.stopLocalCloud();
+    console.info(`${title}: ${JSON.stringify(this.figures)}`);
+    rmSync(this.work, { recursive: true, force: true });
   }
 }
