@@ -14,7 +14,8 @@ type Command = Parameters<DynamoDBClient['send']>[0];
 
 const PASSES = 5;
 
-const CANNED: DynamoDBClientConfig = {
+/** A client's settings that answer every call at once with an empty JSON body (no network). */
+export const CANNED: DynamoDBClientConfig = {
   region: 'us-east-1',
   endpoint: 'http://127.0.0.1:9',
   credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },

@@ -84,6 +84,23 @@ function raceOnSharedItems(a: OnlineStore, b: OnlineStore) {
   ]);
 }
 
+/** Counts the calls `client` sees refused by their condition, until `remove`. */
+function countConflicts(client: DynamoDBClient) {
+  const counter = { count: 0, remove: () => client.middlewareStack.remove('countConflicts') };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if ((error as Error).name === 'ConditionalCheckFailedException') counter.count++;
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'countConflicts' },
+  );
+  return counter;
+}
+
 /** Fails DynamoDB calls that `shouldFail` picks, as a crash or a throttle would, before they reach the table. */
 function failing(
   client: DynamoDBClient,
@@ -245,21 +262,10 @@ describe('online store on DynamoDB', () => {
   it('two writers on different shards updating the same items lose no update', async () => {
     const { store: a, table } = await freshStore();
     const b = new OnlineStore({ client: dynamo.client, tableName: table, spec });
-    let conflicts = 0;
-    dynamo.client.middlewareStack.add(
-      (next) => async (args) => {
-        try {
-          return await next(args);
-        } catch (error) {
-          if ((error as Error).name === 'ConditionalCheckFailedException') conflicts++;
-          throw error;
-        }
-      },
-      { step: 'initialize', name: 'countConflicts' },
-    );
-    await raceOnSharedItems(a, b).finally(() => dynamo.client.middlewareStack.remove('countConflicts'));
+    const conflicts = countConflicts(dynamo.client);
+    await raceOnSharedItems(a, b).finally(() => conflicts.remove());
     // Merchants are shared by both shards, so the writers did race; the version condition made them retry.
-    expect(conflicts).toBeGreaterThan(0);
+    expect(conflicts.count).toBeGreaterThan(0);
     await expectStoreEquals(a, sharing);
   });
 
@@ -269,23 +275,12 @@ describe('online store on DynamoDB', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    let conflicts = 0;
     // Before the client's first call: it resolves its middleware once, on that call.
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        try {
-          return await next(args);
-        } catch (error) {
-          if ((error as Error).name === 'ConditionalCheckFailedException') conflicts++;
-          throw error;
-        }
-      },
-      { step: 'initialize', name: 'countConflicts' },
-    );
+    const conflicts = countConflicts(client);
     const { store: a, table } = await freshStore(client);
     const b = new OnlineStore({ client, tableName: table, spec });
     await raceOnSharedItems(a, b).finally(() => client.destroy());
-    expect(conflicts).toBeGreaterThan(0);
+    expect(conflicts.count).toBeGreaterThan(0);
     await expectStoreEquals(new OnlineStore({ client: dynamo.client, tableName: table, spec }), sharing);
   });
 

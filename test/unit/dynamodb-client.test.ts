@@ -1,30 +1,12 @@
-import { Readable } from 'node:stream';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDynamoDbClient, DYNAMODB_CLIENT_OPTIONS } from '../../adapters/dynamodb-client.js';
-
-/** Answers every call at once with an empty JSON body: the SDK's own work only, no network. */
-const cannedHandler = {
-  handle: async () => ({
-    response: {
-      statusCode: 200,
-      reason: 'OK',
-      headers: { 'content-type': 'application/x-amz-json-1.0' },
-      body: Readable.from([Buffer.from('{}')]),
-    },
-  }),
-} as never;
-
-const local = {
-  region: 'us-east-1',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-};
+import { CANNED } from '../../bench/sdk-cpu.js';
 
 describe("the product's DynamoDB client", () => {
   it("resolves its middleware once per command class and keeps the SDK's retries for DynamoDB", async () => {
-    const client = createDynamoDbClient(local);
-    const sdkDefaults = new DynamoDBClient(local);
+    const client = createDynamoDbClient(CANNED);
+    const sdkDefaults = new DynamoDBClient(CANNED);
     expect(client.config.cacheMiddleware).toBe(DYNAMODB_CLIENT_OPTIONS.cacheMiddleware);
     expect(client.config.cacheMiddleware).toBe(true);
     expect(sdkDefaults.config.cacheMiddleware).toBeFalsy();
@@ -40,7 +22,7 @@ describe("the product's DynamoDB client", () => {
   });
 
   it('takes the caller’s settings beside its own', async () => {
-    const client = createDynamoDbClient({ ...local, region: 'eu-west-1', maxAttempts: 5 });
+    const client = createDynamoDbClient({ ...CANNED, region: 'eu-west-1', maxAttempts: 5 });
     expect(await client.config.region()).toBe('eu-west-1');
     expect(await client.config.maxAttempts()).toBe(5);
     expect(client.config.cacheMiddleware).toBe(true);
@@ -48,7 +30,7 @@ describe("the product's DynamoDB client", () => {
   });
 
   it('runs middleware added before the first call on every call, each with its own input', async () => {
-    const client = createDynamoDbClient({ ...local, requestHandler: cannedHandler });
+    const client = createDynamoDbClient(CANNED);
     const seen: string[] = [];
     client.middlewareStack.add(
       (next, context) => async (args) => {
