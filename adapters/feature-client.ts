@@ -3,7 +3,7 @@
  * entity's feature values as of a time. Built on the online store's public read (OnlineStore.readFeatures), so it
  * reads exactly what the features Lambda wrote, in one BatchGetItem round trip for all the entities asked.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   type CompiledSpec,
   compileSpec,
@@ -16,6 +16,7 @@ import {
   type Spec,
   type SpecBuilder,
 } from '../core/index.js';
+import { createDynamoDbClient } from './dynamodb-client.js';
 import { type DefinedValues, readDefinedFeatures } from './online-definitions.js';
 import { type EntityKeyRequest, OnlineStore } from './online-store/online-store.js';
 
@@ -36,8 +37,8 @@ export interface FeatureClientOptions<E extends string> {
   /** The online-store table (the stack's `OnlineStoreTableName` output). */
   readonly tableName: string;
   /**
-   * @default - a new DynamoDBClient: region, credentials and `AWS_ENDPOINT_URL` from the usual environment and
-   * config files
+   * @default - a new DynamoDBClient with the product's options (dynamodb-client.ts): region, credentials and
+   * `AWS_ENDPOINT_URL` from the usual environment and config files
    */
   readonly client?: DynamoDBClient;
   /** @default false - eventually consistent reads, half the read units */
@@ -59,7 +60,7 @@ export class FeatureClient<E extends string = string> implements FeatureReader {
 
   constructor(options: FeatureClientOptions<E>) {
     this.spec = compiledOf(options.spec);
-    const client = options.client ?? new DynamoDBClient({});
+    const client = options.client ?? createDynamoDbClient();
     this.table = { client, tableName: options.tableName, consistent: options.consistentReads ?? false };
     this.store = new OnlineStore({
       client,

@@ -17,9 +17,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../adapters/dynamodb-client.js';
 import { createOnlineStoreTable } from '../adapters/online-store/table.js';
 import { startDynamoDbLocal } from '../packages/local-cloud/src/dynamodb-local.js';
+import { timeCalls } from './call-latency.js';
 import { tallyCalls } from './ddb-calls.js';
 import { engineBreakdown, foldsPerTile, measureEngineThroughput } from './engine-throughput.js';
 import { batchSequence, loadFixture, toKinesis } from './fixture.js';
@@ -96,18 +98,26 @@ const progress = (message: string) =>
     `[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}\n`,
   );
 
+/**
+ * The product's client (its options as the functions set them) on a fresh DynamoDB Local, its counting and timing
+ * middleware installed before its first call (it resolves its middleware once).
+ */
 async function withDynamoDbLocal<T>(
-  measure: (client: DynamoDBClient, tally: ReturnType<typeof tallyCalls>) => Promise<T>,
+  measure: (
+    client: DynamoDBClient,
+    tally: ReturnType<typeof tallyCalls>,
+    latencies: ReturnType<typeof timeCalls>,
+  ) => Promise<T>,
 ): Promise<T> {
   progress('starting DynamoDB Local');
   const local = await startDynamoDbLocal();
-  const client = new DynamoDBClient({
+  const client = createDynamoDbClient({
     endpoint: local.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    return await measure(client, tallyCalls(client));
+    return await measure(client, tallyCalls(client), timeCalls(client));
   } finally {
     client.destroy();
     await local.stop();
@@ -118,10 +128,12 @@ async function withDynamoDbLocal<T>(
 async function measureSteady(
   client: DynamoDBClient,
   tally: ReturnType<typeof tallyCalls>,
+  latencies: ReturnType<typeof timeCalls>,
 ): Promise<SteadyStateResult> {
   const result = await measureSteadyState(
     client,
     tally,
+    latencies,
     readFileSync('examples/fraud/spec.json', 'utf8'),
     STEADY,
     progress,
@@ -132,7 +144,7 @@ async function measureSteady(
 
 async function measureDynamo(fixture: ReturnType<typeof loadFixture>) {
   const prefix = fixture.records.slice(0, config.storeRecords);
-  return withDynamoDbLocal(async (client, tally) => {
+  return withDynamoDbLocal(async (client, tally, latencies) => {
     const runs: Record<string, StoreCostRun> = {};
     let loadedTable = '';
     for (const size of STORE_BATCHES) {
@@ -152,7 +164,7 @@ async function measureDynamo(fixture: ReturnType<typeof loadFixture>) {
     );
     progress(`reads: ${config.reads} vectors interleaved with ${config.reads} GetItem`);
     const reads = await measureReads(client, loadedTable, fixture.spec, prefix, config.reads);
-    const steady = await measureSteady(client, tally);
+    const steady = await measureSteady(client, tally, latencies);
     return { runs, naive, reads, steady };
   });
 }

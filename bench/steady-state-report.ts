@@ -96,7 +96,7 @@ function renderWriter({ writer: w }: SteadyStateResult): string[] {
   return [
     `  writer, per full batch of ${w.batchSize} (${w.batches.timed} timed, ${w.batches.rounds} counted in lock step; one batch at a time):`,
     `    process CPU ${num(w.cpuMsPerEvent)} ms a record (of which the SDK's own ${num(w.sdkCpuMsPerCall)} ms a call x ` +
-      `${num(totalCalls)} calls / ${w.batchSize} = ${num((w.sdkCpuMsPerCall * totalCalls) / w.batchSize)} ms, timed apart); critical path ${num(w.roundsPerBatch)} DynamoDB round trips ` +
+      `${num(totalCalls)} calls / ${w.batchSize} = ${num((w.sdkCpuMsPerCall * totalCalls) / w.batchSize)} ms, timed apart; ${num(w.sdkDefaultsCpuMsPerCall)} ms a call with the SDK's defaults); critical path ${num(w.roundsPerBatch)} DynamoDB round trips ` +
       `(${w.roundsPerBatchRange.min}-${w.roundsPerBatchRange.max}); calls ${calls}`,
     `    DynamoDB Local per call, in lock step (handler idle): ${ms(callMs)}; as timed batches saw it: ${ms(timedCallMs)}`,
     `    model CPU ${int(cpuMsPerBatch)} ms + ${num(w.roundsPerBatch)} rounds x ${num(callMs.mean)} ms = ${int(modelMsPerBatch)} ms; ` +

@@ -39,7 +39,6 @@ import { createOnlineStoreTable } from '../adapters/online-store/table.js';
 import { onShards } from '../cli/simulated-stream.js';
 import { type CompiledSpec, compileSpec, type InputRecord, parseSpecJson } from '../core/index.js';
 import { generateFraudTraffic } from '../examples/fraud/generate.js';
-import { timeCalls } from './call-latency.js';
 import { CallTally } from './ddb-calls.js';
 import { shardBatches } from './fixture.js';
 import { type ItemSizes, itemSizesByEntity, type Packing } from './steady-state-items.js';
@@ -137,9 +136,14 @@ async function applyRounds(
   return counted;
 }
 
+/**
+ * `tally` and `latencies` are the client's counting and timing middleware (ddb-calls.ts, call-latency.ts), installed
+ * by the caller before the client's first call: the product's client resolves its middleware once (cacheMiddleware).
+ */
 export async function measureSteadyState(
   client: DynamoDBClient,
   tally: { current: CallTally },
+  latencies: { current: number[] | undefined },
   specJson: string,
   options: SteadyStateOptions,
   progress: (message: string) => void,
@@ -169,7 +173,6 @@ export async function measureSteadyState(
   const tableName = await createOnlineStoreTable(client, `bench-steady-${Date.now().toString(36)}`);
   const shardIds = [...new Set(records.map((r) => r.shardId))];
   const loaders = new Map(shardIds.map((id) => [id, new OnlineStore({ client, tableName, spec: loadSpec })]));
-  const latencies = timeCalls(client);
   const writers = new Map(
     shardIds.map((id): [string, ShardWriter] => {
       const calls = new WriterCalls(client);

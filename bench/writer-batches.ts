@@ -43,8 +43,12 @@ export interface WriterFigures {
   batches: { timed: number; rounds: number };
   /** Process CPU a record of a timed full batch, ms. */
   cpuMsPerEvent: number;
-  /** Of it, the AWS SDK's own CPU a call (building, signing, parsing), timed apart on a timed batch's calls. */
+  /**
+   * Of it, the AWS SDK's own CPU a call (building, signing, parsing), timed apart on a timed batch's calls through
+   * the product's client; beside it, the same calls through a client with the SDK's defaults (sdk-cpu.ts).
+   */
   sdkCpuMsPerCall: number;
+  sdkDefaultsCpuMsPerCall: number;
   /** Critical path of a full batch in DynamoDB round trips: mean, and the range seen. */
   roundsPerBatch: number;
   roundsPerBatchRange: { min: number; max: number };
@@ -168,11 +172,13 @@ async function writerFigures(
     { batchSize, cpuMsPerEvent, roundsPerBatch },
     { latencyMs: meanCallMs, cpuFactor: 1 },
   );
+  const sdkCpu = await sdkCpuMsPerCall((timed.at(-1) as BatchSample).calls.commands);
   return {
     batchSize,
     batches: { timed: timed.length, rounds: counted.length },
     cpuMsPerEvent,
-    sdkCpuMsPerCall: await sdkCpuMsPerCall((timed.at(-1) as BatchSample).calls.commands),
+    sdkCpuMsPerCall: sdkCpu.product,
+    sdkDefaultsCpuMsPerCall: sdkCpu.sdkDefaults,
     roundsPerBatch,
     roundsPerBatchRange: { min: Math.min(...rounds), max: Math.max(...rounds) },
     callsPerBatch,

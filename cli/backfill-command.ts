@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { openEventSource } from '../adapters/archive/event-source.js';
+import { createDynamoDbClient } from '../adapters/dynamodb-client.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { OnlineStore } from '../adapters/online-store/online-store.js';
 import {
@@ -86,7 +87,7 @@ export async function runBackfill(options: BackfillOptions, io: CliIO): Promise<
   const job = jobId(spec, features, options.archive, options.table);
   const resumeAt = readCheckpoint(checkpointPath, job);
   const store = new OnlineStore({
-    client: options.clients?.dynamodb ?? new DynamoDBClient({}),
+    client: options.clients?.dynamodb ?? createDynamoDbClient(),
     tableName: options.table,
     spec,
   });

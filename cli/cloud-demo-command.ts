@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { createDynamoDbClient } from '../adapters/dynamodb-client.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
 import { bootstrapEnvironment } from '../packages/local-cloud/src/cloudformation/bootstrap.js';
 import { cdkOutStack, type Deployment } from '../packages/local-cloud/src/deploy-template.js';
@@ -63,7 +63,7 @@ export async function runCloudDemo(options: CloudDemoOptions, io: CliIO): Promis
   const clientConfig = { endpoint: cloud.endpoint, region: REGION, credentials: CREDENTIALS };
   const kinesis = new KinesisClient(clientConfig);
   const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
-  const dynamodb = new DynamoDBClient(clientConfig);
+  const dynamodb = createDynamoDbClient(clientConfig);
   const scratch = mkdtempSync(join(tmpdir(), 'sf-demo-'));
   const challengerOut = join(CDK_OUT, `challenger-${process.pid}`);
   try {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbClient } from '../adapters/dynamodb-client.js';
 import { OnlineStore } from '../adapters/online-store/online-store.js';
 import { createOnlineStoreTable } from '../adapters/online-store/table.js';
 import { compileSpec, type FeatureValue, type InputRecord, parseSpecJson, replay } from '../core/index.js';
@@ -34,7 +34,7 @@ export async function runDemo(options: DemoOptions, io: CliIO): Promise<number> 
   io.err(`generated ${records.length} records (${describeCounts(traffic.counts)})\n`);
 
   const dynamo = await startDynamoDbLocal();
-  const client = new DynamoDBClient({
+  const client = createDynamoDbClient({
     endpoint: dynamo.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },

@@ -1,7 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { accountedTotals, openEventSource } from '../adapters/archive/event-source.js';
 import { type LoggedPrediction, readFeatureLog } from '../adapters/archive/feature-log.js';
+import { createDynamoDbClient } from '../adapters/dynamodb-client.js';
 import { FeatureClient } from '../adapters/feature-client.js';
 import { writeFileAtomic } from '../adapters/files/atomic-file.js';
 import { loadSpecFile } from '../adapters/files/spec-file.js';
@@ -137,7 +138,7 @@ export async function measureParity(options: ParityOptions, io: CliIO): Promise<
   let online: ParityReport['online'];
   if (options.table) {
     const at = options.at ?? Date.now();
-    const client = options.clients?.dynamodb ?? new DynamoDBClient({});
+    const client = options.clients?.dynamodb ?? createDynamoDbClient();
     const store = new FeatureClient({ client, tableName: options.table, spec });
     const tally = new ParityTally();
     const lagged = new ParityTally();

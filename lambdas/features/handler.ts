@@ -3,9 +3,9 @@
  * Env: TABLE_NAME, SIDE_OUTPUT_BUCKET, QUARANTINE_PREFIX, LATE_PREFIX, RAW_ARCHIVE_STREAM, RAW_ARCHIVE_RECORDS,
  * RAW_ARCHIVE_PARTITION_FIELDS, RAW_OVERSIZE_PREFIX.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { S3Client } from '@aws-sdk/client-s3';
+import { createDynamoDbClient } from '../../adapters/dynamodb-client.js';
 import { FirehoseWriter } from '../../adapters/firehose/record-stream-writer.js';
 import { OnlineStore } from '../../adapters/online-store/online-store.js';
 import { S3SideOutputWriter } from '../../adapters/side-outputs/side-output-writer.js';
@@ -21,7 +21,7 @@ export const handler = handlerAtColdStart('features', () => {
   const config = readFeaturesConfig(process.env);
   const spec = loadSpec();
   const { logger, metrics, tracer } = powertools('streamfeatures-features');
-  const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const dynamodb = tracer.captureAWSv3Client(createDynamoDbClient());
   const s3 = tracer.captureAWSv3Client(new S3Client({ forcePathStyle: usesCustomEndpoint('S3') }));
   const archive = config.rawArchiveStream;
   return createFeaturesHandler({

@@ -4,9 +4,9 @@
  * CHALLENGER_MODE, CHALLENGER_VERSION, CHALLENGER_ENDPOINT_NAME, CHALLENGER_TIMEOUT_MS, CHALLENGER_WEIGHT,
  * FEATURE_LOG_STREAM, FEATURE_LOG_PARTITION_FIELDS.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { createDynamoDbClient } from '../../adapters/dynamodb-client.js';
 import { FeatureClient } from '../../adapters/feature-client.js';
 import { FirehoseWriter } from '../../adapters/firehose/record-stream-writer.js';
 import type { EmbeddedModel } from '../../adapters/model/embedded-model.js';
@@ -26,7 +26,7 @@ export const handler = handlerAtColdStart('score', () => {
   const spec = loadSpec();
   const models = loadModelSource();
   const { logger, metrics, tracer } = powertools('streamfeatures-score');
-  const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const dynamodb = tracer.captureAWSv3Client(createDynamoDbClient());
   let sagemakerClient: SageMakerRuntimeClient | undefined;
   // The timeout bounds each whole call; at most one retry fits in it.
   const sagemaker = () =>
