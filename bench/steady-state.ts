@@ -149,7 +149,12 @@ async function applyRounds(
 /** Records by the day of the week their arrival falls in, in order. */
 function byDay(records: readonly InputRecord[], startMs: number): InputRecord[][] {
   const days: InputRecord[][] = [];
-  for (const record of records) (days[Math.floor((record.arrivalMs - startMs) / DAY_MS)] ??= []).push(record);
+  for (const record of records) {
+    const day = Math.floor((record.arrivalMs - startMs) / DAY_MS);
+    const list = days[day] ?? [];
+    list.push(record);
+    days[day] = list;
+  }
   return days.filter((day) => day !== undefined);
 }
 
