@@ -71,13 +71,22 @@ export class BitReader {
 
 /** The Rice parameter that codes these values in the fewest bits (and that many bits). */
 export function bestRiceParameter(values: readonly number[]): { k: number; bits: number } {
-  let best = { k: 0, bits: Number.POSITIVE_INFINITY };
-  for (let k = 0; k <= 52; k++) {
+  const cost = (k: number) => {
     let bits = 0;
     for (const value of values) bits += k + 1 + Math.floor(value / 2 ** k);
-    if (bits < best.bits) best = { k, bits };
-    // Past the optimum the total only grows (each value's cost is convex in k).
-    else break;
+    return bits;
+  };
+  // Each value's cost is convex in k, so is the sum: walk from near the optimum (log2 of the mean) to it.
+  const mean = values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+  let k = Math.min(52, Math.max(0, Math.floor(Math.log2(Math.max(1, mean)))));
+  let bits = cost(k);
+  for (const step of [-1, 1]) {
+    for (let next = k + step; next >= 0 && next <= 52; next += step) {
+      const nextBits = cost(next);
+      if (nextBits >= bits) break;
+      k = next;
+      bits = nextBits;
+    }
   }
-  return best;
+  return { k, bits };
 }
