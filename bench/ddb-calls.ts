@@ -25,6 +25,11 @@ export class CallTally {
   tileUnitsByEntity: Record<string, number> = {};
   /** Accepted tile writes, by entity. */
   tilePutsByEntity: Record<string, number> = {};
+  /**
+   * Units those writes would cost by the size of the item put alone, by entity: DynamoDB bills a put by the larger
+   * of the item it replaces and the new one, so tileUnitsByEntity less this is what shrinking items still paid.
+   */
+  tileOwnSizeUnitsByEntity: Record<string, number> = {};
   batchGets = 0;
   batchGetKeys = 0;
   /** Keys asked for and found: DynamoDB Local charges nothing for the others, AWS charges 0.5 RCU each. */
@@ -69,6 +74,8 @@ export function tallyCalls(client: DynamoDBClient): { current: CallTally } {
           const entity = entityOf(input.Item?.pk?.S ?? '');
           tally.tileUnitsByEntity[entity] = (tally.tileUnitsByEntity[entity] ?? 0) + units;
           tally.tilePutsByEntity[entity] = (tally.tilePutsByEntity[entity] ?? 0) + 1;
+          tally.tileOwnSizeUnitsByEntity[entity] =
+            (tally.tileOwnSizeUnitsByEntity[entity] ?? 0) + writeUnitsOf(itemBytes(input.Item ?? {}));
         } else if (command === 'BatchGetItemCommand') {
           tally.batchGets++;
           tally.batchGetUnits += units;

@@ -51,6 +51,7 @@ export function renderSteadyState(
     int(s.max),
     `${Math.round(100 * (result.packing.packedShareByEntity[entity] ?? 0))}%`,
     num(result.tilePutsPerEventByEntity[entity] ?? 0),
+    num(result.tileOwnSizeWriteUnitsPerEventByEntity[entity] ?? 0),
     num(result.tileWriteUnitsPerEventByEntity[entity] ?? 0),
   ]);
   return [
@@ -74,9 +75,22 @@ export function renderSteadyState(
       `${num(result.tileConflictsPerEvent)} an event. One writer alone applied ${int(result.eventsPerSecondPerShard)} records/s (DynamoDB Local).`,
     '  Items after the week, bytes as DynamoDB sizes them, and day-7 tile puts and write units per event by entity:',
     renderTable(
-      ['entity', 'items', 'p50 B', 'p90 B', 'p99 B', 'max B', 'packed', 'puts/event', 'WCU/event'],
+      [
+        'entity',
+        'items',
+        'p50 B',
+        'p90 B',
+        'p99 B',
+        'max B',
+        'packed',
+        'puts/event',
+        'own size',
+        'WCU/event',
+      ],
       sizes,
     ),
+    '  (own size: the WCU those puts would cost by the new item alone; DynamoDB bills a put by the larger of the ' +
+      'item it replaces and the new one.)',
     `  packing (items over 1 KB plain, raw DEFLATE): ${num(result.packing.packMicrosPerItem)} µs to pack and ` +
       `${num(result.packing.unpackMicrosPerItem)} µs to unpack a packed item (best of five passes, this machine): a put of a packed item packs it once, and unpacks it once when it was read rather than cached.`,
     ...renderWriter(result),

@@ -5,12 +5,18 @@
  * four shards, one OnlineStore per shard (as Lambda runs one instance per shard), against DynamoDB Local, every call
  * counted by bench/ddb-calls.ts.
  *
- * How the week is run in minutes: days 1 to 6 less the last hours are applied by four stores in large
- * batches (one write per distinct item per batch) with the id ledger off (its items would not outlive the dedupe
- * horizon anyway; under `event.dedupeScope` the claims ride in the card items' puts, so the spec runs as it is); the last hours of day 6 then run in the function's own batch size to warm the stores' caches,
- * and day 7 in that batch size is measured, one batch at a time (writer-batches.ts: each batch either timed or counted
- * in round trips, for the writer's model). The table holds what a week of the store's own writes leaves: items
- * grown over their windows, expired ones gone.
+ * How the week is run in minutes: days 1 to 6 less the last hours are applied by four stores in large batches, one
+ * a shard a day (one write per distinct item per batch), with the id ledger off (its items would not outlive the
+ * dedupe horizon anyway; under `event.dedupeScope` the claims ride in the card items' puts, so the spec runs as it
+ * is); the last hours of day 6 then run in the function's own batch size to warm the stores' caches, and day 7 in
+ * that batch size is measured, one batch at a time (writer-batches.ts: each batch either timed or counted in round
+ * trips, for the writer's model). The table holds what a week of the store's own writes leaves: items grown over
+ * their windows, expired ones gone.
+ *
+ * A batch a day, not one for the six days: a write keeps the id claims within the horizon of its batch's earliest
+ * event (id-claims.ts), so one batch would leave each card's item with every claim of six days, which its first
+ * day-7 put would pay for (DynamoDB bills a put by the larger of the item it replaces and the new one); a day's
+ * batch keeps at most a day's claims more than a function's batch of seconds would.
  *
  * The figures it writes to bench/results/steady-state.json (read by capacity planning), all per counted event of
  * day 7 unless named otherwise:
@@ -20,6 +26,8 @@
  *     "writeUnitsPerEvent": { "total", "tiles", "ledger", "refused" }   (refused: rejected conditional tile puts),
  *     "tileWriteUnitsPerEventByEntity": { "<entity>": units },          (accepted tile puts only)
  *     "tilePutsPerEventByEntity": { "<entity>": puts },
+ *     "tileOwnSizeWriteUnitsPerEventByEntity": { "<entity>": units }    (those puts billed by the new item's size
+ *                   alone: DynamoDB bills the larger of the replaced and the new item),
  *     "readUnitsPerEvent": { "total", "prefetch", "afterConflict" }      (keys not found billed at 0.5 as AWS does),
  *     "itemBytes": { "<entity>": { "items", "p50", "p90", "p99", "max" } } (every item of the table after day 7, as
  *                   stored: packed items by their binary's bytes),
@@ -91,6 +99,7 @@ export interface SteadyStateResult {
   writeUnitsPerEvent: { total: number; tiles: number; ledger: number; refused: number };
   tileWriteUnitsPerEventByEntity: Record<string, number>;
   tilePutsPerEventByEntity: Record<string, number>;
+  tileOwnSizeWriteUnitsPerEventByEntity: Record<string, number>;
   readUnitsPerEvent: { total: number; prefetch: number; afterConflict: number };
   /** Prefetched keys not found, per event: DynamoDB Local bills them nothing, AWS 0.5 RCU each. */
   prefetchMissingKeysPerEvent: number;
@@ -134,6 +143,18 @@ async function applyRounds(
     }
   }
   return counted;
+}
+
+/** Records by the day of the week their arrival falls in, in order. */
+function byDay(records: readonly InputRecord[], startMs: number): InputRecord[][] {
+  const days: InputRecord[][] = [];
+  for (const record of records) {
+    const day = Math.floor((record.arrivalMs - startMs) / DAY_MS);
+    const list = days[day] ?? [];
+    list.push(record);
+    days[day] = list;
+  }
+  return days.filter((day) => day !== undefined);
 }
 
 /**
@@ -183,10 +204,10 @@ export async function measureSteadyState(
 
   tally.current = new CallTally();
   progress(
-    `steady state: loading ${load.length} records (days 1-${options.days - 1}) in batches of ${options.loadBatchSize}`,
+    `steady state: loading ${load.length} records (days 1-${options.days - 1}) a day at a time, in batches of up to ${options.loadBatchSize}`,
   );
   let t = performance.now();
-  await applyRounds(loaders, load, options.loadBatchSize);
+  for (const day of byDay(load, startMs)) await applyRounds(loaders, day, options.loadBatchSize);
   const loadSeconds = (performance.now() - t) / 1000;
   progress(`steady state: warming caches on ${warm.length} records, batches of ${options.batchSize}`);
   t = performance.now();
@@ -237,6 +258,7 @@ export async function measureSteadyState(
     writeUnitsPerEvent: writes,
     tileWriteUnitsPerEventByEntity: perEntity(calls.tileUnitsByEntity),
     tilePutsPerEventByEntity: perEntity(calls.tilePutsByEntity),
+    tileOwnSizeWriteUnitsPerEventByEntity: perEntity(calls.tileOwnSizeUnitsByEntity),
     readUnitsPerEvent: reads,
     prefetchMissingKeysPerEvent: per(missing),
     tileConflictsPerEvent: per(calls.tileConflicts),

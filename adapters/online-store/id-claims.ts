@@ -11,8 +11,8 @@ import {
  * in the same conditional put as its tiles, so the dedupe costs no write of its own. Every copy of an event meets
  * in that item: the stream is partitioned by the scope entity, and the item is written under optimistic locking.
  *
- * Stored as one string attribute `c`: `<since>;<claim>,<claim>…`, each claim `<id hash>.<arrival>.<record hash>` in
- * base 36 (about 25 bytes): a 48-bit hash of the id, the arrival of the record that counted it, and a 32-bit hash
+ * Stored as one string attribute `c`: `<since>;<claim>,<claim>…` in arrival order, each claim
+ * `<id hash>.<arrival>.<record hash>` in base 36 (about 25 bytes; in a packed item about 13, item-payload.ts): a 48-bit hash of the id, the arrival of the record that counted it, and a 32-bit hash
  * of that record (shard, sequence number), which tells a redelivery of the counting record from another copy.
  * A claim is kept while a record of a write (or of its retry) could be decided against it: until the earliest
  * arrival a write brings is past it by the horizon; a claim another copy superseded (past the horizon) is kept as
@@ -149,6 +149,9 @@ export function decideClaims(
         `${MAX_CLAIMS_PER_KEY} a key of event.dedupeScope may (the item size bound counts on it)`,
     );
   }
+  // In arrival order (a claim's place in the list decides nothing): the packed form stores arrivals as gaps
+  // (item-payload.ts), and keeps claims out of order as text.
+  kept.sort((a, b) => a.alpha - b.alpha);
   const latest = Math.max(0, ...kept.map((c) => c.alpha));
   // Once the horizon has passed the first claim, every id in reach is claimed here: the ledger is done with.
   const complete = since > 0 && latest - since > horizonMs ? 0 : since;

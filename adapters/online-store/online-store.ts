@@ -33,8 +33,29 @@ import { mergedState, readStoredKeys, type StoredItemsOptions } from './stored-i
 import { fromAttributes } from './tile-item.js';
 import { splitBySlot } from './writer-slots.js';
 
-/** Read uncached items before writing them while more than this share of them exist (see existingShare). */
-const READ_FIRST_ABOVE = 0.25;
+/**
+ * What a read unit costs in write units: DynamoDB's us-east-1 prices, on demand (0.125 and 0.625 USD a million)
+ * and provisioned (0.00013 and 0.00065 USD an hour) alike.
+ */
+const READ_UNIT_IN_WRITE_UNITS = 0.2;
+
+/**
+ * Read uncached items before writing them while more than this share of them exist (see existingShare), set by
+ * dollars. Reading first costs every uncached key half a read unit (eventually consistent, up to 4 KB), found or
+ * not; writing blind costs each key that exists a refused put (a write unit at least) and a consistent re-read (a
+ * read unit), and those that do not exist nothing. Reading first pays while share × (1 + r) > 0.5 × r, r a read
+ * unit's price in write units: above 1/12 of the keys. (It was a quarter: the same sum counted in units, as if a
+ * read unit cost as much as a write unit.)
+ */
+const READ_FIRST_ABOVE = (0.5 * READ_UNIT_IN_WRITE_UNITS) / (1 + READ_UNIT_IN_WRITE_UNITS);
+
+/**
+ * How much one batch's observed share moves existingShare. A half: a fresh instance (its estimate at a half) on new
+ * traffic reads first for three batches (estimates 0.5, 0.25, 0.125; then 0.0625, blind), one more than with a
+ * quarter as the threshold and 0.3 as the weight; at 0.3 and 1/12 it would read first for six. A batch of all-new
+ * items moves an estimate of the steady state's share (about a half) to a quarter, still reading first.
+ */
+const SHARE_LEARNING_WEIGHT = 0.5;
 
 export interface OnlineStoreOptions {
   readonly client: DynamoDBClient;
@@ -81,8 +102,8 @@ export class OnlineStore {
   private readonly concurrency: number;
   /**
    * Of the items a batch touches that the cache lacks, the share that exist in the table, smoothed over batches.
-   * Reading them first costs half a read unit a key, found or not; writing blind costs a failed put and a read
-   * (about 2 units) for each that exists. So reading first pays only while this share is above a quarter.
+   * Reading them first costs half a read unit a key, found or not; writing blind costs a refused put and a read
+   * for each that exists (READ_FIRST_ABOVE weighs them in dollars).
    */
   private existingShare = 0.5;
 
@@ -341,7 +362,7 @@ export class OnlineStore {
   }
 
   private learnExistingShare(observed: number): void {
-    this.existingShare = 0.7 * this.existingShare + 0.3 * observed;
+    this.existingShare = (1 - SHARE_LEARNING_WEIGHT) * this.existingShare + SHARE_LEARNING_WEIGHT * observed;
   }
 }
 

@@ -15,8 +15,9 @@ import { type Payload, packPayload, unpackPayload } from './item-payload.js';
  *   c   S  under `event.dedupeScope`, on the scope entity's items only: the id claims of the dedupe horizon
  *          (id-claims.ts), written in the same put as the tiles
  *   z   B  packed layout, for an item over PACK_ABOVE_BYTES that packing makes smaller: the tiles, watermarks and
- *          claims (`s`, `w`, `c`) packed into one raw DEFLATE value (item-payload.ts); `s` then holds PACKED_MARK
- *          and `w`, `c` are absent. Items are written packed or plain per put; both read.
+ *          claims (`s`, `w`, `c`) packed into one binary value (item-payload.ts: raw DEFLATE, the claims in
+ *          binary after it); `s` then holds PACKED_MARK and `w`, `c` are absent. Items are written packed or
+ *          plain per put; both read.
  *   x   N  expiry, epoch seconds (the table's TTL attribute): past the longest window plus lateness
  */
 export interface TileItem {
