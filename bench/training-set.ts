@@ -23,7 +23,7 @@ import {
   sortedByArrival,
   type TrainingLabel,
   type TrainingPlan,
-  trainingRowBatches,
+  trainingRowsInto,
 } from '../core/index.js';
 import type { FraudLabel } from '../examples/fraud/generate.js';
 import { type Agreement, type DuckDbSideBySide, measureDuckDbSideBySide } from './duckdb-training-set.js';
@@ -132,12 +132,11 @@ export async function buildFromArchive(
   const sweep = new ArrivalSweep(spec);
   const writer = new ParquetTableWriter(out, plan.columns);
   const source = await openEventSource(spec, archive);
-  for await (const rows of trainingRowBatches(sweep, plan, source.chunks, lookups)) {
-    for (const row of rows) {
-      writer.append(row);
-      onRow?.(writer.rows);
-    }
-  }
+  const take = (row: readonly (string | number | null)[]) => {
+    writer.append(row);
+    onRow?.(writer.rows);
+  };
+  for await (const _ of trainingRowsInto(sweep, plan, source.chunks, lookups, take));
   writer.close();
   return sweep.ingested;
 }
