@@ -6,7 +6,7 @@
  * ten. The variants run interleaved and the ratio is taken per round. A third build with no labels at all (read the
  * archive, arrival order, the engine, an empty output) is the floor the labelled builds stand on. Two more split a
  * build with every label into its parts: the archive read and arrival order alone (no engine), and the build with
- * every label whose rows are read but not written; the differences of medians are where its CPU time goes.
+ * every label whose rows are read but not written; their differences, round by round, are where its CPU time goes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,8 +49,8 @@ export interface TrainingSetResult {
   ratioNoLabels: number;
   ratioPerRound: { all: number[]; tenth: number[]; none: number[] };
   /**
-   * Where a build with every label spends its CPU time, ms (differences of medians): the archive read and arrival
-   * order; the engine as the build drives it; the point-in-time reads into rows; the Parquet writer.
+   * Where a build with every label spends its CPU time, ms (medians of per-round differences): the archive read and
+   * arrival order; the engine as the build drives it; the point-in-time reads into rows; the Parquet writer.
    */
   split: { archive: number; engine: number; reads: number; write: number; engineAlone: number };
   /** Peak heap during a build with every label, beyond what the process held before it (MiB): sampled. */
@@ -118,6 +118,9 @@ export async function measureTrainingSet(
 
     const cpu = (list: Timing[]) => median(list.map((t) => t.cpuMs));
     const rate = (list: Timing[]) => records.length / (cpu(list) / 1000);
+    /** What `more` takes beyond `less`: the median of the per-round differences (variants of a round ran together). */
+    const apart = (more: Timing[], less: Timing[]) =>
+      median(more.map((t, i) => t.cpuMs - (less[i] as Timing).cpuMs));
     const ratios = (list: Timing[]) => list.map((t, i) => (timings.engine[i] as Timing).cpuMs / t.cpuMs);
     return {
       records: records.length,
@@ -134,9 +137,9 @@ export async function measureTrainingSet(
       ratioPerRound: { all: ratios(timings.all), tenth: ratios(timings.tenth), none: ratios(timings.none) },
       split: {
         archive: cpu(timings.archiveOnly),
-        engine: cpu(timings.none) - cpu(timings.archiveOnly),
-        reads: cpu(timings.unwritten) - cpu(timings.none),
-        write: cpu(timings.all) - cpu(timings.unwritten),
+        engine: apart(timings.none, timings.archiveOnly),
+        reads: apart(timings.unwritten, timings.none),
+        write: apart(timings.all, timings.unwritten),
         engineAlone: cpu(timings.engine),
       },
       heapMiB,
@@ -295,6 +298,6 @@ function splitLine(training: TrainingSetResult): string {
   return (
     `  a build with every label, CPU ms (vs the engine alone, ${int(engineAlone)} ms): archive read + arrival order ` +
     `${part(archive)}, engine in the build ${part(engine)}, ${int(training.labels.all)} point-in-time reads into rows ` +
-    `${part(reads)}, Parquet writer ${part(write)} (differences of medians)`
+    `${part(reads)}, Parquet writer ${part(write)} (medians of per-round differences)`
   );
 }
