@@ -4,7 +4,9 @@
  * label, write the Parquet training set) over MemoryEngine.ingest alone on the same records already in memory.
  * Two label densities: one label per transaction (the fraud example: every transaction is labelled) and one per
  * ten. The variants run interleaved and the ratio is taken per round. A third build with no labels at all (read the
- * archive, arrival order, the engine, an empty output) is the floor the labelled builds stand on.
+ * archive, arrival order, the engine, an empty output) is the floor the labelled builds stand on. Two more split a
+ * build with every label into its parts: the archive read and arrival order alone (no engine), and the build with
+ * every label whose rows are read but not written; their differences, round by round, are where its CPU time goes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +25,7 @@ import {
   sortedByArrival,
   type TrainingLabel,
   type TrainingPlan,
-  trainingRowBatches,
+  trainingRowsInto,
 } from '../core/index.js';
 import type { FraudLabel } from '../examples/fraud/generate.js';
 import { type Agreement, type DuckDbSideBySide, measureDuckDbSideBySide } from './duckdb-training-set.js';
@@ -46,6 +48,11 @@ export interface TrainingSetResult {
   noLabelsEventsPerSec: number;
   ratioNoLabels: number;
   ratioPerRound: { all: number[]; tenth: number[]; none: number[] };
+  /**
+   * Where a build with every label spends its CPU time, ms (medians of per-round differences): the archive read and
+   * arrival order; the engine as the build drives it; the point-in-time reads into rows; the Parquet writer.
+   */
+  split: { archive: number; engine: number; reads: number; write: number; engineAlone: number };
   /** Peak heap during a build with every label, beyond what the process held before it (MiB): sampled. */
   heapMiB: number;
 }
@@ -78,13 +85,24 @@ export async function measureTrainingSet(
         buildFromArchive(spec, plan, archive, chosen, join(dir, 'train.parquet'), (rows) => {
           if (sampleHeap && rows % 2_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
         });
-    const variants = { engine, all: build(lookups), tenth: build(tenth), none: build([]) };
-    const timings = {
-      engine: [] as Timing[],
-      all: [] as Timing[],
-      tenth: [] as Timing[],
-      none: [] as Timing[],
+    const archiveOnly = async () => {
+      let n = 0;
+      for await (const chunk of (await openEventSource(spec, archive)).chunks) n += chunk.length;
+      return n;
     };
+    const unwritten = () => readRowsOnly(spec, plan, archive, lookups);
+    const variants = {
+      engine,
+      all: build(lookups),
+      tenth: build(tenth),
+      none: build([]),
+      archiveOnly,
+      unwritten,
+    };
+    const timings = Object.fromEntries(Object.keys(variants).map((name) => [name, [] as Timing[]])) as Record<
+      keyof typeof variants,
+      Timing[]
+    >;
     const names = Object.keys(variants) as (keyof typeof variants)[];
     for (const name of names) await timeOnceAsync(variants[name]); // warm-up
     for (let round = 0; round < repetitions; round++) {
@@ -98,7 +116,11 @@ export async function measureTrainingSet(
     await build(lookups, true)();
     const heapMiB = Math.max(0, (peakHeap - before) / 1048576);
 
-    const rate = (list: Timing[]) => records.length / (median(list.map((t) => t.cpuMs)) / 1000);
+    const cpu = (list: Timing[]) => median(list.map((t) => t.cpuMs));
+    const rate = (list: Timing[]) => records.length / (cpu(list) / 1000);
+    /** What `more` takes beyond `less`: the median of the per-round differences (variants of a round ran together). */
+    const apart = (more: Timing[], less: Timing[]) =>
+      median(more.map((t, i) => t.cpuMs - (less[i] as Timing).cpuMs));
     const ratios = (list: Timing[]) => list.map((t, i) => (timings.engine[i] as Timing).cpuMs / t.cpuMs);
     return {
       records: records.length,
@@ -113,6 +135,13 @@ export async function measureTrainingSet(
       noLabelsEventsPerSec: rate(timings.none),
       ratioNoLabels: median(ratios(timings.none)),
       ratioPerRound: { all: ratios(timings.all), tenth: ratios(timings.tenth), none: ratios(timings.none) },
+      split: {
+        archive: cpu(timings.archiveOnly),
+        engine: apart(timings.none, timings.archiveOnly),
+        reads: apart(timings.unwritten, timings.none),
+        write: apart(timings.all, timings.unwritten),
+        engineAlone: cpu(timings.engine),
+      },
       heapMiB,
     };
   } finally {
@@ -132,14 +161,28 @@ export async function buildFromArchive(
   const sweep = new ArrivalSweep(spec);
   const writer = new ParquetTableWriter(out, plan.columns);
   const source = await openEventSource(spec, archive);
-  for await (const rows of trainingRowBatches(sweep, plan, source.chunks, lookups)) {
-    for (const row of rows) {
-      writer.append(row);
-      onRow?.(writer.rows);
-    }
-  }
+  const take = (row: readonly (string | number | null)[]) => {
+    writer.append(row);
+    onRow?.(writer.rows);
+  };
+  for await (const _ of trainingRowsInto(sweep, plan, source.chunks, lookups, take));
   writer.close();
   return sweep.ingested;
+}
+
+/** `buildFromArchive` with every row read and none written: the build less its Parquet writer. */
+async function readRowsOnly(
+  spec: CompiledSpec,
+  plan: TrainingPlan,
+  archive: string,
+  lookups: readonly Lookup<TrainingLabel>[],
+): Promise<number> {
+  const sweep = new ArrivalSweep(spec);
+  const source = await openEventSource(spec, archive);
+  let rows = 0;
+  for await (const handedOn of trainingRowsInto(sweep, plan, source.chunks, lookups, () => {}))
+    rows += handedOn;
+  return rows;
 }
 
 /**
@@ -244,5 +287,17 @@ export function renderTrainingSet(training: TrainingSetResult): string[] {
     ),
     `  training-set = read the archive + arrival order + engine + a point-in-time read of 3 entities per label + ` +
       `write Parquet; peak heap of a build with every label ${int(training.heapMiB)} MiB above the process's own`,
+    splitLine(training),
   ];
+}
+
+/** Where a build with every label spends its CPU time, beside the engine alone on records in memory. */
+function splitLine(training: TrainingSetResult): string {
+  const { archive, engine, reads, write, engineAlone } = training.split;
+  const part = (ms: number) => `${int(ms)} ms (${num(ms / engineAlone)})`;
+  return (
+    `  a build with every label, CPU ms (vs the engine alone, ${int(engineAlone)} ms): archive read + arrival order ` +
+    `${part(archive)}, engine in the build ${part(engine)}, ${int(training.labels.all)} point-in-time reads into rows ` +
+    `${part(reads)}, Parquet writer ${part(write)} (medians of per-round differences)`
+  );
 }

@@ -14,7 +14,7 @@ import {
   type SpecVersion,
   specVersionOf,
   type Totals,
-  trainingRowBatches,
+  trainingRowsInto,
 } from '../core/index.js';
 import { type CliIO, describeCounts } from './io.js';
 
@@ -130,10 +130,9 @@ export async function buildTrainingSet(options: TrainingSetOptions, io: CliIO): 
     io.err(io.interactive ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
   };
   try {
-    for await (const rows of trainingRowBatches(sweep, plan, source.chunks, lookups)) {
-      for (const row of rows) writer.append(row);
+    // Each row goes into the writer's columns as it is read: no array per label, no batch of rows held.
+    for await (const _ of trainingRowsInto(sweep, plan, source.chunks, lookups, (row) => writer.append(row)))
       reportEvery();
-    }
     writer.close();
   } catch (error) {
     // Nothing half-written: an earlier output at the path stays as it was.

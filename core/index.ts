@@ -81,6 +81,6 @@ export {
   type TrainingLabel,
   type TrainingPlan,
   trainingRow,
-  trainingRowBatches,
   trainingRows,
+  trainingRowsInto,
 } from './training-set.js';

@@ -171,20 +171,34 @@ export function trainingRows(
   return pointInTimeWith(sweep, records, lookups, rowReader(sweep, plan));
 }
 
-/** `trainingRows` in batches (core/point-in-time.ts, `pointInTimeBatches`): what a writer takes. */
-export function trainingRowBatches(
+/**
+ * Training rows handed to `take` one at a time, as each label is read, in label order: `take` must use the row
+ * before it returns (a writer copies it into its columns), as the next label is read into the same array. No row
+ * outlives its label: a build makes no array per label and holds no batch of rows. Yields, after each batch of
+ * labels (core/point-in-time.ts, ANSWER_BATCH) and before the sweep waits for records, how many rows it handed on.
+ */
+export async function* trainingRowsInto(
   sweep: ArrivalSweep,
   plan: TrainingPlan,
   records: AsyncIterable<readonly InputRecord[]>,
   lookups: AsyncIterable<Lookup<TrainingLabel>> | Iterable<Lookup<TrainingLabel>>,
-): AsyncGenerator<(string | number | null)[][]> {
-  return pointInTimeBatches(sweep, records, lookups, rowReader(sweep, plan));
+  take: (row: readonly (string | number | null)[]) => void,
+): AsyncGenerator<number> {
+  const read = rowReader(sweep, plan, new Array(plan.columns.length));
+  const handOn = (lookup: Lookup<TrainingLabel>) => {
+    take(read(lookup));
+  };
+  for await (const batch of pointInTimeBatches(sweep, records, lookups, handOn)) yield batch.length;
 }
 
-/** Reads one label's row from the sweep, as it stands at the label's time. */
+/**
+ * Reads one label's row from the sweep, as it stands at the label's time: into `reused` when given (the same array
+ * for every label), else into an array of its own.
+ */
 function rowReader(
   sweep: ArrivalSweep,
   plan: TrainingPlan,
+  reused?: (string | number | null)[],
 ): (lookup: Lookup<TrainingLabel>) => (string | number | null)[] {
   const width = plan.columns.length;
   const columnOf = new Map(plan.columns.map((column, c) => [column.name, c]));
@@ -202,7 +216,7 @@ function rowReader(
   const stringColumn = plan.columns.map((column) => column.type === 'STRING');
   return (lookup) => {
     const { keys, id, label } = lookup.payload;
-    const row: (string | number | null)[] = new Array(width);
+    const row: (string | number | null)[] = reused ?? new Array(width);
     let c = 0;
     for (; c < keys.length; c++) {
       const key = keys[c] as string | number;

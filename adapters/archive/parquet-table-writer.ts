@@ -1,6 +1,10 @@
-import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import type { ColumnChunk, FileMetaData, RowGroup, SchemaElement } from 'hyparquet';
+import { fileWriter, schemaFromColumnData } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import type { Writer } from 'hyparquet-writer/src/types.js';
 import { snappyCompressor } from 'hysnappy';
 import { AtomicFile } from '../files/atomic-file.js';
+import { writeColumnChunk } from './parquet-column-chunk.js';
 
 /**
  * A flat Parquet column, every one optional (null and undefined are written as null): INT64 takes a safe integer
@@ -35,6 +39,8 @@ function shown(value: unknown): string {
 
 /** Rows per row group: big enough for good compression, small enough that a reader's slice stays small. */
 const ROW_GROUP = 50_000;
+/** Rows a new writer makes room for: a small file (an hour of a test archive) holds no row group's worth. */
+const FIRST_CAPACITY = 1_024;
 
 /**
  * Snappy in WebAssembly (hysnappy, from hyparquet's authors) instead of hyparquet-writer's JavaScript Snappy: the
@@ -47,16 +53,28 @@ function snappyCompress(input: Uint8Array): Uint8Array {
   return snappy(input);
 }
 
+const KIND = { INT64: 0, DOUBLE: 1, STRING: 2 } as const;
+
 /**
- * Writes a flat Parquet file a row at a time: rows gather column by column and go out one row group at a time, so
- * memory holds one row group however many rows are written. The file appears at its path only when `close`
- * finishes it; until then (and after `abort`) an existing file there is left as it was.
+ * Writes a flat Parquet file a row at a time: rows gather column by column, numbers in typed arrays (no value is
+ * boxed or kept as an object), and go out one row group at a time (parquet-column-chunk.ts), so memory holds one
+ * row group however many rows are written. The file appears at its path only when `close` finishes it; until then
+ * (and after `abort`) an existing file there is left as it was.
  */
 export class ParquetTableWriter {
-  private readonly writer: ParquetWriter;
+  private readonly writer: Writer;
   private readonly file: AtomicFile;
   private readonly path: string;
-  private buffers: Cell[][];
+  private readonly schema: SchemaElement[];
+  private readonly kinds: number[];
+  private readonly rowGroups: RowGroup[] = [];
+  private readonly metadata: readonly { key: string; value: string }[];
+  private capacity = FIRST_CAPACITY;
+  private present: Uint8Array[];
+  private numbers: (Float64Array | undefined)[];
+  private readonly strings: ((string | undefined)[] | undefined)[];
+  /** Rows in the row group being gathered. */
+  private buffered = 0;
   rows = 0;
 
   /** `metadata`: key-value pairs for the file's footer (the spec version its features were computed under). */
@@ -66,8 +84,9 @@ export class ParquetTableWriter {
     metadata: readonly { key: string; value: string }[] = [],
   ) {
     this.path = path;
+    this.metadata = metadata;
     this.file = new AtomicFile(path);
-    const schema = schemaFromColumnData({
+    this.schema = schemaFromColumnData({
       columnData: columns.map((column) => ({
         name: column.name,
         data: [],
@@ -75,13 +94,14 @@ export class ParquetTableWriter {
         nullable: true,
       })),
     });
-    this.writer = new ParquetWriter({
-      writer: fileWriter(this.file.temporary),
-      schema,
-      compressors: { SNAPPY: snappyCompress },
-      ...(metadata.length > 0 ? { kvMetadata: [...metadata] } : {}),
-    });
-    this.buffers = columns.map(() => []);
+    this.writer = fileWriter(this.file.temporary);
+    this.writer.appendUint32(PARQUET_MAGIC);
+    this.kinds = columns.map((column) => KIND[column.type]);
+    this.present = columns.map(() => new Uint8Array(this.capacity));
+    this.numbers = this.kinds.map((kind) =>
+      kind === KIND.STRING ? undefined : new Float64Array(this.capacity),
+    );
+    this.strings = this.kinds.map((kind) => (kind === KIND.STRING ? [] : undefined));
   }
 
   /**
@@ -89,25 +109,45 @@ export class ParquetTableWriter {
    * row's index (from 0) and the value, and the row is not added: nothing is written but what was given.
    */
   append(values: readonly Cell[]): void {
-    for (let c = 0; c < this.columns.length; c++) {
+    const row = this.buffered;
+    if (row === this.capacity) this.grow();
+    // Each value goes to its slot as it is checked: a refused row's slots are simply taken by the next row.
+    for (let c = 0; c < this.kinds.length; c++) {
       const value = values[c];
-      if (value === null || value === undefined) continue;
-      const column = this.columns[c] as TableColumn;
-      const refusal = REFUSAL[column.type](value);
-      if (refusal !== undefined) {
-        throw new Error(
-          `${this.path}: row ${this.rows}, column "${column.name}": ${refusal}, got ${shown(value)}`,
-        );
+      const present = this.present[c] as Uint8Array;
+      if (value === null || value === undefined) {
+        present[row] = 0;
+        continue;
       }
+      const kind = this.kinds[c];
+      if (kind === KIND.STRING) {
+        if (typeof value !== 'string') this.refuse(c, value);
+        (this.strings[c] as (string | undefined)[])[row] = value;
+      } else {
+        if (typeof value !== 'number' || (kind === KIND.INT64 && !Number.isSafeInteger(value)))
+          this.refuse(c, value);
+        (this.numbers[c] as Float64Array)[row] = value;
+      }
+      present[row] = 1;
     }
-    for (let c = 0; c < this.columns.length; c++) (this.buffers[c] as Cell[]).push(values[c]);
+    this.buffered++;
     this.rows++;
-    if ((this.buffers[0] as Cell[]).length >= ROW_GROUP) this.flush();
+    if (this.buffered >= ROW_GROUP) this.flush();
   }
 
   /** Writes the last row group and the footer, and puts the file in place. */
   close(): void {
     this.flush();
+    writeMetadata(this.writer, {
+      version: 2,
+      created_by: 'hyparquet',
+      schema: this.schema,
+      num_rows: BigInt(this.rows),
+      row_groups: this.rowGroups,
+      metadata_length: 0,
+      ...(this.metadata.length > 0 ? { key_value_metadata: [...this.metadata] } : {}),
+    } as FileMetaData);
+    this.writer.appendUint32(PARQUET_MAGIC);
     this.writer.finish();
     this.file.commit();
   }
@@ -117,17 +157,61 @@ export class ParquetTableWriter {
     this.file.discard();
   }
 
-  private flush(): void {
-    if ((this.buffers[0] as Cell[]).length === 0) return;
-    const columnData = this.columns.map((column, c) => {
-      const values = this.buffers[c] as Cell[];
-      const data =
-        column.type === 'INT64'
-          ? values.map((v) => (typeof v === 'number' ? BigInt(v) : null))
-          : values.map((v) => (v === undefined ? null : v));
-      return { name: column.name, data, type: column.type, nullable: true };
+  private refuse(c: number, value: unknown): never {
+    const column = this.columns[c] as TableColumn;
+    throw new Error(
+      `${this.path}: row ${this.rows}, column "${column.name}": ${REFUSAL[column.type](value)}, got ${shown(value)}`,
+    );
+  }
+
+  private grow(): void {
+    const capacity = Math.min(ROW_GROUP, this.capacity * 2);
+    this.present = this.present.map((old) => {
+      const grown = new Uint8Array(capacity);
+      grown.set(old);
+      return grown;
     });
-    this.writer.write({ columnData, rowGroupSize: ROW_GROUP });
-    this.buffers = this.columns.map(() => []);
+    this.numbers = this.numbers.map((old) => {
+      if (!old) return undefined;
+      const grown = new Float64Array(capacity);
+      grown.set(old);
+      return grown;
+    });
+    this.capacity = capacity;
+  }
+
+  private flush(): void {
+    const rows = this.buffered;
+    if (rows === 0) return;
+    const start = this.writer.offset;
+    const columns: ColumnChunk[] = [];
+    let uncompressed = 0n;
+    for (let c = 0; c < this.columns.length; c++) {
+      const chunk = writeColumnChunk(
+        this.writer,
+        (this.columns[c] as TableColumn).name,
+        {
+          type: (this.columns[c] as TableColumn).type,
+          rows,
+          present: this.present[c] as Uint8Array,
+          numbers: this.numbers[c] ?? NO_NUMBERS,
+          strings: this.strings[c] ?? [],
+        },
+        snappyCompress,
+      );
+      uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
+      columns.push(chunk);
+    }
+    this.rowGroups.push({
+      columns,
+      total_byte_size: uncompressed,
+      num_rows: BigInt(rows),
+      total_compressed_size: BigInt(this.writer.offset - start),
+    });
+    this.writer.flush?.();
+    this.buffered = 0;
   }
 }
+
+const PARQUET_MAGIC = 0x31524150;
+const NO_NUMBERS = new Float64Array(0);

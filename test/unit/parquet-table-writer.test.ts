@@ -150,3 +150,43 @@ describe('ParquetTableWriter', () => {
     ]);
   });
 });
+
+describe('ParquetTableWriter statistics and text', () => {
+  it('keeps each row group’s null count, min and max: NaN left out, zeros signed as Parquet says, text in UTF-8 order', async () => {
+    const path = join(dir, 'statistics.parquet');
+    const writer = new ParquetTableWriter(path, columns);
+    // '\u{1F600}' (a surrogate pair) sorts after '\uFFFD' in UTF-8, though before it in UTF-16 code units.
+    writer.append(['\u{1F600}', 5, 0, Number.NaN]);
+    writer.append(['\uFFFD', -(2 ** 40), 2.5, null]);
+    writer.append(['é', null, -1.5, 0]);
+    writer.append([null, 7, Number.NaN, null]);
+    writer.close();
+    const file = await asyncBufferFromFile(path);
+    const [group] = (await parquetMetadataAsync(file)).row_groups;
+    const statistics = group?.columns.map((chunk) => chunk.meta_data?.statistics);
+    expect(statistics?.[0]).toMatchObject({ null_count: 1n, min_value: 'é', max_value: '\u{1F600}' });
+    expect(statistics?.[1]).toMatchObject({ null_count: 1n, min_value: -(2n ** 40n), max_value: 7n });
+    expect(statistics?.[2]).toMatchObject({ null_count: 0n, min_value: -1.5, max_value: 2.5 });
+    expect(Object.is(statistics?.[3]?.min_value, -0)).toBe(true);
+    expect(Object.is(statistics?.[3]?.max_value, 0)).toBe(true);
+    expect(statistics?.[3]?.null_count).toBe(2n);
+    const rows = await parquetReadObjects({ file });
+    expect(rows.map((row) => row.key)).toEqual(['\u{1F600}', '\uFFFD', 'é', null]);
+  });
+
+  it('writes a column with every row null, and a file with no rows', async () => {
+    const empty = join(dir, 'empty.parquet');
+    const none = new ParquetTableWriter(empty, columns);
+    none.close();
+    expect(await parquetReadObjects({ file: await asyncBufferFromFile(empty) })).toEqual([]);
+    const path = join(dir, 'all-null.parquet');
+    const writer = new ParquetTableWriter(path, columns);
+    for (let i = 0; i < 1_500; i++) writer.append([`k${i}`, i, null, null]);
+    writer.close();
+    const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path) });
+    expect(rows).toHaveLength(1_500);
+    expect(rows.every((row, i) => row.key === `k${i}` && row.t === BigInt(i) && row.dense === null)).toBe(
+      true,
+    );
+  });
+});

@@ -13,6 +13,7 @@ import {
   pointInTimeWith,
   trainingRow,
   trainingRows,
+  trainingRowsInto,
 } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { onShards } from '../support/stream.js';
@@ -66,6 +67,31 @@ describe('trainingRows', () => {
         (row) => typeof row[plan.columns.findIndex((c) => c.name === 'card_last_country_7d')] === 'string',
       ),
     ).toBe(true);
+  });
+
+  it('hands on the same rows one at a time into one array, in label order, each before the next is read', async () => {
+    const expected: (string | number | null)[][] = [];
+    for await (const row of trainingRows(new ArrivalSweep(spec), plan, chunksOf(records, 250), lookups))
+      expected.push(row);
+    const rows: (string | number | null)[][] = [];
+    const arrays = new Set<readonly unknown[]>();
+    let handedOn = 0;
+    const take = (row: readonly (string | number | null)[]) => {
+      arrays.add(row);
+      rows.push([...row]);
+    };
+    for await (const n of trainingRowsInto(
+      new ArrivalSweep(spec),
+      plan,
+      chunksOf(records, 250),
+      lookups,
+      take,
+    ))
+      handedOn += n;
+    expect(handedOn).toBe(lookups.length);
+    expect(arrays.size).toBe(1);
+    expect(rows).toHaveLength(expected.length);
+    expect(rows.findIndex((row, i) => !isDeepStrictEqual(row, expected[i]))).toBe(-1);
   });
 
   it("fails on a lookup whose entities are not the plan's, naming both", async () => {
