@@ -7,8 +7,8 @@ import { AtomicFile } from '../files/atomic-file.js';
 import { writeColumnChunk } from './parquet-column-chunk.js';
 
 /**
- * A flat Parquet column, every one optional (null and undefined are written as null): INT64 takes a safe integer
- * (written as BigInt), DOUBLE any number, STRING a string. Any other value is refused (`append`).
+ * A flat Parquet column, every one optional (null and undefined are written as null): INT64 takes a safe integer,
+ * DOUBLE any number, STRING a string. Any other value is refused (`append`).
  */
 export interface TableColumn {
   readonly name: string;
@@ -67,6 +67,8 @@ export class ParquetTableWriter {
   private readonly path: string;
   private readonly schema: SchemaElement[];
   private readonly kinds: number[];
+  /** Per column, REFUSAL for its type. */
+  private readonly refusals: ((value: unknown) => string | undefined)[];
   private readonly rowGroups: RowGroup[] = [];
   private readonly metadata: readonly { key: string; value: string }[];
   private capacity = FIRST_CAPACITY;
@@ -97,6 +99,7 @@ export class ParquetTableWriter {
     this.writer = fileWriter(this.file.temporary);
     this.writer.appendUint32(PARQUET_MAGIC);
     this.kinds = columns.map((column) => KIND[column.type]);
+    this.refusals = columns.map((column) => REFUSAL[column.type]);
     this.present = columns.map(() => new Uint8Array(this.capacity));
     this.numbers = this.kinds.map((kind) =>
       kind === KIND.STRING ? undefined : new Float64Array(this.capacity),
@@ -119,15 +122,10 @@ export class ParquetTableWriter {
         present[row] = 0;
         continue;
       }
-      const kind = this.kinds[c];
-      if (kind === KIND.STRING) {
-        if (typeof value !== 'string') this.refuse(c, value);
-        (this.strings[c] as (string | undefined)[])[row] = value;
-      } else {
-        if (typeof value !== 'number' || (kind === KIND.INT64 && !Number.isSafeInteger(value)))
-          this.refuse(c, value);
-        (this.numbers[c] as Float64Array)[row] = value;
-      }
+      const refusal = (this.refusals[c] as (value: unknown) => string | undefined)(value);
+      if (refusal !== undefined) this.refuse(c, refusal, value);
+      if (this.kinds[c] === KIND.STRING) (this.strings[c] as (string | undefined)[])[row] = value as string;
+      else (this.numbers[c] as Float64Array)[row] = value as number;
       present[row] = 1;
     }
     this.buffered++;
@@ -157,10 +155,10 @@ export class ParquetTableWriter {
     this.file.discard();
   }
 
-  private refuse(c: number, value: unknown): never {
+  private refuse(c: number, refusal: string, value: unknown): never {
     const column = this.columns[c] as TableColumn;
     throw new Error(
-      `${this.path}: row ${this.rows}, column "${column.name}": ${REFUSAL[column.type](value)}, got ${shown(value)}`,
+      `${this.path}: row ${this.rows}, column "${column.name}": ${refusal}, got ${shown(value)}`,
     );
   }
 
