@@ -6,30 +6,13 @@
  * product's options' saving. Best of five passes each (the first warms the code up). Answers that carry items
  * (BatchGetItem's) are parsed in the real run and not here: a floor for those calls.
  */
-import { Readable } from 'node:stream';
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoDbClient } from '../adapters/dynamodb-client.js';
+import { CANNED_DYNAMODB } from '../test/support/canned-dynamodb.js';
 
 type Command = Parameters<DynamoDBClient['send']>[0];
 
 const PASSES = 5;
-
-/** A client's settings that answer every call at once with an empty JSON body (no network). */
-export const CANNED: DynamoDBClientConfig = {
-  region: 'us-east-1',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  requestHandler: {
-    handle: async () => ({
-      response: {
-        statusCode: 200,
-        reason: 'OK',
-        headers: { 'content-type': 'application/x-amz-json-1.0' },
-        body: Readable.from([Buffer.from('{}')]),
-      },
-    }),
-  } as never,
-};
 
 /** The SDK's CPU a call, ms: the product's client and one with the SDK's defaults, on the same commands. */
 export interface SdkCpu {
@@ -40,7 +23,10 @@ export interface SdkCpu {
 /** Process CPU ms a call to send `commands` one after another through each canned client. */
 export async function sdkCpuMsPerCall(commands: readonly Command[]): Promise<SdkCpu> {
   if (commands.length === 0) return { product: Number.NaN, sdkDefaults: Number.NaN };
-  const clients = { product: createDynamoDbClient(CANNED), sdkDefaults: new DynamoDBClient(CANNED) };
+  const clients = {
+    product: createDynamoDbClient(CANNED_DYNAMODB),
+    sdkDefaults: new DynamoDBClient(CANNED_DYNAMODB),
+  };
   try {
     const best = { product: Number.POSITIVE_INFINITY, sdkDefaults: Number.POSITIVE_INFINITY };
     for (let pass = 0; pass < PASSES; pass++) {

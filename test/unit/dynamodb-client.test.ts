@@ -1,12 +1,12 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDynamoDbClient, DYNAMODB_CLIENT_OPTIONS } from '../../adapters/dynamodb-client.js';
-import { CANNED } from '../../bench/sdk-cpu.js';
+import { CANNED_DYNAMODB } from '../support/canned-dynamodb.js';
 
 describe("the product's DynamoDB client", () => {
   it("resolves its middleware once per command class and keeps the SDK's retries for DynamoDB", async () => {
-    const client = createDynamoDbClient(CANNED);
-    const sdkDefaults = new DynamoDBClient(CANNED);
+    const client = createDynamoDbClient(CANNED_DYNAMODB);
+    const sdkDefaults = new DynamoDBClient(CANNED_DYNAMODB);
     expect(client.config.cacheMiddleware).toBe(DYNAMODB_CLIENT_OPTIONS.cacheMiddleware);
     expect(client.config.cacheMiddleware).toBe(true);
     expect(sdkDefaults.config.cacheMiddleware).toBeFalsy();
@@ -22,7 +22,7 @@ describe("the product's DynamoDB client", () => {
   });
 
   it('takes the caller’s settings beside its own', async () => {
-    const client = createDynamoDbClient({ ...CANNED, region: 'eu-west-1', maxAttempts: 5 });
+    const client = createDynamoDbClient({ ...CANNED_DYNAMODB, region: 'eu-west-1', maxAttempts: 5 });
     expect(await client.config.region()).toBe('eu-west-1');
     expect(await client.config.maxAttempts()).toBe(5);
     expect(client.config.cacheMiddleware).toBe(true);
@@ -30,7 +30,7 @@ describe("the product's DynamoDB client", () => {
   });
 
   it('runs middleware added before the first call on every call, each with its own input', async () => {
-    const client = createDynamoDbClient(CANNED);
+    const client = createDynamoDbClient(CANNED_DYNAMODB);
     const seen: string[] = [];
     client.middlewareStack.add(
       (next, context) => async (args) => {

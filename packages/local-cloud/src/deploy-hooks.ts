@@ -126,6 +126,7 @@ export async function startDeployHooks(
         apiId,
         accountId: context.accountId,
         region: context.region,
+        serviceMetrics: cloud.services.cloudwatch.serviceMetrics,
         ...(log === undefined ? {} : { onLog: (line: string) => log(`http-api ${logicalId}`, line) }),
       }).start();
       const deployed: LocalHttpApiDeployed = { logicalId, apiId, api, routes: [] };

@@ -260,7 +260,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return { kinesis: k, dynamodb: d, s3: f, sqs: f, sns: f, ...services.health(), ...plugged };
   };
   const services = await startLocalServices(gateway, log === undefined ? {} : { onLog: log });
-  // What the cloud's parts publish as AWS services (AWS/Lambda IteratorAge) lands in its CloudWatch.
+  // Its parts publish their AWS/* metrics to its own CloudWatch (services.cloudwatch.serviceMetrics); the
+  // process's fallback alarms (a deployment given no cloud's alarms) read its store as well.
   const detachServiceMetrics = attachServiceMetrics(services.cloudwatch.store);
   onDynamoDbCall = (call) => putCallMetrics(services.cloudwatch.store, call);
   state = 'running';

@@ -47,6 +47,8 @@ export async function serveCloudFormation(
     eventRules: cloud.eventRules,
     // Its stacks' alarms are judged on its own metrics, and listed by its CloudWatch API.
     alarms: cloud.services.cloudwatch.alarms,
+    // What its functions and mappings publish as AWS services goes to its own CloudWatch.
+    serviceMetrics: cloud.services.cloudwatch.serviceMetrics,
     ...(options.mappingOptions === undefined ? {} : { mappingOptions: options.mappingOptions }),
     ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
   });

@@ -7,10 +7,18 @@
 
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Template } from '../deploy/types.js';
+import { parseS3Uri, type S3Location } from '../s3/s3-uri.js';
 import { CloudFormationError } from './query-protocol.js';
 import { parseYamlTemplate } from './yaml-template.js';
 
-export function s3LocationOf(url: string): { bucket: string; key: string } {
+/** A TemplateURL's bucket and key: an s3:// URI, or an S3 https URL (virtual-hosted or path style). */
+export function s3LocationOf(url: string): S3Location {
+  if (/^s3a?:/.test(url)) {
+    return parseS3Uri(url, {
+      keyRequired: true,
+      refuse: (message) => new CloudFormationError(`TemplateURL ${message}`),
+    });
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -18,7 +26,6 @@ export function s3LocationOf(url: string): { bucket: string; key: string } {
     throw new CloudFormationError(`TemplateURL must be a URL (got ${JSON.stringify(url)})`);
   }
   const path = decodeURIComponent(parsed.pathname.replace(/^\/+/, ''));
-  if (parsed.protocol === 's3:') return { bucket: parsed.hostname, key: path };
   const virtualHost =
     /^(.+)\.s3[.-](?:[a-z0-9-]+\.)?amazonaws\.com$/.exec(parsed.hostname) ??
     /^(.+)\.s3\.amazonaws\.com$/.exec(parsed.hostname);

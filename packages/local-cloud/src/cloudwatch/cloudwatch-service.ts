@@ -20,6 +20,7 @@ import { LocalAlarms, type PublishToTopic, samplesOfStore } from './alarms.js';
 import { type CloudWatchOperation, cloudWatchOperations } from './api.js';
 import { samplesOfEmfLine } from './emf.js';
 import { DEFAULT_MAX_SAMPLES_PER_METRIC, MetricStore } from './metric-store.js';
+import { type ServiceMetrics, serviceMetricsInto } from './service-metrics.js';
 
 export const CLOUDWATCH_TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 const CBOR_PATH = '/service/GraniteServiceVersion20100801/operation/';
@@ -40,6 +41,8 @@ export interface CloudWatchService {
   readonly store: MetricStore;
   /** This service's alarms, judged on its store's metrics: those put through its API and its cloud's stacks'. */
   readonly alarms: LocalAlarms;
+  /** Where its cloud's parts publish the metrics AWS services publish (AWS/Lambda, AWS/Firehose...): its store. */
+  readonly serviceMetrics: ServiceMetrics;
   /** Turns an EMF log line into metrics (other lines are ignored). */
   ingestLogLine(line: string, timestamp: number): void;
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
@@ -188,6 +191,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
   return {
     store,
     alarms,
+    serviceMetrics: serviceMetricsInto(store),
     ingestLogLine(line, timestamp) {
       for (const s of samplesOfEmfLine(line, timestamp))
         store.put(s.namespace, s.metricName, s.dimensions, s.sample);

@@ -1,6 +1,7 @@
 /** The public types of a local deployment, and the shapes of the template and asset manifest it reads. */
 
 import type { LocalAlarms } from '../cloudwatch/alarms.js';
+import type { ServiceMetrics } from '../cloudwatch/service-metrics.js';
 import type { KinesisEventSourceMapping } from '../event-source-mapping.js';
 import type { EventRules } from '../events/rules.js';
 import type { FunctionLogSink, LocalLambdaFunction } from '../lambda-runtime.js';
@@ -60,6 +61,11 @@ export interface EngineOptions {
   eventRules?: EventRules;
   /** Where AWS::CloudWatch::Alarm alarms are kept and judged. @default the process's (`localAlarms`) */
   alarms?: LocalAlarms;
+  /**
+   * Where the functions, mappings and HTTP APIs publish their AWS/* metrics: the cloud's
+   * (`services.cloudwatch.serviceMetrics`). @default nowhere
+   */
+  serviceMetrics?: ServiceMetrics;
 }
 
 export interface DeployTemplateOptions extends EngineOptions {

@@ -6,7 +6,7 @@
  * for the opt-in event-count metrics of a mapping, not for IteratorAge).
  */
 
-import { putServiceMetric } from '../cloudwatch/service-metrics.js';
+import type { ServiceMetrics } from '../cloudwatch/service-metrics.js';
 import type { KinesisEvent } from './kinesis-event.js';
 
 /** The age (ms) of the batch's last record at `nowMs`; undefined for an empty batch. Never negative. */
@@ -18,6 +18,7 @@ export function iteratorAgeMs(event: KinesisEvent, nowMs: number): number | unde
 
 /** Publishes the batch's IteratorAge for the function of `functionArn` (its name is the last ARN part). */
 export function publishIteratorAge(
+  metrics: ServiceMetrics,
   functionArn: string,
   event: KinesisEvent,
   nowMs: number = Date.now(),
@@ -25,7 +26,7 @@ export function publishIteratorAge(
   const age = iteratorAgeMs(event, nowMs);
   if (age === undefined) return;
   const functionName = /function:([^:]+)/.exec(functionArn)?.[1] ?? functionArn;
-  putServiceMetric(
+  metrics.put(
     'AWS/Lambda',
     'IteratorAge',
     [{ Name: 'FunctionName', Value: functionName }],

@@ -13,6 +13,7 @@ import {
   ListShardsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
+import { NO_SERVICE_METRICS } from '../cloudwatch/service-metrics.js';
 import { batchReady, takeBatch } from './batcher.js';
 import { clampInteger, errorText } from './errors.js';
 import { publishIteratorAge } from './iterator-age.js';
@@ -309,7 +310,7 @@ export function startShardPollers(settings: KinesisMappingSettings, options: Run
     signal: stopping.signal,
     invoke: (event) => {
       // Lambda's IteratorAge: the age of the batch's last record as the batch is sent to the function.
-      publishIteratorAge(settings.functionArn, event);
+      publishIteratorAge(options.serviceMetrics ?? NO_SERVICE_METRICS, settings.functionArn, event);
       return options.invoke(event);
     },
     sleep,

@@ -1,6 +1,7 @@
 /** The public types of a Kinesis event-source mapping, and the runner's per-shard state. */
 
 import type { GetShardIteratorCommandInput, KinesisClient } from '@aws-sdk/client-kinesis';
+import type { ServiceMetrics } from '../cloudwatch/service-metrics.js';
 import type { InvokeOutcome } from '../lambda-runtime.js';
 import type { FailureDestination } from './failure-destination.js';
 import type { KinesisEvent, KinesisEventRecord } from './kinesis-event.js';
@@ -58,6 +59,8 @@ export interface KinesisMappingOptions {
   retryMaxDelayMs?: number;
   /** Notes of the runner (poll errors, discarded batches). */
   onLog?: (line: string) => void;
+  /** Where its AWS/Lambda IteratorAge goes: its cloud's (`services.cloudwatch.serviceMetrics`). @default nowhere */
+  serviceMetrics?: ServiceMetrics;
 }
 
 export interface MappingCounters {

@@ -1,5 +1,6 @@
 /** A delivery stream's buffer: records wait for its size or interval hint, then go to S3 in order. */
 
+import type { ServiceMetrics } from '../cloudwatch/service-metrics.js';
 import type { StreamConfig } from './config.js';
 import {
   deliverToIceberg,
@@ -24,6 +25,8 @@ export interface DeliverySink {
   isStopping(): boolean;
   putObject(bucket: string, key: string, body: Uint8Array): Promise<void>;
   log(line: string): void;
+  /** Where the stream's AWS/Firehose metrics go. */
+  readonly metrics: ServiceMetrics;
   /** The cloud's S3 and Glue catalog, for streams with an Iceberg destination. */
   readonly iceberg?: IcebergIo;
 }
@@ -171,12 +174,20 @@ export class DeliveryStream {
       } catch (error) {
         const message = `${this.name}: Iceberg delivery of ${batch.length} records failed (attempt ${attempt}): ${(error as Error).message}`;
         this.sink.log(message);
-        publishIcebergDelivery(this.name, { success: false, oldestArrivalMs, failedRows: 0 });
+        publishIcebergDelivery(this.sink.metrics, this.name, {
+          success: false,
+          oldestArrivalMs,
+          failedRows: 0,
+        });
         const ending = (this.sink.isStopping() || this.deleted) && attempt >= 3;
         if (ending || Date.now() >= retryUntil) {
           const failures = batch.map((record) => ({ record, message: (error as Error).message }));
           await this.writeFailed(failedRecordsObject(this.name, this.config, failures, 'retries'));
-          publishIcebergDelivery(this.name, { success: false, oldestArrivalMs, failedRows: batch.length });
+          publishIcebergDelivery(this.sink.metrics, this.name, {
+            success: false,
+            oldestArrivalMs,
+            failedRows: batch.length,
+          });
           this.stats.recordsPending -= batch.length;
           return;
         }
@@ -194,7 +205,7 @@ export class DeliveryStream {
     this.stats.objectsWritten += outcome.dataFiles.length;
     this.stats.recordsPending -= batch.length;
     const failedRows = outcome.errors?.records ?? 0;
-    publishIcebergDelivery(this.name, { success: true, oldestArrivalMs, failedRows });
+    publishIcebergDelivery(this.sink.metrics, this.name, { success: true, oldestArrivalMs, failedRows });
   }
 
   /**

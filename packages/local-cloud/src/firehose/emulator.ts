@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { S3Client } from '@aws-sdk/client-s3';
+import { NO_SERVICE_METRICS, type ServiceMetrics } from '../cloudwatch/service-metrics.js';
 import { closeServer, listenLocal } from '../http-server.js';
 import { type FirehoseApiHost, handleRequest } from './api.js';
 import { type DeliverySink, DeliveryStream, type StreamLimits } from './buffer.js';
@@ -34,6 +35,8 @@ export interface FirehoseEmulatorOptions {
   readonly onLog?: (line: string) => void;
   /** The Glue catalog (with S3 access) that Iceberg destinations read and commit to. @default - none: they are refused */
   readonly iceberg?: Pick<IcebergIo, 'icebergTable' | 'commitIceberg'>;
+  /** Where its AWS/Firehose metrics go: its cloud's (`services.cloudwatch.serviceMetrics`). @default nowhere */
+  readonly serviceMetrics?: ServiceMetrics;
 }
 
 /** Counts of one stream since it was created. */
@@ -78,6 +81,7 @@ export class FirehoseEmulator {
       isStopping: () => this.stopping,
       putObject: (bucket, key, body) => putObject(this.s3, bucket, key, body),
       log: (line) => this.options.onLog?.(line),
+      metrics: options.serviceMetrics ?? NO_SERVICE_METRICS,
       ...(options.iceberg === undefined ? {} : { iceberg: this.icebergIo(options.iceberg) }),
     };
     this.api = {

@@ -29,7 +29,9 @@ import {
   nextMetadata,
   type TableMetadata,
 } from '../iceberg/metadata.js';
+import { readMetadataFile } from '../iceberg/metadata-file.js';
 import { icebergColumns, icebergParquetSchema } from '../iceberg/schema.js';
+import { parseS3Uri } from '../s3/s3-uri.js';
 import type { StreamConfig } from './config.js';
 import { DEFAULT_TIME_TOKENS, dateParts, evaluatePrefix, formatDate, objectKey } from './key-layout.js';
 import type { Buffered, S3Object } from './objects.js';
@@ -69,16 +71,8 @@ export interface IcebergOutcome {
   readonly errors?: S3Object;
 }
 
-function s3Parts(uri: string): { bucket: string; key: string } {
-  const match = /^s3a?:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (!match) throw new Error(`${uri} is not an s3:// URI`);
-  return { bucket: match[1] as string, key: match[2] as string };
-}
-
-async function readMetadata(io: IcebergIo, location: string): Promise<TableMetadata> {
-  const { bucket, key } = s3Parts(location);
-  return JSON.parse((await io.getObject(bucket, key)).toString('utf8')) as TableMetadata;
-}
+/** The objects the destination reads and writes: a data, manifest or metadata file, never a bare bucket. */
+const OBJECT_URI = { keyRequired: true } as const;
 
 /** Iceberg's partition path: `name=value` per field, URL-encoded, `null` for a null value. */
 function partitionPath(partition: Readonly<Record<string, unknown>>): string {
@@ -105,7 +99,7 @@ export async function deliverToIceberg(
   const target = config.iceberg;
   if (target === undefined) throw new Error(`${streamName} has no Iceberg destination`);
   const table = io.icebergTable(target.databaseName, target.tableName);
-  let metadata = await readMetadata(io, table.metadataLocation);
+  let metadata = await readMetadataFile((bucket, key) => io.getObject(bucket, key), table.metadataLocation);
   const schema = currentSchema(metadata);
   const spec = defaultSpec(metadata);
   const columns = icebergColumns(schema, `${target.databaseName}.${target.tableName}`);
@@ -159,7 +153,7 @@ export async function deliverToIceberg(
       pageSize: undefined,
     });
     const path = `${metadata.location}/data/${partitionPath(group.partition)}/${randomUUID()}.parquet`;
-    const { bucket, key } = s3Parts(path);
+    const { bucket, key } = parseS3Uri(path, OBJECT_URI);
     await io.putObject(bucket, key, body);
     files.push({
       path,
@@ -188,7 +182,7 @@ export async function deliverToIceberg(
       )
         throw error;
       metadataLocation = io.icebergTable(target.databaseName, target.tableName).metadataLocation;
-      metadata = await readMetadata(io, metadataLocation);
+      metadata = await readMetadataFile((bucket, key) => io.getObject(bucket, key), metadataLocation);
     }
   }
 }
@@ -210,7 +204,7 @@ async function commitAppend(
 
   const manifestPath = `${metadata.location}/metadata/${commitId}-m0.avro`;
   const manifest = await manifestOf(schema, spec, snapshotId, files);
-  const manifestObject = s3Parts(manifestPath);
+  const manifestObject = parseS3Uri(manifestPath, OBJECT_URI);
   await io.putObject(manifestObject.bucket, manifestObject.key, manifest);
   const added: ManifestFile = {
     manifest_path: manifestPath,
@@ -237,7 +231,7 @@ async function commitAppend(
     added,
     ...inherited,
   ]);
-  const listObject = s3Parts(listPath);
+  const listObject = parseS3Uri(listPath, OBJECT_URI);
   await io.putObject(listObject.bucket, listObject.key, list);
 
   const snapshot = appendSnapshot(metadata, {
@@ -253,13 +247,13 @@ async function commitAppend(
   const next = nextMetadata(metadata, metadataLocation, metadata['last-updated-ms'], snapshot);
   const version = (metadataVersion(metadataLocation) ?? metadata['metadata-log'].length) + 1;
   const nextPath = metadataFilePath(metadata.location, version);
-  const nextObject = s3Parts(nextPath);
+  const nextObject = parseS3Uri(nextPath, OBJECT_URI);
   await io.putObject(nextObject.bucket, nextObject.key, Buffer.from(JSON.stringify(next, null, 2)));
   return nextPath;
 }
 
 function getUri(io: IcebergIo, uri: string): Promise<Buffer> {
-  const { bucket, key } = s3Parts(uri);
+  const { bucket, key } = parseS3Uri(uri, OBJECT_URI);
   return io.getObject(bucket, key);
 }
 

@@ -4,26 +4,20 @@
  * the product's Iceberg alarms read.
  */
 
-import { putServiceMetric } from '../cloudwatch/service-metrics.js';
+import type { ServiceMetrics } from '../cloudwatch/service-metrics.js';
 
 const NAMESPACE = 'AWS/Firehose';
 
 /** One Iceberg delivery attempt: its success (1 or 0), the age of its oldest record, the rows that failed. */
 export function publishIcebergDelivery(
+  metrics: ServiceMetrics,
   streamName: string,
   attempt: { success: boolean; oldestArrivalMs: number; failedRows: number },
   nowMs: number = Date.now(),
 ): void {
   const dimensions = [{ Name: 'DeliveryStreamName', Value: streamName }];
-  putServiceMetric(
-    NAMESPACE,
-    'DeliveryToIceberg.Success',
-    dimensions,
-    attempt.success ? 1 : 0,
-    'Count',
-    nowMs,
-  );
-  putServiceMetric(
+  metrics.put(NAMESPACE, 'DeliveryToIceberg.Success', dimensions, attempt.success ? 1 : 0, 'Count', nowMs);
+  metrics.put(
     NAMESPACE,
     'DeliveryToIceberg.DataFreshness',
     dimensions,
@@ -31,12 +25,5 @@ export function publishIcebergDelivery(
     'Seconds',
     nowMs,
   );
-  putServiceMetric(
-    NAMESPACE,
-    'DeliveryToIceberg.FailedRowCount',
-    dimensions,
-    attempt.failedRows,
-    'Count',
-    nowMs,
-  );
+  metrics.put(NAMESPACE, 'DeliveryToIceberg.FailedRowCount', dimensions, attempt.failedRows, 'Count', nowMs);
 }

@@ -12,8 +12,9 @@ import {
   type TableMetadata,
   tableLocation,
 } from '../iceberg/metadata.js';
+import { readMetadataFile } from '../iceberg/metadata-file.js';
 import { IcebergSchemaError } from '../iceberg/schema.js';
-import { invalid, s3Location } from './errors.js';
+import { invalid, invalidLocation, s3Location } from './errors.js';
 import type { IcebergDefinition } from './iceberg-table-input.js';
 
 /** Where Iceberg metadata files are written and read: the cloud's S3. */
@@ -46,10 +47,9 @@ export async function writeTableMetadata(
     const initial = initialMetadata({ ...definition, nowMs, table });
     if (removed !== undefined && removed.location === tableLocation(definition.location)) {
       const previousFile = removed.metadataLocation;
-      const previousObject = s3Location(previousFile);
-      const previous = JSON.parse(
-        (await store.get(previousObject.bucket, previousObject.key)).toString('utf8'),
-      ) as TableMetadata;
+      const previous = await readMetadataFile((bucket, key) => store.get(bucket, key), previousFile, {
+        refuse: invalidLocation,
+      });
       metadata = evolvedMetadata(previous, previousFile, definition, nowMs);
       metadataLocation =
         metadata === undefined

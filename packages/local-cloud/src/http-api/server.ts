@@ -2,7 +2,7 @@
 
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { putServiceMetric } from '../cloudwatch/service-metrics.js';
+import { NO_SERVICE_METRICS, type ServiceMetrics } from '../cloudwatch/service-metrics.js';
 import { closeServer, listenLocal, readBody } from '../http-server.js';
 import { MAX_PAYLOAD_BYTES } from '../lambda/function.js';
 import { apiGatewayRequestId, eventOf, responseOf } from './payload.js';
@@ -184,7 +184,12 @@ export class LocalHttpApi {
       if (!res.headersSent) message(500, 'Internal Server Error');
       else res.destroy();
     } finally {
-      putApiMetrics(this.apiId, status, performance.now() - started);
+      putApiMetrics(
+        this.options.serviceMetrics ?? NO_SERVICE_METRICS,
+        this.apiId,
+        status,
+        performance.now() - started,
+      );
       this.options.onLog?.(
         `${requestId} ${method} ${rawPath} ${routeKey} ${status} ${Math.round(performance.now() - started)} ms`,
       );
@@ -196,12 +201,12 @@ export class LocalHttpApi {
  * The metrics API Gateway publishes for an HTTP API, per request, in `AWS/ApiGateway` with the `ApiId` dimension
  * (AWS also publishes them per stage): Count, 4xx, 5xx (1 or 0) and Latency (ms).
  */
-function putApiMetrics(apiId: string, status: number, latencyMs: number): void {
+function putApiMetrics(metrics: ServiceMetrics, apiId: string, status: number, latencyMs: number): void {
   const dimensions = [{ Name: 'ApiId', Value: apiId }];
-  putServiceMetric('AWS/ApiGateway', 'Count', dimensions, 1, 'Count');
-  putServiceMetric('AWS/ApiGateway', '4xx', dimensions, status >= 400 && status < 500 ? 1 : 0, 'Count');
-  putServiceMetric('AWS/ApiGateway', '5xx', dimensions, status >= 500 ? 1 : 0, 'Count');
-  putServiceMetric('AWS/ApiGateway', 'Latency', dimensions, latencyMs, 'Milliseconds');
+  metrics.put('AWS/ApiGateway', 'Count', dimensions, 1, 'Count');
+  metrics.put('AWS/ApiGateway', '4xx', dimensions, status >= 400 && status < 500 ? 1 : 0, 'Count');
+  metrics.put('AWS/ApiGateway', '5xx', dimensions, status >= 500 ? 1 : 0, 'Count');
+  metrics.put('AWS/ApiGateway', 'Latency', dimensions, latencyMs, 'Milliseconds');
 }
 
 /**

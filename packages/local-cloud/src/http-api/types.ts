@@ -1,6 +1,7 @@
 /** The local HTTP API's public types: routes, their results, and the API's options. */
 
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { ServiceMetrics } from '../cloudwatch/service-metrics.js';
 
 export type HttpApiResult =
   | {
@@ -50,4 +51,6 @@ export interface HttpApiOptions {
   readonly port?: number;
   /** Each request's access-log line (method, path, route, status, latency). */
   readonly onLog?: (line: string) => void;
+  /** Where its AWS/ApiGateway metrics go: its cloud's (`services.cloudwatch.serviceMetrics`). @default nowhere */
+  readonly serviceMetrics?: ServiceMetrics;
 }

@@ -8,37 +8,45 @@
  *   concurrency; published so that a throttle alarm judges 0 as AWS's would, not missing data);
  * - when an invocation starts running: `ConcurrentExecutions`, the function's invocations running then (itself
  *   included; `Maximum` per period is the peak), and the same without dimension for all functions of the
- *   process, as AWS's account-level metric.
+ *   cloud, as AWS's account-level metric.
+ *
+ * Each goes to the `ServiceMetrics` of the function's cloud.
  */
 
-import { putServiceMetric } from '../cloudwatch/service-metrics.js';
+import type { ServiceMetrics } from '../cloudwatch/service-metrics.js';
 import type { InvokeOutcome } from './types.js';
 
 const NAMESPACE = 'AWS/Lambda';
 
-/** Invocations running in all functions of this process (AWS's account-level ConcurrentExecutions). */
-let runningInProcess = 0;
+/** Invocations running in all functions of a cloud (AWS's account-level ConcurrentExecutions), by its metrics. */
+const runningInCloud = new WeakMap<ServiceMetrics, number>();
 
 export function publishInvocationMetrics(
+  metrics: ServiceMetrics,
   functionName: string,
   outcome: InvokeOutcome,
   nowMs: number = Date.now(),
 ): void {
   const dimensions = [{ Name: 'FunctionName', Value: functionName }];
-  putServiceMetric(NAMESPACE, 'Invocations', dimensions, 1, 'Count', nowMs);
-  putServiceMetric(NAMESPACE, 'Errors', dimensions, outcome.ok ? 0 : 1, 'Count', nowMs);
-  putServiceMetric(NAMESPACE, 'Throttles', dimensions, 0, 'Count', nowMs);
-  putServiceMetric(NAMESPACE, 'Duration', dimensions, outcome.durationMs, 'Milliseconds', nowMs);
+  metrics.put(NAMESPACE, 'Invocations', dimensions, 1, 'Count', nowMs);
+  metrics.put(NAMESPACE, 'Errors', dimensions, outcome.ok ? 0 : 1, 'Count', nowMs);
+  metrics.put(NAMESPACE, 'Throttles', dimensions, 0, 'Count', nowMs);
+  metrics.put(NAMESPACE, 'Duration', dimensions, outcome.durationMs, 'Milliseconds', nowMs);
 }
 
 /**
  * An invocation of `functionName` starts running, with `runningInFunction` of its invocations running (itself
  * included); call the returned function when it ends.
  */
-export function startedExecution(functionName: string, runningInFunction: number): () => void {
-  runningInProcess++;
+export function startedExecution(
+  metrics: ServiceMetrics,
+  functionName: string,
+  runningInFunction: number,
+): () => void {
+  const running = (runningInCloud.get(metrics) ?? 0) + 1;
+  runningInCloud.set(metrics, running);
   const nowMs = Date.now();
-  putServiceMetric(
+  metrics.put(
     NAMESPACE,
     'ConcurrentExecutions',
     [{ Name: 'FunctionName', Value: functionName }],
@@ -46,10 +54,10 @@ export function startedExecution(functionName: string, runningInFunction: number
     'Count',
     nowMs,
   );
-  putServiceMetric(NAMESPACE, 'ConcurrentExecutions', [], runningInProcess, 'Count', nowMs);
+  metrics.put(NAMESPACE, 'ConcurrentExecutions', [], running, 'Count', nowMs);
   let ended = false;
   return () => {
-    if (!ended) runningInProcess--;
+    if (!ended) runningInCloud.set(metrics, (runningInCloud.get(metrics) ?? 1) - 1);
     ended = true;
   };
 }

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { NO_SERVICE_METRICS } from '../cloudwatch/service-metrics.js';
 import { functionEnvironment, logGroupOf, newLogStreamName } from './environment-variables.js';
 import { type Environment, startEnvironment } from './execution-environment.js';
 import { publishInvocationMetrics, startedExecution } from './function-metrics.js';
@@ -49,6 +50,7 @@ export function createLambdaFunction(config: LambdaFunctionConfig): LocalLambdaF
   const timeoutMs = Math.round((config.timeoutSeconds ?? 3) * 1000);
   const memorySize = config.memorySize ?? 128;
   const logGroupName = logGroupOf(config);
+  const serviceMetrics = config.serviceMetrics ?? NO_SERVICE_METRICS;
   // Built once here so a reserved variable fails the creation, not the first invocation.
   const baseEnv = functionEnvironment(config);
   const { file, exportPath } = resolveHandler(config.codeDir, config.handler);
@@ -178,7 +180,7 @@ export function createLambdaFunction(config: LambdaFunctionConfig): LocalLambdaF
     }
     slot.lines = lines;
     running++;
-    const ended = startedExecution(config.functionName, running);
+    const ended = startedExecution(serviceMetrics, config.functionName, running);
     try {
       return await runInvocation(requestId, text, slot, initDurationMs, base);
     } finally {
@@ -273,7 +275,7 @@ export function createLambdaFunction(config: LambdaFunctionConfig): LocalLambdaF
         );
       }
       return invokeNow(event).then((outcome) => {
-        publishInvocationMetrics(config.functionName, outcome);
+        publishInvocationMetrics(serviceMetrics, config.functionName, outcome);
         return outcome;
       });
     },

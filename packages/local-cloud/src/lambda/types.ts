@@ -1,5 +1,7 @@
 /** The public types of a local Lambda function (see ../lambda-runtime.ts for what is Lambda-like). */
 
+import type { ServiceMetrics } from '../cloudwatch/service-metrics.js';
+
 /** Where a function's log lines go: one call per line, with the execution environment's log stream. */
 export type FunctionLogSink = (event: {
   /** The log group (`/aws/lambda/<name>` unless the configuration names another). */
@@ -47,6 +49,8 @@ export interface LambdaFunctionConfig {
   onLog?: (line: string) => void;
   /** Each log line with its group, stream and time: e.g. the local CloudWatch Logs (src/logs). */
   logSink?: FunctionLogSink;
+  /** Where its AWS/Lambda metrics go: its cloud's (`services.cloudwatch.serviceMetrics`). @default nowhere */
+  serviceMetrics?: ServiceMetrics;
 }
 
 /** An error as Lambda reports it. */

@@ -128,6 +128,7 @@ export async function startLocalServices(
       region,
       accountId,
       onLog: log('firehose'),
+      serviceMetrics: cloudwatch.serviceMetrics,
       iceberg: {
         icebergTable: (db, table) => glue.iceberg(db, table),
         commitIceberg: (db, table, expected, next) => glue.commitIceberg(db, table, expected, next),

@@ -14,6 +14,7 @@ import { parquetMetadata } from 'hyparquet';
 import { icebergRead } from 'icebird';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../src/local-cloud.js';
+import { parseS3Uri } from '../../src/s3/s3-uri.js';
 import { awsCli, localClientConfig } from '../support/harness.js';
 
 const BUCKET = 'iceberg-lake';
@@ -135,7 +136,7 @@ afterAll(async () => {
 }, 120_000);
 
 async function objectBytes(uri: string): Promise<Buffer> {
-  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) as RegExpExecArray;
+  const { bucket, key } = parseS3Uri(uri, { keyRequired: true });
   const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(
     await (answer.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),

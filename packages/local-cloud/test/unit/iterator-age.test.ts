@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MetricStore } from '../../src/cloudwatch/metric-store.js';
-import { attachServiceMetrics } from '../../src/cloudwatch/service-metrics.js';
+import { serviceMetricsInto } from '../../src/cloudwatch/service-metrics.js';
 import { iteratorAgeMs, publishIteratorAge } from '../../src/esm/iterator-age.js';
 import type { KinesisEvent } from '../../src/esm/kinesis-event.js';
 
@@ -16,12 +16,14 @@ describe('IteratorAge', () => {
     expect(iteratorAgeMs(batch, 102_000)).toBe(0);
   });
 
-  it('goes to AWS/Lambda with the FunctionName dimension of every attached CloudWatch store, and nowhere once detached', () => {
+  it('goes to AWS/Lambda with the FunctionName dimension, into the CloudWatch store of the metrics it is given', () => {
     const store = new MetricStore();
-    const detach = attachServiceMetrics(store);
-    publishIteratorAge('arn:aws:lambda:us-east-1:000000000000:function:features', batch, 110_000);
-    detach();
-    publishIteratorAge('arn:aws:lambda:us-east-1:000000000000:function:features', batch, 120_000);
+    publishIteratorAge(
+      serviceMetricsInto(store),
+      'arn:aws:lambda:us-east-1:000000000000:function:features',
+      batch,
+      110_000,
+    );
     const metric = store.get('AWS/Lambda', 'IteratorAge', [{ Name: 'FunctionName', Value: 'features' }]);
     expect(metric?.samples).toEqual([
       {

@@ -79,6 +79,7 @@ export async function createEventSourceMapping(
       region: local.region,
       ...options.mappingOptions,
       ...(options.onLog ? { onLog: (line: string) => options.onLog?.(logicalId, line) } : {}),
+      ...(options.serviceMetrics ? { serviceMetrics: options.serviceMetrics } : {}),
     },
   );
   mappings.set(logicalId, mapping);

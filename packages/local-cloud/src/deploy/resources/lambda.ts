@@ -64,6 +64,7 @@ export async function createLambdaFunction(
     ...(typeof logGroup === 'string' ? { logGroupName: logGroup } : {}),
     ...(options.onLog ? { onLog: (line: string) => options.onLog?.(logicalId, line) } : {}),
     ...(options.logSink ? { logSink: options.logSink } : {}),
+    ...(options.serviceMetrics ? { serviceMetrics: options.serviceMetrics } : {}),
   });
   functions.set(logicalId, fn);
   if (typeof p.Role === 'string') functionRoles.set(fn, p.Role);
