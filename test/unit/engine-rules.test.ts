@@ -270,7 +270,9 @@ describe('invalid records go to the quarantine with a reason that names the bad 
         { name: 'seen', entity: 'card', agg: 'distinct', field: 'amount', window: '10s', tile: '2s' },
       ]);
       expect(rejectionOf(shared, record(body({ amount: 'x' }), T)).message).toContain('(for total)');
-      expect(rejectionOf(shared, record(body({ amount: 'x', status: 'ok' }), T)).message).toContain('(for big)');
+      expect(rejectionOf(shared, record(body({ amount: 'x', status: 'ok' }), T)).message).toContain(
+        '(for big)',
+      );
       // Only a distinct feature reads a string amount as valid; a number feature before it still refuses it.
       expect(rejectionOf(shared, record(body({ amount: true }), T)).message).toContain('(for total)');
       expect(isRejection(classify(shared, record(body({ amount: 3 }), T)))).toBe(false);
