@@ -1,5 +1,6 @@
+import type { FieldGetter } from '../field-path.js';
 import type { InputRecord } from '../record.js';
-import type { CompiledEntity, CompiledSpec } from '../spec/compile.js';
+import type { CompiledEntity, CompiledFeature, CompiledSpec } from '../spec/compile.js';
 import { NUMERIC_AGGREGATIONS } from '../spec/types.js';
 import {
   keyBytesOver,
@@ -135,9 +136,8 @@ export function classify(spec: CompiledSpec, record: InputRecord): ValidEvent | 
     const message = `event arrived ${alpha - tau} ms after its time (allowed ${spec.allowedLatenessMs})`;
     return reject(record, 'late', 'late', message, tau);
   }
-  return id === undefined
-    ? { record, body: event, tau, alpha, itemKeys }
-    : { record, body: event, tau, alpha, id, itemKeys };
+  // One shape for every event, with or without an id: the code that reads events stays monomorphic.
+  return { record, body: event, tau, alpha, id, itemKeys };
 }
 
 /** Names the entity, its key's byte length and the limit, and each key field's own length. */
@@ -158,28 +158,73 @@ function isKeyValue(value: unknown): value is string | number {
   );
 }
 
+/**
+ * What a feature asks of its field: a finite number, a key value (distinct), a value of bounded JSON (last), or
+ * only that it is there.
+ */
+type FieldNeed = 'number' | 'key' | 'last' | 'present';
+
+interface FieldCheck {
+  readonly feature: CompiledFeature;
+  readonly getField: FieldGetter;
+  readonly need: FieldNeed;
+}
+
+const fieldChecks = new WeakMap<CompiledEntity, readonly FieldCheck[]>();
+
+/**
+ * The field checks of an entity's features, in spec order, less the repeats: a check of the same field for the same
+ * need after one that every event meets (no `where`) can never fail first, so it is not made (the fraud spec reads
+ * `amount` for five card features and checks it once).
+ */
+function fieldChecksOf(entity: CompiledEntity): readonly FieldCheck[] {
+  let checks = fieldChecks.get(entity);
+  if (!checks) {
+    const made: FieldCheck[] = [];
+    const always = new Set<string>();
+    for (const { feature } of entity.features) {
+      if (!feature.getField) continue;
+      const need: FieldNeed = NUMERIC.has(feature.agg)
+        ? 'number'
+        : feature.agg === 'distinct'
+          ? 'key'
+          : feature.agg === 'last'
+            ? 'last'
+            : 'present';
+      const what = `${need}\u0000${feature.field}`;
+      if (always.has(what)) continue;
+      if (!feature.matches) always.add(what);
+      made.push({ feature, getField: feature.getField, need });
+    }
+    checks = made;
+    fieldChecks.set(entity, checks);
+  }
+  return checks;
+}
+
 /** An aggregated field missing or of the wrong type, for a feature that would count this event. */
 function fieldProblem(
   entity: CompiledEntity,
   event: Record<string, unknown>,
 ): { rule: string; message: string } | undefined {
-  for (const { feature } of entity.features) {
-    if (!feature.getField || (feature.matches && !feature.matches(event))) continue;
-    const value = feature.getField(event);
+  for (const { feature, getField, need } of fieldChecksOf(entity)) {
+    if (feature.matches && !feature.matches(event)) continue;
+    const value = getField(event);
     if (value === undefined || value === null) {
       return { rule: 'field-missing', message: `field "${feature.field}" (for ${feature.name}) is missing` };
     }
-    const ok = NUMERIC.has(feature.agg)
-      ? typeof value === 'number' && Number.isFinite(value)
-      : feature.agg !== 'distinct' || isKeyValue(value);
+    const ok =
+      need === 'number'
+        ? typeof value === 'number' && Number.isFinite(value)
+        : need !== 'key' || isKeyValue(value);
     if (!ok) {
-      const wanted = NUMERIC.has(feature.agg) ? 'a finite number' : 'a string or number';
+      const wanted = need === 'number' ? 'a finite number' : 'a string or number';
       return {
         rule: 'field-type',
         message: `field "${feature.field}" (for ${feature.name}) must be ${wanted} (got ${preview(value)})`,
       };
     }
-    const bytes = feature.agg === 'last' ? lastValueBytesOver(value) : undefined;
+    const bytes = need === 'last' ? lastValueBytesOver(value) : undefined;
     if (bytes !== undefined) {
       return {
         rule: 'value-too-long',

@@ -120,17 +120,19 @@ function compileEntity(
 function compileFeature(spec: FeatureSpec): CompiledFeature {
   const windowMs = ms(spec.window);
   const tileMs = ms(spec.tile);
-  const base = {
+  // Every feature has every property, set or undefined: one object shape, so the engine's per-event loops over
+  // features read them at one cost.
+  return {
     definition: spec,
     name: spec.name,
     agg: spec.agg,
     windowMs,
     tileMs,
     tiles: windowMs / tileMs,
+    field: spec.field,
+    getField: spec.field === undefined ? undefined : compileFieldPath(spec.field),
+    matches: spec.where ? compileWhere(spec.where) : undefined,
   };
-  const withField =
-    spec.field === undefined ? base : { ...base, field: spec.field, getField: compileFieldPath(spec.field) };
-  return spec.where ? { ...withField, matches: compileWhere(spec.where) } : withField;
 }
 
 /** A where filter as a predicate. A missing field matches nothing but `ne`. */

@@ -98,6 +98,20 @@ describe('invalid records go to the quarantine with a reason that names the bad 
     expect([r.reason, r.rule]).toEqual(['invalid', 'not-json']);
   });
 
+  it('reads a payload led by a UTF-8 byte-order mark as the JSON after it', () => {
+    const json = encoder.encode(JSON.stringify(at(T)));
+    const result = classify(spec, record(Uint8Array.from([0xef, 0xbb, 0xbf, ...json]), T));
+    expect(isRejection(result)).toBe(false);
+  });
+
+  it('names the bytes that are not UTF-8 in the message, and refuses an overlong encoding', () => {
+    const r = rejectionOf(spec, record(Uint8Array.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), T));
+    expect(r.message).toBe('record is not UTF-8 JSON: The encoded data was not valid for encoding utf-8');
+    // "/" as two bytes (C0 AF): a decoder that took it would let a payload hide characters.
+    const overlong = rejectionOf(spec, record(Uint8Array.from([0x22, 0xc0, 0xaf, 0x22]), T));
+    expect(overlong.rule).toBe('not-json');
+  });
+
   it.each([
     ['an array', '[1,2]'],
     ['a number', '42'],
@@ -238,6 +252,30 @@ describe('invalid records go to the quarantine with a reason that names the bad 
       expect([r.reason, r.rule]).toEqual(['invalid', 'field-type']);
       expect(r.message).toContain('false');
       expect(rejectionOf(amounts, record(body({ status: 'ok', merchant: '' }), T)).rule).toBe('field-type');
+    });
+
+    it('names the first feature in spec order that refuses the field, however many read it', () => {
+      const shared = specWith([
+        {
+          name: 'big',
+          entity: 'card',
+          agg: 'max',
+          field: 'amount',
+          window: '10s',
+          tile: '2s',
+          where: { field: 'status', eq: 'ok' },
+        },
+        { name: 'total', entity: 'card', agg: 'sum', field: 'amount', window: '10s', tile: '2s' },
+        { name: 'small', entity: 'card', agg: 'min', field: 'amount', window: '10s', tile: '2s' },
+        { name: 'seen', entity: 'card', agg: 'distinct', field: 'amount', window: '10s', tile: '2s' },
+      ]);
+      expect(rejectionOf(shared, record(body({ amount: 'x' }), T)).message).toContain('(for total)');
+      expect(rejectionOf(shared, record(body({ amount: 'x', status: 'ok' }), T)).message).toContain(
+        '(for big)',
+      );
+      // Only a distinct feature reads a string amount as valid; a number feature before it still refuses it.
+      expect(rejectionOf(shared, record(body({ amount: true }), T)).message).toContain('(for total)');
+      expect(isRejection(classify(shared, record(body({ amount: 3 }), T)))).toBe(false);
     });
 
     it('takes any non-null value for last, and quarantines a null one', () => {
