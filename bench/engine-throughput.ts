@@ -2,7 +2,8 @@
  * Engine throughput on one core: how much of a Lambda's CPU budget the engine adds on top of the work any
  * handler must do anyway. The floor is that unavoidable work (base64-decode and JSON.parse each record); the
  * engine variant is what the online path does per batch besides its DynamoDB calls: decode into InputRecord,
- * classifyBatch, the event-id dedupe (in memory here, a DedupeIndex as MemoryEngine keeps), groupByItem and
+ * classifyBatch, the event-id dedupe (in memory here, a DedupeIndex as MemoryEngine keeps, on the key the product
+ * dedupes on: under `event.dedupeScope` the id within its scope entity's key, dedupeKeyOf), groupByItem and
  * folding each item's events into its tiles (an EntityState per item; the store folds them into the state it
  * read, here a fresh one). MemoryEngine.ingest (which keeps every state in memory) is timed beside them for
  * information. The variants run interleaved and the ratio is taken per round.
@@ -16,8 +17,10 @@ import {
   type CompiledSpec,
   classifyBatch,
   DedupeIndex,
+  dedupeKeyOf,
   EntityState,
   groupByItem,
+  itemKey,
   MemoryEngine,
   type ValidEvent,
 } from '../core/index.js';
@@ -41,12 +44,14 @@ export function floorPass(batches: readonly (readonly KinesisRecord[])[]): numbe
 }
 
 /**
- * The floor plus the exact in-memory id dedupe the engine pass keeps (a DedupeIndex over the spec's horizon), and
- * nothing else of the engine. Returns the records counted.
+ * The floor plus the exact in-memory id dedupe the engine pass keeps (a DedupeIndex over the spec's horizon, on the
+ * same key: under `event.dedupeScope` the scope entity's item key and the id), and nothing else of the engine.
+ * Returns the records counted.
  */
 export function floorWithIdsPass(spec: CompiledSpec, batches: readonly (readonly KinesisRecord[])[]): number {
   const getId = spec.getId;
   if (!getId) throw new Error('the spec has no idField: there is no id dedupe to measure');
+  const scope = spec.dedupeScope === undefined ? undefined : spec.entities[spec.dedupeScope];
   const dedupe = new DedupeIndex(spec.dedupeHorizonMs);
   let counted = 0;
   for (const batch of batches) {
@@ -59,8 +64,19 @@ export function floorWithIdsPass(spec: CompiledSpec, batches: readonly (readonly
         continue;
       }
       if (body === null || typeof body !== 'object') continue;
-      const id = getId(body as Record<string, unknown>);
-      if (id === undefined || !dedupe.isDuplicate(String(id), record.arrivalMs)) counted++;
+      const event = body as Record<string, unknown>;
+      const id = getId(event);
+      if (id === undefined) {
+        counted++;
+        continue;
+      }
+      const key = scope
+        ? `${itemKey(
+            scope.name,
+            scope.keyGetters.map((get) => get(event) as string | number),
+          )}\u0000${String(id)}`
+        : String(id);
+      if (!dedupe.isDuplicate(key, record.arrivalMs)) counted++;
     }
   }
   return counted;
@@ -115,7 +131,8 @@ export function enginePass(spec: CompiledSpec, batches: readonly (readonly Kines
     const { events } = classifyBatch(spec, decodeRecords(batch));
     const counted: ValidEvent[] = [];
     for (const event of events) {
-      if (event.id === undefined || !dedupe.isDuplicate(event.id, event.alpha)) counted.push(event);
+      const key = dedupeKeyOf(spec, event);
+      if (key === undefined || !dedupe.isDuplicate(key, event.alpha)) counted.push(event);
     }
     items += tilesByItem(spec, counted).size;
   }
@@ -239,7 +256,8 @@ export async function engineBreakdown(
     const t2 = performance.now();
     const counted: ValidEvent[] = [];
     for (const event of events) {
-      if (event.id === undefined || !dedupe.isDuplicate(event.id, event.alpha)) counted.push(event);
+      const key = dedupeKeyOf(spec, event);
+      if (key === undefined || !dedupe.isDuplicate(key, event.alpha)) counted.push(event);
     }
     const t3 = performance.now();
     tilesByItem(spec, counted);

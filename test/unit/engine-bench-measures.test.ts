@@ -17,15 +17,16 @@ const txn = (id: string, card: string, ts: number) => ({
 });
 
 describe('the engine bench measures', () => {
-  it('counts each id once within the dedupe horizon, and an unparsable record not at all', () => {
+  it('counts each id once within the dedupe horizon and its card (the spec scopes ids to the card), and an unparsable record not at all', () => {
     const records = toKinesis([
       jsonRecord(txn('a', 'c1', T0), T0 + 10, 's', 1),
       jsonRecord(txn('a', 'c1', T0), T0 + 20, 's', 2),
-      jsonRecord(txn('b', 'c1', T0), T0 + 30, 's', 3),
-      jsonRecord('{not json', T0 + 40, 's', 4),
-      jsonRecord(txn('a', 'c2', T0), T0 + 86_400_000 + 11, 's', 5),
+      jsonRecord(txn('a', 'c2', T0), T0 + 25, 's', 3),
+      jsonRecord(txn('b', 'c1', T0), T0 + 30, 's', 4),
+      jsonRecord('{not json', T0 + 40, 's', 5),
+      jsonRecord(txn('a', 'c1', T0), T0 + 86_400_000 + 11, 's', 6),
     ]);
-    expect(floorWithIdsPass(spec, [records])).toBe(3);
+    expect(floorWithIdsPass(spec, [records])).toBe(4);
   });
 
   it('answers how many events each (item, group, tile) a batch touches takes', () => {
