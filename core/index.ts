@@ -47,6 +47,7 @@ export {
 } from './engine/item-update.js';
 export { entityNamed, itemKeyOf, MemoryEngine, type Outcome, type Totals } from './engine/memory-engine.js';
 export { compileFieldPath } from './field-path.js';
+export { onceEach } from './once-each.js';
 export { type FeatureMismatches, type Mismatch, PARITY_TOLERANCE, ParityTally, sameValue } from './parity.js';
 export { type Lookup, type LookupAnswer, pointInTime, pointInTimeWith } from './point-in-time.js';
 export { compareSequenceNumbers, type InputRecord } from './record.js';
@@ -73,6 +74,7 @@ export {
   utf8Bytes,
 } from './store-limits.js';
 export { type ItemDefinitions, itemDefinitions, type StoredDefinition } from './stored-definitions.js';
+
 export {
   labelLookup,
   type PlanOptions,

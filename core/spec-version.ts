@@ -1,6 +1,7 @@
 import { canonicalJson } from './canonical-json.js';
 import { featureFingerprint } from './engine/feature-fingerprint.js';
 import { murmur3 } from './engine/hash.js';
+import { onceEach } from './once-each.js';
 import type { CompiledSpec } from './spec/compile.js';
 import type { Spec } from './spec/types.js';
 
@@ -19,18 +20,7 @@ export interface SpecVersion {
 }
 
 /** The spec version of a compiled spec (computed once per spec: the scoring path logs it with every request). */
-export function specVersionOf(spec: CompiledSpec): SpecVersion {
-  let version = versions.get(spec);
-  if (version === undefined) {
-    version = versionOf(spec);
-    versions.set(spec, version);
-  }
-  return version;
-}
-
-const versions = new WeakMap<CompiledSpec, SpecVersion>();
-
-function versionOf(spec: CompiledSpec): SpecVersion {
+export const specVersionOf = onceEach((spec: CompiledSpec): SpecVersion => {
   const fingerprints: Record<string, string> = {};
   for (const entity of spec.entities) {
     for (const { feature } of entity.features) fingerprints[feature.name] = featureFingerprint(feature);
@@ -38,7 +28,7 @@ function versionOf(spec: CompiledSpec): SpecVersion {
   const ordered: Record<string, string> = {};
   for (const feature of spec.spec.features) ordered[feature.name] = fingerprints[feature.name] as string;
   return { hash: specHash(spec.spec), fingerprints: ordered };
-}
+});
 
 /**
  * The content hash of a normalized spec (parseSpec output): two 32-bit MurmurHash3 of its canonical JSON (keys

@@ -1,4 +1,10 @@
-import type { CompiledEntity, CompiledSpec, ItemBatch, ValidEvent } from '../../core/index.js';
+import {
+  type CompiledEntity,
+  type CompiledSpec,
+  type ItemBatch,
+  onceEach,
+  type ValidEvent,
+} from '../../core/index.js';
 
 /**
  * Items that several shards write are split, per entity key, into one item per writer slot, so that the writers of
@@ -19,26 +25,18 @@ function partitionEntity(spec: CompiledSpec): CompiledEntity | undefined {
   return spec.entities[0];
 }
 
-const shared = new WeakMap<CompiledSpec, ReadonlySet<CompiledEntity>>();
-
 /**
  * Entities whose keys do not determine the shard: their key fields lack one of the partition entity's, so events
  * of one key come from several shards (merchant; not card, nor card_merchant).
  */
-export function sharedEntities(spec: CompiledSpec): ReadonlySet<CompiledEntity> {
-  let set = shared.get(spec);
-  if (!set) {
-    const partition = partitionEntity(spec);
-    set = new Set(
-      spec.entities.filter(
-        (entity) =>
-          partition !== undefined && !partition.keyFields.every((f) => entity.keyFields.includes(f)),
-      ),
-    );
-    shared.set(spec, set);
-  }
-  return set;
-}
+export const sharedEntities = onceEach((spec: CompiledSpec): ReadonlySet<CompiledEntity> => {
+  const partition = partitionEntity(spec);
+  return new Set(
+    spec.entities.filter(
+      (entity) => partition !== undefined && !partition.keyFields.every((f) => entity.keyFields.includes(f)),
+    ),
+  );
+});
 
 /** A shard's slot: the number Kinesis ends its shard ids with, modulo the slots (a hash for other ids). */
 export function slotOf(shardId: string): number {

@@ -1,4 +1,5 @@
 import type { FieldGetter } from '../field-path.js';
+import { onceEach } from '../once-each.js';
 import type { InputRecord } from '../record.js';
 import type { CompiledEntity, CompiledFeature, CompiledSpec } from '../spec/compile.js';
 import { NUMERIC_AGGREGATIONS } from '../spec/types.js';
@@ -170,37 +171,30 @@ interface FieldCheck {
   readonly need: FieldNeed;
 }
 
-const fieldChecks = new WeakMap<CompiledEntity, readonly FieldCheck[]>();
-
 /**
  * The field checks of an entity's features, in spec order, less the repeats: a check of the same field for the same
  * need after one that every event meets (no `where`) can never fail first, so it is not made (the fraud spec reads
  * `amount` for five card features and checks it once).
  */
-function fieldChecksOf(entity: CompiledEntity): readonly FieldCheck[] {
-  let checks = fieldChecks.get(entity);
-  if (!checks) {
-    const made: FieldCheck[] = [];
-    const always = new Set<string>();
-    for (const { feature } of entity.features) {
-      if (!feature.getField) continue;
-      const need: FieldNeed = NUMERIC.has(feature.agg)
-        ? 'number'
-        : feature.agg === 'distinct'
-          ? 'key'
-          : feature.agg === 'last'
-            ? 'last'
-            : 'present';
-      const what = `${need}\u0000${feature.field}`;
-      if (always.has(what)) continue;
-      if (!feature.matches) always.add(what);
-      made.push({ feature, getField: feature.getField, need });
-    }
-    checks = made;
-    fieldChecks.set(entity, checks);
+const fieldChecksOf = onceEach((entity: CompiledEntity): readonly FieldCheck[] => {
+  const checks: FieldCheck[] = [];
+  const always = new Set<string>();
+  for (const { feature } of entity.features) {
+    if (!feature.getField) continue;
+    const need: FieldNeed = NUMERIC.has(feature.agg)
+      ? 'number'
+      : feature.agg === 'distinct'
+        ? 'key'
+        : feature.agg === 'last'
+          ? 'last'
+          : 'present';
+    const what = `${need}\u0000${feature.field}`;
+    if (always.has(what)) continue;
+    if (!feature.matches) always.add(what);
+    checks.push({ feature, getField: feature.getField, need });
   }
   return checks;
-}
+});
 
 /** An aggregated field missing or of the wrong type, for a feature that would count this event. */
 function fieldProblem(

@@ -1,3 +1,4 @@
+import { onceEach } from '../once-each.js';
 import type { CompiledEntity, CompiledFeature, FeatureGroup } from '../spec/compile.js';
 import { AGGREGATORS, type Aggregator, type FeatureValue, type Partial } from './aggregates.js';
 import type { ValidEvent } from './classify.js';
@@ -80,38 +81,31 @@ interface EntityPlan {
   readonly byFingerprint: ReadonlyMap<string, readonly [number, number]>;
   readonly legacyLayout: string;
 }
-const plans = new WeakMap<CompiledEntity, EntityPlan>();
-
-function planOf(entity: CompiledEntity): EntityPlan {
-  let plan = plans.get(entity);
-  if (!plan) {
-    const aggs = entity.groups.map((group: FeatureGroup) => group.features.map((f) => AGGREGATORS[f.agg]));
-    const fingerprints = entity.groups.map((group) => group.features.map(featureFingerprint));
-    const positions = entity.groups.map((group) =>
-      group.features.map((f) => entity.features.findIndex((e) => e.feature === f)),
-    );
-    const byFingerprint = new Map<string, [number, number]>();
-    for (const [gi, list] of fingerprints.entries()) {
-      for (const [fi, fingerprint] of list.entries()) {
-        if (byFingerprint.has(fingerprint)) {
-          throw new Error(
-            `features of entity "${entity.name}" share the fingerprint ${fingerprint}: rename one of them`,
-          );
-        }
-        byFingerprint.set(fingerprint, [gi, fi]);
+const planOf = onceEach((entity: CompiledEntity): EntityPlan => {
+  const aggs = entity.groups.map((group: FeatureGroup) => group.features.map((f) => AGGREGATORS[f.agg]));
+  const fingerprints = entity.groups.map((group) => group.features.map(featureFingerprint));
+  const positions = entity.groups.map((group) =>
+    group.features.map((f) => entity.features.findIndex((e) => e.feature === f)),
+  );
+  const byFingerprint = new Map<string, [number, number]>();
+  for (const [gi, list] of fingerprints.entries()) {
+    for (const [fi, fingerprint] of list.entries()) {
+      if (byFingerprint.has(fingerprint)) {
+        throw new Error(
+          `features of entity "${entity.name}" share the fingerprint ${fingerprint}: rename one of them`,
+        );
       }
+      byFingerprint.set(fingerprint, [gi, fi]);
     }
-    const meaning = ({
-      description: _,
-      ...rest
-    }: CompiledEntity['features'][number]['feature']['definition']) => rest;
-    const shape = entity.groups.map((g) => [g.tileMs, g.features.map((f) => meaning(f.definition))]);
-    const legacyLayout = murmur3(JSON.stringify(shape)).toString(36);
-    plan = { aggs, fingerprints, positions, byFingerprint, legacyLayout };
-    plans.set(entity, plan);
   }
-  return plan;
-}
+  const meaning = ({
+    description: _,
+    ...rest
+  }: CompiledEntity['features'][number]['feature']['definition']) => rest;
+  const shape = entity.groups.map((g) => [g.tileMs, g.features.map((f) => meaning(f.definition))]);
+  const legacyLayout = murmur3(JSON.stringify(shape)).toString(36);
+  return { aggs, fingerprints, positions, byFingerprint, legacyLayout };
+});
 
 /** The fingerprint layout 1 kept of the whole entity: a layout-1 item reads whole only under this one. */
 export function legacyLayoutOf(entity: CompiledEntity): string {

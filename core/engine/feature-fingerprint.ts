@@ -1,3 +1,4 @@
+import { onceEach } from '../once-each.js';
 import type { CompiledFeature } from '../spec/compile.js';
 import type { FeatureSpec, WhereFilter } from '../spec/types.js';
 import { murmur3 } from './hash.js';
@@ -9,16 +10,9 @@ import { murmur3 } from './hash.js';
  * The online store keys each feature's partials by it, so a spec change leaves every feature whose fingerprint
  * stayed readable, and a feature whose meaning changed starts empty instead of reading partials of another meaning.
  */
-export function featureFingerprint(feature: CompiledFeature): string {
-  let fingerprint = cache.get(feature);
-  if (fingerprint === undefined) {
-    fingerprint = fingerprintOf(feature.definition, feature.windowMs, feature.tileMs);
-    cache.set(feature, fingerprint);
-  }
-  return fingerprint;
-}
-
-const cache = new WeakMap<CompiledFeature, string>();
+export const featureFingerprint = onceEach((feature: CompiledFeature): string =>
+  fingerprintOf(feature.definition, feature.windowMs, feature.tileMs),
+);
 
 /** The fingerprint of a feature as the spec states it, given its window and tile in milliseconds. */
 export function fingerprintOf(definition: FeatureSpec, windowMs: number, tileMs: number): string {

@@ -1,3 +1,4 @@
+import { onceEach } from '../once-each.js';
 import type { CompiledEntity, CompiledFeature } from '../spec/compile.js';
 import type { Aggregation } from '../spec/types.js';
 import type { FeatureValue } from './aggregates.js';
@@ -62,27 +63,21 @@ interface WindowMember {
   readonly index: number;
   readonly agg: Aggregation;
 }
-const sharedWindows = new WeakMap<CompiledEntity, readonly SharedWindow[]>();
 
 /** An entity's distinct windows (tile group and length in tiles), in order of first use: worked out once. */
-function windowsOf(entity: CompiledEntity): readonly SharedWindow[] {
-  let windows = sharedWindows.get(entity);
-  if (!windows) {
-    const byWindow = new Map<string, SharedWindow & { members: WindowMember[] }>();
-    entity.features.forEach(({ feature, group, index }, position) => {
-      const key = `${group}/${feature.tiles}`;
-      let window = byWindow.get(key);
-      if (!window) {
-        window = { group, feature, members: [] };
-        byWindow.set(key, window);
-      }
-      window.members.push({ position, index, agg: feature.agg });
-    });
-    windows = [...byWindow.values()];
-    sharedWindows.set(entity, windows);
-  }
-  return windows;
-}
+const windowsOf = onceEach((entity: CompiledEntity): readonly SharedWindow[] => {
+  const byWindow = new Map<string, SharedWindow & { members: WindowMember[] }>();
+  entity.features.forEach(({ feature, group, index }, position) => {
+    const key = `${group}/${feature.tiles}`;
+    let window = byWindow.get(key);
+    if (!window) {
+      window = { group, feature, members: [] };
+      byWindow.set(key, window);
+    }
+    window.members.push({ position, index, agg: feature.agg });
+  });
+  return [...byWindow.values()];
+});
 
 /** The tiles of the window being read, newest first: one array for every read (reads never nest). */
 const scratch: (Readonly<Tile> | undefined)[] = [];
