@@ -74,6 +74,11 @@ export interface IcebergOutcome {
 /** The objects the destination reads and writes: a data, manifest or metadata file, never a bare bucket. */
 const OBJECT_URI = { keyRequired: true } as const;
 
+/** The table metadata file at `location`, from the cloud's S3. */
+function readMetadata(io: IcebergIo, location: string): Promise<TableMetadata> {
+  return readMetadataFile((bucket, key) => io.getObject(bucket, key), location);
+}
+
 /** Iceberg's partition path: `name=value` per field, URL-encoded, `null` for a null value. */
 function partitionPath(partition: Readonly<Record<string, unknown>>): string {
   return Object.entries(partition)
@@ -99,7 +104,7 @@ export async function deliverToIceberg(
   const target = config.iceberg;
   if (target === undefined) throw new Error(`${streamName} has no Iceberg destination`);
   const table = io.icebergTable(target.databaseName, target.tableName);
-  let metadata = await readMetadataFile((bucket, key) => io.getObject(bucket, key), table.metadataLocation);
+  let metadata = await readMetadata(io, table.metadataLocation);
   const schema = currentSchema(metadata);
   const spec = defaultSpec(metadata);
   const columns = icebergColumns(schema, `${target.databaseName}.${target.tableName}`);
@@ -182,7 +187,7 @@ export async function deliverToIceberg(
       )
         throw error;
       metadataLocation = io.icebergTable(target.databaseName, target.tableName).metadataLocation;
-      metadata = await readMetadataFile((bucket, key) => io.getObject(bucket, key), metadataLocation);
+      metadata = await readMetadata(io, metadataLocation);
     }
   }
 }
