@@ -59,25 +59,11 @@ export function foldsLine(folds: ReturnType<typeof foldsPerTile>, batchSize: num
   );
 }
 
-export function printReport(
+/** Section 1: the engine beside the floor and the cap the dedupe alone puts on it, and where its time goes. */
+export function engineSection(
   engine: EngineResult & { breakdown: EngineBreakdown; folds: ReturnType<typeof foldsPerTile> },
-  heap: HeapResult,
-  store: ReturnType<typeof storeSection> | undefined,
-  reads: ReadResult | undefined,
-  training: TrainingSetResult,
-  steady: SteadyStateResult | undefined,
-  duckdb: DuckDbSideBySide,
-  targets: Target[],
-  quick: boolean,
-) {
-  const out: string[] = [];
-  const cpu = cpus();
-  out.push(
-    `streamfeatures benchmark (${quick ? 'quick' : 'full'}) - node ${process.version}, ${cpu.length} cpus ` +
-      `(${cpu[0]?.model ?? 'unknown'}), load average ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-    '',
+): string {
+  return [
     `1. Engine throughput, one core: ${int(engine.records)} fraud records (base64 as in a Kinesis event), ` +
       `batches of ${engine.batchSize}, median of ${engine.repetitions} interleaved rounds`,
     renderTable(
@@ -119,10 +105,34 @@ export function printReport(
     ),
     `  engine/floor by CPU time, per round: ${engine.ratioPerRound.map((r) => num(r)).join(' ')}` +
       ' (cpu/wall under 1: other processes took the core; CPU time is the robust figure)',
+    `  CPU ms per round: floor ${engine.cpuMs.floor.join(' ')}; engine ${engine.cpuMs.engine.join(' ')}`,
     `  where the engine's time goes (one instrumented pass): decode ${pct(engine.breakdown.shares.decode)}, ` +
       `classifyBatch ${pct(engine.breakdown.shares.classify)}, dedupe ${pct(engine.breakdown.shares.dedupe)}, ` +
       `groupByItem + tiles ${pct(engine.breakdown.shares.tiles)}; GC pauses ${pct(engine.breakdown.gcShare)} of it`,
     foldsLine(engine.folds, engine.batchSize),
+  ].join('\n');
+}
+
+export function printReport(
+  engine: EngineResult & { breakdown: EngineBreakdown; folds: ReturnType<typeof foldsPerTile> },
+  heap: HeapResult,
+  store: ReturnType<typeof storeSection> | undefined,
+  reads: ReadResult | undefined,
+  training: TrainingSetResult,
+  steady: SteadyStateResult | undefined,
+  duckdb: DuckDbSideBySide,
+  targets: Target[],
+  quick: boolean,
+) {
+  const out: string[] = [];
+  const cpu = cpus();
+  out.push(
+    `streamfeatures benchmark (${quick ? 'quick' : 'full'}) - node ${process.version}, ${cpu.length} cpus ` +
+      `(${cpu[0]?.model ?? 'unknown'}), load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    '',
+    engineSection(engine),
     '',
   );
   if (store) {

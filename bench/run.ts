@@ -28,7 +28,14 @@ import { batchSequence, loadFixture, toKinesis } from './fixture.js';
 import { measureHeap } from './heap.js';
 import { naiveWrite } from './naive-writer.js';
 import { measureReads } from './read-latency.js';
-import { foldsLine, printReport, steadySection, steadyTarget, storeSection, type Target } from './report.js';
+import {
+  engineSection,
+  printReport,
+  steadySection,
+  steadyTarget,
+  storeSection,
+  type Target,
+} from './report.js';
 import {
   measureSteadyState,
   type SteadyStateOptions,
@@ -36,7 +43,7 @@ import {
   writeSteadyStateFile,
 } from './steady-state.js';
 import { measureStoreCost, type StoreCostRun } from './store-cost.js';
-import { int, num, pct, renderTable, verdict } from './table.js';
+import { int, num, renderTable, verdict } from './table.js';
 import {
   measureDuckDbComparison,
   measureTrainingSet,
@@ -235,36 +242,11 @@ async function mainEngineOnly(): Promise<number> {
   const batches = batchSequence(toKinesis(fixture.records), ENGINE_BATCH);
   const engine = measureEngineThroughput(fixture.spec, batches, ENGINE_BATCH, config.rounds, progress);
   const breakdown = await engineBreakdown(fixture.spec, batches);
+  const folds = foldsPerTile(fixture.spec, batches);
   console.log(
-    [
-      `1. Engine throughput, one core: ${int(engine.records)} fraud records, batches of ${engine.batchSize}, ` +
-        `median of ${engine.repetitions} interleaved rounds; load average ${loadavg()
-          .map((l) => l.toFixed(1))
-          .join(' ')}`,
-      renderTable(
-        ['variant', 'events/CPU-s', 'vs floor'],
-        [
-          ['floor: base64-decode + JSON.parse', int(engine.floorEventsPerSec), '1.00'],
-          ['engine', int(engine.engineEventsPerSec), num(engine.ratio)],
-          [
-            'floor + the in-memory id dedupe alone (its cap on the engine)',
-            int(engine.floorWithIdsEventsPerSec),
-            num(engine.idDedupeCap),
-          ],
-          [
-            'MemoryEngine.ingest (info)',
-            int(engine.memoryEngineEventsPerSec),
-            num(engine.memoryEngineEventsPerSec / engine.floorEventsPerSec),
-          ],
-        ],
-      ),
-      `  engine/floor by CPU time, per round: ${engine.ratioPerRound.map((r) => num(r)).join(' ')}`,
-      `  CPU ms per round: floor ${engine.cpuMs.floor.join(' ')}; engine ${engine.cpuMs.engine.join(' ')}`,
-      `  one instrumented pass: decode ${pct(breakdown.shares.decode)}, classifyBatch ${pct(breakdown.shares.classify)}, ` +
-        `dedupe ${pct(breakdown.shares.dedupe)}, groupByItem + tiles ${pct(breakdown.shares.tiles)}; ` +
-        `GC pauses ${pct(breakdown.gcShare)} of it`,
-      foldsLine(foldsPerTile(fixture.spec, batches), ENGINE_BATCH),
-    ].join('\n'),
+    `${engineSection({ ...engine, breakdown, folds })}\n  load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
   );
   return 0;
 }
