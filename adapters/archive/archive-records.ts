@@ -1,11 +1,8 @@
 import { parquetScan } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import type { InputRecord } from '../../core/index.js';
 import { RAW_ARCHIVE_BASE_COLUMNS } from '../../core/offline-schema.js';
 import type { ArchiveFile } from './archive-files.js';
-
-// hyparquet-compressors: Snappy in WebAssembly (several times hyparquet's own JavaScript Snappy), and the codecs
-// Parquet written elsewhere may use (GZIP, ZSTD, Brotli, LZ4).
+import { PARQUET_CODECS } from './parquet-codecs.js';
 
 /**
  * Rows decoded at a time: a slice of a row group, so memory holds one slice of records, not a file. A column's page
@@ -43,7 +40,7 @@ export async function* readArchiveRecords(
     const buffer = await file.open();
     let scan: Awaited<ReturnType<typeof parquetScan>>;
     try {
-      scan = await parquetScan({ file: buffer, compressors });
+      scan = await parquetScan({ file: buffer, compressors: PARQUET_CODECS });
     } catch (error) {
       throw new Error(`${file.name}: not a readable Parquet file (${(error as Error).message})`);
     }
@@ -59,7 +56,7 @@ export async function* readArchiveRecords(
       parquetScan({
         file: buffer,
         metadata: scan.metadata,
-        compressors,
+        compressors: PARQUET_CODECS,
         columns: ['data'],
         parsers: { stringFromBytes: (bytes: Uint8Array | undefined) => bytes as unknown as string },
       }),

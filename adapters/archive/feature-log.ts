@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type AsyncBuffer, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import type { ScoredRequest } from '../../core/monitoring/index.js';
 import { readJsonLines } from '../files/json-lines.js';
 import { type ArchiveFile, isIcebergMetadataFile, listArchiveFiles } from './archive-files.js';
 import { s3ClientFromEnv } from './event-source.js';
+import { PARQUET_CODECS } from './parquet-codecs.js';
 
 /**
  * One scoring request as the scoring Lambda logged it (core/offline-schema.ts featureLogColumns): what monitoring
@@ -40,7 +40,10 @@ export async function readFeatureLog(
 export async function readFeatureLogFiles(files: readonly ArchiveFile[]): Promise<LoggedPrediction[]> {
   const predictions: LoggedPrediction[] = [];
   for (const file of files) {
-    const rows = await parquetReadObjects({ file: (await file.open()) as AsyncBuffer, compressors });
+    const rows = await parquetReadObjects({
+      file: (await file.open()) as AsyncBuffer,
+      compressors: PARQUET_CODECS,
+    });
     rows.forEach((row, i) => {
       predictions.push(loggedPrediction(row, `${file.name}:${i + 1}`));
     });
