@@ -5,6 +5,8 @@
  * the labels quarantine, nothing else; its alarms on the pipeline's topic; the stream's name as an output. Off by
  * default, and then nothing of it is in the template.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -13,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_LABELS_PREFIX } from '../../lib/label-delivery.js';
 import { LABELS_QUARANTINE_PREFIX } from '../../lib/labels-stream.js';
 import { LABELS_PREFIX } from '../../lib/model-monitoring.js';
+import { PACKAGE_ROOT } from '../../lib/streamfeatures-function.js';
 import {
   actionsOf,
   logicalIdOf,
@@ -196,6 +199,21 @@ describe('labelsStream', () => {
       resourcesOf(withThreshold.template, 'AWS::CloudWatch::Alarm')[idOf(withThreshold, age)]?.Properties
         ?.Threshold,
     ).toBe(10 * 60_000);
+  });
+
+  it('adds as many alarms and alarm metrics as docs/deploy.md says, and no key', () => {
+    const deployMd = readFileSync(join(PACKAGE_ROOT, 'docs/deploy.md'), 'utf8');
+    const created = /With `labelsStream`:[^\n]*, (\d+) alarms \|/.exec(deployMd);
+    const fixed = /with `labelsStream`:[^$]*?and (\d+) alarms over (\d+)\s+metrics/.exec(deployMd);
+    const count = (s: Synthesized) => Object.keys(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).length;
+    expect(Number(created?.[1])).toBe(count(on) - count(dev));
+    expect(Number(fixed?.[1])).toBe(count(on) - count(dev));
+    const plain = (s: Synthesized) =>
+      Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).filter(
+        (alarm) => alarm.Properties?.MetricName !== undefined,
+      ).length;
+    // Each new alarm reads one metric (no metric math): billed once.
+    expect(Number(fixed?.[2])).toBe(plain(on) - plain(dev));
   });
 
   it('outputs the stream name producers put labels to', () => {
