@@ -204,7 +204,7 @@ describe('labelsStream', () => {
   it('adds as many alarms and alarm metrics as docs/deploy.md says, and no key', () => {
     const deployMd = readFileSync(join(PACKAGE_ROOT, 'docs/deploy.md'), 'utf8');
     const created = /With `labelsStream`:[^\n]*, (\d+) alarms \|/.exec(deployMd);
-    const fixed = /with `labelsStream`:[^$]*?and (\d+) alarms over (\d+)\s+metrics/.exec(deployMd);
+    const fixed = /with `labelsStream`:[\s\S]*?and (\d+) alarms over (\d+)\s+metrics/.exec(deployMd);
     const count = (s: Synthesized) => Object.keys(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).length;
     expect(Number(created?.[1])).toBe(count(on) - count(dev));
     expect(Number(fixed?.[1])).toBe(count(on) - count(dev));
