@@ -210,7 +210,18 @@ export class LabelsStream extends Construct {
       quarantined,
       above(0, 1, `Records on the labels stream are not labels: they are under ${LABELS_QUARANTINE_PREFIX}.`),
     );
+    const own = [
+      'LabelsStreamIteratorAge',
+      'LabelsStreamFailureDestinationArrivals',
+      'LabelsStreamQuarantined',
+    ];
     monitoring.dashboard.addWidgets(
+      // The dashboard's Alarms widget is built with the pipeline's own; these get a status row of theirs.
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Labels stream alarms',
+        alarms: own.map((name) => monitoring.alarms[name] as cloudwatch.Alarm),
+        width: 6,
+      }),
       graph('Labels stream: iterator age (ms, max)', [iteratorAge]),
       graph('Labels stream: labels', [
         handlerMetric(this.serviceName, 'LabelsAccepted'),

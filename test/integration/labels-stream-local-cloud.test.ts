@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoringBody, signedPost } from '../../cli/demo-scoring.js';
-import { until } from '../support/until.js';
+import { keysUnder, untilKeysUnder, untilMonitorJoins } from '../support/labels-on-cloud.js';
 import { UserSession } from '../support/user-session.js';
 
 const MINUTES = 60_000;
@@ -29,23 +29,6 @@ const figures: Record<string, number | string> = {};
 
 async function aws(label: string, args: string[]): Promise<string> {
   return (await session.sh(label, 'aws', args)).stdout;
-}
-
-/** The keys under `prefix` in `bucket` (AWS CLI), none when there are none yet. */
-async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
-  const answer = JSON.parse(
-    (await aws('list', [
-      's3api',
-      'list-objects-v2',
-      '--bucket',
-      bucket,
-      '--prefix',
-      prefix,
-      '--output',
-      'json',
-    ])) || '{}',
-  ) as { Contents?: { Key: string }[] };
-  return (answer.Contents ?? []).map((c) => c.Key);
 }
 
 beforeAll(async () => {
@@ -115,14 +98,7 @@ describe('labels through the labels stream on the local cloud', () => {
   it(
     'delivers the good labels as plain JSON Lines under labels/stream/dt=<day>/ (the AWS CLI reads them back)',
     async () => {
-      const keys = await until(
-        'the labels object',
-        async () => {
-          const listed = await keysUnder(outputs.OfflineBucket, 'labels/');
-          return listed.length > 0 ? listed : undefined;
-        },
-        { timeoutMs: 5 * MINUTES },
-      );
+      const keys = await untilKeysUnder(session, outputs.OfflineBucket, 'labels/');
       for (const key of keys) expect(key).toMatch(/^labels\/stream\/dt=\d{4}-\d{2}-\d{2}\/[^/]+\.jsonl$/);
       let text = '';
       for (const key of keys)
@@ -135,14 +111,7 @@ describe('labels through the labels stream on the local cloud', () => {
   it(
     'sets the bad record aside under labels-quarantine/ with its reason and the record whole',
     async () => {
-      const keys = await until(
-        'the labels quarantine object',
-        async () => {
-          const listed = await keysUnder(outputs.SideOutputBucket, 'labels-quarantine/');
-          return listed.length > 0 ? listed : undefined;
-        },
-        { timeoutMs: 5 * MINUTES },
-      );
+      const keys = await untilKeysUnder(session, outputs.SideOutputBucket, 'labels-quarantine/');
       expect(keys).toHaveLength(1);
       expect(keys[0]).toMatch(/^labels-quarantine\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/shardId-[^/]+\.jsonl$/);
       const text = await aws('get', ['s3', 'cp', `s3://${outputs.SideOutputBucket}/${keys[0]}`, '-']);
@@ -160,7 +129,7 @@ describe('labels through the labels stream on the local cloud', () => {
         }),
       ]);
       // The events' quarantine stays the events'.
-      expect(await keysUnder(outputs.SideOutputBucket, 'quarantine/')).toEqual([]);
+      expect(await keysUnder(session, outputs.SideOutputBucket, 'quarantine/')).toEqual([]);
     },
     6 * MINUTES,
   );
@@ -168,30 +137,8 @@ describe('labels through the labels stream on the local cloud', () => {
   it(
     'is read by `streamfeatures monitor --labels s3://<bucket>/labels/`, joined to the scored requests',
     async () => {
-      let last = '';
-      const report = await until(
-        'the monitor to join the two labelled requests',
-        async () => {
-          const result = await session.streamfeatures([
-            'monitor',
-            '--spec',
-            SPEC_FILE,
-            '--feature-log',
-            `s3://${outputs.OfflineBucket}/features/`,
-            '--labels',
-            `s3://${outputs.OfflineBucket}/labels/`,
-            '--json',
-          ]);
-          last = `exit ${result.code}\n${result.stdout}\n${result.stderr}`;
-          if (result.code !== 0) return undefined;
-          const parsed = JSON.parse(result.stdout) as { labels: Record<string, number> };
-          return parsed.labels.joined === 2 ? parsed : undefined;
-        },
-        { timeoutMs: 5 * MINUTES, pollMs: 3_000 },
-      ).catch((error: Error) => {
-        throw new Error(`${error.message}; the last monitor run: ${last}`);
-      });
-      expect(report.labels).toMatchObject({ read: 3, joined: 2, unmatched: 1, setAside: 0 });
+      const labels = await untilMonitorJoins(session, SPEC_FILE, outputs.OfflineBucket, 2);
+      expect(labels).toMatchObject({ read: 3, joined: 2, unmatched: 1, setAside: 0 });
     },
     6 * MINUTES,
   );

@@ -216,6 +216,22 @@ describe('labelsStream', () => {
     expect(Number(fixed?.[2])).toBe(plain(on) - plain(dev));
   });
 
+  it('adds its row to the dashboard: alarm status, iterator age, labels delivered and set aside, the function, the delivery', () => {
+    const body = JSON.stringify(
+      Object.values(resourcesOf(on.template, 'AWS::CloudWatch::Dashboard'))[0]?.Properties?.DashboardBody,
+    );
+    for (const title of [
+      'Labels stream alarms',
+      'Labels stream: iterator age (ms, max)',
+      'Labels stream: labels',
+      'LabelsStream Lambda: errors and throttles',
+      'LabelsStream: records in',
+    ]) {
+      expect(body, title).toContain(title);
+    }
+    expect(body).toContain('LabelsQuarantined');
+  });
+
   it('outputs the stream name producers put labels to', () => {
     const outputs = on.template.toJSON().Outputs as Record<string, { Value: unknown; Description: string }>;
     expect(outputs.LabelsStreamName?.Value).toEqual({ Ref: idOf(on, labelsOf(on).stream.stream) });
