@@ -4,7 +4,6 @@
  * records decide, and a batch that cannot be delivered or set aside reported failed from its first record per
  * shard, so the mapping retries it whole.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   MemoryRecordStreamWriter,
@@ -14,21 +13,16 @@ import {
   MemorySideOutputWriter,
   type SideOutputWriter,
 } from '../../adapters/side-outputs/side-output-writer.js';
-import { compileSpec, type InputRecord, parseSpecJson } from '../../core/index.js';
+import type { InputRecord } from '../../core/index.js';
 import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
 import { checkedLabel } from '../../lambdas/labels/label-check.js';
 import { createLabelsStreamHandler, sortLabels } from '../../lambdas/labels/labels-stream-handler.js';
+import { FRAUD_COMPILED, LABEL_BY_ID, LABEL_BY_KEYS } from '../support/delayed-labels.js';
 import { recorder } from '../support/observability.js';
 
-const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
-const byId = { request_id: 'Ab1Cd2EfGhI=', label: 1, label_time: '2026-11-20T10:00:00Z' };
-const byKeys = {
-  card_id: 'c1',
-  merchant_id: 'm9',
-  ts: '2026-11-01T10:00:00Z',
-  label: 0,
-  label_time: 1763600000000,
-};
+const spec = FRAUD_COMPILED;
+const byId = LABEL_BY_ID;
+const byKeys = LABEL_BY_KEYS;
 const ARRIVAL = Date.parse('2026-12-07T15:30:00Z');
 const encoder = new TextEncoder();
 const PREFIX = 'labels-quarantine/';
