@@ -39,6 +39,7 @@ const OVERRIDES: Record<OverridableProp, Kind> = {
   challenger: 'json',
   ingestApi: 'boolean',
   ingestLabels: 'boolean',
+  labelsStream: 'boolean',
   alarmEmail: 'string',
   alarmThresholds: 'json',
   backfillPlanned: 'boolean',

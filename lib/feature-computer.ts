@@ -289,7 +289,7 @@ const CONSUMER_READ_ACTIONS = ['kinesis:DescribeStreamConsumer', 'kinesis:Subscr
  * The mapping reads the stream with the function's role; Kinesis decrypts the records with that role's
  * `kms:Decrypt` on the stream key, so the key is granted through Kinesis only.
  */
-function grantStreamRead(stream: kinesis.IStream, grantee: iam.IGrantable): void {
+export function grantStreamRead(stream: kinesis.IStream, grantee: iam.IGrantable): void {
   stream.grant(grantee, ...STREAM_READ_ACTIONS);
   if (stream.encryptionKey) allowKeyVia(grantee, stream.encryptionKey, ['kms:Decrypt'], 'kinesis');
 }
@@ -299,7 +299,7 @@ function grantStreamRead(stream: kinesis.IStream, grantee: iam.IGrantable): void
  * grants `kms:Decrypt` on the stream key with no condition. Everything else (its node, its ARN) is the source's
  * own, so the mapping's logical id stays what it was, and CloudFormation does not replace the mapping.
  */
-function withReadGrant<T extends object>(source: T, grantRead: (grantee: iam.IGrantable) => void): T {
+export function withReadGrant<T extends object>(source: T, grantRead: (grantee: iam.IGrantable) => void): T {
   return new Proxy(source, {
     get: (target, property) => (property === 'grantRead' ? grantRead : Reflect.get(target, property, target)),
   });

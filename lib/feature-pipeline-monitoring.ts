@@ -8,8 +8,9 @@ import type { Spec } from '../core/index.js';
 import type { FeatureComputer } from './feature-computer.js';
 import type { FeaturePipelineProps } from './feature-pipeline-props.js';
 import type { IngestApi } from './ingest-api.js';
+import type { LabelsStream } from './labels-stream.js';
 import { ModelMonitoring } from './model-monitoring.js';
-import { Monitoring } from './monitoring.js';
+import { DEFAULT_THRESHOLDS, Monitoring } from './monitoring.js';
 import type { OfflineStore } from './offline-store.js';
 import type { OnlineStore } from './online-store.js';
 import type { ScoringApi } from './scoring-api.js';
@@ -23,6 +24,7 @@ export interface MonitoredPipeline {
   readonly featureComputer: FeatureComputer;
   readonly scoringApi: ScoringApi;
   readonly ingestApi?: IngestApi;
+  readonly labelsStream?: LabelsStream;
   readonly specGuard: SpecGuard;
 }
 
@@ -40,7 +42,7 @@ export function monitorPipeline(
   removalPolicy: RemovalPolicy,
   logs: { readonly logRetention: number; readonly logRemovalPolicy: RemovalPolicy },
 ): PipelineMonitoring {
-  const { spec, featureComputer, scoringApi, ingestApi, offlineStore } = parts;
+  const { spec, featureComputer, scoringApi, ingestApi, labelsStream, offlineStore } = parts;
   const monitoring = new Monitoring(scope, 'Monitoring', {
     spec,
     featureComputer,
@@ -50,12 +52,14 @@ export function monitorPipeline(
       Score: scoringApi.function,
       ...(ingestApi ? { Ingest: ingestApi.function } : {}),
       ...(ingestApi?.labelsHandler ? { Labels: ingestApi.labelsHandler.function } : {}),
+      ...(labelsStream ? { LabelsStream: labelsStream.function } : {}),
     },
     apis: { Score: scoringApi.http, ...(ingestApi ? { Ingest: ingestApi.http } : {}) },
     datasets: {
       RawArchive: offlineStore.rawArchive,
       FeatureLog: offlineStore.featureLog,
       ...(ingestApi?.labelDelivery ? { Labels: ingestApi.labelDelivery } : {}),
+      ...(labelsStream ? { LabelsStream: labelsStream.delivery } : {}),
     },
     scoring: { serviceName: scoringApi.serviceName, challenger: props.challenger !== undefined },
     thresholds: props.alarmThresholds,
@@ -63,6 +67,11 @@ export function monitorPipeline(
     alarmEmail: props.alarmEmail,
     ...(props.existingAlarmTopicObj ? { existingTopicObj: props.existingAlarmTopicObj } : { removalPolicy }),
   });
+
+  labelsStream?.watch(
+    monitoring,
+    props.alarmThresholds?.iteratorAgeMinutes ?? DEFAULT_THRESHOLDS.iteratorAgeMinutes,
+  );
 
   const monitorJob = props.modelMonitoring ?? true;
   if (monitorJob === false) return { monitoring };

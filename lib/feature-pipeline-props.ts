@@ -162,6 +162,16 @@ export interface FeaturePipelineProps {
    * @default - true with `ingestApi`, else false
    */
   readonly ingestLabels?: boolean;
+  /**
+   * Also take delayed labels through a Kinesis stream of their own (one label, the monitor's line format, per
+   * record), checked with the same rules as `POST /labels` and delivered by Firehose to the offline bucket under
+   * `labels/stream/`; records that are not labels go to the side-output bucket under `labels-quarantine/` with
+   * their reason. The stream takes the events stream's capacity mode, shard count, retention and key when the
+   * pipeline makes that stream (else on-demand, 24 hours, a key of its own); the delivery stream takes
+   * `offlineBufferInterval`. Independent of the ingest API.
+   * @default false
+   */
+  readonly labelsStream?: boolean;
 
   /**
    * Subscribe this address to the alarm topic.
@@ -246,4 +256,15 @@ export function featureComputerSettingsOf(props: FeaturePipelineProps) {
     onFailure,
     enhancedFanOut: props.enhancedFanOut,
   };
+}
+
+/**
+ * The labels stream's settings among the pipeline's props: the events stream's capacity and retention when the
+ * pipeline makes that stream; with a brought one, the labels stream's own defaults.
+ */
+export function labelsStreamPropsOf(
+  props: FeaturePipelineProps,
+): Omit<EventStreamProps, 'existingStreamObj'> {
+  if (props.existingStreamObj) return {};
+  return { mode: props.streamMode, shardCount: props.shardCount, retentionPeriod: props.streamRetention };
 }

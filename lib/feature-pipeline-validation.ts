@@ -110,6 +110,10 @@ export function pipelineProblems(pipeline: Construct, props: FeaturePipelineProp
           `${path('IngestApi')}: ingestLabels: true needs ingestApi: true (POST /labels is a route of the ingest API; got ingestApi ${quote(props.ingestApi)})`,
         ]
       : []),
+    ...(props.labelsStream === undefined || typeof props.labelsStream === 'boolean'
+      ? []
+      : [`${path('LabelsStream')}: labelsStream must be true or false (got ${quote(props.labelsStream)})`]),
+    // The labels stream's capacity and retention are the events stream's, checked at its path above.
     ...atPath(
       path('Monitoring'),
       monitoringProblems({ thresholds: props.alarmThresholds, alarmEmail: props.alarmEmail }),

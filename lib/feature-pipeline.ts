@@ -10,10 +10,12 @@ import { monitorPipeline } from './feature-pipeline-monitoring.js';
 import {
   type FeaturePipelineProps,
   featureComputerSettingsOf,
+  labelsStreamPropsOf,
   streamPropsOf,
 } from './feature-pipeline-props.js';
 import { pipelineProblems, specOf } from './feature-pipeline-validation.js';
 import { IngestApi } from './ingest-api.js';
+import { LabelsStream } from './labels-stream.js';
 import type { ModelMonitoring } from './model-monitoring.js';
 import type { Monitoring } from './monitoring.js';
 import { OfflineStore, RAW_ARCHIVE_PREFIX } from './offline-store.js';
@@ -40,6 +42,8 @@ export class FeaturePipeline extends Construct {
   public readonly scoringApi: ScoringApi;
   /** With `ingestApi: true`. */
   public readonly ingestApi?: IngestApi;
+  /** With `labelsStream: true`. */
+  public readonly labelsStream?: LabelsStream;
   public readonly monitoring: Monitoring;
   /** The scheduled monitoring job; none with `modelMonitoring: false`. */
   public readonly modelMonitoring?: ModelMonitoring;
@@ -132,6 +136,23 @@ export class FeaturePipeline extends Construct {
       });
     }
 
+    if (props.labelsStream) {
+      this.labelsStream = new LabelsStream(this, 'LabelsStream', {
+        spec,
+        stream: {
+          ...labelsStreamPropsOf(props),
+          encryptionKey: this.stream.encryptionKey,
+          removalPolicy: stage.removalPolicy,
+        },
+        offlineBucket: this.offlineStore.bucket,
+        offlineKey: this.offlineStore.encryptionKey,
+        bufferInterval: props.offlineBufferInterval,
+        sideOutputBucket: this.featureComputer.sideOutputBucket,
+        sideOutputKey: this.featureComputer.sideOutputKey,
+        ...logs,
+      });
+    }
+
     this.specGuard = new SpecGuard(this, 'SpecGuard', {
       spec,
       backfillPlanned: props.backfillPlanned,
@@ -146,6 +167,7 @@ export class FeaturePipeline extends Construct {
       this.scoringApi.function,
       ...(this.ingestApi ? [this.ingestApi.function] : []),
       ...(this.ingestApi?.labelsHandler ? [this.ingestApi.labelsHandler.function] : []),
+      ...(this.labelsStream ? [this.labelsStream.function] : []),
     );
 
     const { monitoring, modelMonitoring } = monitorPipeline(this, this, props, stage.removalPolicy, logs);
@@ -163,6 +185,13 @@ export class FeaturePipeline extends Construct {
         'LabelsUrl',
         `${this.ingestApi.http.url}labels`,
         'POST delayed labels here (JSON Lines or an array)',
+      );
+    }
+    if (this.labelsStream) {
+      output(
+        'LabelsStreamName',
+        this.labelsStream.stream.stream.streamName,
+        'Kinesis stream producers put delayed labels to (one JSON label a record)',
       );
     }
     output('OfflineBucket', this.offlineStore.bucket.bucketName, 'Offline store (raw/, features/)');

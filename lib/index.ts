@@ -17,7 +17,13 @@ export { FeatureComputer, type FeatureComputerProps, SIDE_OUTPUT_PREFIXES } from
 export { FeaturePipeline, type FeaturePipelineProps, type SpecSource } from './feature-pipeline.js';
 export { type ApiAuth, type HttpApiOptions, LambdaHttpApi, type LambdaHttpApiProps } from './http-api.js';
 export { IngestApi, type IngestApiProps, type IngestLabelsOptions } from './ingest-api.js';
-export { API_LABELS_PREFIX, LabelDelivery, type LabelDeliveryProps } from './label-delivery.js';
+export {
+  API_LABELS_PREFIX,
+  LabelDelivery,
+  type LabelDeliveryProps,
+  STREAM_LABELS_PREFIX,
+} from './label-delivery.js';
+export { LABELS_QUARANTINE_PREFIX, LabelsStream, type LabelsStreamProps } from './labels-stream.js';
 export {
   LABELS_PREFIX,
   ModelMonitoring,

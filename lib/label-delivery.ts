@@ -18,12 +18,19 @@ import { firehoseMetric } from './pipeline-metrics.js';
  * read (`labels/`), in a folder of their own so the files a team writes itself stay apart, one per UTC day.
  */
 export const API_LABELS_PREFIX = `${LABELS_PREFIX}api/`;
+/** Where the labels put on the labels stream land (lib/labels-stream.ts): beside the API's, under the same readers. */
+export const STREAM_LABELS_PREFIX = `${LABELS_PREFIX}stream/`;
 
 export interface LabelDeliveryProps {
   /** The offline-store bucket. */
   readonly bucket: s3.IBucket;
   /** The bucket's key; it also encrypts the delivery stream. */
   readonly encryptionKey: kms.IKey;
+  /**
+   * The key prefix the objects land under, in `labels/` (the readers search it recursively).
+   * @default API_LABELS_PREFIX (`labels/api/`)
+   */
+  readonly prefix?: string;
   /**
    * Firehose buffering interval.
    * @default - the offline store's, DEFAULT_BUFFER_INTERVAL (300 s)
@@ -62,7 +69,7 @@ export function labelDeliveryProblems(props: LabelBufferingOptions): string[] {
 
 /**
  * A Firehose delivery stream (DirectPut) that writes delayed labels as plain JSON Lines objects
- * (`labels/api/dt=YYYY-MM-dd/<stream>-<time>-<id>.jsonl`, uncompressed: the label readers take `.jsonl` objects
+ * (`labels/api/dt=YYYY-MM-dd/<stream>-<time>-<id>.jsonl`, or under the `prefix` given, uncompressed: the label readers take `.jsonl` objects
  * as they are) into the offline bucket, encrypted with the bucket's key like the offline store's own streams.
  * Writers put one newline-terminated JSON line a label: Firehose concatenates records as they come.
  */
@@ -73,8 +80,8 @@ export class LabelDelivery extends Construct {
   public readonly deliveryStreamArn: string;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
-  /** The S3 prefix the objects land under (`labels/api/`). */
-  public readonly prefix = API_LABELS_PREFIX;
+  /** The S3 prefix the objects land under (`labels/api/` unless told otherwise). */
+  public readonly prefix: string;
   /** Labels are written as they were sent, one JSON line each (what the alarms watch depends on it). */
   public readonly format = 'jsonl' as const;
 
@@ -82,14 +89,16 @@ export class LabelDelivery extends Construct {
     super(scope, id);
     throwIfProblems(this, labelDeliveryProblems(props));
     const _stack = Stack.of(this);
-    const errorPrefix = `errors/${API_LABELS_PREFIX}`;
+    this.prefix = props.prefix ?? API_LABELS_PREFIX;
+    const prefix = this.prefix;
+    const errorPrefix = `errors/${prefix}`;
 
     const delivery = firehoseToS3(this, {
       bucket: props.bucket,
       encryptionKey: props.encryptionKey,
-      prefix: API_LABELS_PREFIX,
+      prefix,
       errorPrefix,
-      description: `streamfeatures: Firehose into ${API_LABELS_PREFIX}`,
+      description: `streamfeatures: Firehose into ${prefix}`,
       wildcardReason:
         'Firehose names its objects at delivery (date prefixes, random suffixes): the grant is limited to the ' +
         "labels' own prefix and its error prefix.",
@@ -108,7 +117,7 @@ export class LabelDelivery extends Construct {
       extendedS3DestinationConfiguration: {
         bucketArn: props.bucket.bucketArn,
         roleArn: this.role.roleArn,
-        prefix: `${API_LABELS_PREFIX}dt=!{timestamp:yyyy-MM-dd}/`,
+        prefix: `${prefix}dt=!{timestamp:yyyy-MM-dd}/`,
         errorOutputPrefix: `${errorPrefix}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
         // The label readers list `.jsonl`/`.json` keys (adapters/monitoring/sources.ts).
         fileExtension: '.jsonl',

@@ -22,7 +22,14 @@ export const PACKAGE_ROOT = packageRoot();
 export const BUNDLES_DIR = join(PACKAGE_ROOT, 'dist', 'lambdas');
 
 /** The handler bundles the package ships. */
-export type HandlerBundle = 'features' | 'score' | 'ingest' | 'labels' | 'spec-guard' | 'monitor';
+export type HandlerBundle =
+  | 'features'
+  | 'score'
+  | 'ingest'
+  | 'labels'
+  | 'labels-stream'
+  | 'spec-guard'
+  | 'monitor';
 
 /** The namespace of the handlers' EMF metrics (Powertools `POWERTOOLS_METRICS_NAMESPACE`). */
 export const METRICS_NAMESPACE = 'streamfeatures';

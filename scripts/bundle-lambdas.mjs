@@ -24,6 +24,7 @@ export const HANDLERS = {
   score: 'lambdas/score/handler.ts',
   ingest: 'lambdas/ingest/handler.ts',
   labels: 'lambdas/labels/handler.ts',
+  'labels-stream': 'lambdas/labels/stream-handler.ts',
   'spec-guard': 'lambdas/spec-guard/handler.ts',
   monitor: 'lambdas/monitor/handler.ts',
 };

@@ -244,7 +244,7 @@ function describeBatch(records: readonly InputRecord[]) {
   };
 }
 
-function groupByShard(records: readonly InputRecord[]): Map<string, InputRecord[]> {
+export function groupByShard(records: readonly InputRecord[]): Map<string, InputRecord[]> {
   const groups = new Map<string, InputRecord[]>();
   for (const record of records) {
     const group = groups.get(record.shardId);

@@ -10,11 +10,11 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { FIREHOSE_LIMITS, type RecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
+import type { RecordStreamWriter } from '../../adapters/firehose/record-stream-writer.js';
 import type { CompiledSpec } from '../../core/index.js';
-import { isLabelProblem, parseDelayedLabel } from '../../core/monitoring/index.js';
-import { bodyText, errorResponse, HttpError, jsonResponse, listProblems, parseJson } from '../shared/http.js';
+import { bodyText, errorResponse, HttpError, jsonResponse, listProblems } from '../shared/http.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
+import { checkedLabel, parsedJson } from './label-check.js';
 
 /** Labels a request may carry: as many as events on the events route, and one PutRecordBatch's worth. */
 export const MAX_LABELS_PER_REQUEST = 500;
@@ -73,8 +73,6 @@ export function createLabelsHandler(deps: LabelsHandlerDeps): LabelsHandler {
   };
 }
 
-const encoder = new TextEncoder();
-
 /**
  * The labels of a body, checked and encoded one JSON line each (newline-terminated: Firehose concatenates the
  * records of an object as they are). The body is one JSON document (an array of labels, or one label), else JSON
@@ -97,20 +95,9 @@ export function labelRecords(spec: CompiledSpec, text: string): Uint8Array[] {
       rejections.push({ ...at, reason: item.problem });
       return;
     }
-    const parsed = parseDelayedLabel(spec, item.value, '');
-    if (isLabelProblem(parsed)) {
-      rejections.push({ ...at, reason: parsed.reason });
-      return;
-    }
-    const record = encoder.encode(`${JSON.stringify(item.value)}\n`);
-    if (record.byteLength > FIREHOSE_LIMITS.maxRecordBytes) {
-      rejections.push({
-        ...at,
-        reason: `${record.byteLength} bytes, more than a Firehose record holds (1,000 KiB)`,
-      });
-      return;
-    }
-    records.push(record);
+    const checked = checkedLabel(spec, item.value);
+    if ('reason' in checked) rejections.push({ ...at, reason: checked.reason });
+    else records.push(checked.record);
   });
   if (rejections.length > 0) {
     const named = rejections.map(
@@ -143,14 +130,6 @@ function bodyItems(text: string): BodyItem[] {
     items.push({ line: i + 1, ...parsedJson(line) });
   });
   return items;
-}
-
-/** A JSON document's value, or the problem with it as a label's reason says it. */
-function parsedJson(text: string): { readonly value: unknown } | { readonly problem: string } {
-  const parsed = parseJson(text);
-  if ('value' in parsed) return parsed;
-  const { kind, reason } = parsed.problem;
-  return { problem: kind === 'too deep' ? reason : `not JSON (${reason})` };
 }
 
 function errorText(error: unknown): string {

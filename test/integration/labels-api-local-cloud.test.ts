@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoringBody, signedPost } from '../../cli/demo-scoring.js';
+import { untilMonitorJoins } from '../support/labels-on-cloud.js';
 import { until } from '../support/until.js';
 import { UserSession } from '../support/user-session.js';
 
@@ -140,29 +141,7 @@ describe('POST /labels on the local cloud', () => {
   });
 
   it('is read by `streamfeatures monitor --labels s3://<bucket>/labels/`, joined to the scored requests', async () => {
-    let last = '';
-    const report = await until(
-      'the monitor to join the three labelled requests',
-      async () => {
-        const result = await session.streamfeatures([
-          'monitor',
-          '--spec',
-          SPEC_FILE,
-          '--feature-log',
-          `s3://${outputs.OfflineBucket}/features/`,
-          '--labels',
-          `s3://${outputs.OfflineBucket}/labels/`,
-          '--json',
-        ]);
-        last = `exit ${result.code}\n${result.stdout}\n${result.stderr}`;
-        if (result.code !== 0) return undefined;
-        const parsed = JSON.parse(result.stdout) as { labels: Record<string, number> };
-        return parsed.labels.joined === 3 ? parsed : undefined;
-      },
-      { timeoutMs: 5 * MINUTES, pollMs: 3_000 },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; the last monitor run: ${last}`);
-    });
-    expect(report.labels).toMatchObject({ read: 4, joined: 3, unmatched: 1, setAside: 0, files: 1 });
+    const labels = await untilMonitorJoins(session, SPEC_FILE, outputs.OfflineBucket, 3);
+    expect(labels).toMatchObject({ read: 4, joined: 3, unmatched: 1, setAside: 0, files: 1 });
   });
 });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,21 +5,15 @@ import {
   MemoryRecordStreamWriter,
   type RecordStreamWriter,
 } from '../../adapters/firehose/record-stream-writer.js';
-import { compileSpec, parseSpecJson } from '../../core/index.js';
 import { isLabelProblem, parseDelayedLabel } from '../../core/monitoring/index.js';
 import { createLabelsHandler, labelRecords } from '../../lambdas/labels/labels-handler.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
+import { FRAUD_COMPILED, LABEL_BY_ID, LABEL_BY_KEYS } from '../support/delayed-labels.js';
 import { recorder } from '../support/observability.js';
 
-const spec = compileSpec(parseSpecJson(readFileSync('examples/fraud/spec.json', 'utf8')));
-const byId = { request_id: 'Ab1Cd2EfGhI=', label: 1, label_time: '2026-11-20T10:00:00Z' };
-const byKeys = {
-  card_id: 'c1',
-  merchant_id: 'm9',
-  ts: '2026-11-01T10:00:00Z',
-  label: false,
-  label_time: 1763600000000,
-};
+const spec = FRAUD_COMPILED;
+const byId = LABEL_BY_ID;
+const byKeys = LABEL_BY_KEYS;
 const decoder = new TextDecoder();
 
 function handlerWith(delivery: RecordStreamWriter) {
