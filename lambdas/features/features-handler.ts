@@ -15,8 +15,8 @@ import {
 import type { SideOutputWriter } from '../../adapters/side-outputs/side-output-writer.js';
 import { compareSequenceNumbers, type InputRecord, type Rejection } from '../../core/index.js';
 import { type ArchiveColumnValues, partitionValues } from '../../core/offline-schema.js';
+import { decodeKinesisRecord, firstPerShard, groupByShard } from '../shared/kinesis-records.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
-import { decodeKinesisRecord } from './kinesis-records.js';
 
 export interface FeaturesHandlerDeps {
   readonly store: Pick<OnlineStore, 'applyBatch'>;
@@ -242,27 +242,6 @@ function describeBatch(records: readonly InputRecord[]) {
     lastSequenceNumber: records.at(-1)?.sequenceNumber,
     records: records.length,
   };
-}
-
-export function groupByShard(records: readonly InputRecord[]): Map<string, InputRecord[]> {
-  const groups = new Map<string, InputRecord[]>();
-  for (const record of records) {
-    const group = groups.get(record.shardId);
-    if (group) group.push(record);
-    else groups.set(record.shardId, [record]);
-  }
-  return groups;
-}
-
-function firstPerShard(records: readonly InputRecord[]): Map<string, InputRecord> {
-  const first = new Map<string, InputRecord>();
-  for (const record of records) {
-    const current = first.get(record.shardId);
-    if (!current || compareSequenceNumbers(record.sequenceNumber, current.sequenceNumber) < 0) {
-      first.set(record.shardId, record);
-    }
-  }
-  return first;
 }
 
 function isBefore(record: InputRecord, cut: ReadonlyMap<string, InputRecord>): boolean {

@@ -21,8 +21,7 @@ import {
 } from '../../adapters/side-outputs/layout.js';
 import type { SideOutputWriter } from '../../adapters/side-outputs/side-output-writer.js';
 import type { CompiledSpec, InputRecord, Rejection } from '../../core/index.js';
-import { groupByShard } from '../features/features-handler.js';
-import { decodeKinesisRecord } from '../features/kinesis-records.js';
+import { decodeKinesisRecord, firstPerShard, groupByShard } from '../shared/kinesis-records.js';
 import type { HandlerLogger, HandlerMetrics } from '../shared/observability.js';
 import { checkedLabel, parsedJson } from './label-check.js';
 
@@ -133,11 +132,4 @@ async function writeQuarantine(
     writes.push(deps.sideOutputs.put(sideOutputKey(deps.quarantinePrefix, range), jsonLinesText(lines)));
   }
   await Promise.all(writes);
-}
-
-/** A Kinesis batch holds each shard's records in sequence order: the first seen is the shard's first. */
-function firstPerShard(records: readonly InputRecord[]): Map<string, InputRecord> {
-  const first = new Map<string, InputRecord>();
-  for (const record of records) if (!first.has(record.shardId)) first.set(record.shardId, record);
-  return first;
 }

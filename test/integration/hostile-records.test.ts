@@ -28,9 +28,9 @@ import {
 } from '../../core/index.js';
 import modelDocument from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
 import { createFeaturesHandler } from '../../lambdas/features/features-handler.js';
-import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
 import { createScoreHandler, type ScoreResponse } from '../../lambdas/score/score-handler.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
+import { kinesisStreamEvent } from '../../lambdas/shared/kinesis-records.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
 import { recorder } from '../support/observability.js';
 import { jsonRecord, RECENT_START } from '../support/stream.js';

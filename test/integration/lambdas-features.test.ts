@@ -26,7 +26,7 @@ import {
 } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
 import { createFeaturesHandler, type FeaturesHandler } from '../../lambdas/features/features-handler.js';
-import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
+import { kinesisStreamEvent } from '../../lambdas/shared/kinesis-records.js';
 import { createTestTable, type DynamoForTests, dynamoForTests } from '../support/dynamodb.js';
 import { recorder } from '../support/observability.js';
 import { batchesOf, jsonRecord, onShards, RECENT_START } from '../support/stream.js';

@@ -52,7 +52,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listS3Objects } from '../../adapters/archive/archive-files.js';
 import { parseSpecJson } from '../../core/index.js';
 import { generateFraudTraffic } from '../../examples/fraud/generate.js';
-import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
+import { kinesisStreamEvent } from '../../lambdas/shared/kinesis-records.js';
 import { FUNCTION_FILES } from '../../lambdas/shared/spec.js';
 import {
   type KinesisEventSourceMapping,

@@ -16,10 +16,10 @@ import {
 import placeholder from '../../examples/fraud/models/placeholder-untrained-0.json' with { type: 'json' };
 import { readFeaturesConfig } from '../../lambdas/features/config.js';
 import { createFeaturesHandler } from '../../lambdas/features/features-handler.js';
-import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
 import { readScoreConfig } from '../../lambdas/score/config.js';
 import { createScoreHandler } from '../../lambdas/score/score-handler.js';
 import { httpApiEvent } from '../../lambdas/shared/http.js';
+import { kinesisStreamEvent } from '../../lambdas/shared/kinesis-records.js';
 import {
   ICEBERG_ORPHAN_FILE_RETENTION_DAYS,
   ICEBERG_SNAPSHOT_RETENTION_DAYS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InputRecord } from '../../core/index.js';
-import { decodeKinesisRecord, kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
+import { decodeKinesisRecord, kinesisStreamEvent } from '../../lambdas/shared/kinesis-records.js';
 
 const encoder = new TextEncoder();
 

@@ -14,9 +14,9 @@ import {
   type SideOutputWriter,
 } from '../../adapters/side-outputs/side-output-writer.js';
 import type { InputRecord } from '../../core/index.js';
-import { kinesisStreamEvent } from '../../lambdas/features/kinesis-records.js';
 import { checkedLabel } from '../../lambdas/labels/label-check.js';
 import { createLabelsStreamHandler, sortLabels } from '../../lambdas/labels/labels-stream-handler.js';
+import { kinesisStreamEvent } from '../../lambdas/shared/kinesis-records.js';
 import { FRAUD_COMPILED, LABEL_BY_ID, LABEL_BY_KEYS } from '../support/delayed-labels.js';
 import { recorder } from '../support/observability.js';
 

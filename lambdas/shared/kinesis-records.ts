@@ -1,6 +1,6 @@
-/** Kinesis records in a Lambda event ⇄ the engine's InputRecord. */
+/** Kinesis records in a Lambda event ⇄ the engine's InputRecord, and a batch's records by shard. */
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { InputRecord } from '../../core/index.js';
+import { compareSequenceNumbers, type InputRecord } from '../../core/index.js';
 
 /**
  * The engine's view of a Kinesis record: the payload bytes (base64 in the event), the arrival time in ms
@@ -51,4 +51,27 @@ export function kinesisStreamEvent(
       eventSourceARN: streamArn,
     })),
   };
+}
+
+/** A batch's records per shard, each shard's in batch order. */
+export function groupByShard(records: readonly InputRecord[]): Map<string, InputRecord[]> {
+  const groups = new Map<string, InputRecord[]>();
+  for (const record of records) {
+    const group = groups.get(record.shardId);
+    if (group) group.push(record);
+    else groups.set(record.shardId, [record]);
+  }
+  return groups;
+}
+
+/** Each shard's first record in the batch (its lowest sequence number): where a retry of the shard starts. */
+export function firstPerShard(records: readonly InputRecord[]): Map<string, InputRecord> {
+  const first = new Map<string, InputRecord>();
+  for (const record of records) {
+    const current = first.get(record.shardId);
+    if (!current || compareSequenceNumbers(record.sequenceNumber, current.sequenceNumber) < 0) {
+      first.set(record.shardId, record);
+    }
+  }
+  return first;
 }
