@@ -213,6 +213,7 @@ export async function retrain(options: RetrainOptions, io: CliIO): Promise<Retra
         files: read.files,
         filesOlder: read.filesOlder,
         outsideWindow: labels.outsideWindow,
+        repeats: labels.repeats,
         window: { from: iso(options.fromMs), to: iso(options.toMs) },
       },
       trainingSet: { rows: columns.label.length, events: built.events, specHash: built.specVersion.hash },

@@ -13,6 +13,8 @@ export interface RetrainReport {
     readonly files: number;
     readonly filesOlder: number;
     readonly outsideWindow: number;
+    /** Labels left out as repeats of an earlier one (the same event, label and label_time). */
+    readonly repeats: number;
     readonly window: { readonly from: string | null; readonly to: string | null };
   };
   readonly trainingSet: { readonly rows: number; readonly events: number; readonly specHash: string };
@@ -53,6 +55,7 @@ export function renderRetrainReport(report: RetrainReport): string {
       (report.labels.outsideWindow > 0
         ? ` (${report.labels.outsideWindow} with event time outside the window)`
         : '') +
+      (report.labels.repeats > 0 ? ` (${report.labels.repeats} repeated labels left out)` : '') +
       `; training set ${report.trainingSet.rows} rows from ${report.trainingSet.events} archived events, spec hash ` +
       report.trainingSet.specHash,
     `split by label_time at ${split.holdoutFrom}: trained on the ${split.trainRows} labels known before it ` +

@@ -22,6 +22,8 @@ export interface RetrainLabels {
   readonly labels: readonly (0 | 1)[];
   /** Labels whose event time fell outside the window. */
   readonly outsideWindow: number;
+  /** Labels left out as repeats of an earlier one (`repeatOf`). */
+  readonly repeats: number;
 }
 
 /** A problem with the labels that stops a retrain; the message names the file and line. */
@@ -59,7 +61,8 @@ export function retrainLabels(
         (read.featureLogRead ? '' : ': give --feature-log to find them by request id'),
     );
   }
-  const selected = read.labels.filter((label) => inWindow(window, label.t as number));
+  const inTime = read.labels.filter((label) => inWindow(window, label.t as number));
+  const selected = withoutRepeats(inTime);
   if (selected.length === 0) {
     throw new RetrainLabelError(
       `no label has its event time in the window (${read.labels.length} read): nothing to train on`,
@@ -90,8 +93,37 @@ export function retrainLabels(
     labelTimes: sorted.map((label) => label.labelTime),
     ids: sorted.map((label) => label.eventId ?? label.source),
     labels: sorted.map((label) => label.label),
-    outsideWindow: read.labels.length - selected.length,
+    outsideWindow: read.labels.length - inTime.length,
+    repeats: inTime.length - selected.length,
   };
+}
+
+/**
+ * What makes a label a repeat of another: the same event (keys, time, id, request), the same label and the same
+ * label_time, so the same line delivered again (the labels stream and Firehose are at least once). A second
+ * label for one event with another value or label_time is a label of its own (a correction) and is kept.
+ */
+function repeatOf(label: DelayedLabel): string {
+  const keys = Object.entries(label.keys).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([
+    keys,
+    label.t,
+    label.eventId ?? null,
+    label.requestId,
+    label.label,
+    label.labelTime,
+  ]);
+}
+
+/** The labels less the repeats of an earlier one, in their order. */
+function withoutRepeats(labels: readonly DelayedLabel[]): DelayedLabel[] {
+  const seen = new Set<string>();
+  return labels.filter((label) => {
+    const key = repeatOf(label);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

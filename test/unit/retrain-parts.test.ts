@@ -43,6 +43,26 @@ describe('retrainLabels', () => {
     expect(result.entities.map((entity) => entity.name)).toEqual(['card', 'merchant', 'card_merchant']);
   });
 
+  it('leaves out a label delivered twice (same event, label and label_time), keeps a correction', () => {
+    const again = label(
+      { card_id: 'c2', merchant_id: 'm1', ts: T + 2000, event_id: 'e2', label: 1, label_time: T + DAY },
+      'l:9',
+    );
+    const corrected = label(
+      { card_id: 'c2', merchant_id: 'm1', ts: T + 2000, event_id: 'e2', label: 0, label_time: T + 2 * DAY },
+      'l:10',
+    );
+    const result = retrainLabels(
+      spec,
+      { labels: [...labels, again, corrected], problems: [] },
+      { fromMs: T },
+    );
+    expect(result.repeats).toBe(1);
+    expect(result.ids).toEqual(['l:2', 'e2', 'e2']);
+    expect(result.labels).toEqual([0, 1, 0]);
+    expect(result.labelTimes).toEqual([T + 3 * DAY, T + DAY, T + 2 * DAY]);
+  });
+
   it('joins only the entities every label names', () => {
     const cardOnly = label({ card_id: 'c9', ts: T, label: 1, label_time: T + DAY }, 'l:4');
     const result = retrainLabels(spec, { labels: [...labels, cardOnly], problems: [] });
