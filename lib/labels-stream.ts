@@ -1,6 +1,5 @@
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -169,22 +168,11 @@ export class LabelsStream extends Construct {
    * with the pipeline's other functions and datasets, under the name `LabelsStream`.)
    */
   watch(monitoring: Monitoring, iteratorAgeMinutes: number): void {
-    const alarm = (
-      name: string,
-      metric: cloudwatch.IMetric,
-      options: Omit<cloudwatch.AlarmProps, 'metric'>,
-    ) => {
-      const created = new cloudwatch.Alarm(monitoring, `${name}Alarm`, { metric, ...options });
-      const action = new SnsAction(monitoring.topic);
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-      monitoring.alarms[name] = created;
-    };
     const iteratorAge = this.function.metric('IteratorAge', {
       statistic: 'Maximum',
       period: Duration.minutes(1),
     });
-    alarm(
+    monitoring.alarm(
       'LabelsStreamIteratorAge',
       iteratorAge,
       above(
@@ -194,7 +182,7 @@ export class LabelsStream extends Construct {
       ),
     );
     const arrivals = esmMetric(this.eventSourceMappingId, 'OnFailureDestinationDeliveredEventCount');
-    alarm(
+    monitoring.alarm(
       'LabelsStreamFailureDestinationArrivals',
       arrivals,
       above(
@@ -205,7 +193,7 @@ export class LabelsStream extends Construct {
       ),
     );
     const quarantined = handlerMetric(this.serviceName, 'LabelsQuarantined');
-    alarm(
+    monitoring.alarm(
       'LabelsStreamQuarantined',
       quarantined,
       above(0, 1, `Records on the labels stream are not labels: they are under ${LABELS_QUARANTINE_PREFIX}.`),

@@ -60,7 +60,8 @@ export class Monitoring extends Construct {
     );
   }
 
-  private alarm(name: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.AlarmProps, 'metric'>) {
+  /** An alarm on the topic (alarm and OK), kept in `alarms` under `name`: also for parts watched after the pipeline's. */
+  alarm(name: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.AlarmProps, 'metric'>) {
     const alarm = new cloudwatch.Alarm(this, `${name}Alarm`, { metric, ...options });
     alarm.addAlarmAction(this.action);
     alarm.addOkAction(this.action);
